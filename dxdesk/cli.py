@@ -1,0 +1,379 @@
+"""The ``dxdesk`` command: the desktop app, and the same work headless.
+
+Exit codes (stable, documented in docs/cli.md):
+0 success · 1 unexpected error (a bug; details in the log) · 2 invalid input ·
+3 not found · 4 the local store cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from dxdesk import __version__, clock, demo_data, local_state, logsetup, reports, tasks
+from dxdesk.errors import DxdeskError
+from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
+from dxdesk.models import Classification, ReportState, StatusClaim
+from dxdesk.paths import Paths
+from dxdesk.profile import Profile, open_profile
+from dxdesk.settings import load as load_settings
+from dxdesk.status import Category
+from dxdesk.validation import attachment_issues, content_issues
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_USAGE = 2
+
+
+class Console:
+    """Where a command writes, and in which language."""
+
+    def __init__(self, out: TextIO, err: TextIO, language: str) -> None:
+        self.out, self.err, self.language = out, err, language
+
+    def vi(self, vietnamese: str, english: str) -> str:
+        return vietnamese if self.language == "vi" else english
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def json(self, payload: Any) -> None:
+        json.dump(payload, self.out, ensure_ascii=False, indent=2, sort_keys=False)
+        self.out.write("\n")
+
+    def error(self, text: str) -> None:
+        # One line: scripts read the first line of stderr.
+        print("dxdesk: " + " ".join(text.split()), file=self.err)
+
+
+def _date(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _task_json(row: tasks.TaskRow, language: str) -> dict[str, Any]:
+    task, status = row.task, row.status
+    return {
+        "code": task.code,
+        "title": task.title,
+        "unit": task.unit_code,
+        "deadline": _date(task.deadline),
+        "status": status.category.value,
+        "status_label": status.category.label_vi if language == "vi" else status.category.label_en,
+        "due_soon": status.due_soon,
+        "overdue": status.overdue,
+        "days_left": status.days_left,
+        "progress": row.latest_progress,
+        "completed_on": _date(task.completed_on),
+        "doc_number": task.doc_number,
+        "latest_report_state": row.latest_report_state.value if row.latest_report_state else None,
+    }
+
+
+def _dmy(value: Any) -> str:
+    return value.strftime("%d/%m/%Y") if value is not None else "—"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _status_text(console: Console, row: tasks.TaskRow) -> str:
+    category = row.status.category
+    label = category.label_vi if console.language == "vi" else category.label_en
+    if row.status.due_soon:
+        label += console.vi(" · sắp đến hạn", " · due soon")
+    return label
+
+
+def _days_text(console: Console, row: tasks.TaskRow) -> str:
+    days = row.status.days_left
+    if days is None or row.status.category.is_done:
+        return ""
+    if days < 0:
+        return console.vi(f"quá {-days} ngày", f"{-days} d overdue")
+    return console.vi(f"còn {days} ngày", f"{days} d left")
+
+
+def cmd_tasks(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+    with profile.db.session() as session:
+        today = clock.reference_date(local_state.server_offset(session))
+        rows = tasks.list_tasks(
+            session,
+            today,
+            due_soon_days=profile.settings.due_soon_days,
+            overdue=args.overdue,
+            due_soon=args.due_soon,
+            search=args.search,
+        )
+    if args.json:
+        console.json(
+            {
+                "reference_date": today.isoformat(),
+                "count": len(rows),
+                "tasks": [_task_json(row, console.language) for row in rows],
+            }
+        )
+        return EXIT_OK
+    if not rows:
+        console.print(console.vi("Không có nhiệm vụ nào.", "No tasks."))
+        return EXIT_OK
+    for row in rows:
+        console.print(
+            f"{row.task.code:<12} {_dmy(row.task.deadline):<10} {_days_text(console, row):<14} "
+            f"{row.latest_progress:>3}%  {_clip(_status_text(console, row), 44):<44} "
+            f"{_clip(row.task.title, 70)}"
+        )
+    console.print(console.vi(f"{len(rows)} nhiệm vụ", f"{len(rows)} tasks"))
+    return EXIT_OK
+
+
+def _report_json(item: reports.OutboxItem) -> dict[str, Any]:
+    report = item.report
+    return {
+        "id": report.id,
+        "task_code": item.task_code,
+        "state": report.state.value,
+        "created_at": report.created_at.isoformat(),
+        "finalized_at": report.finalized_at.isoformat() if report.finalized_at else None,
+        "progress": report.progress,
+        "status_claim": report.status_claim.value,
+        "classification": report.classification.value,
+        "attachments": item.attachment_count,
+        "corrects_id": report.corrects_id,
+        "reject_code": report.reject_code,
+        "reject_message": report.reject_message,
+        "review_comment": report.review_comment,
+    }
+
+
+STATE_LABELS = {
+    ReportState.DRAFT: ("bản nháp", "draft"),
+    ReportState.QUEUED: ("chờ gửi", "queued"),
+    ReportState.SENDING: ("đang gửi", "sending"),
+    ReportState.ACCEPTED: ("đã nhận", "accepted"),
+    ReportState.REJECTED: ("bị từ chối", "rejected"),
+    ReportState.RETURNED: ("bị trả lại", "returned"),
+}
+
+
+def cmd_outbox(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+    with profile.db.session() as session:
+        items = reports.outbox(session, include_accepted=args.all)
+    if args.json:
+        console.json({"count": len(items), "items": [_report_json(item) for item in items]})
+        return EXIT_OK
+    if not items:
+        console.print(console.vi("Hộp thư đi trống.", "The outbox is empty."))
+        return EXIT_OK
+    for item in items:
+        report = item.report
+        label = console.vi(*STATE_LABELS[report.state])
+        when = report.created_at.astimezone(clock.VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
+        secret = report.classification is Classification.SECRET
+        summary = console.vi("(mật)", "(classified)") if secret else _clip(report.results, 50)
+        progress = f"{report.progress:>3}%"
+        console.print(f"{report.id}  {item.task_code:<12} {label:<11} {when} {progress} {summary}")
+        reason = report.reject_message or report.review_comment
+        if reason:
+            console.print("    → " + reason)
+    return EXIT_OK
+
+
+def _content(args: argparse.Namespace) -> reports.ReportContent:
+    return reports.ReportContent(
+        progress=args.progress,
+        status_claim=args.status,
+        results=args.summary,
+        difficulties=args.difficulties,
+        proposals=args.proposals,
+        classification=args.classification,
+    )
+
+
+def cmd_report(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+    content = _content(args)
+    attachments = [Path(p) for p in args.attach]
+    with profile.db.session() as session:
+        task = reports.find_task(session, args.task_code)
+        # Check everything before writing anything, so a typo leaves no half-report.
+        issues = content_issues(
+            progress=content.progress,
+            status_claim=content.status_claim,
+            classification=content.classification,
+            texts={name: getattr(content, name) for name in reports.TEXT_FIELDS},
+            final=not args.draft,
+        )
+        for path in attachments:
+            issues += attachment_issues(path, profile.limits)
+        if len(attachments) > profile.limits.max_count:
+            issues.append(
+                Message(
+                    "too_many_attachments",
+                    {"count": len(attachments), "limit": profile.limits.max_count},
+                )
+            )
+        reports.raise_if(issues)
+        author = profile.settings.author
+        report = reports.create_draft(session, task, content, author)
+        for path in attachments:
+            reports.attach(session, profile.attachments, report.id, path, profile.limits)
+        if not args.draft:
+            report = reports.finalize(session, profile.attachments, report.id)
+        items = [
+            i for i in reports.outbox(session, include_accepted=True) if i.report.id == report.id
+        ]
+    if args.json:
+        console.json(_report_json(items[0]))
+    elif args.draft:
+        console.print(console.vi(f"Đã lưu bản nháp {report.id} cho {task.code}.",
+                                 f"Saved draft {report.id} for {task.code}."))  # fmt: skip
+    else:
+        console.print(
+            console.vi(
+                f"Đã chốt báo cáo {report.id} cho {task.code}; sẽ gửi ở lần đồng bộ tới.",
+                f"Finalized report {report.id} for {task.code}; it will be sent at the next sync.",
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+    with profile.db.session() as session:
+        today = clock.reference_date(local_state.server_offset(session))
+        count = demo_data.load(session, today, args.unit)
+        rows = tasks.list_tasks(session, today, due_soon_days=profile.settings.due_soon_days)
+    counts = {category: 0 for category in Category}
+    for row in rows:
+        counts[row.status.category] += 1
+    if args.json:
+        console.json({"loaded": count, "by_status": {c.value: n for c, n in counts.items()}})
+        return EXIT_OK
+    console.print(
+        console.vi(f"Đã nạp {count} nhiệm vụ mẫu vào {profile.paths.data}.",
+                   f"Loaded {count} demo tasks into {profile.paths.data}.")
+    )  # fmt: skip
+    for category, number in counts.items():
+        label = category.label_vi if console.language == "vi" else category.label_en
+        console.print(f"  {label}: {number}")
+    console.print(
+        console.vi("Thử: dxdesk tasks --overdue · dxdesk report MÃ --progress 50 --summary '…'",
+                   "Try: dxdesk tasks --overdue · dxdesk report CODE --progress 50 --summary '…'")
+    )  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+    console.error(
+        console.vi(
+            "Giao diện cửa sổ chưa có trong phiên bản này; dùng các lệnh (dxdesk --help).",
+            "The desktop window is not in this version yet; use the commands (dxdesk --help).",
+        )
+    )
+    return EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dxdesk", description="Offline-first progress reporting (báo cáo tiến độ nhiệm vụ)."
+    )
+    parser.add_argument("--version", action="version", version=f"dxdesk {__version__}")
+    parser.add_argument("--home", help="keep every file under DIR (portable use, tests)")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, help="language of messages (default: settings)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("tasks", help="list tasks assigned to this unit")
+    p.add_argument("--overdue", action="store_true", help="only overdue tasks")
+    p.add_argument("--due-soon", action="store_true", help="only tasks due soon")
+    p.add_argument("--search", metavar="TEXT", help="search, with or without diacritics")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_tasks)
+
+    p = sub.add_parser("report", help="write a progress report on a task")
+    p.add_argument("task_code", metavar="TASK_CODE")
+    p.add_argument("--progress", required=True, metavar="N", help="0–100")
+    p.add_argument("--summary", required=True, metavar="TEXT", help="results achieved")
+    p.add_argument("--status", default=StatusClaim.IN_PROGRESS.value,
+                   choices=[s.value for s in StatusClaim])  # fmt: skip
+    p.add_argument("--difficulties", default="", metavar="TEXT")
+    p.add_argument("--proposals", default="", metavar="TEXT")
+    p.add_argument("--classification", default=Classification.NORMAL.value,
+                   choices=[c.value for c in Classification])  # fmt: skip
+    p.add_argument("--attach", action="append", default=[], metavar="FILE")
+    p.add_argument("--draft", action="store_true", help="save as a draft, do not queue")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_report)
+
+    p = sub.add_parser("outbox", help="reports not yet accepted by the server")
+    p.add_argument("--all", action="store_true", help="include accepted reports")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_outbox)
+
+    p = sub.add_parser("demo", help="load demo tasks into this profile")
+    p.add_argument("--unit", help="only this unit's tasks")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def _language(args: argparse.Namespace, paths: Paths) -> str:
+    if args.lang:
+        return str(args.lang)
+    try:
+        return load_settings(paths.settings_file).language
+    except DxdeskError:
+        return DEFAULT_LANGUAGE
+
+
+def _utf8(stream: TextIO) -> TextIO:
+    # Windows pipes default to the ANSI code page, which cannot hold Vietnamese.
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+        reconfigure(encoding="utf-8", errors="replace")
+    return stream
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    paths = Paths.resolve(args.home)
+    console = Console(_utf8(sys.stdout), _utf8(sys.stderr), _language(args, paths))
+    handler: Callable[[argparse.Namespace, Profile, Console], int] = getattr(
+        args, "handler", cmd_gui
+    )
+    profile = None
+    try:
+        paths.ensure()
+        logsetup.configure(paths.log_file, verbose=args.verbose)
+        log.info("dxdesk %s: %s", __version__, args.command or "gui")
+        profile = open_profile(paths)
+        return handler(args, profile, console)
+    except DxdeskError as exc:
+        console.error(exc.render(console.language))
+        return exc.exit_code
+    except OSError as exc:
+        console.error(f"{exc.strerror or exc}: {exc.filename or ''}")
+        return EXIT_BUG
+    except Exception:
+        log.exception("unexpected error")
+        console.error(
+            console.vi(f"Lỗi không mong đợi; chi tiết trong {paths.log_file}.",
+                       f"Unexpected error; details in {paths.log_file}.")
+        )  # fmt: skip
+        return EXIT_BUG
+    finally:
+        if profile is not None:
+            profile.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""The one place that opens the local database.
+
+SQLite in WAL mode with ``synchronous=FULL``: our users lose power several times a
+week, and a committed report must survive that. Each thread gets its own connection
+from SQLAlchemy's pool. Migrations run on open, after a backup copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from dxdesk.errors import SchemaTooNewError, StorageError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 10_000
+BACKUPS_KEPT = 5
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def explain(exc: BaseException, path: Path) -> str:
+    """Turn SQLite's terse errors into sentences an officer can act on."""
+    text = str(getattr(exc, "orig", None) or exc)
+    lowered = text.lower()
+    if "not a database" in lowered or "malformed" in lowered:
+        return (
+            f"The database {path} is damaged or is not a dxdesk database ({text}). "
+            "Nothing was changed; ask support to recover it from the backups folder."
+        )
+    if "disk is full" in lowered or "database or disk is full" in lowered:
+        return f"The disk holding {path} is full. Free some space and try again; nothing was lost."
+    if "locked" in lowered or "busy" in lowered:
+        return f"The database {path} is in use by another dxdesk window. Close it and try again."
+    if "readonly" in lowered or "permission" in lowered or "unable to open" in lowered:
+        return f"Cannot write the database {path}: check the folder's permissions ({text})."
+    return f"Cannot use the database {path}: {text}"
+
+
+class Database:
+    """An open local store. Use :meth:`session` for a unit of work."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = path
+        self.engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _set_pragmas)
+    return engine
+
+
+def open_database(path: Path, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) and migrate the store at ``path``.
+
+    Raises :class:`StorageError` with a plain-words message when the file is damaged,
+    belongs to something else, or was written by a newer dxdesk.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _check_header(path)
+    engine = make_engine(path)
+    try:
+        if migrate:
+            upgrade(engine, path)
+        else:
+            check_schema(engine, path)
+    except StorageError:
+        engine.dispose()
+        raise
+    except (DBAPIError, sqlite3.Error) as exc:
+        engine.dispose()
+        raise StorageError(explain(exc, path)) from exc
+    if path.exists():
+        path.chmod(0o600)
+    return Database(path, engine)
+
+
+def _check_header(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StorageError(f"Cannot read the database {path}: {exc.strerror}.") from exc
+    if header != SQLITE_HEADER:
+        raise StorageError(explain(sqlite3.DatabaseError("file is not a database"), path))
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_schema(engine: Engine, path: Path) -> str | None:
+    """Return the current revision, refusing schemas this version cannot read."""
+    script = ScriptDirectory.from_config(alembic_config())
+    current = current_revision(engine)
+    if current is None:
+        tables = set(inspect(engine).get_table_names())
+        if tables - {"alembic_version"}:
+            raise StorageError(
+                f"{path} holds tables that are not a dxdesk store; refusing to touch it."
+            )
+        return None
+    try:
+        script.get_revision(current)
+    except Exception as exc:
+        raise SchemaTooNewError(
+            f"The database {path} was written by a newer version of dxdesk "
+            f"(schema {current}). Install that version or newer; this one will not "
+            "touch the data."
+        ) from exc
+    return current
+
+
+def upgrade(engine: Engine, path: Path, target: str = "head") -> None:
+    current = check_schema(engine, path)
+    goal = head_revision() if target == "head" else target
+    if current == goal:
+        return
+    if current is not None:
+        backup(engine, path, current)
+    log.info("migrating %s from %s to %s", path, current, goal)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, target)
+
+
+def backup(engine: Engine, path: Path, revision: str) -> Path:
+    """Copy the whole store aside (consistently, via SQLite's backup API)."""
+    folder = path.parent / "backups"
+    folder.mkdir(exist_ok=True, mode=0o700)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / f"{path.stem}-schema-{revision}-{stamp}{path.suffix}"
+    raw: Any = engine.raw_connection()
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            raw.driver_connection.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        raw.close()
+    target.chmod(0o600)
+    for old in sorted(folder.glob(f"{path.stem}-schema-*"))[:-BACKUPS_KEPT]:
+        old.unlink()
+    log.info("backed up %s to %s before migrating", path, target)
+    return target

@@ -1,0 +1,29 @@
+"""Small facts kept in the ``sync_state`` table (cursor, server clock offset…)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from dxdesk.models import SyncState
+
+SERVER_OFFSET = "server_clock_offset_seconds"
+
+
+def get(session: Session, key: str) -> str | None:
+    row = session.get(SyncState, key)
+    return row.value if row else None
+
+
+def put(session: Session, key: str, value: str) -> None:
+    """Caller commits, so the fact lands in the same transaction as what it describes."""
+    row = session.get(SyncState, key) or SyncState(key=key, value=value)
+    row.value = value
+    session.add(row)
+
+
+def server_offset(session: Session) -> float | None:
+    raw = get(session, SERVER_OFFSET)
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None

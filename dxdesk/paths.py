@@ -1,0 +1,82 @@
+"""Where dxdesk keeps its files.
+
+One place decides every path. By default the platform's user folders (via
+platformdirs); with ``--home DIR`` or ``DXDESK_HOME`` everything lives under one
+folder instead, which is what portable installs and tests use.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "dxdesk"
+HOME_ENV = "DXDESK_HOME"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path
+    config: Path
+    logs: Path
+    cache: Path
+
+    @classmethod
+    def under(cls, home: Path) -> Paths:
+        home = home.expanduser().resolve()
+        return cls(
+            data=home / "data", config=home / "config", logs=home / "logs", cache=home / "cache"
+        )
+
+    @classmethod
+    def platform(cls) -> Paths:
+        return cls(
+            data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            logs=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+            cache=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+        )
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> Paths:
+        """``--home`` wins over ``DXDESK_HOME``, which wins over the platform folders."""
+        chosen = home if home is not None else os.environ.get(HOME_ENV) or None
+        return cls.under(Path(chosen)) if chosen is not None else cls.platform()
+
+    @property
+    def database(self) -> Path:
+        return self.data / "dxdesk.sqlite3"
+
+    @property
+    def attachments(self) -> Path:
+        return self.data / "attachments"
+
+    @property
+    def backups(self) -> Path:
+        return self.data / "backups"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config / "settings.toml"
+
+    @property
+    def log_file(self) -> Path:
+        return self.logs / "dxdesk.log"
+
+    def ensure(self) -> Paths:
+        """Create the folders, readable by the owner only: reports are government data
+        and these PCs are shared."""
+        for folder in (self.data, self.config, self.logs, self.cache, self.attachments):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self
+
+
+def resource_dir() -> Path:
+    """The shipped ``resources/`` folder, from a wheel or from a source checkout."""
+    packaged = Path(__file__).with_name("_resources")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "resources"

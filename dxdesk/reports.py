@@ -1,0 +1,291 @@
+"""The report lifecycle: draft → finalized (queued) → states set by sync.
+
+A draft is saved as often as the editor likes and may be incomplete. Finalizing
+validates everything, fixes the content hash and makes the report immutable (the
+database refuses changes too). A correction is a new report that points at the one
+it corrects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from dxdesk import audit
+from dxdesk.attachment_store import AttachmentStore
+from dxdesk.clock import utcnow
+from dxdesk.errors import NotFoundError, ReportLockedError, ValidationError
+from dxdesk.messages import Message
+from dxdesk.models import Attachment, Classification, Report, ReportState, StatusClaim, Task
+from dxdesk.text import clean
+from dxdesk.validation import AttachmentLimits, attachment_issues, content_issues, mime_type_of
+
+TEXT_FIELDS = ("results", "difficulties", "proposals")
+
+
+@dataclass
+class ReportContent:
+    """What an officer writes. Values arrive raw from a form or the command line."""
+
+    progress: object = 0
+    status_claim: object = StatusClaim.IN_PROGRESS.value
+    results: str = ""
+    difficulties: str = ""
+    proposals: str = ""
+    indicator_values: dict[str, Any] = field(default_factory=dict)
+    classification: object = Classification.NORMAL.value
+
+    @classmethod
+    def of(cls, report: Report) -> ReportContent:
+        return cls(
+            progress=report.progress,
+            status_claim=report.status_claim.value,
+            results=report.results,
+            difficulties=report.difficulties,
+            proposals=report.proposals,
+            indicator_values=dict(report.indicator_values),
+            classification=report.classification.value,
+        )
+
+
+def raise_if(issues: list[Message]) -> None:
+    if issues:
+        raise ValidationError(issues)
+
+
+def _checked(content: ReportContent, *, final: bool) -> dict[str, Any]:
+    texts = {name: clean(getattr(content, name)) for name in TEXT_FIELDS}
+    status_claim = str(getattr(content.status_claim, "value", content.status_claim))
+    classification = str(getattr(content.classification, "value", content.classification))
+    raise_if(
+        content_issues(
+            progress=content.progress,
+            status_claim=status_claim,
+            classification=classification,
+            texts=texts,
+            final=final,
+        )
+    )
+    return {
+        "progress": int(str(content.progress).strip().removesuffix("%")),
+        "status_claim": StatusClaim(status_claim),
+        "classification": Classification(classification),
+        "indicator_values": dict(content.indicator_values),
+        **texts,
+    }
+
+
+def find_task(session: Session, code: str) -> Task:
+    wanted = code.strip()
+    task = session.exec(select(Task).where(Task.code == wanted)).first()
+    if task is None:  # codes are printed in capitals but typed any way
+        task = session.exec(select(Task).where(col(Task.code).ilike(wanted))).first()
+    if task is None:
+        raise NotFoundError.of(Message("task_not_found", {"code": wanted}))
+    return task
+
+
+def get_report(session: Session, report_id: str) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFoundError.of(Message("report_not_found", {"report_id": report_id}))
+    return report
+
+
+def attachments_of(session: Session, report_id: str) -> list[Attachment]:
+    query = (
+        select(Attachment)
+        .where(Attachment.report_id == report_id)
+        .order_by(col(Attachment.created_at), col(Attachment.id))
+    )
+    return list(session.exec(query))
+
+
+def _editable(session: Session, report_id: str) -> Report:
+    report = get_report(session, report_id)
+    if report.state is not ReportState.DRAFT:
+        raise ReportLockedError.of(Message("report_locked", {"report_id": report_id}))
+    return report
+
+
+def create_draft(
+    session: Session,
+    task: Task,
+    content: ReportContent,
+    author: str = "",
+    corrects_id: str | None = None,
+) -> Report:
+    values = _checked(content, final=False)
+    report = Report(task_id=task.id, author=clean(author), corrects_id=corrects_id, **values)
+    session.add(report)
+    audit.record(session, "report.draft", report.id, author, task=task.code)
+    session.commit()
+    return report
+
+
+def save_draft(session: Session, report_id: str, content: ReportContent) -> Report:
+    """Autosave: store whatever is there, as long as it is not nonsense."""
+    report = _editable(session, report_id)
+    for name, value in _checked(content, final=False).items():
+        setattr(report, name, value)
+    report.updated_at = utcnow()
+    session.add(report)
+    session.commit()
+    return report
+
+
+def attach(
+    session: Session,
+    store: AttachmentStore,
+    report_id: str,
+    source: Path,
+    limits: AttachmentLimits,
+) -> Attachment:
+    report = _editable(session, report_id)
+    issues = attachment_issues(source, limits)
+    existing = attachments_of(session, report_id)
+    if not issues and len(existing) >= limits.max_count:
+        issues.append(
+            Message(
+                "too_many_attachments",
+                {"count": len(existing) + 1, "limit": limits.max_count},
+                field="attachments",
+            )
+        )
+    raise_if(issues)
+    try:
+        blob = store.put(source)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise_if([Message("attachment_unreadable", {"path": str(source), "reason": reason})])
+        raise  # unreachable: _raise_if raised
+    attachment = Attachment(
+        report_id=report.id,
+        file_name=source.name,
+        mime_type=mime_type_of(source),
+        size=blob.size,
+        sha256=blob.sha256,
+    )
+    session.add(attachment)
+    report.updated_at = utcnow()
+    session.add(report)
+    session.commit()
+    return attachment
+
+
+def detach(session: Session, report_id: str, attachment_id: str) -> None:
+    _editable(session, report_id)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is not None and attachment.report_id == report_id:
+        session.delete(attachment)
+        session.commit()
+
+
+def discard_draft(session: Session, report_id: str) -> None:
+    report = _editable(session, report_id)
+    for attachment in attachments_of(session, report_id):
+        session.delete(attachment)
+    session.delete(report)
+    audit.record(session, "report.discard", report_id, report.author)
+    session.commit()
+
+
+def canonical_body(report: Report, attachments: list[Attachment]) -> dict[str, Any]:
+    """The content that identifies a report on the wire: what its hash covers."""
+    return {
+        "id": report.id,
+        "task_id": report.task_id,
+        "progress": report.progress,
+        "status_claim": report.status_claim.value,
+        "results": report.results,
+        "difficulties": report.difficulties,
+        "proposals": report.proposals,
+        "indicator_values": report.indicator_values,
+        "classification": report.classification.value,
+        "corrects_id": report.corrects_id,
+        "author": report.author,
+        "created_at": report.created_at.isoformat(),
+        "attachments": sorted(
+            ({"id": a.id, "sha256": a.sha256, "size": a.size, "file_name": a.file_name,
+              "mime_type": a.mime_type} for a in attachments),
+            key=lambda item: item["id"],
+        ),
+    }  # fmt: skip
+
+
+def content_hash(body: dict[str, Any]) -> str:
+    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report:
+    """Validate fully and make the report immutable. Durable when this returns."""
+    report = _editable(session, report_id)
+    values = _checked(ReportContent.of(report), final=True)
+    attachments = attachments_of(session, report_id)
+    missing = [a for a in attachments if not store.has(a.sha256)]
+    raise_if(
+        [Message("attachment_missing", {"path": a.file_name}, field="attachments")
+         for a in missing]
+    )  # fmt: skip
+    for name, value in values.items():
+        setattr(report, name, value)
+    now = utcnow()
+    report.updated_at = now
+    report.finalized_at = now
+    report.content_sha256 = content_hash(canonical_body(report, attachments))
+    report.state = ReportState.QUEUED
+    report.state_changed_at = now
+    session.add(report)
+    audit.record(session, "report.finalize", report.id, report.author, sha256=report.content_sha256)
+    session.commit()
+    return report
+
+
+def start_correction(session: Session, report_id: str, author: str = "") -> Report:
+    """A new draft, prefilled from a finalized report, that corrects it."""
+    original = get_report(session, report_id)
+    if original.state is ReportState.DRAFT:
+        raise ReportLockedError.of(Message("correction_of_draft", {"report_id": report_id}))
+    task = session.get(Task, original.task_id)
+    assert task is not None  # foreign key
+    return create_draft(
+        session, task, ReportContent.of(original), author or original.author, original.id
+    )
+
+
+OUTBOX_STATES = (
+    ReportState.DRAFT,
+    ReportState.QUEUED,
+    ReportState.SENDING,
+    ReportState.REJECTED,
+    ReportState.RETURNED,
+)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    report: Report
+    task_code: str
+    task_title: str
+    attachment_count: int
+
+
+def outbox(session: Session, *, include_accepted: bool = False) -> list[OutboxItem]:
+    states = list(ReportState) if include_accepted else list(OUTBOX_STATES)
+    query = (
+        select(Report, Task)
+        .join(Task, col(Task.id) == col(Report.task_id))
+        .where(col(Report.state).in_(states))
+        .order_by(col(Report.created_at), col(Report.id))
+    )
+    rows = session.exec(query).all()
+    count_query = select(Attachment.report_id, func.count()).group_by(col(Attachment.report_id))
+    counts = dict(session.exec(count_query).all())
+    return [OutboxItem(report, task.code, task.title, counts.get(report.id, 0))
+            for report, task in rows]  # fmt: skip

@@ -1,0 +1,111 @@
+"""User settings, kept in ``settings.toml`` in the config folder.
+
+Only what a person chooses lives here. Secrets never do (they go to the OS
+keyring), and neither does state the program derives (that is in the database).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from dxdesk.errors import SettingsError
+from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES
+from dxdesk.status import DEFAULT_DUE_SOON_DAYS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ALLOWED_EXTENSIONS = (
+    "pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "odt", "ods", "txt",
+)  # fmt: skip
+
+
+@dataclass
+class Settings:
+    server_url: str = ""
+    ca_bundle: str = ""  # PEM file of a provisioned site CA; empty: the system's CAs
+    language: str = DEFAULT_LANGUAGE
+    auto_sync: bool = True
+    due_soon_days: int = DEFAULT_DUE_SOON_DAYS
+    max_attachment_mb: int = 20
+    max_attachments: int = 10
+    allowed_extensions: list[str] = field(default_factory=lambda: list(DEFAULT_ALLOWED_EXTENSIONS))
+    author: str = ""  # the officer's name, shown on reports
+
+    def validate(self) -> None:
+        if self.language not in LANGUAGES:
+            raise SettingsError(f"language must be one of {', '.join(LANGUAGES)}")
+        if not 0 <= self.due_soon_days <= 365:
+            raise SettingsError("due_soon_days must be between 0 and 365")
+        if not 1 <= self.max_attachment_mb <= 2048:
+            raise SettingsError("max_attachment_mb must be between 1 and 2048")
+        if not 0 <= self.max_attachments <= 100:
+            raise SettingsError("max_attachments must be between 0 and 100")
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def load(path: Path) -> Settings:
+    """Read settings; a missing file means defaults. A broken file is an error that
+    names the file and the problem, never silently replaced by defaults."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise SettingsError(f"Cannot read settings file {path}: {exc.strerror}.") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"Settings file {path} is not valid TOML: {exc}.") from exc
+    return from_mapping(data, path)
+
+
+def from_mapping(data: dict[str, Any], origin: Path) -> Settings:
+    values: dict[str, Any] = {}
+    defaults = Settings()
+    for key, value in data.items():
+        if key not in _FIELDS:
+            log.warning("ignoring unknown setting %r in %s", key, origin)
+            continue
+        expected = type(getattr(defaults, key))
+        # bool is an int subclass: `due_soon_days = true` must not pass as 1.
+        wrong_bool = expected is int and isinstance(value, bool)
+        if wrong_bool or not isinstance(value, expected):
+            raise SettingsError(
+                f"Setting {key!r} in {origin} must be {expected.__name__}, "
+                f"not {type(value).__name__}."
+            )
+        values[key] = value
+    settings = Settings(**values)
+    try:
+        settings.validate()
+    except SettingsError as exc:
+        raise SettingsError(f"Settings file {origin}: {exc}.") from exc
+    return settings
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Write atomically: a power cut leaves either the old or the new file."""
+    settings.validate()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    payload = tomli_w.dumps(dataclasses.asdict(settings)).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,89 @@
+"""Tasks in the local store: listing, filtering, searching, and storing updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from dxdesk.clock import utcnow
+from dxdesk.models import Report, ReportState, Task
+from dxdesk.status import DEFAULT_DUE_SOON_DAYS, TaskStatus, categorise
+from dxdesk.text import fold, search_terms
+
+
+def search_key_for(task: Task) -> str:
+    return fold(" ".join((task.code, task.title, task.description, task.doc_number)))
+
+
+def upsert(session: Session, values: dict[str, Any]) -> Task:
+    """Insert or update a task from the server (or demo data); caller commits."""
+    task = session.get(Task, values["id"])
+    if task is None:
+        task = Task(**values)
+    else:
+        for name, value in values.items():
+            setattr(task, name, value)
+    task.search_key = search_key_for(task)
+    task.updated_at = utcnow()
+    session.add(task)
+    return task
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: Task
+    status: TaskStatus
+    latest_report_state: ReportState | None
+    latest_progress: int  # newest local report's progress, else the server's
+
+    @property
+    def returned(self) -> bool:
+        return self.latest_report_state is ReportState.RETURNED
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_tasks(
+    session: Session,
+    today: dt.date,
+    *,
+    due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
+    overdue: bool = False,
+    due_soon: bool = False,
+    search: str | None = None,
+) -> list[TaskRow]:
+    """Tasks by deadline (open-ended last). ``overdue`` and ``due_soon`` together
+    mean either."""
+    query = select(Task)
+    for term in search_terms(search or ""):
+        query = query.where(col(Task.search_key).like(f"%{_escape_like(term)}%", escape="\\"))
+    query = query.order_by(col(Task.deadline).is_(None), col(Task.deadline), col(Task.code))
+    tasks = list(session.exec(query))
+
+    latest: dict[str, Report] = {}
+    reports = select(Report).order_by(col(Report.created_at), col(Report.id))
+    for report in session.exec(reports):
+        latest[report.task_id] = report
+
+    rows = []
+    for task in tasks:
+        status = categorise(task.deadline, task.completed_on, today, due_soon_days)
+        if (overdue or due_soon) and not (
+            (overdue and status.overdue) or (due_soon and status.due_soon)
+        ):
+            continue
+        newest = latest.get(task.id)
+        rows.append(
+            TaskRow(
+                task=task,
+                status=status,
+                latest_report_state=newest.state if newest else None,
+                latest_progress=newest.progress if newest else task.progress,
+            )
+        )
+    return rows
