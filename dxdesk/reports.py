@@ -8,8 +8,6 @@ it corrects.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from dxdesk import audit
 from dxdesk.attachment_store import AttachmentStore
+from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from dxdesk.errors import NotFoundError, ReportLockedError, ValidationError
 from dxdesk.messages import Message
@@ -216,11 +215,6 @@ def canonical_body(report: Report, attachments: list[Attachment]) -> dict[str, A
             key=lambda item: item["id"],
         ),
     }  # fmt: skip
-
-
-def content_hash(body: dict[str, Any]) -> str:
-    encoded = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
 def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report:
