@@ -1,0 +1,69 @@
+"""Shared fixtures: every test gets its own profile folder and real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from dxdesk import tasks
+from dxdesk.paths import Paths
+from dxdesk.profile import Profile, open_profile
+from dxdesk.settings import Settings
+
+TODAY = dt.date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing a test runs may touch the developer's real profile.
+    monkeypatch.setenv("DXDESK_HOME", str(tmp_path / "default-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths.under(tmp_path / "home").ensure()
+
+
+@pytest.fixture
+def profile(paths: Paths) -> Iterator[Profile]:
+    opened = open_profile(paths, Settings(language="en"))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def session(profile: Profile) -> Iterator[Session]:
+    with profile.db.session() as opened:
+        yield opened
+
+
+def make_task(session: Session, code: str = "NV-001", **overrides: Any) -> Any:
+    values: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "code": code,
+        "title": "Số hoá hồ sơ, tài liệu lưu trữ của Đảng uỷ xã",
+        "description": "Đẩy nhanh tiến độ số hoá hồ sơ",
+        "doc_number": "17-KH/BCĐ",
+        "unit_code": "QN-BINHLIEU",
+        "deadline": TODAY + dt.timedelta(days=10),
+    }
+    values.update(overrides)
+    task = tasks.upsert(session, values)
+    session.commit()
+    return task
+
+
+@pytest.fixture
+def pdf_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bien-ban.pdf"
+    path.write_bytes(b"%PDF-1.4\n" + os.urandom(2048))
+    return path

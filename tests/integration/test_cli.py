@@ -1,0 +1,208 @@
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from dxdesk import __version__
+from tests.integration.cli_runner import Result, run
+
+TASK_KEYS = {
+    "code", "title", "unit", "deadline", "status", "status_label", "due_soon", "overdue",
+    "days_left", "progress", "completed_on", "doc_number", "latest_report_state",
+}  # fmt: skip
+OUTBOX_KEYS = {
+    "id", "task_code", "state", "created_at", "finalized_at", "progress", "status_claim",
+    "classification", "attachments", "corrects_id", "reject_code", "reject_message",
+    "review_comment",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("cli") / "home"
+    result = run(home, "demo", "--json")
+    assert result.code == 0, result.err
+    assert result.json()["loaded"] == 30
+    return home
+
+
+@pytest.fixture
+def home(tmp_path: Path, demo_home: Path) -> Path:
+    """A fresh copy of the demo profile, so tests do not see each other's reports."""
+    copy = tmp_path / "home"
+    run(copy, "demo", "--json")
+    return copy
+
+
+def one_line_error(result: Result) -> str:
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("dxdesk: ")
+    return lines[0]
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run(tmp_path, "--version")
+    assert (result.code, result.out.strip()) == (0, f"dxdesk {__version__}")
+
+
+def test_tasks_json_shape(demo_home: Path) -> None:
+    payload = run(demo_home, "tasks", "--json").json()
+    assert set(payload) == {"reference_date", "count", "tasks"}
+    assert payload["count"] == len(payload["tasks"]) == 30
+    for task in payload["tasks"]:
+        assert set(task) == TASK_KEYS
+        dt.date.fromisoformat(task["deadline"])
+        assert task["status"] in {
+            "in_progress_on_time", "in_progress_overdue", "done_on_time", "done_late",
+        }  # fmt: skip
+    deadlines = [t["deadline"] for t in payload["tasks"]]
+    assert deadlines == sorted(deadlines)
+
+
+def test_overdue_and_due_soon_filters(demo_home: Path) -> None:
+    overdue = run(demo_home, "tasks", "--overdue", "--json").json()["tasks"]
+    assert overdue
+    assert all(t["overdue"] and t["days_left"] < 0 for t in overdue)
+    soon = run(demo_home, "tasks", "--due-soon", "--json").json()["tasks"]
+    assert soon
+    assert all(t["due_soon"] and 0 <= t["days_left"] <= 7 for t in soon)
+    both = run(demo_home, "tasks", "--overdue", "--due-soon", "--json").json()["tasks"]
+    assert {t["code"] for t in both} == {t["code"] for t in overdue + soon}
+
+
+def test_search_is_diacritic_insensitive(demo_home: Path) -> None:
+    plain = run(demo_home, "tasks", "--search", "dang uy so hoa", "--json").json()["tasks"]
+    marked = run(demo_home, "tasks", "--search", "ĐẢNG UỶ số hoá", "--json").json()["tasks"]
+    assert plain == marked
+    assert plain
+    assert all("Đảng uỷ" in t["title"] for t in plain)
+    assert run(demo_home, "tasks", "--search", "xyzzy", "--json").json()["count"] == 0
+
+
+def test_human_task_list_is_vietnamese_by_default(demo_home: Path) -> None:
+    result = run(demo_home, "tasks", "--overdue")
+    assert result.code == 0
+    assert "Chưa hoàn thành – quá hạn" in result.out
+    assert "quá " in result.out and " ngày" in result.out
+
+
+def test_report_then_outbox(home: Path, tmp_path: Path) -> None:
+    photo = tmp_path / "ảnh.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(4000))
+    result = run(
+        home, "report", "NV-2026-003", "--progress", "75", "--summary", "Đã số hoá 900 hồ sơ",
+        "--difficulties", "Mất điện 3 ngày", "--attach", str(photo), "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    report = result.json()
+    assert set(report) == OUTBOX_KEYS
+    assert (report["task_code"], report["state"], report["attachments"]) == (
+        "NV-2026-003",
+        "queued",
+        1,
+    )
+    draft = run(home, "report", "NV-2026-004", "--progress", "10", "--summary", "", "--draft")
+    assert draft.code == 0, draft.err
+    outbox = run(home, "outbox", "--json").json()
+    assert set(outbox) == {"count", "items"}
+    assert [(i["task_code"], i["state"]) for i in outbox["items"]] == [
+        ("NV-2026-003", "queued"),
+        ("NV-2026-004", "draft"),
+    ]
+    for item in outbox["items"]:
+        assert set(item) == OUTBOX_KEYS
+        dt.datetime.fromisoformat(item["created_at"])
+    human = run(home, "outbox")
+    assert "chờ gửi" in human.out and "bản nháp" in human.out
+
+
+def test_classified_report_text_is_not_shown_in_outbox(home: Path) -> None:
+    secret = "Số liệu mật về nhân sự"
+    result = run(
+        home, "report", "NV-2026-005", "--progress", "20", "--summary", secret,
+        "--classification", "secret",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    listing = run(home, "outbox")
+    assert secret not in listing.out
+    assert "(mật)" in listing.out
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (["report", "NV-404", "--progress", "5", "--summary", "x"], 3, "NV-404"),
+        (["report", "NV-2026-003", "--progress", "150", "--summary", "x"], 2, "150"),
+        (["report", "NV-2026-003", "--progress", "nhiều", "--summary", "x"], 2, "nhiều"),
+        (["report", "NV-2026-003", "--progress", "5", "--summary", " "], 2, "Results achieved"),
+        (
+            ["report", "NV-2026-003", "--progress", "5", "--summary", "x", "--attach", "/nope.pdf"],
+            2,
+            "/nope.pdf",
+        ),
+        (["report", "NV-2026-003", "--progress", "90", "--summary", "x", "--status", "done"], 2,
+         "100%"),
+    ],
+)  # fmt: skip
+def test_errors_exit_non_zero_with_one_line_and_write_nothing(
+    home: Path, args: list[str], code: int, fragment: str
+) -> None:
+    result = run(home, "--lang", "en", *args)
+    assert result.code == code
+    assert fragment in one_line_error(result)
+    assert run(home, "outbox", "--json").json()["count"] == 0
+
+
+def test_error_message_in_vietnamese(home: Path) -> None:
+    result = run(home, "report", "NV-404", "--progress", "5", "--summary", "x")
+    assert "Không có nhiệm vụ mã «NV-404»" in one_line_error(result)
+
+
+def test_usage_error_exits_2(home: Path) -> None:
+    result = run(home, "report", "NV-2026-003")
+    assert result.code == 2
+    assert "--progress" in result.err
+
+
+def test_unreadable_database_exits_4(tmp_path: Path) -> None:
+    home = tmp_path / "broken"
+    (home / "data").mkdir(parents=True)
+    database = home / "data" / "dxdesk.sqlite3"
+    database.write_bytes(b"\x00garbage" * 500)
+    result = run(home, "--lang", "en", "tasks")
+    assert result.code == 4
+    assert "damaged or is not a dxdesk database" in one_line_error(result)
+    assert database.read_bytes() == b"\x00garbage" * 500
+
+
+def test_broken_settings_file_exits_2_and_is_kept(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    (home / "config").mkdir(parents=True)
+    settings = home / "config" / "settings.toml"
+    settings.write_text("language = \n", encoding="utf-8")
+    result = run(home, "tasks")
+    assert result.code == 2
+    assert "settings.toml" in one_line_error(result)
+    assert settings.read_text(encoding="utf-8") == "language = \n"
+
+
+def test_home_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from tests.integration.cli_runner import DXDESK
+
+    env = {**os.environ, "DXDESK_HOME": str(tmp_path / "envhome")}
+    proc = subprocess.run(
+        [str(DXDESK), "demo", "--json"], env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "envhome" / "data" / "dxdesk.sqlite3").is_file()
+    assert (tmp_path / "envhome" / "logs" / "dxdesk.log").is_file()
+
+
+def test_bare_command_says_the_window_is_not_there_yet(tmp_path: Path) -> None:
+    result = run(tmp_path / "h", "--lang", "en")
+    assert result.code == 2
+    assert "desktop window" in one_line_error(result)
