@@ -19,16 +19,21 @@ def main(home: str, attachment: str) -> None:
     profile = open_profile(Paths.under(Path(home)))
     with profile.db.session() as session:
         task = tasks.upsert(
-            session, {"id": "crash-task", "code": "NV-CRASH", "title": "Thử mất điện", "unit_code": "U"}
+            session,
+            {"id": "crash-task", "code": "NV-CRASH", "title": "Thử mất điện", "unit_code": "U"},
         )
         session.commit()
         n = 0
         while True:
             n += 1
             body = f"Báo cáo số {n} – {uuid.uuid4()}"
-            draft = reports.create_draft(session, task, ReportContent(progress=n % 101, results=body))
+            draft = reports.create_draft(
+                session, task, ReportContent(progress=n % 101, results=body)
+            )
             if n % 3 == 0:
-                reports.attach(session, profile.attachments, draft.id, Path(attachment), profile.limits)
+                reports.attach(
+                    session, profile.attachments, draft.id, Path(attachment), profile.limits
+                )
             final = reports.finalize(session, profile.attachments, draft.id)
             sys.stdout.write(f"{final.id}\t{final.content_sha256}\t{body}\n")
             sys.stdout.flush()

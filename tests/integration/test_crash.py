@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from dxdesk import reports
+from dxdesk.canonical import content_hash
 from dxdesk.models import ReportState
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
@@ -61,7 +62,7 @@ def test_every_returned_finalize_survives_sigkill(tmp_path: Path) -> None:
             assert report.results == body
             assert report.content_sha256 == sha
             attached = reports.attachments_of(session, report_id)
-            recomputed = reports.content_hash(reports.canonical_body(report, attached))
+            recomputed = content_hash(reports.canonical_body(report, attached))
             assert recomputed == sha, "stored content differs from what was finalized"
             for attachment_row in attached:
                 assert profile.attachments.verify(attachment_row.sha256)

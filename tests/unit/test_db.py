@@ -35,11 +35,16 @@ def test_new_database_gets_the_whole_schema_matching_the_models(tmp_path: Path) 
 def test_power_cut_safe_pragmas(tmp_path: Path) -> None:
     database = open_database(tmp_path / "p.sqlite3")
     with database.engine.connect() as conn:
-        pragma = lambda name: conn.execute(text(f"PRAGMA {name}")).scalar()  # noqa: E731
-        assert pragma("journal_mode") == "wal"
-        assert pragma("synchronous") == 2  # FULL
-        assert pragma("foreign_keys") == 1
-        assert pragma("busy_timeout") == dbmod.BUSY_TIMEOUT_MS
+        values = {
+            name: conn.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        }
+    assert values == {
+        "journal_mode": "wal",
+        "synchronous": 2,  # FULL
+        "foreign_keys": 1,
+        "busy_timeout": dbmod.BUSY_TIMEOUT_MS,
+    }
     database.close()
     assert oct((tmp_path / "p.sqlite3").stat().st_mode & 0o777) == "0o600"
 
@@ -111,9 +116,7 @@ def test_every_earlier_revision_has_a_data_fixture() -> None:
 
 
 @pytest.mark.parametrize("revision", earlier_revisions())
-def test_upgrade_from_earlier_revision_keeps_queued_reports(
-    tmp_path: Path, revision: str
-) -> None:
+def test_upgrade_from_earlier_revision_keeps_queued_reports(tmp_path: Path, revision: str) -> None:
     path = tmp_path / "old.sqlite3"
     engine = make_engine(path)
     dbmod.upgrade(engine, path, target=revision)

@@ -103,9 +103,7 @@ def test_finalize_validates_everything(session: Session, profile: Profile) -> No
     assert reports.get_report(session, draft.id).state is ReportState.DRAFT
 
 
-def test_correction_is_a_new_report_pointing_at_the_old(
-    session: Session, profile: Profile
-) -> None:
+def test_correction_is_a_new_report_pointing_at_the_old(session: Session, profile: Profile) -> None:
     task = make_task(session)
     original = reports.finalize(
         session, profile.attachments, reports.create_draft(session, task, content()).id

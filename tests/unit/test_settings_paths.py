@@ -9,7 +9,9 @@ from dxdesk.paths import Paths
 from dxdesk.settings import Settings, load, save
 
 
-def test_home_override_wins_over_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_home_override_wins_over_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DXDESK_HOME", str(tmp_path / "env"))
     assert Paths.resolve(tmp_path / "flag").data == tmp_path / "flag" / "data"
     assert Paths.resolve().data == tmp_path / "env" / "data"
