@@ -110,6 +110,13 @@ def earlier_revisions() -> list[str]:
     return [rev.revision for rev in script.walk_revisions() if rev.revision != head_revision()]
 
 
+def test_known_revisions_match_the_migration_scripts() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    oldest_first = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert tuple(oldest_first) == dbmod.SCHEMA_REVISIONS
+    assert script.get_current_head() == head_revision()
+
+
 def test_every_earlier_revision_has_a_data_fixture() -> None:
     # A new migration must come with data written in the schema before it.
     assert set(earlier_revisions()) == set(SEEDS)
