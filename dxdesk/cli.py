@@ -269,7 +269,13 @@ def cmd_demo(args: argparse.Namespace, profile: Profile, console: Console) -> in
     return EXIT_OK
 
 
-def cmd_gui(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+Handler = Callable[[argparse.Namespace, Profile, Console], int]
+# Adds subcommands; how the sync and UI packages extend this core command line
+# without the core importing them.
+Extension = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def cmd_no_gui(args: argparse.Namespace, profile: Profile, console: Console) -> int:
     console.error(
         console.vi(
             "Giao diện cửa sổ chưa có trong phiên bản này; dùng các lệnh (dxdesk --help).",
@@ -279,7 +285,7 @@ def cmd_gui(args: argparse.Namespace, profile: Profile, console: Console) -> int
     return EXIT_USAGE
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dxdesk", description="Offline-first progress reporting (báo cáo tiến độ nhiệm vụ)."
     )
@@ -322,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", help="only this unit's tasks")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_demo)
+    for extend in extensions:
+        extend(sub)
     return parser
 
 
@@ -342,14 +350,18 @@ def _utf8(stream: TextIO) -> TextIO:
     return stream
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    extensions: Sequence[Extension] = (),
+    gui: Handler = cmd_no_gui,
+) -> int:
+    """Run one command; ``gui`` runs when no command is given."""
+    parser = build_parser(extensions)
     args = parser.parse_args(argv)
     paths = Paths.resolve(args.home)
     console = Console(_utf8(sys.stdout), _utf8(sys.stderr), _language(args, paths))
-    handler: Callable[[argparse.Namespace, Profile, Console], int] = getattr(
-        args, "handler", cmd_gui
-    )
+    handler: Handler = getattr(args, "handler", gui)
     profile = None
     try:
         paths.ensure()

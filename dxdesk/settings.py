@@ -32,6 +32,10 @@ DEFAULT_ALLOWED_EXTENSIONS = (
 class Settings:
     server_url: str = ""
     ca_bundle: str = ""  # PEM file of a provisioned site CA; empty: the system's CAs
+    allow_http: bool = False  # plain http to a non-loopback server (closed test networks)
+    # A 2G link can take a minute to deliver a sync answer; a dead one should not.
+    connect_timeout_s: int = 15
+    read_timeout_s: int = 90
     language: str = DEFAULT_LANGUAGE
     auto_sync: bool = True
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS
@@ -49,6 +53,8 @@ class Settings:
             raise SettingsError("max_attachment_mb must be between 1 and 2048")
         if not 0 <= self.max_attachments <= 100:
             raise SettingsError("max_attachments must be between 0 and 100")
+        if not (1 <= self.connect_timeout_s <= 600 and 1 <= self.read_timeout_s <= 3600):
+            raise SettingsError("timeouts must be between 1 s and 600 s (connect) / 3600 s (read)")
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

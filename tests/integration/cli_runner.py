@@ -22,7 +22,13 @@ class Result:
         return json.loads(self.out)
 
 
-def run(home: Path, *args: str, stdin: str | None = None, timeout: float = 60) -> Result:
+def run(
+    home: Path,
+    *args: str,
+    stdin: str | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+) -> Result:
     proc = subprocess.run(
         [str(DXDESK), "--home", str(home), *args],
         capture_output=True,
@@ -31,5 +37,6 @@ def run(home: Path, *args: str, stdin: str | None = None, timeout: float = 60) -
         input=stdin,
         timeout=timeout,
         check=False,
+        env=env,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)

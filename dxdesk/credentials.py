@@ -1,0 +1,104 @@
+"""Where login tokens live: the OS keyring, or this process's memory. Never a file.
+
+Windows Credential Manager, macOS Keychain and the Secret Service on Linux are
+secure places. When none is available (a bare Linux box), the token is kept in
+memory for this process only and the caller is told, so the user knows they will
+have to log in again; there is deliberately no plaintext fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Protocol
+
+import keyring
+import keyring.backend
+import keyring.errors
+
+log = logging.getLogger(__name__)
+
+SERVICE = "dxdesk"
+
+# Backends that store secrets in files we would not trust on a shared PC.
+_INSECURE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+
+
+class TokenStore(Protocol):
+    persistent: bool
+    description: str
+
+    def get(self, account: str) -> str | None: ...
+
+    def put(self, account: str, token: str) -> None: ...
+
+    def delete(self, account: str) -> None: ...
+
+
+class MemoryTokenStore:
+    """Lives as long as the process; what we use when no secure keyring exists."""
+
+    persistent = False
+    description = "memory (no secure keyring on this system: log in again next time)"
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, str] = {}
+
+    def get(self, account: str) -> str | None:
+        return self._tokens.get(account)
+
+    def put(self, account: str, token: str) -> None:
+        self._tokens[account] = token
+
+    def delete(self, account: str) -> None:
+        self._tokens.pop(account, None)
+
+
+class KeyringTokenStore:
+    persistent = True
+
+    def __init__(self, backend: keyring.backend.KeyringBackend) -> None:
+        self.backend = backend
+        self.description = f"OS keyring ({type(backend).__module__}.{type(backend).__name__})"
+
+    def get(self, account: str) -> str | None:
+        return self.backend.get_password(SERVICE, account)
+
+    def put(self, account: str, token: str) -> None:
+        self.backend.set_password(SERVICE, account, token)
+
+    def delete(self, account: str) -> None:
+        # Already gone is fine: logging out twice must not fail.
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            self.backend.delete_password(SERVICE, account)
+
+
+def is_secure(backend: keyring.backend.KeyringBackend) -> bool:
+    backends = getattr(backend, "backends", None)
+    if backends is not None:  # a chainer is as good as what it chains
+        return any(is_secure(inner) for inner in backends)
+    module = type(backend).__module__
+    if module.startswith(_INSECURE_MODULES):
+        return False
+    try:
+        return float(backend.priority) > 0
+    except Exception:  # a backend whose priority check fails is not usable here
+        return False
+
+
+def choose(backend: keyring.backend.KeyringBackend | None = None) -> TokenStore:
+    """The OS keyring when it is secure and answers, else memory (logged)."""
+    chosen = backend if backend is not None else keyring.get_keyring()
+    if is_secure(chosen):
+        try:
+            chosen.get_password(SERVICE, "probe")  # a locked or dead daemon fails here
+            return KeyringTokenStore(chosen)
+        except Exception as exc:  # any backend failure means "not usable now"
+            log.warning("keyring %s is not usable: %s", type(chosen).__name__, exc)
+    store = MemoryTokenStore()
+    log.warning("token store: %s", store.description)
+    return store
+
+
+def account_name(server_url: str, username: str) -> str:
+    return f"{username}@{server_url.rstrip('/')}"

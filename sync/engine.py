@@ -1,0 +1,234 @@
+"""The client sync engine: push queued reports, upload their attachments, pull
+task changes until caught up. Qt-free; the CLI and the GUI drive the same code.
+
+Exactly once, whatever happens: report ids are made on the device and the server
+stores idempotently, so any round cut short (by the network, a crash or a power
+cut) is simply done again; a report becomes ``accepted`` only when our server's
+parsed acknowledgement says so, committed together with everything else the
+round brought.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlmodel import Session, col, select
+
+from dxdesk import audit, local_state, reports
+from dxdesk.attachment_store import AttachmentStore
+from dxdesk.db import Database
+from dxdesk.models import Report, ReportState
+from sync import protocol
+from sync.apply import CURSOR, apply_round
+from sync.backoff import Backoff
+from sync.protocol import ReportIn, SyncIn, SyncOut, UnparsedReport
+from sync.transport import Failure, Transport, TransportError
+from sync.uploads import MIN_CHUNK, ChunkSizer, upload_blob
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BATCH = 200  # reports per round: a few tens of KB gzipped, one round trip
+CLOCK_SKEW_WARN_S = 300
+PENDING_STATES = (ReportState.QUEUED, ReportState.SENDING)
+
+
+@dataclass
+class SyncSummary:
+    pushed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    pulled_tasks: int = 0
+    pulled_reviews: int = 0
+    attachments_uploaded: int = 0
+    attachment_bytes: int = 0
+    rounds: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    duration_s: float = 0.0
+    still_queued: int = 0
+    clock_offset_s: float | None = None
+    clock_warning: bool = False
+    failure: str | None = None
+    message: str | None = None
+    rejected_reports: list[dict[str, str | None]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Notify = Callable[[str, dict[str, Any]], None]
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        db: Database,
+        store: AttachmentStore,
+        transport: Transport,
+        *,
+        actor: str = "",
+        backoff: Backoff | None = None,
+        max_attempts: int = 4,
+        batch: int = BATCH,
+        notify: Notify | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.transport = transport
+        self.actor = actor
+        self.backoff = backoff or Backoff(base_s=1.0, cap_s=30.0)
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self.notify = notify or (lambda _event, _data: None)
+        self.sleep = sleep
+        self.sizer = ChunkSizer()
+
+    # -- the round ---------------------------------------------------------------
+
+    def run(self) -> SyncSummary:
+        summary = SyncSummary()
+        started = time.monotonic()
+        try:
+            self._run(summary)
+        except TransportError as exc:
+            summary.failure = exc.failure.value
+            summary.message = str(exc)
+            log.warning("sync stopped: %s (%s)", exc, exc.failure)
+        finally:
+            summary.duration_s = round(time.monotonic() - started, 3)
+            summary.bytes_sent = self.transport.traffic.bytes_sent
+            summary.bytes_received = self.transport.traffic.bytes_received
+            with self.db.session() as session:
+                summary.still_queued = len(self._pending(session))
+                summary.rejected_reports = [
+                    {"id": r.id, "code": r.reject_code, "message": r.reject_message}
+                    for r in session.exec(
+                        select(Report).where(Report.state == ReportState.REJECTED)
+                    )
+                ]
+                audit.record(
+                    session,
+                    "sync.run",
+                    actor=self.actor,
+                    failure=summary.failure,
+                    accepted=summary.accepted,
+                )
+                session.commit()
+        return summary
+
+    def _run(self, summary: SyncSummary) -> None:
+        pushed: set[str] = set()
+        # Reports the server held as incomplete whose blobs are now up: each is
+        # pushed once more in this run so the server can count it.
+        repush: set[str] = set()
+        repushed: set[str] = set()
+        while True:
+            with self.db.session() as session:
+                batch = self._pending(session, exclude=pushed - repush, limit=self.batch)
+                bodies: list[ReportIn | UnparsedReport] = [self._body(session, r) for r in batch]
+                cursor = local_state.get(session, CURSOR)
+            request = SyncIn(cursor=cursor, reports=bodies, limit=protocol.MAX_PAGE)
+            self.notify("round", {"pushing": len(bodies)})
+            out = self._retrying(partial(self.transport.call, "POST", "/sync", SyncOut, request))
+            self._note_clock(summary)
+            with self.db.session() as session:
+                result = apply_round(session, out, actor=self.actor)
+            summary.rounds += 1
+            summary.pushed += len(bodies)
+            summary.accepted += len(result.accepted)
+            summary.rejected += len(result.rejected)
+            summary.pulled_tasks += result.tasks_pulled
+            summary.pulled_reviews += result.reviews_pulled
+            sent_ids = {body.id for body in bodies}
+            pushed |= sent_ids
+            repushed |= sent_ids & repush
+            repush -= sent_ids
+            self.notify("acks", {"accepted": result.accepted, "rejected": result.rejected})
+
+            if result.incomplete:
+                self._upload_missing(result.incomplete, summary)
+                repush |= set(result.incomplete) - repushed
+
+            with self.db.session() as session:
+                more = bool(self._pending(session, exclude=pushed - repush, limit=1))
+            if not out.has_more and not more:
+                return
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """Retry what may pass later (offline, server trouble) with jittered backoff."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except TransportError as exc:
+                if not exc.retryable or attempt >= self.max_attempts:
+                    raise
+                delay = self.backoff.delay(attempt)
+                log.info("attempt %d failed (%s); retrying in %.1f s", attempt, exc, delay)
+                self.notify("retry", {"attempt": attempt, "delay_s": delay, "reason": str(exc)})
+                self.sleep(delay)
+
+    def _upload_missing(self, incomplete: dict[str, list[str]], summary: SyncSummary) -> None:
+        for sha in sorted({sha for missing in incomplete.values() for sha in missing}):
+            if not self.store.has(sha):
+                log.error("attachment %s is missing from the local store", sha)
+                continue
+            path = self.store.path_for(sha)
+            self.notify("upload", {"sha256": sha, "size": path.stat().st_size})
+            sent = self._retrying(partial(self._upload, sha, path))
+            summary.attachments_uploaded += 1
+            summary.attachment_bytes += sent
+
+    def _upload(self, sha: str, path: Path) -> int:
+        try:
+            return upload_blob(self.transport, sha, path, self.sizer, self._upload_progress)
+        except TransportError as exc:
+            if exc.retryable:  # cut mid-chunk: the link is worse than we thought
+                self.sizer.size = max(self.sizer.size // 2, MIN_CHUNK)
+            raise
+
+    def _upload_progress(self, sha: str, done: int, total: int) -> None:
+        self.notify("upload_progress", {"sha256": sha, "done": done, "total": total})
+
+    # -- local data ----------------------------------------------------------------
+
+    def _pending(
+        self, session: Session, *, exclude: set[str] | None = None, limit: int | None = None
+    ) -> list[Report]:
+        query = (
+            select(Report)
+            .where(col(Report.state).in_(PENDING_STATES))
+            .order_by(col(Report.finalized_at), col(Report.id))
+        )
+        if exclude:
+            query = query.where(col(Report.id).not_in(exclude))
+        if limit is not None:
+            query = query.limit(limit)
+        return list(session.exec(query))
+
+    def _body(self, session: Session, report: Report) -> ReportIn:
+        body = reports.canonical_body(report, reports.attachments_of(session, report.id))
+        return ReportIn.model_validate({**body, "content_sha256": report.content_sha256})
+
+    def _note_clock(self, summary: SyncSummary) -> None:
+        offset = self.transport.clock_offset_s
+        if offset is None:
+            return
+        summary.clock_offset_s = round(offset, 1)
+        summary.clock_warning = abs(offset) > CLOCK_SKEW_WARN_S
+        with self.db.session() as session:
+            local_state.put(session, local_state.SERVER_OFFSET, f"{offset:.1f}")
+            session.commit()
+
+
+def is_offline(summary: SyncSummary) -> bool:
+    return summary.failure == Failure.OFFLINE.value

@@ -1,0 +1,55 @@
+"""Client sync tests: the real server process, the real ``dxdesk`` command."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.cli_runner import Result, run
+from tests.support.file_keyring import FILE_ENV
+from tests.support.server import DEMO_PASSWORD, RunningServer
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = RunningServer(tmp_path_factory.mktemp("server")).start()
+    yield running
+    running.stop()
+
+
+class Client:
+    """One officer's dxdesk profile, driven through the command line."""
+
+    def __init__(self, home: Path, keyring_file: Path) -> None:
+        self.home = home
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
+            FILE_ENV: str(keyring_file),
+        }
+
+    def __call__(self, *args: str, stdin: str | None = None, timeout: float = 120) -> Result:
+        return run(self.home, "--lang", "en", *args, stdin=stdin, timeout=timeout, env=self.env)
+
+    def login(self, url: str, user: str = "cb.binhlieu", password: str = DEMO_PASSWORD) -> Result:
+        return self("login", "--server", url, "--user", user, "--password-stdin", stdin=password)
+
+    def settings(self, **values: object) -> None:
+        from dxdesk.settings import Settings, load, save
+
+        path = self.home / "config" / "settings.toml"
+        current = load(path) if path.exists() else Settings()
+        for key, value in values.items():
+            setattr(current, key, value)
+        save(current, path)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Client:
+    return Client(tmp_path / "client", tmp_path / "keyring.json")
