@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import threading
 import time
 from collections.abc import Coroutine
@@ -52,9 +53,15 @@ class BadLink:
     """``with BadLink(port, EDGE) as link: requests.get(link.url + ...)``."""
 
     def __init__(
-        self, target_port: int, profile: LinkProfile, target_host: str = "127.0.0.1", seed: int = 1
+        self,
+        target_port: int,
+        profile: LinkProfile,
+        target_host: str = "127.0.0.1",
+        seed: int = 1,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
-        self.target = (target_host, target_port)
+        self.target = self.backend = (target_host, target_port)
+        self.tls = tls  # terminate TLS here, as a site's HTTPS front end would
         self.profile = profile
         self.stats = LinkStats()
         self._rng = random.Random(seed)
@@ -66,14 +73,14 @@ class BadLink:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def _run(self, coro: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
 
     def start(self) -> BadLink:
         self._thread.start()
-        self._server = self._run(asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self._server = self._run(asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self.tls))
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -99,6 +106,13 @@ class BadLink:
     def set_profile(self, profile: LinkProfile) -> None:
         """Change the link for new data (e.g. go offline, or come back)."""
         self.profile = profile
+
+    def retarget(self, port: int | None) -> None:
+        """New connections go to another port (a captive portal takes over the
+        network, say), or back to the real backend with None. Open connections are
+        cut, as they would be."""
+        self.target = self.backend if port is None else (self.backend[0], port)
+        self.cut_all()
 
     def update(self, **changes: Any) -> None:
         self.profile = replace(self.profile, **changes)

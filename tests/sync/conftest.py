@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 
+from dxdesk import reports
+from dxdesk.models import Report, Task
+from dxdesk.paths import Paths
+from dxdesk.profile import open_profile
+from dxdesk.reports import ReportContent
 from tests.integration.cli_runner import Result, run
 from tests.support.file_keyring import FILE_ENV
 from tests.support.server import DEMO_PASSWORD, RunningServer
@@ -39,6 +45,33 @@ class Client:
 
     def login(self, url: str, user: str = "cb.binhlieu", password: str = DEMO_PASSWORD) -> Result:
         return self("login", "--server", url, "--user", user, "--password-stdin", stdin=password)
+
+    def queue(self, count: int, attachments: list[Path] | None = None) -> list[str]:
+        """Finalize ``count`` reports on the first task, in-process (fast; the
+        command itself is tested elsewhere)."""
+        profile = open_profile(Paths.under(self.home))
+        ids = []
+        try:
+            with profile.db.session() as session:
+                task = session.exec(select(Task).order_by(col(Task.code))).first()
+                assert task is not None, "sync first: no tasks"
+                for n in range(count):
+                    content = ReportContent(progress=n % 101, results=f"Báo cáo lần {n}")
+                    draft = reports.create_draft(session, task, content, author="test")
+                    for path in (attachments or []) if n == 0 else []:
+                        reports.attach(session, profile.attachments, draft.id, path, profile.limits)
+                    ids.append(reports.finalize(session, profile.attachments, draft.id).id)
+        finally:
+            profile.close()
+        return ids
+
+    def states(self) -> dict[str, str]:
+        profile = open_profile(Paths.under(self.home))
+        try:
+            with profile.db.session() as session:
+                return {r.id: r.state.value for r in session.exec(select(Report))}
+        finally:
+            profile.close()
 
     def settings(self, **values: object) -> None:
         from dxdesk.settings import Settings, load, save

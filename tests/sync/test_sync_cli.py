@@ -68,9 +68,7 @@ def test_login_pull_report_sync_accepted_once(
     assert with_photo["complete"] is True
 
 
-def test_returned_report_comes_back_with_the_comment(
-    server: RunningServer, client: Client
-) -> None:
+def test_returned_report_comes_back_with_the_comment(server: RunningServer, client: Client) -> None:
     assert client.login(server.url, "cb.coto").code == 0
     assert client("sync").code == 0
     code = client("tasks", "--json").json()["tasks"][0]["code"]
