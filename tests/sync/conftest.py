@@ -48,7 +48,7 @@ class Client:
 
     def queue(self, count: int, attachments: list[Path] | None = None) -> list[str]:
         """Finalize ``count`` reports on the first task, in-process (fast; the
-        command itself is tested elsewhere)."""
+        command itself is tested elsewhere). Report n gets ``attachments[n]``."""
         profile = open_profile(Paths.under(self.home))
         ids = []
         try:
@@ -58,7 +58,8 @@ class Client:
                 for n in range(count):
                     content = ReportContent(progress=n % 101, results=f"Báo cáo lần {n}")
                     draft = reports.create_draft(session, task, content, author="test")
-                    for path in (attachments or []) if n == 0 else []:
+                    if attachments and n < len(attachments):
+                        path = attachments[n]
                         reports.attach(session, profile.attachments, draft.id, path, profile.limits)
                     ids.append(reports.finalize(session, profile.attachments, draft.id).id)
         finally:

@@ -1,0 +1,89 @@
+"""Exactly once under any crash: `dxdesk sync` SIGKILLed at random, dozens of times,
+through a slow link, then allowed to finish."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.integration.cli_runner import DXDESK
+from tests.support.badlink import BadLink, LinkProfile
+from tests.support.server import DEMO_PASSWORD, RunningServer
+from tests.sync.conftest import Client
+
+REPORTS = 200
+KILLS = 30
+SLOW = LinkProfile(latency_s=0.05, up_bps=1_000_000, down_bps=2_000_000)
+
+
+def photo(folder: Path, n: int, size: int) -> Path:
+    path = folder / f"hien-truong-{n}.jpg"
+    path.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(size))
+    return path
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_loses_and_duplicates_nothing(
+    server: RunningServer, client: Client, tmp_path: Path
+) -> None:
+    rng = random.Random(424242)
+    sizes = (900_000, 400_000, 250_000, 60_000)
+    photos = [photo(tmp_path, n, size) for n, size in enumerate(sizes)]
+    with BadLink(server.port, SLOW) as link:
+        assert client.login(link.url, "cb.bache").code == 0
+        assert client("sync").code == 0
+        ids = set(client.queue(REPORTS, attachments=photos))
+
+        kills = 0
+        for _ in range(KILLS * 2):
+            proc = subprocess.Popen(
+                [str(DXDESK), "--home", str(client.home), "sync", "--json"],
+                env=client.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                proc.wait(timeout=rng.uniform(0.6, 3.0))
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                kills += 1
+            if kills >= KILLS:
+                break
+        assert kills >= KILLS * 0.8, "the sync should mostly have been killed mid-flight"
+
+        final = client("sync", "--json", timeout=300)
+        assert final.code == 0, final.err
+        assert final.json()["still_queued"] == 0
+
+    assert set(client.states().values()) == {"accepted"}
+    assert set(client.states()) == ids
+
+    on_server = [r for r in server.reports() if r["id"] in ids]
+    assert len(on_server) == REPORTS
+    assert len({r["id"] for r in on_server}) == REPORTS
+    assert all(r["complete"] for r in on_server)
+    bache = [r for r in server.reports() if r["unit_code"] == "QN-BACHE"]
+    assert len(bache) == REPORTS, "no report may be stored twice under another id"
+
+    token = requests.post(
+        server.url + "/api/v1/auth/login",
+        json={"username": "cb.bache", "password": DEMO_PASSWORD},
+        timeout=10,
+    ).json()["token"]
+    for path in photos:
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        status = requests.get(
+            f"{server.url}/api/v1/blobs/{sha}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
+        assert status["complete"] is True
+        assert status["received"] == path.stat().st_size
