@@ -122,6 +122,14 @@ class Transport:
     def close(self) -> None:
         self.session.close()
 
+    def ping(self) -> bool:
+        """The cheap probe: does *our* server answer right now?"""
+        try:
+            self.call("GET", "/ping", protocol.PingOut, auth=False)
+        except TransportError:
+            return False
+        return True
+
     # -- requests -----------------------------------------------------------
 
     def call(
