@@ -23,6 +23,7 @@ class Stub:
     headers: dict[str, str]
     hits: int = 0
     port: int = 0
+    date: str | None = None  # the Date header to send instead of the real time
 
 
 @contextmanager
@@ -31,8 +32,9 @@ def stub_server(
     body: bytes = PORTAL_PAGE,
     content_type: str = "text/html; charset=utf-8",
     headers: dict[str, str] | None = None,
+    date: str | None = None,
 ) -> Iterator[Stub]:
-    stub = Stub(status, body, content_type, headers or {})
+    stub = Stub(status, body, content_type, headers or {}, date=date)
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
@@ -49,6 +51,9 @@ def stub_server(
             self.wfile.write(stub.body)
 
         do_GET = do_POST = do_PUT = _answer  # noqa: N815
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return stub.date or super().date_time_string(timestamp)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -14,7 +14,7 @@ import pytest
 from sync.cli import EXIT_CAPTIVE, EXIT_LOGIN, EXIT_OFFLINE, EXIT_TLS
 from tests.support.badlink import EDGE, BadLink, LinkProfile
 from tests.support.server import RunningServer
-from tests.support.stub_http import silent_server, stub_server
+from tests.support.stub_http import PORTAL_PAGE, silent_server, stub_server
 from tests.sync.conftest import Client
 
 
@@ -56,8 +56,8 @@ def test_captive_portal_is_named_and_nothing_is_marked_sent(
 ) -> None:
     logged_in(client, link, "cb.binhlieu")
     queue_reports(client, 2)
-    kwargs = {"body": body} if body is not None else {}
-    with stub_server(status, content_type=content_type, headers=headers, **kwargs) as portal:
+    page = PORTAL_PAGE if body is None else body
+    with stub_server(status, page, content_type, headers) as portal:
         link.retarget(portal.port)
         result = client("sync", "--json")
         assert result.code == EXIT_CAPTIVE
