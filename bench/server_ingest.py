@@ -1,0 +1,281 @@
+"""Server ingest benchmark (not a test): reports/s and sync-round latency.
+
+Starts the real ``dxdesk-server serve`` on loopback against a fresh SQLite file or a
+throwaway PostgreSQL 15 cluster, creates one officer and unit per simulated device,
+and has 1, 10 and 100 devices (threads) push batches of reports as fast as the
+server answers (closed loop). Request bodies are built and gzipped before the clock
+starts, so the numbers are the server's, not the load generator's JSON encoding.
+
+    uv run python bench/server_ingest.py                       # both databases
+    uv run python bench/server_ingest.py --backend sqlite --batch 100
+
+Results for the project machine are recorded in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import requests
+
+from dxdesk.canonical import content_hash
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
+from sync.server import accounts, tasks
+from sync.server.db import open_database
+
+PASSWORD = "bench-password-1"  # noqa: S105 (throwaway benchmark accounts)
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    folder = Path(tempfile.mkdtemp(prefix="dxdesk-bench-"))
+    try:
+        yield f"sqlite:///{folder / 'server.sqlite3'}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgresql_url() -> Iterator[str]:
+    """A throwaway cluster with production-like durability (fsync on)."""
+    root = Path(tempfile.mkdtemp(prefix="dxdesk-bench-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root
+        import pwd  # noqa: PLC0415 (POSIX only, and only here)
+
+        owner = pwd.getpwnam("postgres")
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    data = root / "data"
+    subprocess.run(
+        [*prefix, str(PG_BIN / "initdb"), "-D", str(data), "-U", "dxdesk", "-A", "trust",
+         "-E", "UTF8", "--locale=C"], check=True, capture_output=True,
+    )  # fmt: skip
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    subprocess.run(
+        [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
+         "-o", options, "start"], check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        with psycopg.connect(
+            host="127.0.0.1", port=port, user="dxdesk", dbname="postgres", autocommit=True
+        ) as conn:
+            conn.execute("CREATE DATABASE bench")
+        yield f"postgresql+psycopg://dxdesk@127.0.0.1:{port}/bench"
+    finally:
+        subprocess.run(
+            [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class Device:
+    username: str
+    task_ids: list[str]
+    token: str = ""
+
+
+def seed(url: str, devices: int) -> list[Device]:
+    db = open_database(url)
+    made: list[Device] = []
+    try:
+        with db.write() as session:
+            accounts.add_unit(session, "B", "Tỉnh Bench", None, "province")
+            for n in range(devices):
+                unit = f"B-{n:03d}"
+                accounts.add_unit(session, unit, f"Xã {n}", "B", "commune")
+                accounts.add_user(session, username=f"cb.{n:03d}", password=PASSWORD,
+                                  role="officer", unit_code=unit)  # fmt: skip
+                ids = []
+                for t in range(5):
+                    values = TaskIn(code=f"NV-{n:03d}-{t}", title=f"Nhiệm vụ {t}", unit_code=unit)
+                    task, _created = tasks.upsert(session, values, "bench", replace=False)
+                    ids.append(task.id)
+                made.append(Device(f"cb.{n:03d}", ids))
+    finally:
+        db.dispose()
+    return made
+
+
+def report(task_id: str, n: int) -> dict[str, object]:
+    body: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "task_id": task_id,
+        "progress": n % 101,
+        "status_claim": "in_progress",
+        "results": "Đã số hoá 480/1.200 hồ sơ; hoàn thiện quy trình gửi nhận văn bản điện tử.",
+        "difficulties": "Mất điện, sóng 2G yếu",
+        "proposals": "Đề nghị hỗ trợ máy quét",
+        "indicator_values": {"HS": n},
+        "classification": "normal",
+        "corrects_id": None,
+        "author": "Nguyễn Văn An",
+        "created_at": "2026-11-20T08:30:00.000000+00:00",
+        "attachments": [],
+    }
+    body["content_sha256"] = content_hash(body)
+    return body
+
+
+@dataclass
+class Result:
+    backend: str
+    devices: int
+    batch: int
+    reports: int
+    seconds: float
+    latencies: list[float]
+
+    def line(self) -> str:
+        lat = sorted(self.latencies)
+        p50 = statistics.median(lat) * 1000
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        rate = self.reports / self.seconds
+        return (f"| {self.backend} | {self.devices} | {self.batch} | {self.reports} | "
+                f"{rate:,.0f} | {p50:.0f} | {p99:.0f} |")  # fmt: skip
+
+
+def run(
+    base: str, backend: str, devices: list[Device], batch: int, total: int, pace: float
+) -> Result:
+    rounds = max(1, total // (len(devices) * batch))
+    payloads = {
+        d.username: [
+            gzip.compress(json.dumps(
+                {"cursor": None, "reports": [report(d.task_ids[(r + i) % 5], i)
+                                             for i in range(batch)], "limit": 50}
+            ).encode())
+            for r in range(rounds)
+        ]
+        for d in devices
+    }  # fmt: skip
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(devices) + 1)
+
+    def device(d: Device) -> None:
+        http = requests.Session()
+        headers = {"Authorization": f"Bearer {d.token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                   "Content-Type": "application/json", "Content-Encoding": "gzip",
+                   "Accept-Encoding": "gzip"}  # fmt: skip
+        mine: list[float] = []
+        start.wait()
+        if pace:  # devices do not all sync in the same millisecond
+            time.sleep(random.uniform(0, pace))  # noqa: S311 (not cryptographic)
+        for payload in payloads[d.username]:
+            began = time.perf_counter()
+            next_round = began + pace
+            response = http.post(f"{base}/api/v1/sync", data=payload, headers=headers, timeout=300)
+            mine.append(time.perf_counter() - began)
+            acks = response.json().get("acks", []) if response.ok else []
+            if len(acks) != batch or any(a["status"] != "accepted" for a in acks):
+                errors.append(f"{response.status_code} {response.text[:200]}")
+            time.sleep(max(0.0, next_round - time.perf_counter()))  # a device's think time
+        http.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=device, args=(d,)) for d in devices]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed rounds, e.g. {errors[0]}")
+    return Result(backend, len(devices), batch, rounds * batch * len(devices), seconds, latencies)
+
+
+def bench_backend(
+    backend: str, counts: list[int], batch: int, total: int, pace: float
+) -> list[Result]:
+    opener = sqlite_url if backend == "sqlite" else postgresql_url
+    with opener() as url:
+        devices = seed(url, max(counts))
+        port = free_port()
+        home = Path(tempfile.mkdtemp(prefix="dxdesk-bench-home-"))
+        script = Path(sys.executable).with_name("dxdesk-server")
+        proc = subprocess.Popen(
+            [str(script), "serve", "--db", url, "--home", str(home), "--port", str(port),
+             "--log-level", "warning"],
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    if requests.get(f"{base}/api/v1/ping", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.2)
+            for d in devices:
+                login = {"username": d.username, "password": PASSWORD}
+                answer = requests.post(f"{base}/api/v1/auth/login", json=login, timeout=30)
+                d.token = answer.json()["token"]
+            results = []
+            for count in counts:
+                result = run(base, backend, devices[:count], batch, total, pace)
+                print(result.line(), flush=True)
+                results.append(result)
+            return results
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--devices", default="1,10,100")
+    parser.add_argument("--batch", type=int, default=50, help="reports per sync round")
+    parser.add_argument("--total", type=int, default=10_000, help="reports per configuration")
+    parser.add_argument(
+        "--pace", type=float, default=0.0, help="seconds between a device's rounds (0: flat out)"
+    )
+    args = parser.parse_args()
+    counts = [int(n) for n in args.devices.split(",")]
+    machine = f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}"
+    print(f"# batch {args.batch}, pace {args.pace}s; {machine}")
+    print("| database | devices | reports/round | reports | reports/s | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|---|")
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    for backend in backends:
+        bench_backend(backend, counts, args.batch, args.total, args.pace)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""Wire protocol v1: the JSON shapes both ends agree on (docs/protocol.md explains them).
+
+These are pydantic models so that the server validates with them and serves them as
+OpenAPI, and the client engine builds and parses the very same shapes. Validation is
+strict (no silent coercion): a report's content hash is recomputed from what was
+parsed, so what was parsed must be exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Dxdesk-Protocol"
+API_PREFIX = "/api/v1"
+SERVICE_NAME: Literal["dxdesk"] = "dxdesk"
+
+KIB = 1024
+MIB = 1024 * KIB
+# Largest request body after gzip decompression (sync batches, logins…).
+MAX_REQUEST_BYTES = 8 * MIB
+# Largest chunk of an attachment in one PUT; clients on 2G use far smaller ones.
+MAX_CHUNK_BYTES = 1 * MIB
+# Largest attachment the server accepts (the client's own limit is 20 MB).
+MAX_BLOB_BYTES = 100 * MIB
+MAX_REPORTS_PER_SYNC = 500
+MAX_PAGE = 500
+DEFAULT_PAGE = 200
+MAX_TEXT_CHARS = 20_000
+MAX_ATTACHMENTS = 20
+MAX_INDICATORS = 100
+
+
+def _safe_text(value: str) -> str:
+    # NUL and lone surrogates cannot be stored by PostgreSQL or encoded as UTF-8:
+    # refuse them here, with a field name, instead of failing deep in the database.
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    return value
+
+
+def _iso_datetime(value: str) -> str:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("must be an ISO 8601 date and time") from exc
+    if parsed.tzinfo is None:
+        raise ValueError("must include a UTC offset, e.g. +00:00")
+    return value
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+SafeStr = Annotated[str, AfterValidator(_safe_text)]
+Text = Annotated[SafeStr, Field(max_length=MAX_TEXT_CHARS)]
+ShortText = Annotated[SafeStr, Field(max_length=500)]
+# Client ids are UUIDs; server ids may be anything this tame.
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+IsoDateTime = Annotated[SafeStr, Field(max_length=64), AfterValidator(_iso_datetime)]
+FiniteFloat = Annotated[float, Field(strict=True), AfterValidator(_finite)]
+IndicatorValue = StrictInt | FiniteFloat | StrictBool | ShortText | None
+
+
+class Wire(BaseModel):
+    """Unknown keys are an error: a typo must not be silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Wire):
+    code: str = Field(description="Machine-readable code, stable across versions")
+    message: str = Field(description="A sentence for people")
+    field: str | None = Field(default=None, description="The offending field, dotted")
+    received: int | None = Field(
+        default=None, description="offset_mismatch only: bytes the server holds"
+    )
+
+
+class ErrorOut(Wire):
+    error: ErrorDetail
+
+
+class PingOut(Wire):
+    service: Literal["dxdesk"] = SERVICE_NAME
+    protocol: int = PROTOCOL_VERSION
+    server_time: str
+
+
+class OkOut(Wire):
+    ok: bool = True
+
+
+class LoginIn(Wire):
+    username: Annotated[SafeStr, Field(min_length=1, max_length=150)]
+    password: Annotated[SafeStr, Field(min_length=1, max_length=1024)]
+
+
+class UserOut(Wire):
+    username: str
+    role: Literal["officer", "reviewer", "admin"]
+    unit_code: str
+    full_name: str
+
+
+class LoginOut(Wire):
+    token: str
+    expires_at: str
+    user: UserOut
+    server_time: str
+
+
+class AttachmentIn(Wire):
+    id: Id
+    sha256: Sha256
+    size: Annotated[StrictInt, Field(ge=1, le=MAX_BLOB_BYTES)]
+    file_name: Annotated[SafeStr, Field(min_length=1, max_length=255)]
+    mime_type: Annotated[SafeStr, Field(min_length=1, max_length=127)]
+
+
+class ReportIn(Wire):
+    """Exactly the keys of ``dxdesk.reports.canonical_body()`` plus its hash."""
+
+    id: Id
+    task_id: Id
+    progress: Annotated[StrictInt, Field(ge=0, le=100)]
+    status_claim: Literal["in_progress", "done"]
+    results: Text
+    difficulties: Text
+    proposals: Text
+    indicator_values: Annotated[
+        dict[Annotated[SafeStr, Field(max_length=100)], IndicatorValue],
+        Field(max_length=MAX_INDICATORS),
+    ]
+    classification: Literal["normal", "secret"]
+    corrects_id: Id | None
+    author: Annotated[SafeStr, Field(max_length=200)]
+    created_at: IsoDateTime
+    attachments: Annotated[list[AttachmentIn], Field(max_length=MAX_ATTACHMENTS)]
+    content_sha256: Sha256
+
+    def canonical_body(self) -> dict[str, Any]:
+        """What the content hash covers: everything but the hash itself."""
+        return self.model_dump(mode="json", exclude={"content_sha256"})
+
+
+class UnparsedReport(BaseModel):
+    """A batch item that is not a valid ReportIn but has an id to acknowledge.
+
+    It is rejected on its own (ack ``invalid_report``) so that one bad report never
+    blocks the rest of a device's queue.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: Annotated[SafeStr, Field(min_length=1, max_length=200)]
+
+
+class SyncIn(Wire):
+    cursor: Annotated[SafeStr, Field(max_length=500)] | None = None
+    reports: Annotated[list[ReportIn | UnparsedReport], Field(max_length=MAX_REPORTS_PER_SYNC)] = (
+        Field(default_factory=list)
+    )
+    limit: Annotated[StrictInt, Field(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE
+
+
+AckStatus = Literal["accepted", "duplicate", "incomplete", "rejected"]
+
+
+class Ack(Wire):
+    id: str
+    status: AckStatus
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
+    missing_blobs: list[str] = Field(default_factory=list)
+
+
+class TaskOut(Wire):
+    id: str
+    code: str
+    title: str
+    description: str
+    doc_number: str
+    doc_date: str | None
+    doc_issuer: str
+    unit_code: str
+    start_date: str | None
+    deadline: str | None
+    expected_output: str
+    indicators: list[dict[str, Any]]
+    completed_on: str | None
+    progress: int
+    version: int
+
+
+class ReviewOut(Wire):
+    report_id: str
+    state: Literal["returned", "accepted"]
+    comment: str
+    at: str
+
+
+class SyncOut(Wire):
+    acks: list[Ack]
+    tasks: list[TaskOut]
+    reviews: list[ReviewOut]
+    cursor: str
+    has_more: bool
+    full_refresh: bool
+    server_time: str
+
+
+class BlobStatus(Wire):
+    sha256: str
+    received: int
+    complete: bool
+    size: int | None = Field(default=None, description="Declared size, when known")
+
+
+class ReturnIn(Wire):
+    comment: Annotated[SafeStr, Field(min_length=1, max_length=5000)]
+
+
+class AcceptIn(Wire):
+    comment: Annotated[SafeStr, Field(max_length=5000)] = ""
+
+
+class CompleteIn(Wire):
+    completed_on: dt.date | None = Field(
+        default=None, description="Defaults to today in Vietnam by the server's clock"
+    )
+
+
+class IndicatorIn(Wire):
+    code: Annotated[SafeStr, Field(min_length=1, max_length=100)]
+    name: ShortText
+    unit: Annotated[SafeStr, Field(max_length=100)] = ""
+    target: FiniteFloat | StrictInt | None = None
+
+
+class TaskIn(Wire):
+    code: Annotated[SafeStr, Field(min_length=1, max_length=64)]
+    title: Annotated[SafeStr, Field(min_length=1, max_length=1000)]
+    unit_code: Annotated[SafeStr, Field(min_length=1, max_length=64)]
+    description: Text = ""
+    doc_number: Annotated[SafeStr, Field(max_length=200)] = ""
+    doc_date: dt.date | None = None
+    doc_issuer: ShortText = ""
+    start_date: dt.date | None = None
+    deadline: dt.date | None = None
+    expected_output: Text = ""
+    indicators: Annotated[list[IndicatorIn], Field(max_length=MAX_INDICATORS)] = Field(
+        default_factory=list
+    )
+
+
+class TaskPatch(Wire):
+    """Only the fields given change; ``null`` clears a date."""
+
+    title: Annotated[SafeStr, Field(min_length=1, max_length=1000)] | None = None
+    description: Text | None = None
+    doc_number: Annotated[SafeStr, Field(max_length=200)] | None = None
+    doc_date: dt.date | None = None
+    doc_issuer: ShortText | None = None
+    start_date: dt.date | None = None
+    deadline: dt.date | None = None
+    expected_output: Text | None = None
+
+
+class ReportOut(Wire):
+    id: str
+    task_id: str
+    task_code: str
+    unit_code: str
+    submitted_by: str
+    progress: int
+    status_claim: str
+    results: str
+    difficulties: str
+    proposals: str
+    indicator_values: dict[str, Any]
+    classification: str
+    corrects_id: str | None
+    author: str
+    created_at: str
+    received_at: str
+    complete: bool
+    attachments: list[dict[str, Any]]
+    review_state: str | None
+    review_comment: str | None
+    reviewed_at: str | None
+
+
+class ReportList(Wire):
+    reports: list[ReportOut]
+    has_more: bool

@@ -1,0 +1,148 @@
+"""Units, users and their tokens: what the CLI administers and the API authenticates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dxdesk.clock import utcnow
+from dxdesk.text import clean
+from sync.server import audit
+from sync.server.errors import ApiError
+from sync.server.scope import ROLES, Scope
+from sync.server.security import hash_password, new_token, token_hash, verify_password
+from sync.server.tables import Token, Unit, User
+
+LEVELS = ("central", "province", "commune", "ward", "special_zone", "district", "agency")
+
+
+class AdminError(Exception):
+    """A command-line administration request that cannot be done, and why."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of a request."""
+
+    user_id: int
+    username: str
+    role: str
+    unit_code: str
+    full_name: str
+    token_hash: str
+
+    def scope(self, session: Session) -> Scope:
+        return Scope.of(session, self.role, self.unit_code)
+
+
+def add_unit(
+    session: Session, code: str, name: str, parent: str | None = None, level: str = "commune"
+) -> Unit:
+    code = code.strip()
+    if not code or len(code) > 64 or any(ch.isspace() for ch in code):
+        raise AdminError(f"unit code {code!r} must be 1-64 characters without spaces")
+    if level not in LEVELS:
+        raise AdminError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+    if parent is not None and session.get(Unit, parent) is None:
+        raise AdminError(f"parent unit {parent!r} does not exist")
+    if parent == code:
+        raise AdminError("a unit cannot be its own parent")
+    unit = session.get(Unit, code) or Unit(code=code)
+    unit.name, unit.parent_code, unit.level = clean(name), parent, level
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    unit_code: str,
+    full_name: str = "",
+    replace: bool = False,
+) -> User:
+    username = username.strip()
+    if not username or len(username) > 150 or any(ch.isspace() for ch in username):
+        raise AdminError(f"username {username!r} must be 1-150 characters without spaces")
+    if role not in ROLES:
+        raise AdminError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if session.get(Unit, unit_code) is None:
+        raise AdminError(f"unit {unit_code!r} does not exist; add it with 'unit add' first")
+    if len(password) < 8:
+        raise AdminError("the password must have at least 8 characters")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is not None and not replace:
+        raise AdminError(f"user {username!r} already exists")
+    if user is None:
+        user = User(username=username, created_at=utcnow())
+    user.password_hash = hash_password(password)
+    user.role, user.unit_code, user.full_name = role, unit_code, clean(full_name)
+    session.add(user)
+    session.flush()
+    audit.record(session, "admin", "user.add", username, role=role, unit=unit_code)
+    return user
+
+
+def revoke_tokens(session: Session, username: str) -> int:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AdminError(f"no user {username!r}")
+    result = session.execute(
+        update(Token)
+        .where(Token.user_id == user.id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    audit.record(session, "admin", "user.revoke_tokens", username)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def login(
+    session: Session, username: str, password: str, ttl: dt.timedelta
+) -> tuple[str, Token, User] | None:
+    """A new token, or None (after auditing the attempt) when the login is wrong."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        audit.record(session, username[:150], "auth.login_failed")
+        return None
+    token = new_token()
+    now = utcnow()
+    row = Token(token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=now + ttl)
+    session.add(row)
+    audit.record(session, user.username, "auth.login")
+    return token, row, user
+
+
+def authenticate(session: Session, token: str) -> Principal:
+    hashed = token_hash(token)
+    found = session.execute(
+        select(Token, User).join(User, User.id == Token.user_id).where(Token.token_hash == hashed)
+    ).first()
+    if found is None or found[0].revoked_at is not None:
+        raise ApiError(
+            401,
+            "token_invalid",
+            "Your session is not valid (signed out or revoked); sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    row, user = found
+    if row.expires_at <= utcnow():
+        raise ApiError(
+            401,
+            "token_expired",
+            "Your session has expired; sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return Principal(user.id, user.username, user.role, user.unit_code, user.full_name, hashed)
+
+
+def logout(session: Session, principal: Principal) -> None:
+    session.execute(
+        update(Token).where(Token.token_hash == principal.token_hash).values(revoked_at=utcnow())
+    )
+    audit.record(session, principal.username, "auth.logout")

@@ -1,0 +1,38 @@
+"""Assemble the FastAPI application from its parts; nothing global."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+
+from sync.protocol import API_PREFIX, PROTOCOL_VERSION
+from sync.server import errors
+from sync.server.config import ServerConfig
+from sync.server.db import Database
+from sync.server.middleware import ProtocolAndBody
+from sync.server.routes import auth, blobs, reviews, sync, tasks
+
+# Responses under this size are not worth compressing (the gzip header alone is ~20 B).
+GZIP_MIN_BYTES = 500
+
+
+def create_app(config: ServerConfig, db: Database) -> FastAPI:
+    app = FastAPI(
+        title="dxdesk central tracking server",
+        version=str(PROTOCOL_VERSION),
+        description="Wire protocol v1 between dxdesk devices and the central server. "
+        "See docs/protocol.md.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        # The interactive pages are HTML; this server answers JSON only.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.config = config
+    app.state.db = db
+    errors.install(app)
+    for router in (auth.router, sync.router, blobs.router, reviews.router, tasks.router):
+        app.include_router(router, prefix=API_PREFIX)
+    # Added last = outermost: gzip wraps everything, including early 413/426 answers.
+    app.add_middleware(ProtocolAndBody)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    return app

@@ -1,0 +1,340 @@
+"""``dxdesk-server``: run the central server and administer it.
+
+Exit codes: 0 done, 1 the request could not be done (the message says why),
+2 bad command line, 3 the database cannot be opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from dxdesk.status import Category
+from sync.protocol import TaskIn
+from sync.server import accounts, csv_import, demo, reviews, stats, tasks
+from sync.server.app import create_app
+from sync.server.config import ServerConfig, database_url, token_ttl
+from sync.server.db import Database, DatabaseError, open_database
+from sync.server.scope import ROLES, Scope
+from sync.server.tables import Unit, User
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
+
+
+class CommandError(Exception):
+    """One line for the operator, exit code 1."""
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _serve(args: argparse.Namespace, db: Database) -> int:
+    try:
+        ttl = token_ttl(args.token_ttl)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    app = create_app(ServerConfig(database_url=args.url, token_ttl=ttl), db)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=args.log_level == "debug",
+        timeout_keep_alive=30,  # 2G links: reuse the connection between rounds
+        proxy_headers=False,
+    )
+    uvicorn.Server(config).run()
+    return EXIT_OK
+
+
+def _unit_add(args: argparse.Namespace, db: Database) -> int:
+    with db.write() as session:
+        unit = accounts.add_unit(session, args.code, args.name, args.parent, args.level)
+        print(f"unit {unit.code} ({unit.name}) saved")
+    return EXIT_OK
+
+
+def _unit_list(args: argparse.Namespace, db: Database) -> int:
+    with db.read() as session:
+        units = session.scalars(select(Unit).order_by(Unit.code)).all()
+    rows = [{"code": u.code, "name": u.name, "parent": u.parent_code, "level": u.level}
+            for u in units]  # fmt: skip
+    if args.json:
+        _print_json(rows)
+    for row in rows if not args.json else []:
+        print(f"{row['code']:<20} {row['level']:<13} {row['parent'] or '-':<15} {row['name']}")
+    return EXIT_OK
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for the password; use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def _user_add(args: argparse.Namespace, db: Database) -> int:
+    password = _read_password(args.password_stdin)
+    with db.write() as session:
+        accounts.add_user(
+            session,
+            username=args.username,
+            password=password,
+            role=args.role,
+            unit_code=args.unit,
+            full_name=args.full_name,
+            replace=args.replace,
+        )
+    print(f"user {args.username} ({args.role}, {args.unit}) saved")
+    return EXIT_OK
+
+
+def _user_list(args: argparse.Namespace, db: Database) -> int:
+    with db.read() as session:
+        users = session.scalars(select(User).order_by(User.username)).all()
+    rows = [{"username": u.username, "role": u.role, "unit_code": u.unit_code,
+             "full_name": u.full_name} for u in users]  # fmt: skip
+    if args.json:
+        _print_json(rows)
+    for row in rows if not args.json else []:
+        print(f"{row['username']:<20} {row['role']:<9} {row['unit_code']:<15} {row['full_name']}")
+    return EXIT_OK
+
+
+def _user_revoke(args: argparse.Namespace, db: Database) -> int:
+    with db.write() as session:
+        count = accounts.revoke_tokens(session, args.username)
+    print(f"{count} session(s) of {args.username} revoked")
+    return EXIT_OK
+
+
+def _date_arg(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return tasks.parse_date(text)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _task_add(args: argparse.Namespace, db: Database) -> int:
+    try:
+        values = TaskIn(
+            code=args.code,
+            title=args.title,
+            unit_code=args.unit,
+            description=args.description,
+            doc_number=args.doc_number,
+            doc_date=_date_arg(args.doc_date),
+            doc_issuer=args.doc_issuer,
+            start_date=_date_arg(args.start_date),
+            deadline=_date_arg(args.deadline),
+            expected_output=args.expected_output,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CommandError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    with db.write() as session:
+        try:
+            task, _created = tasks.upsert(session, values, "admin", replace=False)
+        except tasks.TaskError as exc:
+            raise CommandError(str(exc)) from exc
+        print(f"task {task.code} added for {task.unit_code} (id {task.id})")
+    return EXIT_OK
+
+
+def _task_import(args: argparse.Namespace, db: Database) -> int:
+    try:
+        with db.write() as session:
+            result = csv_import.import_tasks(session, Path(args.file), "admin")
+    except csv_import.CsvImportError as exc:
+        print(f"error: {args.file}: nothing imported, {len(exc.problems)} problem(s):",
+              file=sys.stderr)  # fmt: skip
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{result.created} task(s) created, {result.updated} updated")
+    return EXIT_OK
+
+
+def _reports(args: argparse.Namespace, db: Database) -> int:
+    with db.read() as session:
+        found, more = reviews.listing(
+            session, Scope(None), unit=args.unit, task_id=None, limit=args.limit, offset=0
+        )
+    if args.json:
+        _print_json([item.model_dump() for item in found])
+        return EXIT_OK
+    for item in found:
+        state = item.review_state or ("complete" if item.complete else "incomplete")
+        print(f"{item.received_at[:19]}  {item.unit_code:<15} {item.task_code:<14} "
+              f"{item.progress:>3}%  {state:<10} {item.submitted_by}  {item.id}")  # fmt: skip
+    if more:
+        print(f"(only the newest {args.limit}; use --limit)")
+    return EXIT_OK
+
+
+def _stats(args: argparse.Namespace, db: Database) -> int:
+    if args.silent_days < 1:
+        raise CommandError("--silent-days must be at least 1")
+    with db.read() as session:
+        result = stats.compute(session, tasks.today(), args.silent_days)
+    if args.json:
+        _print_json(result.as_json())
+        return EXIT_OK
+    print(f"Tasks by status on {result.today:%d/%m/%Y}")
+    header = "".join(f"{c.label_en:>24}" for c in Category)
+    print(f"{'unit':<15}{header}")
+    for code, counts in sorted(result.per_unit.items()):
+        print(f"{code:<15}" + "".join(f"{counts[c.value]:>24}" for c in Category))
+    print(f"\nOverdue tasks: {len(result.overdue)}")
+    for item in result.overdue:
+        print(f"  {item['code']:<14} {item['unit_code']:<15} {item['days_overdue']:>4} days  "
+              f"{item['progress']:>3}%  {item['title']}")  # fmt: skip
+    print(f"\nUnits with no report in the last {result.silent_days} days: "
+          f"{len(result.silent_units)}")  # fmt: skip
+    for unit in result.silent_units:
+        print(f"  {unit['unit_code']:<15} {unit['name']}")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, db: Database) -> int:
+    with db.write() as session:
+        logins, count = demo.load(session, tasks.today())
+    print(f"Demo loaded: {count} tasks. Logins (demo passwords, change them for real use):")
+    for login in logins:
+        print(f"  {login.username:<16} {login.password:<20} {login.role:<9} {login.unit_code}")
+    return EXIT_OK
+
+
+Handler = Callable[[argparse.Namespace, Database], int]
+
+
+class _Commands:
+    """Adds subcommands that all take --db and --home."""
+
+    def __init__(self) -> None:
+        self.common = argparse.ArgumentParser(add_help=False)
+        self.common.add_argument("--db", help="database URL (sqlite:///PATH or postgresql://…)")
+        self.common.add_argument(
+            "--home", help="data folder (default: DXDESK_SERVER_HOME or the platform's)"
+        )
+
+    def add(self, group: Any, name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(name, parents=[self.common], help=help_)
+        sub.set_defaults(handler=handler)
+        return sub
+
+
+def _serve_and_demo(cmd: _Commands, commands: Any) -> None:
+    serve = cmd.add(commands, "serve", _serve, "run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--token-ttl", type=float, help="token lifetime in seconds (30 days)")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    cmd.add(commands, "demo", _demo, "load the demo province, communes, users and tasks")
+
+
+def _units_and_users(cmd: _Commands, commands: Any) -> None:
+    unit = commands.add_parser("unit", help="units (đơn vị)")
+    units = unit.add_subparsers(dest="action", required=True)
+    unit_add = cmd.add(units, "add", _unit_add, "add or rename a unit")
+    unit_add.add_argument("code")
+    unit_add.add_argument("name")
+    unit_add.add_argument("--parent")
+    unit_add.add_argument("--level", default="commune", choices=accounts.LEVELS)
+    cmd.add(units, "list", _unit_list, "list units").add_argument("--json", action="store_true")
+
+    user = commands.add_parser("user", help="user accounts")
+    users = user.add_subparsers(dest="action", required=True)
+    user_add = cmd.add(users, "add", _user_add, "add a user (password from prompt or stdin)")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", required=True, choices=ROLES)
+    user_add.add_argument("--unit", required=True)
+    user_add.add_argument("--full-name", default="")
+    user_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin's first line"
+    )
+    user_add.add_argument("--replace", action="store_true", help="update an existing user")
+    cmd.add(users, "list", _user_list, "list users").add_argument("--json", action="store_true")
+    revoke = cmd.add(users, "revoke-tokens", _user_revoke, "sign a user out everywhere")
+    revoke.add_argument("username")
+
+
+def _tasks(cmd: _Commands, commands: Any) -> None:
+    task = commands.add_parser("task", help="tasks (nhiệm vụ)")
+    group = task.add_subparsers(dest="action", required=True)
+    task_add = cmd.add(group, "add", _task_add, "assign one task")
+    task_add.add_argument("--code", required=True)
+    task_add.add_argument("--title", required=True)
+    task_add.add_argument("--unit", required=True)
+    task_add.add_argument("--deadline", required=True, help="dd/mm/yyyy or yyyy-mm-dd")
+    task_add.add_argument("--description", default="")
+    task_add.add_argument("--doc-number", default="")
+    task_add.add_argument("--doc-date")
+    task_add.add_argument("--doc-issuer", default="")
+    task_add.add_argument("--start-date")
+    task_add.add_argument("--expected-output", default="")
+    task_import = cmd.add(group, "import", _task_import, "assign tasks from a CSV file")
+    task_import.add_argument("file")
+
+
+def _listings(cmd: _Commands, commands: Any) -> None:
+    reports = cmd.add(commands, "reports", _reports, "list received reports, newest first")
+    reports.add_argument("--json", action="store_true")
+    reports.add_argument("--unit")
+    reports.add_argument("--limit", type=int, default=100)
+    stats_cmd = cmd.add(commands, "stats", _stats, "tasks by status, overdue, silent units")
+    stats_cmd.add_argument("--json", action="store_true")
+    stats_cmd.add_argument("--silent-days", type=int, default=14)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dxdesk-server", description="dxdesk central tracking server"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    cmd = _Commands()
+    for add in (_serve_and_demo, _units_and_users, _tasks, _listings):
+        add(cmd, commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        args.url = database_url(args.db, args.home)
+        db = open_database(args.url)
+    except (DatabaseError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
+    try:
+        handler: Handler = args.handler
+        return handler(args, db)
+    except (CommandError, accounts.AdminError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    finally:
+        db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

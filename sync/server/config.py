@@ -1,0 +1,54 @@
+"""Server settings: where the data lives and how long tokens last."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "dxdesk-server"
+HOME_ENV = "DXDESK_SERVER_HOME"
+DB_ENV = "DXDESK_SERVER_DB"
+TOKEN_TTL_ENV = "DXDESK_SERVER_TOKEN_TTL"  # noqa: S105 (a variable name)
+DEFAULT_TOKEN_TTL = dt.timedelta(days=30)
+
+
+def data_dir(home: str | os.PathLike[str] | None = None) -> Path:
+    """``--home`` wins over ``DXDESK_SERVER_HOME``, which wins over the platform folder."""
+    chosen = home if home is not None else os.environ.get(HOME_ENV) or None
+    if chosen is not None:
+        return Path(chosen).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def database_url(db: str | None, home: str | os.PathLike[str] | None = None) -> str:
+    """An explicit URL, else ``DXDESK_SERVER_DB``, else SQLite in the data folder."""
+    chosen = db or os.environ.get(DB_ENV) or None
+    if chosen is not None:
+        return chosen
+    folder = data_dir(home)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return f"sqlite:///{folder / 'server.sqlite3'}"
+
+
+def token_ttl(seconds: float | None) -> dt.timedelta:
+    if seconds is None:
+        raw = os.environ.get(TOKEN_TTL_ENV)
+        if not raw:
+            return DEFAULT_TOKEN_TTL
+        try:
+            seconds = float(raw)
+        except ValueError as exc:
+            raise ValueError(f"{TOKEN_TTL_ENV} must be a number of seconds, not {raw!r}") from exc
+    if seconds <= 0:
+        raise ValueError("the token lifetime must be a positive number of seconds")
+    return dt.timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    database_url: str
+    token_ttl: dt.timedelta = DEFAULT_TOKEN_TTL

@@ -1,0 +1,231 @@
+"""The upstream half of a sync round: store a batch of reports, acknowledge each.
+
+Runs inside one write transaction: the stored rows and the acks commit together,
+so an ack the client receives always describes committed data, and a batch lost on
+the way back is harmless to resend (same id + same hash → ``duplicate``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dxdesk.canonical import content_hash
+from dxdesk.clock import utcnow
+from sync.protocol import Ack, ReportIn, UnparsedReport
+from sync.server import audit, progress
+from sync.server.accounts import Principal
+from sync.server.errors import field_path
+from sync.server.scope import Scope
+from sync.server.tables import Attachment, Blob, Report, Task
+
+
+def _rejected(report_id: str, code: str, message: str, field: str | None = None) -> Ack:
+    return Ack(id=report_id, status="rejected", code=code, message=message, field=field)
+
+
+def _invalid(item: UnparsedReport) -> Ack:
+    try:
+        ReportIn.model_validate(item.model_dump())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = field_path(first["loc"])
+        return _rejected(item.id, "invalid_report", f"{where}: {first['msg']}", where or None)
+    # Unreachable in practice: the union tried ReportIn first.
+    return _rejected(item.id, "invalid_report", "the report does not match the protocol")
+
+
+@dataclass
+class _Batch:
+    principal: Principal
+    scope: Scope
+    tasks: dict[str, Task]
+    existing: dict[str, Report]
+    acks: list[Ack | None] = field(default_factory=list)
+    candidates: list[tuple[int, ReportIn, Task]] = field(default_factory=list)
+    seen: dict[str, str] = field(default_factory=dict)  # id → hash, within this batch
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
+    """An ack for a report that needs no storing, or None for a new report."""
+    expected = content_hash(report.canonical_body())
+    if expected != report.content_sha256:
+        return _rejected(
+            report.id,
+            "hash_mismatch",
+            "content_sha256 does not match the report's canonical body",
+            "content_sha256",
+        )
+    task = batch.tasks.get(report.task_id)
+    if task is None or not batch.scope.allows(task.unit_code):
+        if task is None and batch.scope.units is None:
+            return _rejected(report.id, "unknown_task", "No task has this id.", "task_id")
+        # The same answer whether the task exists elsewhere or not at all.
+        return _rejected(
+            report.id,
+            "forbidden_task",
+            "This task is not assigned to your unit (or does not exist).",
+            "task_id",
+        )
+    earlier = batch.existing.get(report.id)
+    earlier_hash = earlier.content_sha256 if earlier is not None else batch.seen.get(report.id)
+    if earlier_hash is not None:
+        if earlier_hash != report.content_sha256:
+            return _rejected(
+                report.id,
+                "conflict",
+                "A different report with this id was already received; "
+                "send a correction as a new report instead.",
+                "id",
+            )
+        return None if earlier is None else Ack(id=report.id, status="duplicate")
+    attachment_ids = [a.id for a in report.attachments]
+    if len(set(attachment_ids)) != len(attachment_ids):
+        return _rejected(report.id, "invalid_report", "attachment ids repeat", "attachments")
+    batch.seen[report.id] = report.content_sha256
+    batch.candidates.append((index, report, task))
+    return None
+
+
+def _declare_blobs(session: Session, sizes: dict[str, int]) -> dict[str, Blob]:
+    """Insert missing blob rows, then lock them all (sorted: one lock order)."""
+    if not sizes:
+        return {}
+    now = utcnow()
+    rows = [
+        {"sha256": sha, "size": size, "received": 0, "complete": False, "updated_at": now}
+        for sha, size in sorted(sizes.items())
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(Blob).values(rows).on_conflict_do_nothing(index_elements=["sha256"]))
+    locked = session.scalars(
+        select(Blob).where(Blob.sha256.in_(sorted(sizes))).order_by(Blob.sha256).with_for_update()
+    )
+    return {blob.sha256: blob for blob in locked}
+
+
+def _store(
+    session: Session, batch: _Batch, blobs: dict[str, Blob], report: ReportIn, task: Task
+) -> tuple[Ack, Report | None]:
+    for attachment in report.attachments:
+        if blobs[attachment.sha256].size != attachment.size:
+            return _rejected(
+                report.id,
+                "attachment_size_mismatch",
+                f"attachment {attachment.id} declares {attachment.size} bytes but content "
+                f"{attachment.sha256[:12]}… is known with another size",
+                "attachments",
+            ), None
+    missing = sorted({a.sha256 for a in report.attachments if not blobs[a.sha256].complete})
+    row = Report(
+        id=report.id,
+        task_id=task.id,
+        unit_code=task.unit_code,
+        submitted_by=batch.principal.user_id,
+        content_sha256=report.content_sha256,
+        body=report.canonical_body(),
+        progress=report.progress,
+        status_claim=report.status_claim,
+        classification=report.classification,
+        created_at=dt.datetime.fromisoformat(report.created_at).astimezone(dt.UTC),
+        received_at=utcnow(),
+        complete=not missing,
+    )
+    session.add(row)
+    batch.attachments += [
+        Attachment(
+            report_id=report.id,
+            id=attachment.id,
+            sha256=attachment.sha256,
+            size=attachment.size,
+            file_name=attachment.file_name,
+            mime_type=attachment.mime_type,
+        )
+        for attachment in report.attachments
+    ]
+    if missing:
+        message = "Stored; waiting for the attachments to be uploaded."
+        return Ack(id=report.id, status="incomplete", message=message, missing_blobs=missing), row
+    return Ack(id=report.id, status="accepted"), row
+
+
+def _still_missing(session: Session, report_ids: list[str]) -> dict[str, list[str]]:
+    rows = session.execute(
+        select(Attachment.report_id, Attachment.sha256)
+        .join(Blob, Blob.sha256 == Attachment.sha256)
+        .where(Attachment.report_id.in_(report_ids), Blob.complete.is_(False))
+    )
+    missing: dict[str, set[str]] = {}
+    for report_id, sha in rows:
+        missing.setdefault(report_id, set()).add(sha)
+    return {report_id: sorted(shas) for report_id, shas in missing.items()}
+
+
+def ingest(
+    session: Session, principal: Principal, scope: Scope, items: list[ReportIn | UnparsedReport]
+) -> list[Ack]:
+    valid = [item for item in items if isinstance(item, ReportIn)]
+    task_ids = sorted({r.task_id for r in valid})
+    report_ids = sorted({r.id for r in valid})
+    batch = _Batch(
+        principal,
+        scope,
+        tasks={t.id: t for t in session.scalars(select(Task).where(Task.id.in_(task_ids)))},
+        existing={
+            r.id: r for r in session.scalars(select(Report).where(Report.id.in_(report_ids)))
+        },
+    )
+    for index, item in enumerate(items):
+        batch.acks.append(_invalid(item) if isinstance(item, UnparsedReport) else None)
+        if isinstance(item, ReportIn):
+            batch.acks[index] = _judge(batch, index, item)
+
+    sizes: dict[str, int] = {}
+    for _index, report, _task in batch.candidates:
+        for attachment in report.attachments:
+            sizes.setdefault(attachment.sha256, attachment.size)
+    blobs = _declare_blobs(session, sizes)
+    counted: list[Report] = []
+    for index, report, task in batch.candidates:
+        ack, row = _store(session, batch, blobs, report, task)
+        batch.acks[index] = ack
+        if row is not None and row.complete:
+            counted.append(row)
+    session.flush()  # reports before their attachments: no ORM relationship orders them
+    session.add_all(batch.attachments)
+    session.flush()
+
+    # Duplicates of reports still waiting for blobs say so, with what is missing.
+    waiting = [r.id for r in batch.existing.values() if not r.complete]
+    missing = _still_missing(session, waiting) if waiting else {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(item.id, index)
+        current = batch.acks[index]
+        if current is None:  # repeated id within the batch, same content as the first
+            earlier = batch.acks[first[item.id]]
+            assert earlier is not None
+            current = earlier
+            if earlier.status == "accepted":
+                current = Ack(id=item.id, status="duplicate")
+        elif current.status == "duplicate" and item.id in missing:
+            current = Ack(
+                id=item.id,
+                status="incomplete",
+                message="Already stored; still waiting for attachments.",
+                missing_blobs=missing[item.id],
+            )
+        batch.acks[index] = current
+    progress.apply(session, counted)
+    acks = [ack for ack in batch.acks if ack is not None]
+    statuses = [ack.status for ack in acks]
+    counts = {status: statuses.count(status) for status in sorted(set(statuses))}
+    audit.record(session, principal.username, "sync.push", "", **counts)
+    return acks

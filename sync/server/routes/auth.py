@@ -1,0 +1,55 @@
+"""Sign in, sign out, who am I — and the unauthenticated ping."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from dxdesk.clock import utcnow
+from sync.protocol import LoginIn, LoginOut, OkOut, PingOut, UserOut
+from sync.server import accounts
+from sync.server.errors import ApiError
+from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write
+
+router = APIRouter()
+
+
+def _now() -> str:
+    return utcnow().isoformat()
+
+
+def _user_out(username: str, role: str, unit_code: str, full_name: str) -> UserOut:
+    # Validated: a role outside the protocol's three would be a bug worth a 500.
+    return UserOut.model_validate(
+        {"username": username, "role": role, "unit_code": unit_code, "full_name": full_name}
+    )
+
+
+@router.get("/ping", response_model=PingOut, tags=["session"])
+def ping() -> PingOut:
+    """Cheap probe; its exact shape tells our server from a captive portal."""
+    return PingOut(server_time=_now())
+
+
+@router.post("/auth/login", response_model=LoginOut, tags=["session"])
+def login(body: LoginIn, db: DbDep, cfg: ConfigDep) -> LoginOut:
+    result = write(db, lambda s: accounts.login(s, body.username, body.password, cfg.token_ttl))
+    if result is None:  # the failed attempt is audited and committed
+        raise ApiError(401, "bad_credentials", "Wrong username or password.")
+    token, row, user = result
+    return LoginOut(
+        token=token,
+        expires_at=row.expires_at.isoformat(),
+        user=_user_out(user.username, user.role, user.unit_code, user.full_name),
+        server_time=_now(),
+    )
+
+
+@router.post("/auth/logout", response_model=OkOut, tags=["session"])
+def logout(caller: PrincipalDep, db: DbDep) -> OkOut:
+    write(db, lambda s: accounts.logout(s, caller))
+    return OkOut()
+
+
+@router.get("/me", response_model=UserOut, tags=["session"])
+def me(caller: PrincipalDep) -> UserOut:
+    return _user_out(caller.username, caller.role, caller.unit_code, caller.full_name)

@@ -1,0 +1,74 @@
+"""What every endpoint is handed: the database, the caller, the server's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from sync.server.accounts import Principal, authenticate
+from sync.server.config import ServerConfig
+from sync.server.db import Database
+from sync.server.errors import ApiError
+
+T = TypeVar("T")
+WRITE_ATTEMPTS = 4
+_bearer = HTTPBearer(auto_error=False, description="The token from /api/v1/auth/login")
+
+
+def database(request: Request) -> Database:
+    db = request.app.state.db
+    assert isinstance(db, Database)
+    return db
+
+
+def config(request: Request) -> ServerConfig:
+    cfg = request.app.state.config
+    assert isinstance(cfg, ServerConfig)
+    return cfg
+
+
+DbDep = Annotated[Database, Depends(database)]
+ConfigDep = Annotated[ServerConfig, Depends(config)]
+
+
+def principal(
+    db: DbDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(
+            401,
+            "auth_required",
+            "Sign in first: send 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with db.read() as session:
+        return authenticate(session, credentials.credentials)
+
+
+PrincipalDep = Annotated[Principal, Depends(principal)]
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """Unique-key races, deadlocks and serialisation failures: a clean retry works."""
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01", "55P03")
+
+
+def write(db: Database, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one write transaction, retried when a concurrent writer raced us."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with db.write() as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == WRITE_ATTEMPTS - 1 or not _retryable(exc):
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,69 @@
+"""Reviewer endpoints: list received reports, return or accept one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from sync.protocol import MAX_PAGE, AcceptIn, ErrorOut, ReportList, ReturnIn, ReviewOut
+from sync.server import reviews
+from sync.server.pull import review_out
+from sync.server.routes.deps import DbDep, PrincipalDep, write
+
+router = APIRouter()
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    422: {"model": ErrorOut},
+}
+
+
+@router.get("/reports", response_model=ReportList, tags=["review"], responses=_ERRORS)
+def list_reports(
+    *,
+    caller: PrincipalDep,
+    db: DbDep,
+    unit: Annotated[str | None, Query(max_length=64)] = None,
+    task_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> ReportList:
+    """Newest first; only reports of the caller's units."""
+    reviews.require_reviewer(caller)
+    with db.read() as session:
+        found, more = reviews.listing(
+            session, caller.scope(session), unit=unit, task_id=task_id, limit=limit, offset=offset
+        )
+    return ReportList(reports=found, has_more=more)
+
+
+@router.post(
+    "/reports/{report_id}/return", response_model=ReviewOut, tags=["review"], responses=_ERRORS
+)
+def return_report(report_id: IdPath, body: ReturnIn, caller: PrincipalDep, db: DbDep) -> ReviewOut:
+    """Send a report back with a comment; it reaches the officer on the next sync."""
+    report = write(
+        db,
+        lambda s: reviews.review(
+            s, caller, caller.scope(s), report_id, state="returned", comment=body.comment
+        ),
+    )
+    return review_out(report)
+
+
+@router.post(
+    "/reports/{report_id}/accept", response_model=ReviewOut, tags=["review"], responses=_ERRORS
+)
+def accept_report(
+    report_id: IdPath, caller: PrincipalDep, db: DbDep, body: AcceptIn | None = None
+) -> ReviewOut:
+    comment = body.comment if body is not None else ""
+    report = write(
+        db,
+        lambda s: reviews.review(
+            s, caller, caller.scope(s), report_id, state="accepted", comment=comment
+        ),
+    )
+    return review_out(report)

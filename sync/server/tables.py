@@ -1,0 +1,185 @@
+"""The server's tables (SQLAlchemy 2). Migrations in ``migrations/`` create them.
+
+Every change that must flow down to devices (a task created or edited, a review)
+stamps its row with a *change version* from the single ``change_counter`` row; see
+:mod:`sync.server.versions` for why that keeps cursors from skipping changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from sync.server.coltypes import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ServerInfo(Base):
+    """Facts about this database; ``epoch`` is random per database, so a cursor from
+    another database (or a restored backup) is recognised as unservable."""
+
+    __tablename__ = "server_info"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class ChangeCounter(Base):
+    __tablename__ = "change_counter"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    parent_code: Mapped[str | None] = mapped_column(String(64), ForeignKey("unit.code"), index=True)
+    level: Mapped[str] = mapped_column(String(32))
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(String(64), ForeignKey("unit.code"), index=True)
+    full_name: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Token(Base):
+    """Only the sha256 of a token is kept: a stolen database yields no live tokens."""
+
+    __tablename__ = "auth_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Task(Base):
+    __tablename__ = "task"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    doc_number: Mapped[str] = mapped_column(Text, default="")
+    doc_date: Mapped[dt.date | None] = mapped_column(Date)
+    doc_issuer: Mapped[str] = mapped_column(Text, default="")
+    unit_code: Mapped[str] = mapped_column(String(64), ForeignKey("unit.code"), index=True)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    expected_output: Mapped[str] = mapped_column(Text, default="")
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    # client-side created_at of the report that set ``progress``
+    progress_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(BigInteger, unique=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Report(Base):
+    """A received report, immutable except for its completeness and its review."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        Index("ix_report_unit_received", "unit_code", "received_at"),
+        Index("ix_report_review_version", "review_version", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"), index=True)
+    # the task's unit when received: what authorisation checks
+    unit_code: Mapped[str] = mapped_column(String(64), ForeignKey("unit.code"))
+    submitted_by: Mapped[int] = mapped_column(Integer, ForeignKey("user_account.id"))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)  # the canonical body as received
+    progress: Mapped[int] = mapped_column(Integer)
+    status_claim: Mapped[str] = mapped_column(String(16))
+    classification: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the device's claim
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    review_state: Mapped[str | None] = mapped_column(String(16))
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("user_account.id"))
+    review_version: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Attachment(Base):
+    __tablename__ = "attachment"
+
+    report_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("report.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), ForeignKey("blob.sha256"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    file_name: Mapped[str] = mapped_column(Text)
+    mime_type: Mapped[str] = mapped_column(String(127))
+
+
+class Blob(Base):
+    """An attachment's content, declared by a report and filled by chunked uploads."""
+
+    __tablename__ = "blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class BlobChunk(Base):
+    """Chunks live in the database so that bytes and ``received`` commit together."""
+
+    __tablename__ = "blob_chunk"
+
+    sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("blob.sha256", ondelete="CASCADE"), primary_key=True
+    )
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditEvent(Base):
+    """Append-only: who did what on the server."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(150))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,155 @@
+"""Tasks: create, edit, complete, and their wire shape. Every change takes a new version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dxdesk.clock import VIETNAM_TZ, utcnow
+from dxdesk.text import clean
+from sync.protocol import TaskIn, TaskOut
+from sync.server import audit, versions
+from sync.server.tables import Task, Unit
+
+
+class TaskError(Exception):
+    """A task change that cannot be made; ``field`` names the culprit when known."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+def today() -> dt.date:
+    """Today in Vietnam by the server's clock: what "overdue" is judged against."""
+    return utcnow().astimezone(VIETNAM_TZ).date()
+
+
+def parse_date(text: str) -> dt.date:
+    """dd/mm/yyyy (as people and Excel write it in Vietnam) or yyyy-mm-dd."""
+    value = text.strip()
+    try:
+        if "/" in value:
+            day, month, year = value.split("/")
+            if len(year) != 4:
+                raise ValueError(value)
+            return dt.date(int(year), int(month), int(day))
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a date; write dd/mm/yyyy or yyyy-mm-dd") from exc
+
+
+def iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def to_wire(task: Task) -> TaskOut:
+    return TaskOut(
+        id=task.id,
+        code=task.code,
+        title=task.title,
+        description=task.description,
+        doc_number=task.doc_number,
+        doc_date=iso(task.doc_date),
+        doc_issuer=task.doc_issuer,
+        unit_code=task.unit_code,
+        start_date=iso(task.start_date),
+        deadline=iso(task.deadline),
+        expected_output=task.expected_output,
+        indicators=list(task.indicators),
+        completed_on=iso(task.completed_on),
+        progress=task.progress,
+        version=task.version,
+    )
+
+
+def _check(session: Session, values: TaskIn) -> None:
+    if session.get(Unit, values.unit_code) is None:
+        raise TaskError("unknown_unit", f"unit {values.unit_code!r} does not exist", "unit_code")
+    if values.start_date and values.deadline and values.deadline < values.start_date:
+        raise TaskError("deadline_before_start", "the deadline is before the start", "deadline")
+
+
+def _fill(task: Task, values: TaskIn) -> None:
+    task.title = clean(values.title)
+    task.description = clean(values.description)
+    task.doc_number = clean(values.doc_number)
+    task.doc_date = values.doc_date
+    task.doc_issuer = clean(values.doc_issuer)
+    task.start_date = values.start_date
+    task.deadline = values.deadline
+    task.expected_output = clean(values.expected_output)
+    task.indicators = [item.model_dump() for item in values.indicators]
+
+
+def upsert(
+    session: Session, values: TaskIn, actor: str, *, task_id: str | None = None, replace: bool
+) -> tuple[Task, bool]:
+    """Create a task, or (``replace``) update the one with the same code.
+
+    A task never moves to another unit: devices of the old unit would keep a stale
+    copy, since the protocol has no deletions.
+    """
+    _check(session, values)
+    code = values.code.strip()
+    task = session.scalar(select(Task).where(Task.code == code))
+    created = task is None
+    if task is None:
+        task = Task(
+            id=task_id or str(uuid.uuid4()),
+            code=code,
+            unit_code=values.unit_code,
+            progress=0,
+            completed_on=None,
+        )
+    elif not replace:
+        raise TaskError("task_exists", f"a task with code {code!r} already exists", "code")
+    elif task.unit_code != values.unit_code:
+        raise TaskError(
+            "unit_change",
+            f"task {code!r} belongs to {task.unit_code}; it cannot move to {values.unit_code}",
+            "unit_code",
+        )
+    _fill(task, values)
+    stamp(session, [task])
+    audit.record(session, actor, "task.create" if created else "task.update", code)
+    return task, created
+
+
+def stamp(session: Session, changed: list[Task]) -> None:
+    """Give changed tasks new versions, so they flow down; the last step of a write."""
+    if not changed:
+        return
+    for task, version in zip(changed, versions.allocate(session, len(changed)), strict=True):
+        task.version = version
+        task.updated_at = utcnow()
+        session.add(task)
+    session.flush()
+
+
+def patch(session: Session, task: Task, changes: dict[str, Any], actor: str) -> Task:
+    for name, value in changes.items():
+        setattr(task, name, clean(value) if isinstance(value, str) else value)
+    if task.start_date and task.deadline and task.deadline < task.start_date:
+        raise TaskError("deadline_before_start", "the deadline is before the start", "deadline")
+    stamp(session, [task])
+    audit.record(session, actor, "task.update", task.code, fields=sorted(changes))
+    return task
+
+
+def complete(session: Session, task: Task, on: dt.date | None, actor: str) -> Task:
+    day = on or today()
+    if day > today():
+        raise TaskError(
+            "date_in_future", "a task cannot be completed in the future", "completed_on"
+        )
+    task.completed_on = day
+    task.progress = 100
+    stamp(session, [task])
+    audit.record(session, actor, "task.complete", task.code, on=day.isoformat())
+    return task

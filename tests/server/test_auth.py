@@ -1,0 +1,105 @@
+"""Sign-in, tokens, expiry and revocation."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from sync.server import accounts
+from sync.server.db import open_database
+from tests.server.conftest import (
+    PASSWORD,
+    Api,
+    Backend,
+    ServerProcess,
+    World,
+    login,
+    run_cli,
+)
+
+
+def test_login_returns_the_user_and_an_expiry(world: World, anon: Api) -> None:
+    response = anon.post("/auth/login", {"username": world.usernames["oa"], "password": PASSWORD})
+    body = response.json()
+    assert body["user"] == {
+        "username": world.usernames["oa"],
+        "role": "officer",
+        "unit_code": world.unit_a,
+        "full_name": "",
+    }
+    assert body["expires_at"] > body["server_time"]
+    assert len(body["token"]) >= 40
+    assert world.officer_a.get("/me").json()["unit_code"] == world.unit_a
+
+
+def test_wrong_password_and_unknown_user_look_alike(world: World, anon: Api) -> None:
+    wrong = anon.post("/auth/login", {"username": world.usernames["oa"], "password": "sai-roi!"})
+    nobody = anon.post("/auth/login", {"username": "nobody-here", "password": "sai-roi!"})
+    assert wrong.status_code == nobody.status_code == 401
+    assert wrong.json() == nobody.json()
+    assert wrong.json()["error"]["code"] == "bad_credentials"
+
+
+def test_requests_without_a_valid_token(anon: Api, server: ServerProcess) -> None:
+    missing = anon.post("/sync", {})
+    assert missing.status_code == 401
+    assert missing.json()["error"]["code"] == "auth_required"
+    assert missing.headers["WWW-Authenticate"] == "Bearer"
+    forged = Api(server.base, "forged-token-value")
+    try:
+        response = forged.post("/sync", {})
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "token_invalid"
+    finally:
+        forged.close()
+
+
+def test_logout_revokes_the_token(world: World) -> None:
+    api = login(world.server.base, world.usernames["ob"])
+    try:
+        assert api.post("/auth/logout").status_code == 200
+        after = api.post("/sync", {})
+        assert after.status_code == 401
+        assert after.json()["error"]["code"] == "token_invalid"
+        assert world.officer_b.post("/sync", {}).status_code == 200  # other sessions live on
+    finally:
+        api.close()
+
+
+def test_cli_revokes_every_session_of_a_user(world: World) -> None:
+    second = login(world.server.base, world.usernames["oa"])
+    try:
+        done = run_cli("user", "revoke-tokens", world.usernames["oa"], "--db", world.server.db_url)
+        assert done.returncode == 0, done.stderr
+        assert "2 session(s)" in done.stdout
+        for api in (world.officer_a, second):
+            assert api.post("/sync", {}).status_code == 401
+    finally:
+        second.close()
+
+
+@pytest.mark.slow
+def test_tokens_expire(backend: Backend, tmp_path: Path) -> None:
+    url = backend.new_url()
+    db = open_database(url)
+    with db.write() as session:
+        accounts.add_unit(session, "T", "Xã T", None, "commune")
+        accounts.add_user(
+            session, username="short", password=PASSWORD, role="officer", unit_code="T"
+        )
+    db.dispose()
+    proc = ServerProcess(url, tmp_path / "home", "--token-ttl", "1.5")
+    try:
+        api = login(proc.base, "short")
+        try:
+            assert api.post("/sync", {}).status_code == 200
+            time.sleep(2)
+            expired = api.post("/sync", {})
+            assert expired.status_code == 401
+            assert expired.json()["error"]["code"] == "token_expired"
+        finally:
+            api.close()
+    finally:
+        proc.stop()

@@ -1,0 +1,49 @@
+"""Property-based fuzzing of the served OpenAPI spec: no input may cause a 5xx."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from sync.server import cli, demo
+from tests.server.conftest import Backend, ServerProcess
+
+EXAMPLES = 30  # per operation and phase; a couple of minutes at most on both databases
+
+
+@pytest.mark.slow
+def test_fuzzing_finds_no_server_error(backend: Backend, tmp_path: Path) -> None:
+    url = backend.new_url()
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.main(["demo", "--db", url]) == 0
+    proc = ServerProcess(url, tmp_path / "home")
+    try:
+        token = requests.post(
+            f"{proc.base}/api/v1/auth/login",
+            json={"username": "admin", "password": demo.PASSWORDS["admin"]},
+            timeout=30,
+        ).json()["token"]
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("schemathesis")), "run",
+             f"{proc.base}/api/v1/openapi.json",
+             "--checks", "not_a_server_error",
+             "--max-examples", str(EXAMPLES),
+             "--seed", "20261124",
+             "--header", f"Authorization: Bearer {token}",
+             "--exclude-path", "/api/v1/auth/logout",  # it would revoke our token
+             "--generation-allow-x00", "true",
+             "--no-color"],
+            capture_output=True, text=True, timeout=240, check=False, cwd=tmp_path,
+        )  # fmt: skip
+        summary = done.stdout[-3000:]
+        assert done.returncode == 0, summary
+        assert " passed" in summary and "failed" not in summary.split("SUMMARY")[-1]
+        assert "Traceback" not in proc.log()
+    finally:
+        proc.stop()

@@ -1,0 +1,159 @@
+"""The sync round: idempotent storage, conflicts, per-report rejections, the cursor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session
+
+from dxdesk import reports as client_reports
+from dxdesk.profile import Profile
+from sync.protocol import MAX_REPORTS_PER_SYNC
+from sync.server.db import Database
+from tests.conftest import make_task
+from tests.server.conftest import World, report_body, seed_task
+
+
+def _acks(response: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {ack["id"]: ack for ack in response["acks"]}
+
+
+def test_repush_after_lost_response_is_a_duplicate(world: World) -> None:
+    first = report_body(world.tasks_a[0])
+    second = report_body(world.tasks_a[1], progress=10)
+    # The response of this round is "lost": the client never saw it and resends.
+    world.officer_a.sync(reports=[first, second])
+    again = _acks(world.officer_a.sync(reports=[first, second]))
+    assert again[first["id"]]["status"] == "duplicate"
+    assert again[second["id"]]["status"] == "duplicate"
+    listing = world.reviewer.get("/reports", params={"unit": world.unit_a}).json()["reports"]
+    assert [r["id"] for r in listing].count(first["id"]) == 1
+
+
+def test_same_id_other_content_is_a_conflict(world: World) -> None:
+    body = report_body(world.tasks_a[0])
+    assert world.officer_a.sync(reports=[body])["acks"][0]["status"] == "accepted"
+    changed = report_body(world.tasks_a[0], id=body["id"], progress=90)
+    ack = world.officer_a.sync(reports=[changed])["acks"][0]
+    assert ack["status"] == "rejected" and ack["code"] == "conflict"
+    stored = world.reviewer.get("/reports", params={"task_id": world.tasks_a[0]}).json()
+    assert [r["progress"] for r in stored["reports"] if r["id"] == body["id"]] == [40]
+
+
+def test_repeated_id_inside_one_batch(world: World) -> None:
+    body = report_body(world.tasks_a[0])
+    other = report_body(world.tasks_a[0], id=body["id"], results="khác")
+    acks = world.officer_a.sync(reports=[body, body, other])["acks"]
+    assert [a["status"] for a in acks] == ["accepted", "duplicate", "rejected"]
+    assert acks[2]["code"] == "conflict"
+
+
+def test_hash_mismatch_and_invalid_reports_are_rejected_one_by_one(world: World) -> None:
+    good = report_body(world.tasks_a[0])
+    tampered = report_body(world.tasks_a[0])
+    tampered["progress"] = 99  # hash no longer matches
+    invalid = report_body(world.tasks_a[0], progress=150)
+    unknown_key = {**report_body(world.tasks_a[0]), "surprise": 1}
+    acks = _acks(world.officer_a.sync(reports=[good, tampered, invalid, unknown_key]))
+    assert acks[good["id"]]["status"] == "accepted"
+    assert acks[tampered["id"]]["code"] == "hash_mismatch"
+    assert acks[invalid["id"]]["code"] == "invalid_report"
+    assert acks[invalid["id"]]["field"] == "progress"
+    assert acks[unknown_key["id"]]["field"] == "surprise"
+    assert all(a["message"] for a in acks.values() if a["status"] == "rejected")
+
+
+def test_too_many_reports_in_one_round(world: World) -> None:
+    bodies = [report_body(world.tasks_a[0]) for _ in range(MAX_REPORTS_PER_SYNC + 1)]
+    response = world.officer_a.post("/sync", {"reports": bodies})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "reports"
+
+
+def test_pull_pages_and_resumes_from_the_cursor(world: World, server_db: Database) -> None:
+    extra = [seed_task(server_db, f"{world.prefix}-P{i}", world.unit_a) for i in range(5)]
+    seen: list[str] = []
+    cursor = None
+    for _round in range(10):
+        page = world.officer_a.sync(cursor=cursor, limit=2)
+        seen += [t["id"] for t in page["tasks"]]
+        assert len(page["tasks"]) <= 2
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    assert sorted(seen) == sorted(world.tasks_a + extra)
+    quiet = world.officer_a.sync(cursor=cursor)
+    assert quiet["tasks"] == [] and quiet["reviews"] == [] and not quiet["has_more"]
+    assert quiet["cursor"] == cursor
+
+
+def test_bad_cursor_means_full_refresh(world: World) -> None:
+    for cursor in ("garbage!", "MToxOjI6Mw", "", "x" * 400):
+        page = world.officer_a.sync(cursor=cursor)
+        assert page["full_refresh"] is True
+        assert {t["id"] for t in page["tasks"]} == set(world.tasks_a)
+    assert world.officer_a.sync(cursor=None)["full_refresh"] is False
+
+
+def test_task_fields_on_the_wire(world: World, server_db: Database) -> None:
+    task_id = seed_task(
+        server_db,
+        f"{world.prefix}-W",
+        world.unit_a,
+        deadline=dt.date(2026, 12, 31),
+        doc_number="17-KH/BCĐ",
+        indicators=[{"code": "HS", "name": "Hồ sơ", "unit": "hồ sơ", "target": 1200}],
+    )
+    task = next(t for t in world.officer_a.sync()["tasks"] if t["id"] == task_id)
+    assert task["deadline"] == "2026-12-31"
+    assert task["doc_number"] == "17-KH/BCĐ"
+    assert task["indicators"][0]["target"] == 1200
+    assert task["completed_on"] is None and task["progress"] == 0
+    assert isinstance(task["version"], int)
+
+
+def test_review_and_completion_flow_down(world: World) -> None:
+    cursor = world.officer_a.sync()["cursor"]
+    body = report_body(world.tasks_a[0], progress=70)
+    assert world.officer_a.sync(reports=[body])["acks"][0]["status"] == "accepted"
+    returned = world.reviewer.post(f"/reports/{body['id']}/return", {"comment": "Bổ sung số liệu"})
+    assert returned.status_code == 200, returned.text
+    done = world.reviewer.post(f"/tasks/{world.tasks_a[1]}/complete", {})
+    assert done.status_code == 200, done.text
+    page = world.officer_a.sync(cursor=cursor)
+    assert [(r["report_id"], r["state"], r["comment"]) for r in page["reviews"]] == [
+        (body["id"], "returned", "Bổ sung số liệu")
+    ]
+    by_id = {t["id"]: t for t in page["tasks"]}
+    assert by_id[world.tasks_a[0]]["progress"] == 70  # the report moved the task
+    assert by_id[world.tasks_a[1]]["completed_on"] is not None
+    assert by_id[world.tasks_a[1]]["progress"] == 100
+    # Officer B's unit sees none of it.
+    other = world.officer_b.sync()
+    assert other["reviews"] == [] and {t["id"] for t in other["tasks"]} == set(world.tasks_b)
+
+
+def test_accept_and_validation_of_review_actions(world: World) -> None:
+    body = report_body(world.tasks_a[0])
+    world.officer_a.sync(reports=[body])
+    empty = world.reviewer.post(f"/reports/{body['id']}/return", {"comment": ""})
+    assert empty.status_code == 422 and empty.json()["error"]["field"] == "comment"
+    accepted = world.reviewer.post(f"/reports/{body['id']}/accept", {"comment": "Tốt"})
+    assert accepted.json()["state"] == "accepted"
+    future = world.reviewer.post(
+        f"/tasks/{world.tasks_a[0]}/complete", {"completed_on": "2999-01-01"}
+    )
+    assert future.status_code == 422 and future.json()["error"]["code"] == "date_in_future"
+
+
+def test_the_real_client_body_is_accepted(world: World, session: Session, profile: Profile) -> None:
+    """A report finalized by dxdesk's own report lifecycle hashes the same on the server."""
+    task = make_task(session, code=f"{world.prefix}-C", id=world.tasks_a[0])
+    content = client_reports.ReportContent(progress=55, results="Đã hoàn thành 55%")
+    draft = client_reports.create_draft(session, task, content, author="Trần Thị Bình")
+    final = client_reports.finalize(session, profile.attachments, draft.id)
+    body = client_reports.canonical_body(final, [])
+    body["content_sha256"] = final.content_sha256
+    ack = world.officer_a.sync(reports=[body])["acks"][0]
+    assert ack["status"] == "accepted", ack
