@@ -23,13 +23,13 @@ from sqlmodel import Session, col, select
 from dxdesk import audit, local_state, reports
 from dxdesk.attachment_store import AttachmentStore
 from dxdesk.db import Database
-from dxdesk.models import Report, ReportState
+from dxdesk.models import Attachment, Report, ReportState
 from sync import protocol
 from sync.apply import CURSOR, apply_round
 from sync.backoff import Backoff
 from sync.protocol import ReportIn, SyncIn, SyncOut, UnparsedReport
 from sync.transport import Failure, Transport, TransportError
-from sync.uploads import MIN_CHUNK, ChunkSizer, upload_blob
+from sync.uploads import MIN_CHUNK, ChunkSizer, OffsetMemory, upload_blob
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -189,12 +189,27 @@ class SyncEngine:
             summary.attachment_bytes += sent
 
     def _upload(self, sha: str, path: Path) -> int:
+        memory = OffsetMemory(self._confirmed_offset, self._save_offset)
         try:
-            return upload_blob(self.transport, sha, path, self.sizer, self._upload_progress)
+            return upload_blob(self.transport, sha, path, self.sizer, memory, self._upload_progress)
         except TransportError as exc:
             if exc.retryable:  # cut mid-chunk: the link is worse than we thought
                 self.sizer.size = max(self.sizer.size // 2, MIN_CHUNK)
             raise
+
+    def _confirmed_offset(self, sha: str) -> int:
+        with self.db.session() as session:
+            rows = session.exec(select(Attachment).where(Attachment.sha256 == sha)).all()
+            # Rows of one blob move together; a row added later still says 0.
+            touched = [row.uploaded_bytes for row in rows if row.uploaded_bytes != 0]
+            return touched[0] if touched else 0
+
+    def _save_offset(self, sha: str, offset: int) -> None:
+        with self.db.session() as session:
+            for row in session.exec(select(Attachment).where(Attachment.sha256 == sha)):
+                row.uploaded_bytes = offset
+                session.add(row)
+            session.commit()
 
     def _upload_progress(self, sha: str, done: int, total: int) -> None:
         self.notify("upload_progress", {"sha256": sha, "done": done, "total": total})

@@ -146,9 +146,7 @@ class Transport:
         headers: dict[str, str] = {}
         body: bytes | None = None
         if payload is not None:
-            data = (
-                payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
-            )
+            data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
             body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             headers["Content-Type"] = "application/json"
             if len(body) >= GZIP_MIN_BYTES:

@@ -1,8 +1,10 @@
 """Resumable attachment uploads, in chunks sized to the link.
 
-Before sending, ask the server how much of the blob it already holds and continue
-from there, so a cut costs at most the chunk that was in flight. Chunks grow on a
-good link and shrink on a bad one: the aim is a chunk every few seconds.
+The device remembers how much of each blob the server confirmed. A first upload
+starts at once; a resumed one first asks the server where it stands (a cut may
+have lost a reply), so a cut costs at most the chunk that was in flight. Chunks
+grow on a good link and shrink on a bad one, aiming at one chunk every ~10 s:
+few round trips, and little to resend after a cut.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from sync.transport import Transport, TransportError
 MIN_CHUNK = 16 * 1024
 MAX_CHUNK = protocol.MAX_CHUNK_BYTES
 FIRST_CHUNK = 64 * 1024
-TARGET_CHUNK_S = 4.0
+TARGET_CHUNK_S = 10.0
+# Stored as the confirmed offset while a first chunk is in flight: "ask first".
+UNKNOWN = -1
 
 
 @dataclass
@@ -36,6 +40,14 @@ class ChunkSizer:
         self.size = max(MIN_CHUNK, min(MAX_CHUNK, ideal))
 
 
+@dataclass(frozen=True)
+class OffsetMemory:
+    """Where the engine keeps the server-confirmed offset of each blob."""
+
+    load: Callable[[str], int]
+    save: Callable[[str, int], None]
+
+
 Progress = Callable[[str, int, int], None]  # sha256, bytes the server holds, total
 
 
@@ -44,12 +56,18 @@ def upload_blob(
     sha256: str,
     path: Path,
     sizer: ChunkSizer,
+    memory: OffsetMemory,
     progress: Progress | None = None,
 ) -> int:
     """Upload what the server lacks; returns bytes sent. Raises TransportError."""
     total = path.stat().st_size
-    status = transport.call("GET", f"/blobs/{sha256}", BlobStatus)
-    offset = total if status.complete else status.received
+    confirmed = memory.load(sha256)
+    if confirmed == 0:
+        memory.save(sha256, UNKNOWN)
+        offset = 0
+    else:
+        status = transport.call("GET", f"/blobs/{sha256}", BlobStatus)
+        offset = total if status.complete else status.received
     sent = 0
     with path.open("rb") as handle:
         while offset < total:
@@ -72,6 +90,7 @@ def upload_blob(
             sizer.observe(len(chunk), time.monotonic() - started)
             sent += len(chunk)
             offset = total if status.complete else status.received
+            memory.save(sha256, offset)
             if progress is not None:
                 progress(sha256, offset, total)
     return sent
