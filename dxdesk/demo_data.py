@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
-from dxdesk import tasks
+from dxdesk import demo_ids, tasks
 from dxdesk.models import Unit
 from dxdesk.paths import resource_dir
-
-# Stable ids, so loading the demo twice updates rather than duplicates.
-_NAMESPACE = uuid.UUID("5b3c8f1e-2d4a-4c6b-9e7f-0a1b2c3d4e5f")
 
 
 def demo_file() -> Path:
@@ -33,7 +29,7 @@ def _offset(today: dt.date, days: int | None) -> dt.date | None:
 
 def task_values(raw: dict[str, Any], today: dt.date) -> dict[str, Any]:
     return {
-        "id": str(uuid.uuid5(_NAMESPACE, raw["code"])),
+        "id": demo_ids.task_id(raw["code"]),  # stable: loading twice updates
         "code": raw["code"],
         "title": raw["title"],
         "description": raw["description"],

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dxdesk import demo_ids
 from dxdesk.paths import resource_dir
 from sync.protocol import IndicatorIn, TaskIn
 from sync.server import accounts, tasks
 
 # The same namespace as the client's local demo (dxdesk.demo_data), so a task has
 # the same id on both ends.
-NAMESPACE = uuid.UUID("5b3c8f1e-2d4a-4c6b-9e7f-0a1b2c3d4e5f")
 # Well-known demo passwords, printed by the command: this is demo data only.
 PASSWORDS = {
     "officer": "canbo-demo-2026",
@@ -91,7 +90,7 @@ def load(session: Session, today: dt.date) -> tuple[list[Login], int]:
             expected_output=raw["expected_output"],
             indicators=[IndicatorIn.model_validate(item) for item in raw["indicators"]],
         )
-        task_id = str(uuid.uuid5(NAMESPACE, raw["code"]))
+        task_id = demo_ids.task_id(raw["code"])
         task, _created = tasks.upsert(session, values, "demo", task_id=task_id, replace=True)
         task.completed_on = _offset(today, raw["completed_offset_days"])
         task.progress = raw["progress"]
