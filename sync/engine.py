@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BATCH = 200  # reports per round: a few tens of KB gzipped, one round trip
+MAX_ROUNDS = 1000  # a server that always says "has more" must not spin us forever
 CLOCK_SKEW_WARN_S = 300
 PENDING_STATES = (ReportState.QUEUED, ReportState.SENDING)
 
@@ -90,18 +91,21 @@ class SyncEngine:
         self.notify = notify or (lambda _event, _data: None)
         self.sleep = sleep
         self.sizer = ChunkSizer()
+        self._in_flight: set[str] = set()  # marked "sending" by this run, not yet acked
 
     # -- the round ---------------------------------------------------------------
 
     def run(self) -> SyncSummary:
         summary = SyncSummary()
         started = time.monotonic()
+        self._in_flight.clear()
         try:
             self._run(summary)
         except TransportError as exc:
             summary.failure = exc.failure.value
             summary.message = str(exc)
             log.warning("sync stopped: %s (%s)", exc, exc.failure)
+            self._back_to_queued()
         finally:
             summary.duration_s = round(time.monotonic() - started, 3)
             summary.bytes_sent = self.transport.traffic.bytes_sent
@@ -131,23 +135,29 @@ class SyncEngine:
         repush: set[str] = set()
         repushed: set[str] = set()
         while True:
+            if summary.rounds >= MAX_ROUNDS:
+                raise TransportError(
+                    Failure.SERVER, f"The server still had more after {MAX_ROUNDS} rounds."
+                )
             with self.db.session() as session:
                 batch = self._pending(session, exclude=pushed - repush, limit=self.batch)
                 bodies: list[ReportIn | UnparsedReport] = [self._body(session, r) for r in batch]
                 cursor = local_state.get(session, CURSOR)
+                self._mark_sending(session, batch)
             request = SyncIn(cursor=cursor, reports=bodies, limit=protocol.MAX_PAGE)
             self.notify("round", {"pushing": len(bodies)})
             out = self._retrying(partial(self.transport.call, "POST", "/sync", SyncOut, request))
             self._note_clock(summary)
             with self.db.session() as session:
                 result = apply_round(session, out, actor=self.actor)
+            self._in_flight -= sent_ids_of(bodies)
             summary.rounds += 1
             summary.pushed += len(bodies)
             summary.accepted += len(result.accepted)
             summary.rejected += len(result.rejected)
             summary.pulled_tasks += result.tasks_pulled
             summary.pulled_reviews += result.reviews_pulled
-            sent_ids = {body.id for body in bodies}
+            sent_ids = sent_ids_of(bodies)
             pushed |= sent_ids
             repushed |= sent_ids & repush
             repush -= sent_ids
@@ -230,6 +240,29 @@ class SyncEngine:
             query = query.limit(limit)
         return list(session.exec(query))
 
+    def _mark_sending(self, session: Session, batch: list[Report]) -> None:
+        """Shown as "sending" while in flight; a crash leaves it pending, not lost."""
+        changed = [r for r in batch if r.state is ReportState.QUEUED]
+        self._in_flight |= {r.id for r in changed}
+        for report in changed:
+            report.state = ReportState.SENDING
+            report.send_attempts += 1
+            session.add(report)
+        if changed:
+            session.commit()
+
+    def _back_to_queued(self) -> None:
+        """The round never got an answer: those reports are waiting, not sending."""
+        if not self._in_flight:
+            return
+        with self.db.session() as session:
+            for report in session.exec(select(Report).where(col(Report.id).in_(self._in_flight))):
+                if report.state is ReportState.SENDING:
+                    report.state = ReportState.QUEUED
+                    session.add(report)
+            session.commit()
+        self._in_flight.clear()
+
     def _body(self, session: Session, report: Report) -> ReportIn:
         body = reports.canonical_body(report, reports.attachments_of(session, report.id))
         return ReportIn.model_validate({**body, "content_sha256": report.content_sha256})
@@ -243,6 +276,10 @@ class SyncEngine:
         with self.db.session() as session:
             local_state.put(session, local_state.SERVER_OFFSET, f"{offset:.1f}")
             session.commit()
+
+
+def sent_ids_of(bodies: list[ReportIn | UnparsedReport]) -> set[str]:
+    return {body.id for body in bodies}
 
 
 def is_offline(summary: SyncSummary) -> bool:
