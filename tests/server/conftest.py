@@ -107,7 +107,9 @@ def pg_cluster() -> Iterator[PgCluster]:
 
         owner = pwd.getpwnam("postgres")
         os.chown(root, owner.pw_uid, owner.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
+        # sbin may be missing from PATH (cron-like CI environments).
+        runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+        prefix = [runuser, "-u", "postgres", "--"]
     data, log = root / "data", root / "server.log"
     port = free_port()
     subprocess.run(
