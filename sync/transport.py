@@ -258,7 +258,7 @@ def _error_from(status: int, data: Any) -> TransportError:
     code = detail.get("code") if isinstance(detail, dict) else None
     message = detail.get("message") if isinstance(detail, dict) else None
     text = str(message or f"HTTP {status}")
-    if status == 401:
+    if status == 401 or code == "too_many_attempts":  # a lockout is not worth retrying
         failure = Failure.AUTH
     elif status == 426:
         failure = Failure.OUTDATED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
@@ -14,7 +14,7 @@ from sync.server import audit
 from sync.server.errors import ApiError
 from sync.server.scope import ROLES, Scope
 from sync.server.security import hash_password, new_token, token_hash, verify_password
-from sync.server.tables import Token, Unit, User
+from sync.server.tables import AuditEvent, Token, Unit, User
 
 LEVELS = ("central", "province", "commune", "ward", "special_zone", "district", "agency")
 
@@ -102,13 +102,48 @@ def revoke_tokens(session: Session, username: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+# Password guessing: after this many wrong passwords within the window (counted
+# since the last good login), the account refuses logins, right or wrong, until
+# the window has passed. Argon2 already makes each guess cost ~0.1 s of CPU.
+MAX_FAILED_LOGINS = 5
+LOCKOUT_WINDOW = dt.timedelta(minutes=15)
+
+
+def _check_lockout(session: Session, username: str) -> None:
+    now = utcnow()
+    since = now - LOCKOUT_WINDOW
+    last_good = session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.actor == username, AuditEvent.action == "auth.login"
+        )
+    )
+    if last_good is not None and last_good > since:
+        since = last_good
+    failures = session.scalars(
+        select(AuditEvent.at)
+        .where(AuditEvent.actor == username, AuditEvent.action == "auth.login_failed")
+        .where(AuditEvent.at > since)
+        .order_by(AuditEvent.at)
+    ).all()
+    if len(failures) >= MAX_FAILED_LOGINS:
+        unlock = failures[-MAX_FAILED_LOGINS] + LOCKOUT_WINDOW
+        wait = max(1, int((unlock - now).total_seconds()))
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"Too many wrong passwords for this account; try again in {wait // 60 + 1} minutes.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
 def login(
     session: Session, username: str, password: str, ttl: dt.timedelta
 ) -> tuple[str, Token, User] | None:
     """A new token, or None (after auditing the attempt) when the login is wrong."""
+    _check_lockout(session, username.strip()[:150])
     user = session.scalar(select(User).where(User.username == username.strip()))
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        audit.record(session, username[:150], "auth.login_failed")
+        audit.record(session, username.strip()[:150], "auth.login_failed")
         return None
     token = new_token()
     now = utcnow()

@@ -103,3 +103,16 @@ def test_tokens_expire(backend: Backend, tmp_path: Path) -> None:
             api.close()
     finally:
         proc.stop()
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(world: World, anon: Api) -> None:
+    victim, other = world.usernames["oa"], world.usernames["ob"]
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        wrong = anon.post("/auth/login", {"username": victim, "password": "doan-mo"})
+        assert wrong.status_code == 401
+    locked = anon.post("/auth/login", {"username": victim, "password": PASSWORD})
+    assert locked.status_code == 429  # even the right password, until the window passes
+    assert locked.json()["error"]["code"] == "too_many_attempts"
+    assert int(locked.headers["Retry-After"]) > 0
+    fine = anon.post("/auth/login", {"username": other, "password": PASSWORD})
+    assert fine.status_code == 200  # other accounts are not affected
