@@ -25,7 +25,7 @@ from sync.server.app import create_app
 from sync.server.config import ServerConfig, database_url, token_ttl
 from sync.server.db import Database, DatabaseError, open_database
 from sync.server.scope import ROLES, Scope
-from sync.server.tables import Unit, User
+from sync.server.tables import AuditEvent, Unit, User
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
 
@@ -188,6 +188,30 @@ def _reports(args: argparse.Namespace, db: Database) -> int:
     return EXIT_OK
 
 
+def _audit(args: argparse.Namespace, db: Database) -> int:
+    if args.limit < 1:
+        raise CommandError("--limit must be at least 1")
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(args.limit)
+    if args.actor:
+        query = query.where(AuditEvent.actor == args.actor)
+    if args.action:
+        query = query.where(AuditEvent.action.startswith(args.action, autoescape=True))
+    with db.read() as session:
+        events = list(session.scalars(query))
+    rows = [
+        {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+         "subject": e.subject, "detail": e.detail}
+        for e in events
+    ]  # fmt: skip
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    for e in events:
+        detail = " ".join(f"{k}={v}" for k, v in sorted(e.detail.items()))
+        print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<22} {e.subject}  {detail}")
+    return EXIT_OK
+
+
 def _stats(args: argparse.Namespace, db: Database) -> int:
     if args.silent_days < 1:
         raise CommandError("--silent-days must be at least 1")
@@ -303,6 +327,11 @@ def _listings(cmd: _Commands, commands: Any) -> None:
     stats_cmd = cmd.add(commands, "stats", _stats, "tasks by status, overdue, silent units")
     stats_cmd.add_argument("--json", action="store_true")
     stats_cmd.add_argument("--silent-days", type=int, default=14)
+    audit_cmd = cmd.add(commands, "audit", _audit, "who did what, newest first (append-only)")
+    audit_cmd.add_argument("--json", action="store_true")
+    audit_cmd.add_argument("--limit", type=int, default=100)
+    audit_cmd.add_argument("--actor", help="only this user ('admin' for admin commands)")
+    audit_cmd.add_argument("--action", help="only actions starting with this, e.g. auth.")
 
 
 def _parser() -> argparse.ArgumentParser:

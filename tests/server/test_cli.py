@@ -186,3 +186,10 @@ def test_reports_and_stats_show_what_came_in(backend: Backend, tmp_path: Path) -
     assert "QN-COTO" not in silent and "QN-BINHLIEU" in silent
     assert all(item["days_overdue"] > 0 for item in stats["overdue"])
     assert "Overdue tasks:" in _ok("stats", "--db", url)
+    trail = json.loads(_ok("audit", "--json", "--actor", "cb.coto", "--db", url))
+    actions = [event["action"] for event in trail]
+    assert actions[-1] == "auth.login"  # newest first: the login came before the push
+    assert "sync.push" in actions
+    logins = json.loads(_ok("audit", "--json", "--action", "auth.", "--db", url))
+    assert {e["action"] for e in logins} == {"auth.login"}
+    assert "cb.coto" in _ok("audit", "--db", url)
