@@ -324,10 +324,8 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_outbox)
 
-    p = sub.add_parser("demo", help="load demo tasks into this profile")
-    p.add_argument("--unit", help="only this unit's tasks")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_demo)
+    # `dxdesk demo` lives in the ui package (it starts a demo server and the window);
+    # its --local form calls cmd_demo below.
     for extend in extensions:
         extend(sub)
     return parser

@@ -21,7 +21,7 @@ OUTBOX_KEYS = {
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("cli") / "home"
-    result = run(home, "demo", "--json")
+    result = run(home, "demo", "--local", "--json")
     assert result.code == 0, result.err
     assert result.json()["loaded"] == 30
     return home
@@ -31,7 +31,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def home(tmp_path: Path, demo_home: Path) -> Path:
     """A fresh copy of the demo profile, so tests do not see each other's reports."""
     copy = tmp_path / "home"
-    run(copy, "demo", "--json")
+    run(copy, "demo", "--local", "--json")
     return copy
 
 
@@ -195,14 +195,23 @@ def test_home_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
     env = {**os.environ, "DXDESK_HOME": str(tmp_path / "envhome")}
     proc = subprocess.run(
-        [str(DXDESK), "demo", "--json"], env=env, capture_output=True, text=True, check=False
+        [str(DXDESK), "demo", "--local", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "envhome" / "data" / "dxdesk.sqlite3").is_file()
     assert (tmp_path / "envhome" / "logs" / "dxdesk.log").is_file()
 
 
-def test_bare_command_says_the_window_is_not_there_yet(tmp_path: Path) -> None:
-    result = run(tmp_path / "h", "--lang", "en")
+def test_bare_command_without_a_display_says_so(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    result = run(tmp_path / "h", "--lang", "en", env=env)
     assert result.code == 2
-    assert "desktop window" in one_line_error(result)
+    assert "No display" in one_line_error(result)

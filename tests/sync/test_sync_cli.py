@@ -117,7 +117,7 @@ def test_sync_without_login_exits_login_needed_and_keeps_reports(
     server: RunningServer, client: Client
 ) -> None:
     client.settings(server_url=server.url)
-    assert client("demo").code == 0
+    assert client("demo", "--local").code == 0
     made = client("report", "NV-2026-001", "--progress", "10", "--summary", "x")
     assert made.code == 0
     result = client("sync")

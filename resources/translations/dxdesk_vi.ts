@@ -1,0 +1,617 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="vi" sourcelanguage="en">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About dxdesk</source>
+        <translation>Giới thiệu dxdesk</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 — progress reports on assigned tasks, offline first</source>
+        <translation>dxdesk %1 — báo cáo tiến độ nhiệm vụ được giao, làm việc cả khi mất mạng</translation>
+    </message>
+    <message>
+        <source>Copy diagnostics</source>
+        <translation>Sao chép thông tin chẩn đoán</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Đóng</translation>
+    </message>
+</context>
+<context>
+    <name>Dashboard</name>
+    <message>
+        <source>Tasks by progress</source>
+        <translation>Nhiệm vụ theo tiến độ</translation>
+    </message>
+    <message>
+        <source>Overdue (%1)</source>
+        <translation>Quá hạn (%1)</translation>
+    </message>
+    <message>
+        <source>Due soon (%1)</source>
+        <translation>Sắp đến hạn (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>DetailPane</name>
+    <message>
+        <source>New report (Ctrl+N)</source>
+        <translation>Báo cáo mới (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Continue draft</source>
+        <translation>Tiếp tục bản nháp</translation>
+    </message>
+    <message>
+        <source>Select a task in the list.</source>
+        <translation>Chọn một nhiệm vụ trong danh sách.</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>Thời hạn</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Tiến độ</translation>
+    </message>
+    <message>
+        <source>Assigning document</source>
+        <translation>Văn bản giao</translation>
+    </message>
+    <message>
+        <source>of %1</source>
+        <translation>ngày %1</translation>
+    </message>
+    <message>
+        <source>Expected output</source>
+        <translation>Sản phẩm đầu ra</translation>
+    </message>
+    <message>
+        <source>Indicators</source>
+        <translation>Chỉ tiêu</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>Các báo cáo</translation>
+    </message>
+    <message>
+        <source>No reports yet.</source>
+        <translation>Chưa có báo cáo nào.</translation>
+    </message>
+    <message>
+        <source>Reviewer: %1</source>
+        <translation>Người duyệt: %1</translation>
+    </message>
+    <message>
+        <source>Rejected: %1</source>
+        <translation>Bị từ chối: %1</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Log in to the tracking server</source>
+        <translation>Đăng nhập hệ thống theo dõi</translation>
+    </message>
+    <message>
+        <source>Logging in is only needed to send reports. You can keep working offline.</source>
+        <translation>Chỉ cần đăng nhập để gửi báo cáo. Bạn vẫn làm việc được khi không có mạng.</translation>
+    </message>
+    <message>
+        <source>&amp;Server</source>
+        <translation>&amp;Máy chủ</translation>
+    </message>
+    <message>
+        <source>&amp;User name</source>
+        <translation>&amp;Tên đăng nhập</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>Mật &amp;khẩu</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Đăng nhập</translation>
+    </message>
+    <message>
+        <source>Work offline</source>
+        <translation>Làm việc không mạng</translation>
+    </message>
+    <message>
+        <source>Enter the server, your user name and password.</source>
+        <translation>Hãy nhập máy chủ, tên đăng nhập và mật khẩu.</translation>
+    </message>
+    <message>
+        <source>Logging in…</source>
+        <translation>Đang đăng nhập…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>dxdesk — task progress reports</source>
+        <translation>dxdesk — báo cáo tiến độ nhiệm vụ</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>Nhiệm vụ</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>Tổng quan</translation>
+    </message>
+    <message>
+        <source>Outbox</source>
+        <translation>Hộp thư đi</translation>
+    </message>
+    <message>
+        <source>Search code, title, document… (Ctrl+F)</source>
+        <translation>Tìm mã, tên, văn bản… (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>New report</source>
+        <translation>Báo cáo mới</translation>
+    </message>
+    <message>
+        <source>New report (Ctrl+N)</source>
+        <translation>Báo cáo mới (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>Đồng bộ</translation>
+    </message>
+    <message>
+        <source>Send and receive now (F5)</source>
+        <translation>Gửi và nhận ngay (F5)</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Tìm kiếm</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Cài đặt</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>Giới thiệu</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Đăng nhập</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>Đồng bộ ngay</translation>
+    </message>
+    <message>
+        <source>Show drafts</source>
+        <translation>Xem bản nháp</translation>
+    </message>
+    <message>
+        <source>%1 waiting to send</source>
+        <translation>%1 báo cáo chờ gửi</translation>
+    </message>
+    <message>
+        <source>You have %1 unfinished draft(s). They are saved; open them to continue.</source>
+        <translation>Bạn có %1 bản nháp chưa hoàn thành. Bản nháp đã được lưu; mở để viết tiếp.</translation>
+    </message>
+    <message>
+        <source>Select a task first.</source>
+        <translation>Hãy chọn một nhiệm vụ trước.</translation>
+    </message>
+    <message>
+        <source>Report queued; it will be sent at the next sync.</source>
+        <translation>Đã chốt báo cáo; sẽ gửi ở lần đồng bộ tới.</translation>
+    </message>
+    <message>
+        <source>Not connected yet</source>
+        <translation>Chưa kết nối</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Đang trực tuyến</translation>
+    </message>
+    <message>
+        <source>Offline — reports are kept on this computer</source>
+        <translation>Mất mạng — báo cáo được giữ trên máy này</translation>
+    </message>
+    <message>
+        <source>This network needs sign-in in a browser</source>
+        <translation>Mạng này cần đăng nhập trên trình duyệt</translation>
+    </message>
+    <message>
+        <source>Log in needed to send</source>
+        <translation>Cần đăng nhập để gửi</translation>
+    </message>
+    <message>
+        <source>No server set up — working offline</source>
+        <translation>Chưa cài đặt máy chủ — làm việc không mạng</translation>
+    </message>
+    <message>
+        <source>Last sync %1</source>
+        <translation>Đồng bộ lần cuối %1</translation>
+    </message>
+    <message>
+        <source>Never synced</source>
+        <translation>Chưa đồng bộ lần nào</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxModel</name>
+    <message>
+        <source>Task</source>
+        <translation>Nhiệm vụ</translation>
+    </message>
+    <message>
+        <source>Written</source>
+        <translation>Ngày lập</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Tiến độ</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Tình trạng</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Ghi chú</translation>
+    </message>
+    <message>
+        <source>Rejected: %1</source>
+        <translation>Bị từ chối: %1</translation>
+    </message>
+    <message>
+        <source>Reviewer: %1</source>
+        <translation>Người duyệt: %1</translation>
+    </message>
+    <message>
+        <source>(classified)</source>
+        <translation>(mật)</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxView</name>
+    <message>
+        <source>Show accepted</source>
+        <translation>Hiện báo cáo đã nhận</translation>
+    </message>
+    <message>
+        <source>Send now</source>
+        <translation>Gửi ngay</translation>
+    </message>
+    <message>
+        <source>Open / correct</source>
+        <translation>Mở / sửa</translation>
+    </message>
+    <message>
+        <source>Continue a draft, or write a correction of a rejected or returned report</source>
+        <translation>Viết tiếp bản nháp, hoặc lập báo cáo sửa cho báo cáo bị từ chối hay bị trả lại</translation>
+    </message>
+    <message>
+        <source>%1 waiting to send · %2 drafts · %3 need attention</source>
+        <translation>%1 chờ gửi · %2 bản nháp · %3 cần xử lý</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressChart</name>
+    <message>
+        <source>Not done</source>
+        <translation>Chưa hoàn thành</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Đã hoàn thành</translation>
+    </message>
+</context>
+<context>
+    <name>QuickFilter</name>
+    <message>
+        <source>All</source>
+        <translation>Tất cả</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>Quá hạn</translation>
+    </message>
+    <message>
+        <source>Due soon</source>
+        <translation>Sắp đến hạn</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>Đang thực hiện</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Đã hoàn thành</translation>
+    </message>
+    <message>
+        <source>Returned</source>
+        <translation>Bị trả lại</translation>
+    </message>
+</context>
+<context>
+    <name>ReportEditor</name>
+    <message>
+        <source>Progress report</source>
+        <translation>Báo cáo tiến độ</translation>
+    </message>
+    <message>
+        <source>&amp;Progress</source>
+        <translation>&amp;Tiến độ</translation>
+    </message>
+    <message>
+        <source>&amp;Status</source>
+        <translation>Tr&amp;ạng thái</translation>
+    </message>
+    <message>
+        <source>&amp;Results achieved</source>
+        <translation>&amp;Kết quả đạt được</translation>
+    </message>
+    <message>
+        <source>&amp;Difficulties</source>
+        <translation>Khó khăn, &amp;vướng mắc</translation>
+    </message>
+    <message>
+        <source>P&amp;roposals</source>
+        <translation>Kiến &amp;nghị, đề xuất</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Tệp đính kèm</translation>
+    </message>
+    <message>
+        <source>C&amp;lassification</source>
+        <translation>Độ &amp;mật</translation>
+    </message>
+    <message>
+        <source>What was done since the last report</source>
+        <translation>Những việc đã làm từ lần báo cáo trước</translation>
+    </message>
+    <message>
+        <source>&amp;Add file…</source>
+        <translation>Thêm &amp;tệp…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Gỡ bỏ</translation>
+    </message>
+    <message>
+        <source>Drop files here to attach them</source>
+        <translation>Kéo thả tệp vào đây để đính kèm</translation>
+    </message>
+    <message>
+        <source>&amp;Finalize and queue for sending</source>
+        <translation>&amp;Chốt và xếp hàng gửi</translation>
+    </message>
+    <message>
+        <source>Discard draft</source>
+        <translation>Huỷ bản nháp</translation>
+    </message>
+    <message>
+        <source>Close (keep draft)</source>
+        <translation>Đóng (giữ bản nháp)</translation>
+    </message>
+    <message>
+        <source>Not saved yet</source>
+        <translation>Chưa lưu</translation>
+    </message>
+    <message>
+        <source>Saved at %1</source>
+        <translation>Đã lưu lúc %1</translation>
+    </message>
+    <message>
+        <source>Attach files</source>
+        <translation>Đính kèm tệp</translation>
+    </message>
+    <message>
+        <source>Documents and images (%1)</source>
+        <translation>Văn bản và hình ảnh (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Cài đặt</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>Địa chỉ máy chủ</translation>
+    </message>
+    <message>
+        <source>Site CA certificate</source>
+        <translation>Chứng thư CA của đơn vị</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Ngôn ngữ</translation>
+    </message>
+    <message>
+        <source>Your name on reports</source>
+        <translation>Họ tên ghi trên báo cáo</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Chọn…</translation>
+    </message>
+    <message>
+        <source>Send reports automatically when a network appears</source>
+        <translation>Tự động gửi báo cáo khi có mạng</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Lưu</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Huỷ</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt)</source>
+        <translation>Chứng thư (*.pem *.crt)</translation>
+    </message>
+</context>
+<context>
+    <name>TaskTableModel</name>
+    <message>
+        <source>Code</source>
+        <translation>Mã</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>Nhiệm vụ</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>Thời hạn</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>Số ngày</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Tiến độ</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Trạng thái</translation>
+    </message>
+</context>
+<context>
+    <name>crash</name>
+    <message>
+        <source>Something went wrong. Your drafts are saved; you can keep working.</source>
+        <translation>Đã xảy ra lỗi. Bản nháp của bạn đã được lưu; bạn có thể tiếp tục làm việc.</translation>
+    </message>
+    <message>
+        <source>Details are in the log file: %1</source>
+        <translation>Chi tiết trong tệp nhật ký: %1</translation>
+    </message>
+    <message>
+        <source>Unexpected error</source>
+        <translation>Lỗi không mong đợi</translation>
+    </message>
+</context>
+<context>
+    <name>failures</name>
+    <message>
+        <source>Wrong user name or password.</source>
+        <translation>Sai tên đăng nhập hoặc mật khẩu.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server. Check the network or the address; your reports are safe on this computer.</source>
+        <translation>Không kết nối được máy chủ. Hãy kiểm tra mạng hoặc địa chỉ; báo cáo vẫn an toàn trên máy này.</translation>
+    </message>
+    <message>
+        <source>This network needs sign-in first: open a web browser, accept the Wi-Fi terms, then try again.</source>
+        <translation>Mạng này cần đăng nhập trước: mở trình duyệt, chấp nhận điều khoản Wi-Fi, rồi thử lại.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted. Check the address, or ask your administrator for the site certificate (Settings).</source>
+        <translation>Chứng thư của máy chủ không được tin cậy. Hãy kiểm tra địa chỉ, hoặc xin quản trị viên chứng thư của đơn vị (Cài đặt).</translation>
+    </message>
+    <message>
+        <source>This dxdesk is too old for the server; please update it.</source>
+        <translation>Phiên bản dxdesk này đã cũ so với máy chủ; hãy cập nhật.</translation>
+    </message>
+    <message>
+        <source>The server has a problem right now; try again later.</source>
+        <translation>Máy chủ đang gặp sự cố; hãy thử lại sau.</translation>
+    </message>
+    <message>
+        <source>The server refused the request.</source>
+        <translation>Máy chủ từ chối yêu cầu.</translation>
+    </message>
+    <message>
+        <source>The server address is not valid (expected https://…).</source>
+        <translation>Địa chỉ máy chủ không hợp lệ (cần dạng https://…).</translation>
+    </message>
+    <message>
+        <source>Unexpected error; details are in the log.</source>
+        <translation>Lỗi không mong đợi; chi tiết trong nhật ký.</translation>
+    </message>
+</context>
+<context>
+    <name>labels</name>
+    <message>
+        <source>Not done – on time</source>
+        <translation>Chưa hoàn thành – trong hạn</translation>
+    </message>
+    <message>
+        <source>Not done – overdue</source>
+        <translation>Chưa hoàn thành – quá hạn</translation>
+    </message>
+    <message>
+        <source>Done – on time</source>
+        <translation>Đã hoàn thành – đúng hạn</translation>
+    </message>
+    <message>
+        <source>Done – late</source>
+        <translation>Đã hoàn thành – quá hạn</translation>
+    </message>
+    <message>
+        <source>Due soon</source>
+        <translation>Sắp đến hạn</translation>
+    </message>
+    <message>
+        <source>Draft</source>
+        <translation>Bản nháp</translation>
+    </message>
+    <message>
+        <source>Waiting to send</source>
+        <translation>Chờ gửi</translation>
+    </message>
+    <message>
+        <source>Sending</source>
+        <translation>Đang gửi</translation>
+    </message>
+    <message>
+        <source>Received by server</source>
+        <translation>Máy chủ đã nhận</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Bị từ chối</translation>
+    </message>
+    <message>
+        <source>Returned for revision</source>
+        <translation>Bị trả lại để sửa</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>Đang thực hiện</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Đã hoàn thành</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>Thường</translation>
+    </message>
+    <message>
+        <source>Secret</source>
+        <translation>Mật</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) overdue</source>
+        <translation>
+            <numerusform>quá %n ngày</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) left</source>
+        <translation>
+            <numerusform>còn %n ngày</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,40 @@
+"""Refresh ``resources/translations/dxdesk_vi.ts`` from the source with
+``pyside6-lupdate`` (existing translations are kept), then report what is still
+untranslated. Translate in Qt Linguist (``pyside6-linguist``) or in the XML.
+
+    uv run python scripts/update_translations.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import PySide6
+
+ROOT = Path(__file__).resolve().parents[1]
+TS = ROOT / "resources" / "translations" / "dxdesk_vi.ts"
+
+
+def main() -> int:
+    lupdate = Path(PySide6.__file__).with_name("lupdate")
+    sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "ui").glob("*.py"))
+    subprocess.run(
+        [str(lupdate), "-no-obsolete", "-locations", "none", "-source-language", "en",
+         "-target-language", "vi", *sources, "-ts", str(TS.relative_to(ROOT))],
+        cwd=ROOT, check=True,
+    )  # fmt: skip
+    missing = []
+    for message in ET.parse(TS).getroot().iter("message"):  # noqa: S314 (our own file)
+        translation = message.find("translation")
+        if translation is None or translation.get("type") == "unfinished":
+            missing.append(message.findtext("source", ""))
+    for text in missing:
+        print("untranslated:", text)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""SIGKILL while typing: the autosaved draft survives and the next start offers it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from dxdesk import clock, demo_data, reports
+from dxdesk.credentials import MemoryTokenStore
+from dxdesk.models import ReportState
+from dxdesk.paths import Paths
+from dxdesk.profile import open_profile
+from dxdesk.settings import Settings
+from dxdesk.settings import save as save_settings
+from tests.ui.typing_child import TEXT
+from ui.app import build
+from ui.tasks_runner import InlineRunner
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_sigkill_mid_typing_keeps_the_draft(qtbot: QtBot, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    paths = Paths.under(home).ensure()
+    save_settings(Settings(language="vi"), paths.settings_file)
+    profile = open_profile(paths)
+    with profile.db.session() as session:
+        demo_data.load(session, clock.reference_date(None))
+    profile.close()
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    errors = tmp_path / "child.err"
+    with errors.open("wb") as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.ui.typing_child", str(home)],
+            stdout=subprocess.PIPE, stderr=err, text=True, env=env, cwd=REPO,
+        )  # fmt: skip
+    assert child.stdout is not None
+    saved = 0
+    try:
+        for line in child.stdout:
+            if line.startswith("saved "):
+                saved = int(line.split()[1])
+                if saved >= 30:  # several autosaves in, still typing
+                    break
+        else:
+            pytest.fail(f"child ended: {child.wait()} {errors.read_text()}")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+
+    profile = open_profile(Paths.under(home))
+    try:
+        with profile.db.session() as session:
+            drafts = [i.report for i in reports.outbox(session)]
+        assert [d.state for d in drafts] == [ReportState.DRAFT]
+        text = drafts[0].results
+        assert len(text) >= saved
+        assert (TEXT * (len(text) // len(TEXT) + 1)).startswith(text)
+
+        # The next start says so and reopens it.
+        desktop = build(profile, MemoryTokenStore(), InlineRunner(), start_sync=False)
+        qtbot.addWidget(desktop.window)
+        try:
+            window = desktop.window
+            assert window.banner.isVisibleTo(window)
+            assert "1 bản nháp" in window.banner_text.text()
+            window.open_report(drafts[0].id)
+            assert window.editor is not None
+            assert window.editor.results.toPlainText() == text
+            window.editor.close()
+        finally:
+            desktop.close()
+    finally:
+        profile.close()

@@ -1,0 +1,83 @@
+"""The task and outbox models: Qt's model tester, quick filters, folded search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+
+from dxdesk import clock, reports, tasks
+from dxdesk.profile import Profile
+from dxdesk.status import Category
+from ui.outbox_view import OutboxModel
+from ui.tasks_model import QuickFilter, TaskFilterProxy, TaskTableModel, counts
+
+
+def rows_of(profile: Profile) -> list[tasks.TaskRow]:
+    with profile.db.session() as session:
+        return tasks.list_tasks(session, clock.reference_date(None))
+
+
+def test_task_model_and_proxy_pass_the_model_tester(
+    qtmodeltester: Any, ui_profile: Profile
+) -> None:
+    model = TaskTableModel()
+    model.set_rows(rows_of(ui_profile))
+    qtmodeltester.check(model)
+    proxy = TaskFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search("so hoa")
+    qtmodeltester.check(proxy)
+
+
+def test_outbox_model_passes_the_model_tester(qtmodeltester: Any, ui_profile: Profile) -> None:
+    with ui_profile.db.session() as session:
+        task = reports.find_task(session, "NV-2026-003")
+        reports.create_draft(session, task, reports.ReportContent(progress=5, results="x"))
+        items = reports.outbox(session)
+    model = OutboxModel()
+    model.set_items(items)
+    assert model.rowCount() == 1
+    qtmodeltester.check(model)
+
+
+def test_quick_filters_and_counts(qtbot: QtBot, ui_profile: Profile) -> None:
+    rows = rows_of(ui_profile)
+    numbers = counts(rows)
+    assert numbers[QuickFilter.ALL] == 30
+    overdue = sum(1 for r in rows if r.status.category is Category.IN_PROGRESS_OVERDUE)
+    assert numbers[QuickFilter.OVERDUE] == overdue > 0
+    assert numbers[QuickFilter.IN_PROGRESS] + numbers[QuickFilter.DONE] == 30
+    model = TaskTableModel()
+    model.set_rows(rows)
+    proxy = TaskFilterProxy()
+    proxy.setSourceModel(model)
+    for quick in QuickFilter:
+        proxy.set_quick_filter(quick)
+        assert proxy.rowCount() == numbers[quick], quick
+
+
+def test_search_is_diacritic_insensitive_and_needs_every_word(ui_profile: Profile) -> None:
+    model = TaskTableModel()
+    model.set_rows(rows_of(ui_profile))
+    proxy = TaskFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search("dang uy so hoa")
+    plain = proxy.rowCount()
+    proxy.set_search("ĐẢNG UỶ số hoá")
+    assert proxy.rowCount() == plain > 0
+    proxy.set_search("so hoa xyzzy")
+    assert proxy.rowCount() == 0
+    proxy.set_search("")
+    assert proxy.rowCount() == 30
+
+
+def test_sorting_by_deadline_uses_dates_not_text(ui_profile: Profile) -> None:
+    model = TaskTableModel()
+    model.set_rows(rows_of(ui_profile))
+    proxy = TaskFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(2)
+    deadlines = [proxy.row_at(proxy.index(r, 0)) for r in range(proxy.rowCount())]
+    dates = [row.task.deadline for row in deadlines if row is not None and row.task.deadline]
+    assert dates == sorted(dates)

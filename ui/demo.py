@@ -1,0 +1,165 @@
+"""``dxdesk demo``: a local demo server, a demo officer, and the app connected to it.
+
+Starts ``dxdesk-server`` on 127.0.0.1 with the demo data in an embedded SQLite
+database under the profile's ``demo-server/`` folder, logs in ``cb.binhlieu`` and
+opens the window. Without a display the same flow runs headless and prints what
+happened. ``--local`` only loads the demo tasks into the profile (no server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dxdesk import cli as core_cli
+from dxdesk import credentials
+from dxdesk.cli import Console
+from dxdesk.credentials import TokenStore
+from dxdesk.errors import DxdeskError
+from dxdesk.profile import Profile
+from dxdesk.settings import save as save_settings
+from sync import account
+from sync.engine import SyncEngine
+from sync.transport import Transport, TransportError
+
+
+def launcher_display() -> bool:
+    from ui.launcher import has_display  # noqa: PLC0415 (launcher imports this module)
+
+    return has_display()
+
+
+DEMO_USER = "cb.binhlieu"
+DEMO_PASSWORD = "canbo-demo-2026"  # noqa: S105 (printed by `dxdesk-server demo`)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class DemoServer:
+    """A ``dxdesk-server`` child process; stopped when the demo ends."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.db_url = f"sqlite:///{folder / 'server.sqlite3'}"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def command() -> str:
+        return str(Path(sys.executable).with_name("dxdesk-server"))
+
+    def start(self, timeout_s: float = 60) -> DemoServer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not (self.folder / "server.sqlite3").exists():
+            subprocess.run(
+                [self.command(), "demo", "--db", self.db_url],
+                check=True, capture_output=True, timeout=120,
+            )  # fmt: skip
+        argv = [self.command(), "serve", "--db", self.db_url, "--port", str(self.port)]
+        with (self.folder / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        probe = Transport(self.url)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise DxdeskError(f"the demo server stopped; see {self.folder / 'server.log'}")
+                if probe.ping():
+                    return self
+                time.sleep(0.2)
+        finally:
+            probe.close()
+        raise DxdeskError("the demo server did not start within a minute")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def login(profile: Profile, server: DemoServer, tokens: TokenStore) -> str:
+    transport = Transport(server.url)
+    try:
+        with profile.db.session() as session:
+            out = account.login(session, transport, tokens, DEMO_USER, DEMO_PASSWORD)
+    finally:
+        transport.close()
+    profile.settings.server_url = transport.base_url
+    save_settings(profile.settings, profile.paths.settings_file)
+    return f"{out.user.username} ({out.user.unit_code})"
+
+
+def headless(profile: Profile, server: DemoServer, tokens: TokenStore, console: Console) -> int:
+    transport = Transport(server.url)
+    try:
+        with profile.db.session() as session:
+            transport.token = account.token_for(session, transport.base_url, tokens)
+        summary = SyncEngine(profile.db, profile.attachments, transport, actor=DEMO_USER).run()
+    finally:
+        transport.close()
+    if summary.failure is not None:
+        console.error(summary.message or summary.failure)
+        return 10
+    console.print(
+        console.vi(
+            f"Đã đồng bộ: nhận {summary.pulled_tasks} nhiệm vụ, gửi {summary.accepted} báo cáo.",
+            f"Synced: {summary.pulled_tasks} tasks received, {summary.accepted} reports sent.",
+        )
+    )
+    args = argparse.Namespace(overdue=False, due_soon=False, search=None, json=False)
+    return core_cli.cmd_tasks(args, profile, console)
+
+
+def cmd_demo(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+    if args.local:
+        return core_cli.cmd_demo(args, profile, console)
+    server = DemoServer(profile.paths.data.parent / "demo-server")
+    console.print(console.vi("Đang khởi động máy chủ mẫu…", "Starting the demo server…"))
+    server.start()
+    try:
+        tokens = credentials.choose()
+        try:
+            who = login(profile, server, tokens)
+        except TransportError as exc:
+            raise DxdeskError(f"demo login failed: {exc}") from exc
+        console.print(
+            console.vi(f"Máy chủ mẫu: {server.url} · đăng nhập {who}",
+                       f"Demo server: {server.url} · logged in as {who}")
+        )  # fmt: skip
+        if args.headless or not launcher_display():
+            if not args.headless:
+                console.print(
+                    console.vi(
+                        "Không có màn hình (chưa đặt DISPLAY/WAYLAND_DISPLAY): chạy dòng lệnh.",
+                        "No display (DISPLAY/WAYLAND_DISPLAY unset): running headless.",
+                    )
+                )
+            return headless(profile, server, tokens, console)
+        from ui.app import run  # noqa: PLC0415
+
+        return run(profile, tokens)
+    finally:
+        server.stop()
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("demo", help="open dxdesk connected to a local demo server")
+    p.add_argument("--local", action="store_true", help="only load demo tasks, no server")
+    p.add_argument("--unit", help="with --local: only this unit's tasks")
+    p.add_argument("--headless", action="store_true", help="no window even with a display")
+    p.add_argument("--json", action="store_true", help="with --local: machine-readable output")
+    p.set_defaults(handler=cmd_demo)

@@ -1,0 +1,149 @@
+"""The selected task: assigning document, expected output, indicators, and the
+history of its reports with their sync state and any reviewer comment."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from sqlmodel import col, select
+from typing_extensions import override
+
+from dxdesk import clock
+from dxdesk.models import Report, ReportState
+from dxdesk.profile import Profile
+from dxdesk.tasks import TaskRow
+from ui import labels
+
+
+def _dmy(value: object) -> str:
+    strftime = getattr(value, "strftime", None)
+    return strftime("%d/%m/%Y") if strftime is not None else "—"
+
+
+class DetailPane(QWidget):
+    new_report = Signal()
+    open_report = Signal(str)  # a draft's id
+
+    def __init__(self, profile: Profile) -> None:
+        super().__init__()
+        self._profile = profile
+        self._row: TaskRow | None = None
+        self._draft_id: str | None = None
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.new_button = QPushButton()
+        self.new_button.clicked.connect(self.new_report)
+        self.draft_button = QPushButton()
+        self.draft_button.clicked.connect(self._open_draft)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.draft_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.browser, 1)
+        layout.addLayout(buttons)
+        self.retranslate()
+
+    @override
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.new_button.setText(self.tr("New report (Ctrl+N)"))
+        self.draft_button.setText(self.tr("Continue draft"))
+        self.show_task(self._row)
+
+    def _open_draft(self) -> None:
+        if self._draft_id is not None:
+            self.open_report.emit(self._draft_id)
+
+    @property
+    def draft_id(self) -> str | None:
+        return self._draft_id
+
+    def show_task(self, row: TaskRow | None) -> None:
+        self._row = row
+        self.new_button.setEnabled(row is not None)
+        if row is None:
+            self._draft_id = None
+            self.draft_button.setVisible(False)
+            hint = self.tr("Select a task in the list.")
+            self.browser.setHtml(f"<p>{html.escape(hint)}</p>")
+            return
+        with self._profile.db.session() as session:
+            query = (
+                select(Report)
+                .where(Report.task_id == row.task.id)
+                .order_by(col(Report.created_at).desc())
+            )
+            history = list(session.exec(query))
+        drafts = [r for r in history if r.state is ReportState.DRAFT]
+        self._draft_id = drafts[0].id if drafts else None
+        self.draft_button.setVisible(self._draft_id is not None)
+        self.browser.setHtml(self._html(row, history))
+
+    def _html(self, row: TaskRow, history: list[Report]) -> str:
+        task, e = row.task, html.escape
+        colour = labels.colour(row.status).name()
+        badge = f"<span style='background:{colour}; color:#111;'>&nbsp;"
+        parts = [
+            f"<h3>{e(task.code)} — {e(task.title)}</h3>",
+            f"<p>{badge}{e(labels.status(row.status))}&nbsp;</span> ",
+            f"{e(labels.days(row.status))}</p>",
+            "<table cellspacing='2'>",
+            self._line(self.tr("Deadline"), _dmy(task.deadline)),
+            self._line(self.tr("Progress"), f"{row.latest_progress}%"),
+            self._line(
+                self.tr("Assigning document"),
+                " ".join(
+                    x
+                    for x in (
+                        task.doc_number,
+                        self.tr("of %1").replace("%1", _dmy(task.doc_date))
+                        if task.doc_date
+                        else "",
+                        task.doc_issuer,
+                    )
+                    if x
+                ),
+            ),
+            self._line(self.tr("Expected output"), task.expected_output or "—"),
+            "</table>",
+        ]
+        if task.description:
+            parts.append(f"<p>{e(task.description)}</p>")
+        if task.indicators:
+            heading = self.tr("Indicators")
+            parts.append(f"<h4>{e(heading)}</h4><ul>")
+            for ind in task.indicators:
+                target = ind.get("target")
+                unit = ind.get("unit", "")
+                parts.append(f"<li>{e(str(ind.get('name', '')))}: {e(str(target))} {e(unit)}</li>")
+            parts.append("</ul>")
+        heading = self.tr("Reports")
+        parts.append(f"<h4>{e(heading)}</h4>")
+        if not history:
+            empty = self.tr("No reports yet.")
+            parts.append(f"<p>{e(empty)}</p>")
+        for report in history:
+            when = report.created_at.astimezone(clock.VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
+            state = labels.report_state(report.state)
+            parts.append(f"<p><b>{e(when)}</b> · {report.progress}% · <i>{e(state)}</i><br>")
+            parts.append(e(report.results[:300] or "—"))
+            if report.review_comment:
+                comment = self.tr("Reviewer: %1").replace("%1", report.review_comment)
+                parts.append(f"<br><span style='color:#9a3412'>{e(comment)}</span>")
+            if report.reject_message:
+                reason = self.tr("Rejected: %1").replace("%1", report.reject_message)
+                parts.append(f"<br><span style='color:#b91c1c'>{e(reason)}</span>")
+            parts.append("</p>")
+        return "".join(parts)
+
+    @staticmethod
+    def _line(name: str, value: str) -> str:
+        return f"<tr><td><b>{html.escape(name)}:</b></td><td>{html.escape(value)}</td></tr>"

@@ -1,0 +1,105 @@
+"""Qt translations: English source strings, Vietnamese from ``dxdesk_vi.ts``.
+
+The ``.ts`` files are committed; the compiled ``.qm`` are not. On first start (and
+whenever a ``.ts`` is newer) ``pyside6-lrelease`` compiles them into the profile's
+cache folder, so a checkout, a wheel and a test all load the same catalogue.
+Switching language at run time installs or removes the translator; Qt then sends
+every widget a ``LanguageChange`` event and each one re-reads its texts.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from pathlib import Path
+
+import PySide6
+from PySide6.QtCore import QCoreApplication, QTranslator
+
+from dxdesk.paths import resource_dir
+
+log = logging.getLogger(__name__)
+
+CATALOGUE = "dxdesk"
+
+
+def ts_file(language: str) -> Path:
+    return resource_dir() / "translations" / f"{CATALOGUE}_{language}.ts"
+
+
+def lrelease() -> Path:
+    return Path(PySide6.__file__).with_name("lrelease")
+
+
+def compiled(language: str, cache: Path) -> Path | None:
+    """The ``.qm`` for ``language``, compiled into ``cache`` when missing or stale."""
+    source = ts_file(language)
+    if not source.is_file():
+        return None
+    target = cache / "translations" / f"{CATALOGUE}_{language}.qm"
+    if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run(
+            [str(lrelease()), "-silent", str(source), "-qm", str(target)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        # Without the tool the app still works, in the English source strings.
+        log.warning("cannot compile %s: %s", source, exc)
+        return None
+    return target
+
+
+class Translations:
+    """The application's one translator; ``use`` switches language at run time."""
+
+    def __init__(self, app: QCoreApplication, cache: Path) -> None:
+        self._app = app
+        self._cache = cache
+        self._translator: QTranslator | None = None
+        self.language = "en"
+
+    def use(self, language: str) -> bool:
+        installed = self._install(language)
+        # Deliver the LanguageChange events now, so every widget shows the new
+        # language when this returns (not at some later turn of the event loop).
+        QCoreApplication.sendPostedEvents()
+        return installed
+
+    def uninstall(self) -> None:
+        if self._translator is not None:
+            self._app.removeTranslator(self._translator)
+            self._translator = None
+
+    def _install(self, language: str) -> bool:
+        self.uninstall()
+        self.language = language
+        set_language_property(self._app, language)
+        if language == "en":  # the source strings
+            return True
+        qm = compiled(language, self._cache)
+        translator = QTranslator(self._app)
+        if qm is None or not translator.load(str(qm)):
+            log.warning("no %s translation; showing English", language)
+            return False
+        self._app.installTranslator(translator)
+        self._translator = translator
+        return True
+
+
+_PROPERTY = "dxdeskLanguage"
+
+
+def set_language_property(app: QCoreApplication, language: str) -> None:
+    app.setProperty(_PROPERTY, language)
+
+
+def language() -> str:
+    """The language the UI shows now; the core's messages are rendered in it too."""
+    app = QCoreApplication.instance()
+    value = app.property(_PROPERTY) if app is not None else None
+    return str(value) if value else "vi"

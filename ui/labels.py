@@ -1,0 +1,87 @@
+"""Translated names and colours for the core's enums, shared by every view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtGui import QColor
+
+from dxdesk.models import Classification, ReportState, StatusClaim
+from dxdesk.status import Category, TaskStatus
+
+
+def _tr(text: object) -> str:
+    return QCoreApplication.translate("labels", str(text))
+
+
+def category(value: Category) -> str:
+    names = {
+        Category.IN_PROGRESS_ON_TIME: _tr(QT_TRANSLATE_NOOP("labels", "Not done – on time")),
+        Category.IN_PROGRESS_OVERDUE: _tr(QT_TRANSLATE_NOOP("labels", "Not done – overdue")),
+        Category.DONE_ON_TIME: _tr(QT_TRANSLATE_NOOP("labels", "Done – on time")),
+        Category.DONE_LATE: _tr(QT_TRANSLATE_NOOP("labels", "Done – late")),
+    }
+    return names[value]
+
+
+def due_soon() -> str:
+    return _tr(QT_TRANSLATE_NOOP("labels", "Due soon"))
+
+
+def status(value: TaskStatus) -> str:
+    text = category(value.category)
+    return f"{text} · {due_soon()}" if value.due_soon else text
+
+
+def report_state(value: ReportState) -> str:
+    names = {
+        ReportState.DRAFT: _tr(QT_TRANSLATE_NOOP("labels", "Draft")),
+        ReportState.QUEUED: _tr(QT_TRANSLATE_NOOP("labels", "Waiting to send")),
+        ReportState.SENDING: _tr(QT_TRANSLATE_NOOP("labels", "Sending")),
+        ReportState.ACCEPTED: _tr(QT_TRANSLATE_NOOP("labels", "Received by server")),
+        ReportState.REJECTED: _tr(QT_TRANSLATE_NOOP("labels", "Rejected")),
+        ReportState.RETURNED: _tr(QT_TRANSLATE_NOOP("labels", "Returned for revision")),
+    }
+    return names[value]
+
+
+def status_claim(value: StatusClaim) -> str:
+    names = {
+        StatusClaim.IN_PROGRESS: _tr(QT_TRANSLATE_NOOP("labels", "In progress")),
+        StatusClaim.DONE: _tr(QT_TRANSLATE_NOOP("labels", "Done")),
+    }
+    return names[value]
+
+
+def classification(value: Classification) -> str:
+    names = {
+        Classification.NORMAL: _tr(QT_TRANSLATE_NOOP("labels", "Normal")),
+        Classification.SECRET: _tr(QT_TRANSLATE_NOOP("labels", "Secret")),
+    }
+    return names[value]
+
+
+def days(value: TaskStatus) -> str:
+    if value.days_left is None or value.category.is_done:
+        return ""
+    if value.days_left < 0:
+        return QCoreApplication.translate("labels", "%n day(s) overdue", None, -value.days_left)
+    return QCoreApplication.translate("labels", "%n day(s) left", None, value.days_left)
+
+
+# Background colours readable with black text; the same hue family as the
+# official colour coding (green done, red overdue, amber due soon).
+_COLOURS = {
+    Category.IN_PROGRESS_ON_TIME: "#dbeafe",
+    Category.IN_PROGRESS_OVERDUE: "#fecaca",
+    Category.DONE_ON_TIME: "#bbf7d0",
+    Category.DONE_LATE: "#e9d5ff",
+}
+DUE_SOON_COLOUR = "#fde68a"
+
+
+def colour(value: TaskStatus) -> QColor:
+    return QColor(DUE_SOON_COLOUR if value.due_soon else _COLOURS[value.category])
+
+
+def category_colour(value: Category) -> QColor:
+    return QColor(_COLOURS[value])

@@ -1,0 +1,550 @@
+"""The main window: tasks (quick filters, search, detail), dashboard, outbox, and a
+status bar that says whether we are online, when we last synced and what waits.
+
+It composes the smaller views and wires them to the sync controller; the work
+itself lives in the core and in those views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from typing_extensions import override
+
+from dxdesk import clock, local_state, reports, tasks
+from dxdesk.models import ReportState, Task
+from dxdesk.profile import Profile
+from dxdesk.settings import save as save_settings
+from sync.scheduler import Connectivity, SchedulerStatus
+from sync.transport import Failure
+from ui.about_dialog import AboutDialog, diagnostics
+from ui.dashboard import Dashboard
+from ui.detail_pane import DetailPane
+from ui.i18n import Translations
+from ui.login_dialog import LoginDialog, failure_text
+from ui.outbox_view import OutboxView
+from ui.report_editor import ReportEditor
+from ui.settings_dialog import SettingsDialog
+from ui.sync_controller import SyncController
+from ui.tasks_model import Column, QuickFilter, TaskFilterProxy, TaskTableModel, counts
+from ui.tasks_runner import Runner
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the window shows, read in one go off the GUI thread."""
+
+    rows: list[tasks.TaskRow]
+    outbox: list[reports.OutboxItem]
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        profile: Profile,
+        controller: SyncController,
+        runner: Runner,
+        translations: Translations,
+        token_store: str = "",
+    ) -> None:
+        super().__init__()
+        self._profile = profile
+        self._controller = controller
+        self._runner = runner
+        self._translations = translations
+        self._token_store = token_store
+        self._show_accepted = False
+        self._loading = False
+        self._reload_again = False
+        self._sync_event = ""
+        self.editor: ReportEditor | None = None
+        self.login_dialog: LoginDialog | None = None
+        self.loaded_once = False
+        self.reload_count = 0
+
+        self.model = TaskTableModel()
+        self.proxy = TaskFilterProxy()
+        self.proxy.setSourceModel(self.model)
+        self._build_tasks_tab()
+        self.dashboard = Dashboard()
+        self.outbox = OutboxView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.tasks_tab, "")
+        self.tabs.addTab(self.dashboard, "")
+        self.tabs.addTab(self.outbox, "")
+        self._build_banner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(6, 6, 6, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self._build_actions()
+        self._build_status_bar()
+
+        self.outbox.retry.connect(self.sync_now)
+        self.outbox.open_draft.connect(self.open_report)
+        self.outbox.correct.connect(self.correct_report)
+        self.outbox.show_accepted_changed.connect(self._set_show_accepted)
+        self.detail.new_report.connect(self.new_report)
+        self.detail.open_report.connect(self.open_report)
+        controller.status_changed.connect(self._on_status)
+        controller.finished.connect(self._on_sync_finished)
+        controller.sync_event.connect(self._on_sync_event)
+        controller.login_needed.connect(self.ask_login)
+        self.resize(1200, 720)
+        self.setMinimumSize(960, 600)
+        self.retranslate()
+        self.reload()
+
+    # -- construction -------------------------------------------------------------
+
+    def _build_tasks_tab(self) -> None:  # noqa: PLR0915 (one layout, top to bottom)
+        self.filter_group = QButtonGroup(self)
+        self.filter_group.setExclusive(True)
+        self.filter_buttons: dict[QuickFilter, QToolButton] = {}
+        filters = QHBoxLayout()
+        for quick in QuickFilter:
+            button = QToolButton()
+            button.setCheckable(True)
+            button.setChecked(quick is QuickFilter.ALL)
+            button.setProperty("quickFilter", quick.value)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.filter_group.addButton(button)
+            self.filter_buttons[quick] = button
+            filters.addWidget(button)
+        self.filter_group.buttonClicked.connect(self._on_filter_clicked)
+        filters.addStretch(1)
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.textChanged.connect(self._after_filter)
+        filters.addWidget(self.search)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.DEADLINE, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(48)
+        for col, width in ((Column.CODE, 100), (Column.DEADLINE, 84), (Column.DAYS, 86),
+                           (Column.PROGRESS, 64), (Column.STATUS, 200)):  # fmt: skip
+            header.resizeSection(col, width)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.table.doubleClicked.connect(self._on_double_click)
+
+        self.detail = DetailPane(self._profile)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([700, 300])
+        self.splitter = splitter
+        self.tasks_tab = QWidget()
+        layout = QVBoxLayout(self.tasks_tab)
+        layout.addLayout(filters)
+        layout.addWidget(splitter, 1)
+        self.setTabOrder(self.search, self.table)
+        self.setTabOrder(self.table, self.detail.new_button)
+
+    def _build_banner(self) -> None:
+        self.banner = QWidget()
+        self.banner.setStyleSheet("background: #fef3c7; color: #111; border-radius: 4px;")
+        self.banner_text = QLabel()
+        self.banner_button = QPushButton()
+        self.banner_button.clicked.connect(self._show_drafts)
+        row = QHBoxLayout(self.banner)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(self.banner_text, 1)
+        row.addWidget(self.banner_button)
+        self.banner.hide()
+
+    def _build_actions(self) -> None:
+        self.new_action = QAction(self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.new_report)
+        self.sync_action = QAction(self)
+        self.sync_action.setShortcuts([QKeySequence("F5"), QKeySequence("Ctrl+R")])
+        self.sync_action.triggered.connect(self.sync_now)
+        self.search_action = QAction(self)
+        self.search_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.search_action.triggered.connect(self.focus_search)
+        self.settings_action = QAction(self)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.about_action = QAction(self)
+        self.about_action.triggered.connect(self.open_about)
+        self.language_action = QAction(self)
+        self.language_action.triggered.connect(self.toggle_language)
+        self.login_action = QAction(self)
+        self.login_action.triggered.connect(self.ask_login)
+        toolbar = self.addToolBar("main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.new_action, self.sync_action, self.login_action,
+                       self.settings_action, self.about_action, self.language_action):  # fmt: skip
+            toolbar.addAction(action)
+        self.addAction(self.search_action)
+        self.toolbar = toolbar
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.connectivity_label = QLabel()
+        self.last_sync_label = QLabel()
+        self.waiting_label = QLabel()
+        self.sync_progress = QProgressBar()
+        self.sync_progress.setMaximumWidth(160)
+        self.sync_progress.setRange(0, 0)
+        self.sync_progress.hide()
+        self.sync_button = QPushButton()
+        self.sync_button.clicked.connect(self.sync_now)
+        bar.addWidget(self.connectivity_label)
+        bar.addWidget(self.last_sync_label)
+        bar.addWidget(self.waiting_label)
+        bar.addPermanentWidget(self.sync_progress)
+        bar.addPermanentWidget(self.sync_button)
+
+    # -- language ---------------------------------------------------------------
+
+    @override
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("dxdesk — task progress reports"))
+        self.tabs.setTabText(0, self.tr("Tasks"))
+        self.tabs.setTabText(1, self.tr("Overview"))
+        self.tabs.setTabText(2, self.tr("Outbox"))
+        self.search.setPlaceholderText(self.tr("Search code, title, document… (Ctrl+F)"))
+        self.new_action.setText(self.tr("New report"))
+        self.new_action.setToolTip(self.tr("New report (Ctrl+N)"))
+        self.sync_action.setText(self.tr("Sync"))
+        self.sync_action.setToolTip(self.tr("Send and receive now (F5)"))
+        self.search_action.setText(self.tr("Search"))
+        self.settings_action.setText(self.tr("Settings"))
+        self.about_action.setText(self.tr("About"))
+        self.login_action.setText(self.tr("Log in"))
+        self.language_action.setText(
+            "English" if self._translations.language == "vi" else "Tiếng Việt"
+        )
+        self.sync_button.setText(self.tr("Sync now"))
+        self.banner_button.setText(self.tr("Show drafts"))
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
+        self.model.layoutChanged.emit()  # status texts are translated too
+        self._update_counts()
+        self._on_status(self._controller.status)
+        self._update_banner()
+
+    @Slot()
+    def toggle_language(self) -> None:
+        self.set_language("en" if self._translations.language == "vi" else "vi")
+
+    def set_language(self, language: str) -> None:
+        self._translations.use(language)
+        if self._profile.settings.language != language:
+            self._profile.settings.language = language
+            save_settings(self._profile.settings, self._profile.paths.settings_file)
+
+    # -- data ---------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read tasks and the outbox in the background; at most one read at a time."""
+        if self._loading:
+            self._reload_again = True
+            return
+        self._loading = True
+        self._runner.run(
+            _SnapshotJob(self._profile, self._show_accepted), self._on_snapshot, self._on_load_error
+        )
+
+    @Slot(object)
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        self._loading = False
+        selected = self.selected_row()
+        code = selected.task.code if selected else None
+        self.model.set_rows(snapshot.rows)
+        self.proxy.invalidate()
+        self.dashboard.set_rows(snapshot.rows)
+        self.outbox.set_items(snapshot.outbox)
+        self._outbox_items = snapshot.outbox
+        self.loaded_once = True
+        self.reload_count += 1
+        self._update_counts()
+        self._update_banner()
+        self._update_waiting()
+        if code is not None:
+            self.select_task(code)
+        else:
+            self.detail.show_task(None)
+        if self._reload_again:
+            self._reload_again = False
+            self.reload()
+
+    @Slot(object)
+    def _on_load_error(self, error: BaseException) -> None:
+        self._loading = False
+        raise error  # the crash handler shows and logs it
+
+    def _update_counts(self) -> None:
+        numbers = counts(self.model.rows)
+        for quick, button in self.filter_buttons.items():
+            button.setText(f"{quick.label()} ({numbers[quick]})")
+
+    def _update_waiting(self) -> None:
+        items = getattr(self, "_outbox_items", [])
+        pending = (ReportState.QUEUED, ReportState.SENDING)
+        waiting = sum(1 for i in items if i.report.state in pending)
+        self.waiting_label.setText(self.tr("%1 waiting to send").replace("%1", str(waiting)))
+
+    def draft_count(self) -> int:
+        items = getattr(self, "_outbox_items", [])
+        return sum(1 for i in items if i.report.state is ReportState.DRAFT)
+
+    def _update_banner(self) -> None:
+        drafts = self.draft_count()
+        self.banner.setVisible(drafts > 0)
+        self.banner_text.setText(
+            self.tr(
+                "You have %1 unfinished draft(s). They are saved; open them to continue."
+            ).replace("%1", str(drafts))
+        )
+
+    @Slot()
+    def _show_drafts(self) -> None:
+        self.tabs.setCurrentWidget(self.outbox)
+
+    @Slot(bool)
+    def _set_show_accepted(self, value: bool) -> None:
+        self._show_accepted = value
+        self.reload()
+
+    # -- tasks -------------------------------------------------------------------
+
+    def _on_filter_clicked(self, button: QToolButton) -> None:
+        self.proxy.set_quick_filter(QuickFilter(str(button.property("quickFilter"))))
+        self._after_filter()
+
+    def set_quick_filter(self, quick: QuickFilter) -> None:
+        self.filter_buttons[quick].click()
+
+    @Slot()
+    def _after_filter(self) -> None:
+        if self.selected_row() is None:
+            self.detail.show_task(None)
+
+    @Slot()
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.tasks_tab)
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def selected_row(self) -> tasks.TaskRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.proxy.row_at(rows[0]) if rows else None
+
+    def select_task(self, code: str) -> bool:
+        for r in range(self.proxy.rowCount()):
+            index = self.proxy.index(r, 0)
+            row = self.proxy.row_at(index)
+            if row is not None and row.task.code == code:
+                self.table.selectRow(r)
+                self.table.scrollTo(index)
+                return True
+        return False
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.detail.show_task(self.selected_row())
+
+    @Slot(QModelIndex)
+    def _on_double_click(self, _index: QModelIndex) -> None:
+        if self.detail.draft_id is not None:
+            self.open_report(self.detail.draft_id)
+        else:
+            self.new_report()
+
+    # -- reports -----------------------------------------------------------------
+
+    @Slot()
+    def new_report(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.statusBar().showMessage(self.tr("Select a task first."), 5000)
+            return
+        editor = ReportEditor(self._profile, row.task, parent=self)
+        editor.set_initial_progress(row.latest_progress)
+        self._show_editor(editor)
+
+    @Slot(str)
+    def open_report(self, report_id: str) -> None:
+        with self._profile.db.session() as session:
+            report = reports.get_report(session, report_id)
+            task = session.get(Task, report.task_id)
+        if task is not None:
+            self._show_editor(ReportEditor(self._profile, task, report_id, parent=self))
+
+    @Slot(str)
+    def correct_report(self, report_id: str) -> None:
+        with self._profile.db.session() as session:
+            draft = reports.start_correction(session, report_id, self._profile.settings.author)
+        self.open_report(draft.id)
+
+    def _show_editor(self, editor: ReportEditor) -> None:
+        if self.editor is not None:
+            self.editor.close()
+        self.editor = editor
+        editor.finalized.connect(self._on_finalized)
+        editor.finished.connect(self._on_editor_closed)
+        editor.open()
+
+    @Slot(str)
+    def _on_finalized(self, _report_id: str) -> None:
+        self._controller.request_sync()
+        self.statusBar().showMessage(
+            self.tr("Report queued; it will be sent at the next sync."), 8000
+        )
+
+    @Slot(int)
+    def _on_editor_closed(self, _result: int) -> None:
+        self.reload()
+
+    # -- sync -----------------------------------------------------------------------
+
+    @Slot()
+    def sync_now(self) -> None:
+        self._controller.sync_now()
+
+    @Slot()
+    def ask_login(self) -> None:
+        if self.login_dialog is not None and self.login_dialog.isVisible():
+            return
+        with self._profile.db.session() as session:
+            from sync import account  # noqa: PLC0415 (a small, already loaded module)
+
+            who = account.current(session)
+        dialog = LoginDialog(
+            self._controller, self._profile.settings.server_url,
+            who.username if who else "", parent=self,
+        )  # fmt: skip
+        self.login_dialog = dialog
+        dialog.open()
+
+    @Slot(object)
+    def _on_status(self, status: SchedulerStatus) -> None:
+        texts = {
+            Connectivity.UNKNOWN: self.tr("Not connected yet"),
+            Connectivity.ONLINE: self.tr("Online"),
+            Connectivity.OFFLINE: self.tr("Offline — reports are kept on this computer"),
+            Connectivity.CAPTIVE_PORTAL: self.tr("This network needs sign-in in a browser"),
+            Connectivity.LOGIN_NEEDED: self.tr("Log in needed to send"),
+        }
+        text = texts[status.connectivity]
+        if status.connectivity is Connectivity.UNKNOWN and not self._controller.has_token():
+            text = texts[Connectivity.LOGIN_NEEDED]
+        if not self._controller.configured:
+            text = self.tr("No server set up — working offline")
+        self.connectivity_label.setText(text)
+        if status.last_success_at is not None:
+            when = dt.datetime.fromtimestamp(status.last_success_at, tz=clock.VIETNAM_TZ)
+            self.last_sync_label.setText(
+                self.tr("Last sync %1").replace("%1", when.strftime("%d/%m/%Y %H:%M"))
+            )
+        else:
+            self.last_sync_label.setText(self.tr("Never synced"))
+        self.sync_progress.setVisible(status.syncing)
+        self.sync_button.setEnabled(not status.syncing)
+        summary = status.last_summary
+        if not status.syncing and summary is not None and summary.failure is not None:
+            try:
+                failure = Failure(summary.failure)
+            except ValueError:
+                failure = Failure.SERVER
+            if failure is not Failure.AUTH:
+                self.connectivity_label.setToolTip(failure_text(failure))
+
+    @Slot(object)
+    def _on_sync_finished(self, _summary: object) -> None:
+        self.reload()
+
+    @Slot(str, object)
+    def _on_sync_event(self, name: str, data: object) -> None:
+        if name == "upload_progress" and isinstance(data, dict):
+            self.sync_progress.setRange(0, 100)
+            self.sync_progress.setValue(100 * int(data["done"]) // max(1, int(data["total"])))
+        elif name == "round":
+            self.sync_progress.setRange(0, 0)
+        elif name == "acks":
+            self.reload()  # the outbox shows accepted/rejected while the sync goes on
+
+    # -- dialogs -------------------------------------------------------------------
+
+    @Slot()
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self._profile.settings, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        chosen = dialog.chosen()
+        save_settings(chosen, self._profile.paths.settings_file)
+        self._profile.settings.__dict__.update(chosen.__dict__)
+        self._controller.settings_changed()
+        if self._translations.language != chosen.language:
+            self._translations.use(chosen.language)
+
+    @Slot()
+    def open_about(self) -> None:
+        text = diagnostics(self._profile.paths, self._profile.settings, self._token_store)
+        AboutDialog(text, self).exec()
+
+    @override
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.editor is not None:
+            self.editor.close()
+        super().closeEvent(event)
+
+
+class _SnapshotJob:
+    def __init__(self, profile: Profile, include_accepted: bool) -> None:
+        self._profile = profile
+        self._include_accepted = include_accepted
+
+    def __call__(self) -> Snapshot:
+        with self._profile.db.session() as session:
+            today = clock.reference_date(local_state.server_offset(session))
+            rows = tasks.list_tasks(
+                session, today, due_soon_days=self._profile.settings.due_soon_days
+            )
+            items = reports.outbox(session, include_accepted=self._include_accepted)
+            session.expunge_all()
+        return Snapshot(rows, items)

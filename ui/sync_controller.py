@@ -1,0 +1,226 @@
+"""Background sync for the window: the scheduler, the login, and their signals.
+
+The sync engine and scheduler are Qt-free and run on the scheduler's own worker
+thread; this object turns what they report into Qt signals, which Qt queues over
+to the GUI thread because this object lives there. Login runs through the
+window's runner. No server, no token, or an expired token never blocks local
+work: the status only says that a login is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from dxdesk.credentials import TokenStore
+from dxdesk.profile import Profile
+from dxdesk.settings import save as save_settings
+from sync import account
+from sync.engine import SyncEngine, SyncSummary
+from sync.protocol import LoginOut
+from sync.scheduler import Connectivity, SchedulerStatus, SyncScheduler
+from sync.transport import Failure, Transport, TransportError
+from ui.tasks_runner import Runner
+
+log = logging.getLogger(__name__)
+
+
+class SyncController(QObject):
+    status_changed = Signal(object)  # SchedulerStatus, on the GUI thread
+    sync_event = Signal(str, object)  # the engine's progress events (round, upload_progress…)
+    finished = Signal(object)  # SyncSummary of every sync that ran
+    login_needed = Signal()  # a sync the user asked for needs a login
+    login_done = Signal(object)  # LoginOut
+    login_failed = Signal(object)  # the exception
+
+    def __init__(
+        self,
+        profile: Profile,
+        tokens: TokenStore,
+        runner: Runner,
+        *,
+        debounce_s: float = 2.0,
+    ) -> None:
+        super().__init__()
+        self._profile = profile
+        self._tokens = tokens
+        self._runner = runner
+        self._lock = threading.Lock()
+        self._transport: Transport | None = None
+        self._manual = False
+        self.status = SchedulerStatus()
+        self.scheduler = SyncScheduler(
+            self._run_sync,
+            self._probe,
+            listener=self._on_scheduler_status,
+            debounce_s=debounce_s,
+            enabled=profile.settings.auto_sync,
+        )
+        self.status_changed.connect(self._remember_status)
+
+    # -- GUI thread --------------------------------------------------------------
+
+    def start(self) -> None:
+        self.scheduler.start()
+        if self.configured and self.has_token():
+            self.scheduler.request_sync()
+
+    def stop(self) -> None:
+        self.scheduler.stop(timeout=5.0)
+        with self._lock:
+            if self._transport is not None:
+                self._transport.close()
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._profile.settings.server_url)
+
+    def has_token(self) -> bool:
+        url = self._profile.settings.server_url
+        if not url:
+            return False
+        with self._profile.db.session() as session:
+            return account.token_for(session, url.rstrip("/"), self._tokens) is not None
+
+    def sync_now(self) -> None:
+        self._manual = True
+        if not self.configured or not self.has_token():
+            self.login_needed.emit()
+            return
+        self.scheduler.request_sync(now=True)
+
+    def request_sync(self) -> None:
+        """A report was queued: sync soon, if automatic syncing is on."""
+        self.scheduler.request_sync()
+
+    def connectivity_hint(self, online: bool) -> None:
+        self.scheduler.connectivity_hint(online)
+
+    def settings_changed(self) -> None:
+        self.scheduler.enabled = self._profile.settings.auto_sync
+        with self._lock:
+            if self._transport is not None:
+                self._transport.close()
+            self._transport = None
+
+    def login(self, server_url: str, username: str, password: str) -> None:
+        self._runner.run(
+            _LoginJob(self._profile, self._tokens, server_url, username, password),
+            self._on_login_done,
+            self._on_login_failed,
+        )
+
+    @Slot(object)
+    def _on_login_done(self, result: LoginResult) -> None:
+        if self._profile.settings.server_url != result.server_url:
+            self._profile.settings.server_url = result.server_url
+            save_settings(self._profile.settings, self._profile.paths.settings_file)
+        self.settings_changed()  # a fresh transport picks up the new token
+        self.login_done.emit(result.out)
+        self.sync_now()
+
+    @Slot(object)
+    def _on_login_failed(self, error: BaseException) -> None:
+        self.login_failed.emit(error)
+
+    @Slot(object)
+    def _remember_status(self, status: SchedulerStatus) -> None:
+        self.status = status
+        if status.syncing:
+            return
+        if status.last_summary is not None:
+            self.finished.emit(status.last_summary)
+        if status.connectivity is Connectivity.LOGIN_NEEDED and self._manual:
+            self.login_needed.emit()
+        self._manual = False
+
+    # -- scheduler thread -------------------------------------------------------
+
+    def _on_scheduler_status(self, status: SchedulerStatus) -> None:
+        self.status_changed.emit(status)  # queued to the GUI thread
+
+    def _current_transport(self) -> Transport | None:
+        settings = self._profile.settings
+        with self._lock:
+            if self._transport is None and settings.server_url:
+                self._transport = Transport(
+                    settings.server_url,
+                    ca_bundle=settings.ca_bundle or None,
+                    allow_http=settings.allow_http,
+                    connect_timeout_s=settings.connect_timeout_s,
+                    read_timeout_s=settings.read_timeout_s,
+                )
+            return self._transport
+
+    def _probe(self) -> bool:
+        try:
+            transport = self._current_transport()
+        except TransportError:
+            return False
+        return transport.ping() if transport is not None else False
+
+    def _run_sync(self) -> SyncSummary:
+        try:
+            transport = self._current_transport()
+        except TransportError as exc:
+            return SyncSummary(failure=Failure.CONFIG.value, message=str(exc))
+        if transport is None:
+            return SyncSummary(failure=Failure.CONFIG.value, message="no server")
+        db = self._profile.db
+        with db.session() as session:
+            who = account.current(session)
+            transport.token = account.token_for(session, transport.base_url, self._tokens)
+        if not transport.token:
+            return SyncSummary(failure=Failure.AUTH.value, message="login needed")
+        engine = SyncEngine(
+            db,
+            self._profile.attachments,
+            transport,
+            actor=who.username if who else "",
+            notify=self._notify,
+        )
+        summary = engine.run()
+        if summary.failure == Failure.AUTH.value:
+            with db.session() as session:
+                account.forget_token(session, transport.base_url, self._tokens)
+        return summary
+
+    def _notify(self, name: str, data: dict[str, Any]) -> None:
+        self.sync_event.emit(name, data)
+
+
+class _LoginJob:
+    """Runs on a pool thread: its own transport, its own database session."""
+
+    def __init__(
+        self, profile: Profile, tokens: TokenStore, server_url: str, username: str, password: str
+    ) -> None:
+        self._profile, self._tokens = profile, tokens
+        self._server_url, self._username, self._password = server_url, username, password
+
+    def __call__(self) -> LoginResult:
+        settings = self._profile.settings
+        transport = Transport(
+            self._server_url,
+            ca_bundle=settings.ca_bundle or None,
+            allow_http=settings.allow_http,
+            connect_timeout_s=settings.connect_timeout_s,
+            read_timeout_s=settings.read_timeout_s,
+        )
+        try:
+            with self._profile.db.session() as session:
+                out = account.login(
+                    session, transport, self._tokens, self._username, self._password
+                )
+        finally:
+            transport.close()
+        return LoginResult(out, transport.base_url)
+
+
+class LoginResult:
+    def __init__(self, out: LoginOut, server_url: str) -> None:
+        self.out = out
+        self.server_url = server_url
