@@ -15,13 +15,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from dxdesk import __version__, clock, demo_data, local_state, logsetup, reports, tasks
+from dxdesk import (
+    __version__,
+    clock,
+    demo_data,
+    local_state,
+    logsetup,
+    provisioning,
+    reports,
+    tasks,
+)
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
 from dxdesk.models import Classification, ReportState, StatusClaim
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import load as load_settings
+from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
 from dxdesk.validation import attachment_issues, content_issues
 
@@ -285,11 +295,41 @@ def cmd_no_gui(args: argparse.Namespace, profile: Profile, console: Console) -> 
     return EXIT_USAGE
 
 
+def version_text(paths: Paths) -> str:
+    """``dxdesk 0.1.0 — Tỉnh Quảng Ninh (https://…)`` when provisioned; never fails."""
+    site, server = "", ""
+    try:
+        baked = provisioning.baked_profile_path()
+        if paths.settings_file.exists():
+            chosen = load_settings(paths.settings_file)
+            site, server = chosen.site_name, chosen.server_url
+        elif baked is not None:
+            profile = provisioning.load(baked)
+            site, server = profile.site_name, profile.server_url
+    except DxdeskError:
+        pass  # a broken settings file must not hide the version
+    text = f"dxdesk {__version__}"
+    if site or server:
+        text += f" — {site or '?'} ({server or '?'})"
+    return text
+
+
+def cmd_import_profile(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+    site = provisioning.load(Path(args.file))
+    provisioning.apply(site, profile.settings, profile.paths.config)
+    save_settings(profile.settings, profile.paths.settings_file)
+    console.print(
+        console.vi(f"Đã áp dụng cấu hình {site.site_name}: máy chủ {site.server_url}.",
+                   f"Applied the {site.site_name} profile: server {site.server_url}.")
+    )  # fmt: skip
+    return EXIT_OK
+
+
 def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dxdesk", description="Offline-first progress reporting (báo cáo tiến độ nhiệm vụ)."
     )
-    parser.add_argument("--version", action="version", version=f"dxdesk {__version__}")
+    parser.add_argument("--version", action="store_true", help="show the version and site")
     parser.add_argument("--home", help="keep every file under DIR (portable use, tests)")
     parser.add_argument(
         "--lang", choices=LANGUAGES, help="language of messages (default: settings)"
@@ -323,6 +363,10 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
     p.add_argument("--all", action="store_true", help="include accepted reports")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_outbox)
+
+    p = sub.add_parser("import-profile", help="apply a site provisioning profile (TOML)")
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_import_profile)
 
     # `dxdesk demo` lives in the ui package (it starts a demo server and the window);
     # its --local form calls cmd_demo below.
@@ -359,6 +403,9 @@ def main(
     args = parser.parse_args(argv)
     paths = Paths.resolve(args.home)
     console = Console(_utf8(sys.stdout), _utf8(sys.stderr), _language(args, paths))
+    if args.version:
+        console.print(version_text(paths))
+        return EXIT_OK
     handler: Handler = getattr(args, "handler", gui)
     profile = None
     try:

@@ -8,6 +8,7 @@ folder instead, which is what portable installs and tests use.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +43,13 @@ class Paths:
 
     @classmethod
     def resolve(cls, home: str | os.PathLike[str] | None = None) -> Paths:
-        """``--home`` wins over ``DXDESK_HOME``, which wins over the platform folders."""
+        """``--home`` wins over ``DXDESK_HOME``, then a portable install's own
+        folder, then the platform folders."""
         chosen = home if home is not None else os.environ.get(HOME_ENV) or None
-        return cls.under(Path(chosen)) if chosen is not None else cls.platform()
+        if chosen is not None:
+            return cls.under(Path(chosen))
+        portable = portable_home()
+        return cls.under(portable) if portable is not None else cls.platform()
 
     @property
     def database(self) -> Path:
@@ -72,6 +77,20 @@ class Paths:
         for folder in (self.data, self.config, self.logs, self.cache, self.attachments):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
+
+
+PORTABLE_MARKER = "portable"
+
+
+def portable_home(executable: str | None = None) -> Path | None:
+    """A file named ``portable`` beside the program (a USB-stick install) keeps all
+    data beside it too, in ``dxdesk-data``."""
+    if executable is None:
+        if not getattr(sys, "frozen", False):
+            return None
+        executable = sys.executable
+    folder = Path(executable).resolve().parent
+    return folder / "dxdesk-data" if (folder / PORTABLE_MARKER).exists() else None
 
 
 def resource_dir() -> Path:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from dxdesk import provisioning
 from dxdesk import settings as settings_module
 from dxdesk.attachment_store import AttachmentStore
 from dxdesk.db import Database, open_database
@@ -31,8 +33,22 @@ class Profile:
         self.db.close()
 
 
-def open_profile(paths: Paths, settings: Settings | None = None) -> Profile:
+def first_start_settings(paths: Paths, baked: Path | None) -> Settings:
+    """The saved settings; on the very first start, the baked-in site profile's."""
+    if baked is None or paths.settings_file.exists():
+        return settings_module.load(paths.settings_file)
+    chosen = provisioning.apply(provisioning.load(baked), Settings(), paths.config)
+    settings_module.save(chosen, paths.settings_file)
+    return chosen
+
+
+def open_profile(
+    paths: Paths, settings: Settings | None = None, baked: Path | None = None
+) -> Profile:
+    """``baked``: a provisioning profile applied on first start (the frozen app's)."""
     paths.ensure()
-    chosen = settings if settings is not None else settings_module.load(paths.settings_file)
+    if baked is None:
+        baked = provisioning.baked_profile_path()
+    chosen = settings if settings is not None else first_start_settings(paths, baked)
     db = open_database(paths.database)
     return Profile(paths, chosen, db, AttachmentStore(paths.attachments))

@@ -43,6 +43,8 @@ class Settings:
     max_attachments: int = 10
     allowed_extensions: list[str] = field(default_factory=lambda: list(DEFAULT_ALLOWED_EXTENSIONS))
     author: str = ""  # the officer's name, shown on reports
+    site_name: str = ""  # from the provisioning profile, shown in About and --version
+    default_unit: str = ""
 
     def validate(self) -> None:
         if self.language not in LANGUAGES:
