@@ -29,6 +29,7 @@ def diagnostics(paths: Paths, settings: Settings, token_store: str) -> str:
     return "\n".join(
         [
             f"dxdesk {__version__}",
+            f"site {settings.site_name or '-'}",
             f"Python {sys.version.split()[0]} · PySide6 {pyside_version} · Qt {qVersion()}",
             f"OS {platform.platform()}",
             f"data {paths.data}",

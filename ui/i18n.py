@@ -34,6 +34,11 @@ def lrelease() -> Path:
 def compiled(language: str, cache: Path) -> Path | None:
     """The ``.qm`` for ``language``, compiled into ``cache`` when missing or stale."""
     source = ts_file(language)
+    shipped = source.with_suffix(".qm")  # an installer build compiles it in advance
+    if shipped.is_file() and (
+        not source.is_file() or shipped.stat().st_mtime >= source.stat().st_mtime
+    ):
+        return shipped
     if not source.is_file():
         return None
     target = cache / "translations" / f"{CATALOGUE}_{language}.qm"

@@ -149,6 +149,8 @@ def test_about_diagnostics_hold_no_secret(desktop: Desktop) -> None:
     from ui.about_dialog import diagnostics
 
     profile = desktop.window._profile
+    profile.settings.site_name = "Tỉnh Quảng Ninh"
     text = diagnostics(profile.paths, profile.settings, "memory")
     assert str(profile.paths.data) in text and "token" in text
+    assert "site Tỉnh Quảng Ninh" in text  # the provisioned site, for support
     assert "password" not in text.lower()
