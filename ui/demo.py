@@ -9,11 +9,6 @@ happened. ``--local`` only loads the demo tasks into the profile (no server).
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 from dxdesk import cli as core_cli
 from dxdesk import credentials
@@ -24,6 +19,7 @@ from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
 from sync import account
 from sync.engine import SyncEngine
+from sync.local_server import LocalServer
 from sync.transport import Transport, TransportError
 
 
@@ -37,61 +33,7 @@ DEMO_USER = "cb.binhlieu"
 DEMO_PASSWORD = "canbo-demo-2026"  # noqa: S105 (printed by `dxdesk-server demo`)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class DemoServer:
-    """A ``dxdesk-server`` child process; stopped when the demo ends."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.db_url = f"sqlite:///{folder / 'server.sqlite3'}"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @staticmethod
-    def command() -> str:
-        return str(Path(sys.executable).with_name("dxdesk-server"))
-
-    def start(self, timeout_s: float = 60) -> DemoServer:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if not (self.folder / "server.sqlite3").exists():
-            subprocess.run(
-                [self.command(), "demo", "--db", self.db_url],
-                check=True, capture_output=True, timeout=120,
-            )  # fmt: skip
-        argv = [self.command(), "serve", "--db", self.db_url, "--port", str(self.port)]
-        with (self.folder / "server.log").open("ab") as log:
-            self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        probe = Transport(self.url)
-        try:
-            deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise DxdeskError(f"the demo server stopped; see {self.folder / 'server.log'}")
-                if probe.ping():
-                    return self
-                time.sleep(0.2)
-        finally:
-            probe.close()
-        raise DxdeskError("the demo server did not start within a minute")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def login(profile: Profile, server: DemoServer, tokens: TokenStore) -> str:
+def login(profile: Profile, server: LocalServer, tokens: TokenStore) -> str:
     transport = Transport(server.url)
     try:
         with profile.db.session() as session:
@@ -103,7 +45,7 @@ def login(profile: Profile, server: DemoServer, tokens: TokenStore) -> str:
     return f"{out.user.username} ({out.user.unit_code})"
 
 
-def headless(profile: Profile, server: DemoServer, tokens: TokenStore, console: Console) -> int:
+def headless(profile: Profile, server: LocalServer, tokens: TokenStore, console: Console) -> int:
     transport = Transport(server.url)
     try:
         with profile.db.session() as session:
@@ -127,7 +69,7 @@ def headless(profile: Profile, server: DemoServer, tokens: TokenStore, console: 
 def cmd_demo(args: argparse.Namespace, profile: Profile, console: Console) -> int:
     if args.local:
         return core_cli.cmd_demo(args, profile, console)
-    server = DemoServer(profile.paths.data.parent / "demo-server")
+    server = LocalServer(profile.paths.data.parent / "demo-server")
     console.print(console.vi("Đang khởi động máy chủ mẫu…", "Starting the demo server…"))
     server.start()
     try:

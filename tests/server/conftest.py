@@ -7,9 +7,7 @@ import itertools
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import pytest
 import requests
 
 from dxdesk.canonical import content_hash
+from sync.local_server import LocalServer, free_port, server_command
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
 from sync.server import accounts, tasks
 from sync.server.db import Database, open_database
@@ -29,21 +28,6 @@ START_TIMEOUT = 30.0
 PG_VERSION = "15"
 PASSWORD = "mat-khau-thu-nghiem"
 _counter = itertools.count()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def server_command() -> list[str]:
-    """The installed console script, as an operator runs it."""
-    script = Path(sys.executable).with_name("dxdesk-server")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sync.server.cli"]
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -163,47 +147,17 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 # ---------------------------------------------------------------- server process
 
 
-class ServerProcess:
+class ServerProcess(LocalServer):
     """``dxdesk-server serve`` on a free port; stopped with SIGTERM like a service."""
 
     def __init__(self, url: str, home: Path, *extra: str) -> None:
-        self.db_url = url
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = home / f"server-{self.port}.log"
-        home.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("wb")
-        argv = [*server_command(), "serve", "--db", url, "--home", str(home),
-                "--port", str(self.port), "--log-level", "warning", *extra]  # fmt: skip
-        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT)
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.stop()
-                raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
-                if requests.get(self.base + "/api/v1/ping", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not answer in {START_TIMEOUT}s:\n{self.log()}")
+        args = ("--home", str(home), "--log-level", "warning", *extra)
+        super().__init__(home, db_url=url, serve_args=args)
+        self.base = self.url
+        self.start(demo=False, timeout_s=START_TIMEOUT)
 
     def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture(scope="session")
@@ -368,6 +322,6 @@ def anon(server: ServerProcess) -> Iterator[Api]:
 
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*server_command(), *args], input=stdin, capture_output=True, text=True, timeout=120,
+        [server_command(), *args], input=stdin, capture_output=True, text=True, timeout=120,
         check=False,
     )  # fmt: skip

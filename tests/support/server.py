@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import requests
 
-SERVER = Path(sys.executable).with_name("dxdesk-server")
+from sync.local_server import LocalServer, server_command
+
+SERVER = Path(server_command())
 DEMO_PASSWORD = "canbo-demo-2026"  # printed by `dxdesk-server demo`
 REVIEWER = ("ld.qn", "lanhdao-demo-2026")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+class RunningServer(LocalServer):
+    """The real server with the demo province loaded, plus what tests ask of it."""
 
-
-class RunningServer:
     def __init__(self, folder: Path, *, token_ttl_s: float | None = None) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.folder = folder
-        self.db_url = f"sqlite:///{folder / 'server.sqlite3'}"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.token_ttl_s = token_ttl_s
-        self.process: subprocess.Popen[bytes] | None = None
+        ttl = ("--token-ttl", str(token_ttl_s)) if token_ttl_s is not None else ()
+        super().__init__(folder, serve_args=ttl)
+
+    def start(self, *, demo: bool = True, timeout_s: float = 60) -> RunningServer:
+        super().start(demo=demo, timeout_s=timeout_s)
+        return self
 
     def admin(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -43,33 +36,6 @@ class RunningServer:
             timeout=120,
             check=True,
         )
-
-    def start(self) -> RunningServer:
-        self.admin("demo")
-        argv = [str(SERVER), "serve", "--db", self.db_url, "--port", str(self.port)]
-        if self.token_ttl_s is not None:
-            argv += ["--token-ttl", str(self.token_ttl_s)]
-        with (self.folder / "server.log").open("ab") as log:  # the child keeps its own fd
-            self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.folder / 'server.log').read_text()}")
-            try:
-                if requests.get(self.url + "/api/v1/ping", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start within 60 s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
     def reports(self) -> list[dict[str, Any]]:
         out = self.admin("reports", "--json", "--limit", "100000").stdout

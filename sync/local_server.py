@@ -1,0 +1,82 @@
+"""A ``dxdesk-server`` child process on 127.0.0.1 with an embedded SQLite database.
+
+Used by ``dxdesk demo`` and by the test suites: start it, wait until it answers
+``/ping`` as our server, stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dxdesk.errors import DxdeskError
+from sync.transport import Transport
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_command() -> str:
+    """The ``dxdesk-server`` installed beside this Python."""
+    return str(Path(sys.executable).with_name("dxdesk-server"))
+
+
+class LocalServer:
+    def __init__(
+        self, folder: Path, *, db_url: str | None = None, serve_args: tuple[str, ...] = ()
+    ) -> None:
+        self.folder = folder
+        self.db_url = db_url or f"sqlite:///{folder / 'server.sqlite3'}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.serve_args = serve_args
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log_file(self) -> Path:
+        return self.folder / "server.log"
+
+    def load_demo(self) -> None:
+        subprocess.run(
+            [server_command(), "demo", "--db", self.db_url],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+
+    def start(self, *, demo: bool = True, timeout_s: float = 60) -> LocalServer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if demo:
+            self.load_demo()  # idempotent: a second load updates
+        argv = [server_command(), "serve", "--db", self.db_url, "--port", str(self.port)]
+        with self.log_file.open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [*argv, *self.serve_args], stdout=log, stderr=subprocess.STDOUT
+            )
+        probe = Transport(self.url, connect_timeout_s=2, read_timeout_s=5)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise DxdeskError(f"the local server stopped; see {self.log_file}")
+                if probe.ping():
+                    return self
+                time.sleep(0.1)
+        finally:
+            probe.close()
+        self.stop()
+        raise DxdeskError(f"the local server did not start within {timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
