@@ -154,3 +154,30 @@ def test_about_diagnostics_hold_no_secret(desktop: Desktop) -> None:
     assert str(profile.paths.data) in text and "token" in text
     assert "site Tỉnh Quảng Ninh" in text  # the provisioned site, for support
     assert "password" not in text.lower()
+
+
+def test_login_dialog_names_a_captive_portal(qtbot: QtBot, desktop: Desktop) -> None:
+    from tests.support.stub_http import stub_server
+
+    window = desktop.window
+    window.sync_now()
+    dialog = window.login_dialog
+    assert dialog is not None
+    with stub_server() as portal:  # a hotel Wi-Fi answering every request with its page
+        dialog.server.setText(f"http://127.0.0.1:{portal.port}")
+        dialog.user.setText("cb.binhlieu")
+        dialog.password.setText("x")
+        dialog.submit()
+        assert "trình duyệt" in dialog.message.text()  # "open a web browser…"
+        assert portal.hits >= 1
+    dialog.reject()
+
+
+def test_every_failure_kind_has_a_vietnamese_explanation(desktop: Desktop) -> None:
+    from sync.transport import Failure
+    from ui.login_dialog import failure_text
+
+    texts = {failure: failure_text(failure) for failure in Failure}
+    assert all(texts.values())
+    assert len(set(texts.values())) == len(texts)  # each says something different
+    assert "Chứng thư" in texts[Failure.TLS]  # shown in Vietnamese, the default
