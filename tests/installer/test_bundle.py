@@ -106,6 +106,14 @@ def test_frozen_build_reports_to_the_baked_in_server(tmp_path: Path) -> None:
     )  # fmt: skip
     assert SITE in installed.stdout
 
+    # The portable archive keeps its data beside the program (a USB stick install).
+    stick = tmp_path / "usb"
     with tarfile.open(next(dist.glob("dxdesk-*.tar.gz"))) as archive:
-        names = archive.getnames()
-    assert "dxdesk/portable" in names and "dxdesk/dxdesk" in names
+        assert "dxdesk/portable" in archive.getnames()
+        archive.extractall(stick, filter="tar")
+    portable = subprocess.run(
+        [str(stick / "dxdesk" / "dxdesk"), "--lang", "en", "tasks", "--json"],
+        capture_output=True, text=True, timeout=120, env=clean_env(), check=False,
+    )  # fmt: skip
+    assert portable.returncode == 0, portable.stderr
+    assert (stick / "dxdesk" / "dxdesk-data" / "data" / "dxdesk.sqlite3").is_file()
