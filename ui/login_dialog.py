@@ -64,6 +64,12 @@ def failure_text(failure: Failure) -> str:
 
 
 def error_text(error: BaseException) -> str:
+    if isinstance(error, TransportError) and error.code == "too_many_attempts":
+        return QCoreApplication.translate(
+            "failures",
+            "Too many wrong passwords: this account is locked for about 15 minutes. "
+            "Try again later, or ask your administrator.",
+        )
     if isinstance(error, TransportError):
         return failure_text(error.failure)
     if isinstance(error, DxdeskError):

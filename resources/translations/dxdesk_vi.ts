@@ -535,6 +535,10 @@
         <translation>Địa chỉ máy chủ không hợp lệ (cần dạng https://…).</translation>
     </message>
     <message>
+        <source>Too many wrong passwords: this account is locked for about 15 minutes. Try again later, or ask your administrator.</source>
+        <translation>Nhập sai mật khẩu quá nhiều lần: tài khoản tạm khoá khoảng 15 phút. Hãy thử lại sau, hoặc liên hệ quản trị viên.</translation>
+    </message>
+    <message>
         <source>Unexpected error; details are in the log.</source>
         <translation>Lỗi không mong đợi; chi tiết trong nhật ký.</translation>
     </message>

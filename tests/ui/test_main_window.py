@@ -181,3 +181,13 @@ def test_every_failure_kind_has_a_vietnamese_explanation(desktop: Desktop) -> No
     assert all(texts.values())
     assert len(set(texts.values())) == len(texts)  # each says something different
     assert "Chứng thư" in texts[Failure.TLS]  # shown in Vietnamese, the default
+
+
+def test_a_locked_account_is_explained_not_called_a_wrong_password(desktop: Desktop) -> None:
+    from sync.transport import Failure, TransportError
+    from ui.login_dialog import error_text
+
+    locked = TransportError(Failure.AUTH, "Too many wrong passwords", code="too_many_attempts")
+    assert "tạm khoá" in error_text(locked)
+    wrong = TransportError(Failure.AUTH, "Wrong username or password.", code="bad_credentials")
+    assert "tạm khoá" not in error_text(wrong)
