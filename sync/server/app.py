@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -10,6 +13,7 @@ from sync.server import errors
 from sync.server.config import ServerConfig
 from sync.server.db import Database
 from sync.server.middleware import ProtocolAndBody
+from sync.server.publisher import ProgressPublisher
 from sync.server.routes import auth, blobs, reviews, sync, tasks
 
 # Responses under this size are not worth compressing (the gzip header alone is ~20 B).
@@ -17,7 +21,15 @@ GZIP_MIN_BYTES = 500
 
 
 def create_app(config: ServerConfig, db: Database) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        publisher = ProgressPublisher(db)
+        publisher.start()
+        yield
+        publisher.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="dxdesk central tracking server",
         version=str(PROTOCOL_VERSION),
         description="Wire protocol v1 between dxdesk devices and the central server. "

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -102,6 +103,10 @@ class Task(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     # client-side created_at of the report that set ``progress``
     progress_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set by a push that moved ``progress``; the publisher gives the task a version.
+    progress_pending: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )
     version: Mapped[int] = mapped_column(BigInteger, unique=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from sqlmodel import Session
@@ -126,6 +127,12 @@ def test_review_and_completion_flow_down(world: World) -> None:
         (body["id"], "returned", "Bổ sung số liệu")
     ]
     by_id = {t["id"]: t for t in page["tasks"]}
+    # Progress is published by the server within about a second of the push.
+    deadline = time.monotonic() + 15
+    while world.tasks_a[0] not in by_id and time.monotonic() < deadline:
+        time.sleep(0.2)
+        later = world.officer_a.sync(cursor=cursor)
+        by_id |= {t["id"]: t for t in later["tasks"]}
     assert by_id[world.tasks_a[0]]["progress"] == 70  # the report moved the task
     assert by_id[world.tasks_a[1]]["completed_on"] is not None
     assert by_id[world.tasks_a[1]]["progress"] == 100
