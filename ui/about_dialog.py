@@ -6,7 +6,7 @@ import platform
 import sys
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QEvent, Slot, qVersion
+from PySide6.QtCore import Slot, qVersion
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from typing_extensions import override
 
 from dxdesk import __version__
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
+from ui.i18n import follow_language
 
 
 def diagnostics(paths: Paths, settings: Settings, token_store: str) -> str:
@@ -60,13 +60,7 @@ class AboutDialog(QDialog):
         layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
         self.resize(560, 320)
-        self.retranslate()
-
-    @override
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+        follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("About dxdesk"))

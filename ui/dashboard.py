@@ -3,7 +3,7 @@ due soon, and a progress chart drawn with QPainter (Essentials has no QtCharts).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,6 +21,7 @@ from typing_extensions import override
 from dxdesk.status import Category
 from dxdesk.tasks import TaskRow
 from ui import labels
+from ui.i18n import follow_language
 
 BUCKETS = ((0, 24), (25, 49), (50, 74), (75, 99), (100, 100))
 
@@ -139,13 +140,7 @@ class Dashboard(QWidget):
         layout.addLayout(tiles)
         layout.addWidget(self.chart_box)
         layout.addLayout(lists, 1)
-        self.retranslate()
-
-    @override
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+        follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
         for tile in self.tiles.values():

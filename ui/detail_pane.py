@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 from sqlmodel import col, select
-from typing_extensions import override
 
 from dxdesk import clock
 from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
 from dxdesk.tasks import TaskRow
 from ui import labels
+from ui.i18n import follow_language
 
 
 def _dmy(value: object) -> str:
@@ -45,13 +45,7 @@ class DetailPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.browser, 1)
         layout.addLayout(buttons)
-        self.retranslate()
-
-    @override
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+        follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
         self.new_button.setText(self.tr("New report (Ctrl+N)"))

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTranslator
+from PySide6.QtWidgets import QWidget
+from typing_extensions import override
 
 from dxdesk.paths import resource_dir
 
@@ -108,3 +111,24 @@ def language() -> str:
     app = QCoreApplication.instance()
     value = app.property(_PROPERTY) if app is not None else None
     return str(value) if value else "vi"
+
+
+class _LanguageWatcher(QObject):
+    """Calls back when Qt announces a new translator (``LanguageChange``)."""
+
+    def __init__(self, widget: QWidget, retranslate: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._retranslate = retranslate
+        widget.installEventFilter(self)
+
+    @override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        return False  # the widget still gets the event
+
+
+def follow_language(widget: QWidget, retranslate: Callable[[], None]) -> None:
+    """Set the widget's texts now, and again whenever the language is switched."""
+    _LanguageWatcher(widget, retranslate)
+    retranslate()

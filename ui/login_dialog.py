@@ -3,7 +3,7 @@ window stays alive on a slow link. Each kind of failure gets its own plain words
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -14,11 +14,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from typing_extensions import override
 
 from dxdesk.errors import DxdeskError
 from sync.transport import Failure, TransportError
-from ui.i18n import language
+from ui.i18n import follow_language, language
 from ui.sync_controller import SyncController
 
 
@@ -120,13 +119,7 @@ class LoginDialog(QDialog):
         controller.login_done.connect(self._on_done)
         controller.login_failed.connect(self._on_failed)
         (self.password if server_url and username else self.server).setFocus()
-        self.retranslate()
-
-    @override
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+        follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Log in to the tracking server"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, Qt, Slot
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,7 +40,7 @@ from sync.transport import Failure
 from ui.about_dialog import AboutDialog, diagnostics
 from ui.dashboard import Dashboard
 from ui.detail_pane import DetailPane
-from ui.i18n import Translations
+from ui.i18n import Translations, follow_language
 from ui.login_dialog import LoginDialog, failure_text
 from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         controller.login_needed.connect(self.ask_login)
         self.resize(1200, 720)
         self.setMinimumSize(960, 600)
-        self.retranslate()
+        follow_language(self, self.retranslate)
         self.reload()
 
     # -- construction -------------------------------------------------------------
@@ -235,12 +235,6 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.sync_button)
 
     # -- language ---------------------------------------------------------------
-
-    @override
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("dxdesk — task progress reports"))

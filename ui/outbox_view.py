@@ -9,7 +9,6 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
-    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -34,6 +33,7 @@ from dxdesk import clock
 from dxdesk.models import Classification, ReportState
 from dxdesk.reports import OutboxItem
 from ui import labels
+from ui.i18n import follow_language
 
 Index = QModelIndex | QPersistentModelIndex
 UNSET = QModelIndex()
@@ -164,13 +164,7 @@ class OutboxView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.table, 1)
-        self.retranslate()
-
-    @override
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+        follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
         self.show_accepted.setText(self.tr("Show accepted"))

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,7 +38,7 @@ from dxdesk.messages import Message
 from dxdesk.models import Classification, Report, StatusClaim, Task
 from dxdesk.profile import Profile
 from ui import labels
-from ui.i18n import language
+from ui.i18n import follow_language, language
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class ReportEditor(QDialog):
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus_changed)
             self._focus_connected = True
-        self.retranslate()
+        follow_language(self, self.retranslate)
         self._dirty = False
 
     # -- layout -----------------------------------------------------------------
@@ -245,12 +245,6 @@ class ReportEditor(QDialog):
         self.discard_button.setText(self.tr("Discard draft"))
         self.close_button.setText(self.tr("Close (keep draft)"))
         self._show_saved()
-
-    @override
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     # -- content ----------------------------------------------------------------
 

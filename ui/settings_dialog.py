@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from typing_extensions import override
 
 from dxdesk.errors import SettingsError
 from dxdesk.settings import Settings
+from ui.i18n import follow_language
 
 
 class SettingsDialog(QDialog):
@@ -63,13 +63,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         self.setMinimumWidth(520)
-        self.retranslate()
-
-    @override
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
+        follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Settings"))
