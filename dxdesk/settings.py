@@ -38,6 +38,9 @@ class Settings:
     read_timeout_s: int = 90
     language: str = DEFAULT_LANGUAGE
     auto_sync: bool = True
+    # Automatic sync only on Wi-Fi or cable, where the system can tell (mobile data
+    # costs the officer money); the Sync button always works.
+    wifi_only: bool = False
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS
     max_attachment_mb: int = 20
     max_attachments: int = 10

@@ -20,7 +20,11 @@ class _Hint(QObject):
     def __init__(self, controller: SyncController, info: QNetworkInformation) -> None:
         super().__init__(controller)
         self._controller = controller
+        self._info = info
         info.reachabilityChanged.connect(self._on_reachability)
+        info.transportMediumChanged.connect(self._on_medium)
+        info.isMeteredChanged.connect(self._on_medium)
+        self._on_medium()
 
     @Slot(QNetworkInformation.Reachability)
     def _on_reachability(self, reachability: QNetworkInformation.Reachability) -> None:
@@ -29,6 +33,11 @@ class _Hint(QObject):
             QNetworkInformation.Reachability.Site,
         )
         self._controller.connectivity_hint(online)
+
+    @Slot()
+    def _on_medium(self, *_changed: object) -> None:
+        cellular = self._info.transportMedium() == QNetworkInformation.TransportMedium.Cellular
+        self._controller.network_medium(metered=cellular or self._info.isMetered())
 
 
 def watch_network(controller: SyncController) -> bool:

@@ -36,6 +36,8 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
         self.auto_sync = QCheckBox()
         self.auto_sync.setChecked(settings.auto_sync)
+        self.wifi_only = QCheckBox()
+        self.wifi_only.setChecked(settings.wifi_only)
         self.author = QLineEdit(settings.author)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b91c1c;")
@@ -50,6 +52,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.labels[2], self.language)
         form.addRow(self.labels[3], self.author)
         form.addRow("", self.auto_sync)
+        form.addRow("", self.wifi_only)
         self.save_button, self.cancel_button = QPushButton(), QPushButton()
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.apply)
@@ -76,6 +79,7 @@ class SettingsDialog(QDialog):
             label.setText(text)
         self.browse.setText(self.tr("Choose…"))
         self.auto_sync.setText(self.tr("Send reports automatically when a network appears"))
+        self.wifi_only.setText(self.tr("…but not over mobile data (where this computer can tell)"))
         self.save_button.setText(self.tr("Save"))
         self.cancel_button.setText(self.tr("Cancel"))
 
@@ -93,6 +97,7 @@ class SettingsDialog(QDialog):
         values.ca_bundle = self.ca_bundle.text().strip()
         values.language = str(self.language.currentData())
         values.auto_sync = self.auto_sync.isChecked()
+        values.wifi_only = self.wifi_only.isChecked()
         values.author = self.author.text().strip()
         return values
 

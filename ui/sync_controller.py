@@ -51,6 +51,7 @@ class SyncController(QObject):
         self._lock = threading.Lock()
         self._transport: Transport | None = None
         self._manual = False
+        self._metered = False  # mobile data, per the system (when it can tell)
         self.status = SchedulerStatus()
         self.scheduler = SyncScheduler(
             self._run_sync,
@@ -99,8 +100,17 @@ class SyncController(QObject):
     def connectivity_hint(self, online: bool) -> None:
         self.scheduler.connectivity_hint(online)
 
+    def network_medium(self, *, metered: bool) -> None:
+        """The system says the connection is mobile data (or otherwise metered)."""
+        self._metered = metered
+        self._apply_auto_sync()
+
+    def _apply_auto_sync(self) -> None:
+        settings = self._profile.settings
+        self.scheduler.enabled = settings.auto_sync and not (settings.wifi_only and self._metered)
+
     def settings_changed(self) -> None:
-        self.scheduler.enabled = self._profile.settings.auto_sync
+        self._apply_auto_sync()
         with self._lock:
             if self._transport is not None:
                 self._transport.close()

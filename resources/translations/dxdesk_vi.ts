@@ -446,6 +446,10 @@
         <translation>Tự động gửi báo cáo khi có mạng</translation>
     </message>
     <message>
+        <source>…but not over mobile data (where this computer can tell)</source>
+        <translation>…nhưng không dùng dữ liệu di động (nếu máy nhận biết được)</translation>
+    </message>
+    <message>
         <source>Save</source>
         <translation>Lưu</translation>
     </message>

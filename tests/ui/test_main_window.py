@@ -191,3 +191,27 @@ def test_a_locked_account_is_explained_not_called_a_wrong_password(desktop: Desk
     assert "tạm khoá" in error_text(locked)
     wrong = TransportError(Failure.AUTH, "Wrong username or password.", code="bad_credentials")
     assert "tạm khoá" not in error_text(wrong)
+
+
+def test_wifi_only_stops_automatic_sync_on_mobile_data(desktop: Desktop) -> None:
+    from ui.settings_dialog import SettingsDialog
+
+    profile = desktop.window._profile
+    dialog = SettingsDialog(profile.settings)
+    assert "di động" in dialog.wifi_only.text()
+    dialog.wifi_only.setChecked(True)
+    chosen = dialog.chosen()
+    assert chosen.wifi_only and chosen.auto_sync
+    dialog.reject()
+
+    controller = desktop.controller
+
+    def automatic_on(metered: bool) -> bool:
+        controller.network_medium(metered=metered)
+        return controller.scheduler.enabled
+
+    profile.settings.wifi_only = True
+    assert not automatic_on(metered=True)  # mobile data: wait for Wi-Fi
+    assert automatic_on(metered=False)
+    profile.settings.wifi_only = False
+    assert automatic_on(metered=True)  # the officer allowed mobile data
