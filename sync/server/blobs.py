@@ -81,6 +81,14 @@ def _count_reports(session: Session, sha256: str) -> None:
     progress.apply(session, counted)
 
 
+def _restart(session: Session, blob: Blob, size: int) -> None:
+    """Start the blob over under a new size claim (the route bounds ``size``)."""
+    session.execute(delete(BlobChunk).where(BlobChunk.sha256 == blob.sha256))
+    blob.size = size
+    blob.received = 0
+    session.flush()
+
+
 def put_chunk(
     session: Session,
     *,
@@ -103,12 +111,18 @@ def put_chunk(
     if blob.complete:  # a resend after a lost response: nothing to do
         return Outcome(BlobStatus(sha256=sha256, received=blob.size, complete=True, size=blob.size))
     if size is not None and size != blob.size:
-        raise ApiError(
-            422,
-            "size_mismatch",
-            f"This attachment was declared with {blob.size} bytes, not {size}.",
-            field="size",
-        )
+        # Sizes are claims until the hash is verified: the uploader's own claim wins,
+        # and bytes gathered under another claim are dropped (a wrong or malicious
+        # declaration elsewhere can delay an upload, never block it).
+        _restart(session, blob, size)
+        if offset != 0:
+            raise ApiError(
+                409,
+                "offset_mismatch",
+                "This attachment was being uploaded with another size; start again from offset 0.",
+                field="offset",
+                received=0,
+            )
     if offset != blob.received:
         raise ApiError(
             409,

@@ -115,7 +115,10 @@ def _store(
     session: Session, batch: _Batch, blobs: dict[str, Blob], report: ReportIn, task: Task
 ) -> tuple[Ack, Report | None]:
     for attachment in report.attachments:
-        if blobs[attachment.sha256].size != attachment.size:
+        blob = blobs[attachment.sha256]
+        # Only a verified blob's size is a fact; before that, sizes are claims, and
+        # another unit's wrong claim must not get this report rejected.
+        if blob.complete and blob.size != attachment.size:
             return _rejected(
                 report.id,
                 "attachment_size_mismatch",

@@ -79,8 +79,8 @@ def test_upload_limits_and_checks(world: World) -> None:
     assert big.status_code == 413
     assert big.json()["error"]["code"] == "chunk_too_large"
     wrong_size = api.put(f"/blobs/{sha}", data[:10], params={"offset": 0, "size": 5})
-    assert wrong_size.status_code == 422
-    assert wrong_size.json()["error"]["field"] == "size"
+    assert wrong_size.status_code == 422  # ten bytes do not fit the five it claims
+    assert wrong_size.json()["error"]["code"] == "beyond_size"
     empty = api.put(f"/blobs/{sha}", b"", params={"offset": 0})
     assert empty.status_code == 400 and empty.json()["error"]["code"] == "empty_chunk"
     bad_name = api.put("/blobs/NOT-A-HASH", b"x", params={"offset": 0})
@@ -107,10 +107,31 @@ def test_blobs_outside_ones_reports_are_closed(world: World) -> None:
     )
 
 
-def test_declared_size_must_agree(world: World) -> None:
+def test_a_wrong_size_claim_elsewhere_cannot_block_a_report(world: World) -> None:
     data = os.urandom(1000)
-    body, _sha = _with_attachment(world, data)
-    world.officer_a.sync(reports=[body])
-    lying = report_body(world.tasks_a[1], attachments=[{**body["attachments"][0], "size": 999}])
+    sha = hashlib.sha256(data).hexdigest()
+    # Another unit declares the same content first, with a wrong size (a mistake or
+    # an attack by someone who knows the file's hash).
+    claim = {"id": os.urandom(8).hex(), "sha256": sha, "size": 999,
+             "file_name": "x.pdf", "mime_type": "application/pdf"}  # fmt: skip
+    wrong = report_body(world.tasks_b[0], attachments=[claim])
+    assert world.officer_b.sync(reports=[wrong])["acks"][0]["status"] == "incomplete"
+    junk = world.officer_b.put(f"/blobs/{sha}", b"x" * 500, params={"offset": 0, "size": 999})
+    assert junk.status_code == 200
+
+    honest, _sha = _with_attachment(world, data)
+    ack = world.officer_a.sync(reports=[honest])["acks"][0]
+    assert ack["status"] == "incomplete" and ack["missing_blobs"] == [sha]  # held, not rejected
+    # Its own size claim wins: the bytes gathered under the other claim are dropped.
+    resumed = world.officer_a.put(
+        f"/blobs/{sha}", data[500:], params={"offset": 500, "size": len(data)}
+    )
+    assert resumed.status_code == 409 and resumed.json()["error"]["received"] == 0
+    done = world.officer_a.put(f"/blobs/{sha}", data, params={"offset": 0, "size": len(data)})
+    assert done.json()["complete"] is True, done.text
+    assert world.officer_a.sync(reports=[honest])["acks"][0]["status"] == "duplicate"
+
+    # Once the content is verified its size is a fact: a new wrong claim is rejected.
+    lying = report_body(world.tasks_a[1], attachments=[{**honest["attachments"][0], "size": 999}])
     ack = world.officer_a.sync(reports=[lying])["acks"][0]
     assert ack["status"] == "rejected" and ack["code"] == "attachment_size_mismatch"
