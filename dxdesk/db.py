@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from dxdesk.errors import SchemaTooNewError, StorageError
+from dxdesk.sqlite_durability import make_durable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,14 +37,7 @@ SCHEMA_REVISIONS = ("0001", "0002")
 
 
 def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-    finally:
-        cursor.close()
+    make_durable(dbapi_connection, BUSY_TIMEOUT_MS)
 
 
 def alembic_config() -> Config:
