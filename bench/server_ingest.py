@@ -31,12 +31,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from dxdesk import signing
 from dxdesk.canonical import content_hash
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
 from sync.server import accounts, tasks
@@ -103,6 +105,9 @@ class Device:
     username: str
     task_ids: list[str]
     token: str = ""
+    # Registered at login; every report is signed with it, as dxdesk does.
+    device_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    key: Ed25519PrivateKey = field(default_factory=signing.generate)
 
 
 def seed(url: str, devices: int) -> list[Device]:
@@ -127,7 +132,7 @@ def seed(url: str, devices: int) -> list[Device]:
     return made
 
 
-def report(task_id: str, n: int) -> dict[str, object]:
+def report(device: Device, task_id: str, n: int) -> dict[str, object]:
     body: dict[str, object] = {
         "id": str(uuid.uuid4()),
         "task_id": task_id,
@@ -143,7 +148,10 @@ def report(task_id: str, n: int) -> dict[str, object]:
         "created_at": "2026-11-20T08:30:00.000000+00:00",
         "attachments": [],
     }
-    body["content_sha256"] = content_hash(body)
+    sha = content_hash(body)
+    body["content_sha256"] = sha
+    body["signature"] = signing.sign_report(device.key, sha)
+    body["device_id"] = device.device_id
     return body
 
 
@@ -172,7 +180,7 @@ def run(
     payloads = {
         d.username: [
             gzip.compress(json.dumps(
-                {"cursor": None, "reports": [report(d.task_ids[(r + i) % 5], i)
+                {"cursor": None, "reports": [report(d, d.task_ids[(r + i) % 5], i)
                                              for i in range(batch)], "limit": 50}
             ).encode())
             for r in range(rounds)
@@ -241,7 +249,8 @@ def bench_backend(
                 except requests.ConnectionError:
                     time.sleep(0.2)
             for d in devices:
-                login = {"username": d.username, "password": PASSWORD}
+                login = {"username": d.username, "password": PASSWORD, "device_id": d.device_id,
+                         "device_public_key": signing.public_key_text(d.key)}  # fmt: skip
                 answer = requests.post(f"{base}/api/v1/auth/login", json=login, timeout=30)
                 d.token = answer.json()["token"]
             results = []

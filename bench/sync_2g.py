@@ -29,9 +29,9 @@ from sqlmodel import select
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from dxdesk import reports  # noqa: E402
+from dxdesk import device, reports  # noqa: E402
 from dxdesk.credentials import MemoryTokenStore  # noqa: E402
-from dxdesk.models import Task  # noqa: E402
+from dxdesk.models import Report, Task  # noqa: E402
 from dxdesk.paths import Paths  # noqa: E402
 from dxdesk.profile import Profile, open_profile  # noqa: E402
 from dxdesk.reports import ReportContent  # noqa: E402
@@ -130,8 +130,9 @@ def one_request_per_report(profile: Profile, token: str, link: BadLink) -> Run:
     with profile.db.session() as session:
         pending = [
             (r, reports.attachments_of(session, r.id))
-            for r in session.exec(select(reports.Report).where(reports.Report.state == "queued"))
+            for r in session.exec(select(Report).where(Report.state == "queued"))
         ]
+        registered = device.registered_device(session)
     http = requests.Session()
     http.headers.update({"Authorization": f"Bearer {token}", "X-Dxdesk-Protocol": "1"})
     before = (link.stats.bytes_up, link.stats.bytes_down)
@@ -140,6 +141,7 @@ def one_request_per_report(profile: Profile, token: str, link: BadLink) -> Run:
     for report, attachments in pending:
         body = {**reports.canonical_body(report, attachments)}
         body["content_sha256"] = report.content_sha256
+        body["signature"], body["device_id"] = report.signature, registered
         response = http.post(f"{link.url}/api/v1/sync", json={"reports": [body]}, timeout=600)
         response.raise_for_status()
         count += 1

@@ -1,17 +1,30 @@
 """Content-addressed copies of attachments inside the profile.
 
 An officer attaches a photo from a USB stick and pulls the stick out; the report
-must still have its photo. So attaching copies the file here, named by its sha256,
-which is also how the server addresses it.
+must still have its photo. So attaching copies the file here; the copy is known by
+the sha256 of its content, which is also how the server addresses it.
+
+In a user's profile the copies are encrypted with a key derived from the user's
+data key (:mod:`dxdesk.segmented`), and named by a keyed hash of the sha256, so
+the folder tells a thief neither the content nor which known documents it holds.
+Without a key (the legacy, pre-encryption layout) copies are plain files named by
+their sha256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from dxdesk.segmented import CorruptFileError, SegmentReader, SegmentWriter, fsync_file
 
 CHUNK = 1024 * 1024
 
@@ -22,12 +35,26 @@ class StoredBlob:
     size: int
 
 
+def subkey(data_key: bytes, purpose: bytes) -> bytes:
+    """A key for one purpose only, so no two uses ever share a key."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(data_key)
+
+
 class AttachmentStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, data_key: bytes | None = None) -> None:
         self.root = root
+        self._content_key = subkey(data_key, b"dxdesk attachments v1") if data_key else None
+        self._name_key = subkey(data_key, b"dxdesk attachment names v1") if data_key else None
+
+    @property
+    def encrypted(self) -> bool:
+        return self._content_key is not None
 
     def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256
+        name = sha256
+        if self._name_key is not None:
+            name = hmac.new(self._name_key, sha256.encode("ascii"), hashlib.sha256).hexdigest()
+        return self.root / name[:2] / name
 
     def has(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
@@ -41,12 +68,17 @@ class AttachmentStore:
         tmp = Path(tmp_name)
         try:
             with source.open("rb") as src, os.fdopen(fd, "wb") as dst:
+                writer = SegmentWriter(dst, self._content_key) if self._content_key else None
                 while chunk := src.read(CHUNK):
                     digest.update(chunk)
-                    dst.write(chunk)
+                    if writer is not None:
+                        writer.write(chunk)
+                    else:
+                        dst.write(chunk)
                     size += len(chunk)
-                dst.flush()
-                os.fsync(dst.fileno())
+                if writer is not None:
+                    writer.close()
+                fsync_file(dst)
             blob = StoredBlob(digest.hexdigest(), size)
             target = self.path_for(blob.sha256)
             target.parent.mkdir(exist_ok=True, mode=0o700)
@@ -56,14 +88,36 @@ class AttachmentStore:
             raise
         return blob
 
+    def size(self, sha256: str) -> int:
+        path = self.path_for(sha256)
+        if self._content_key is None:
+            return path.stat().st_size
+        return SegmentReader(path, self._content_key).size
+
+    def read(self, sha256: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of the content from ``offset`` (fewer at the end)."""
+        path = self.path_for(sha256)
+        if self._content_key is None:
+            with path.open("rb") as handle:
+                handle.seek(offset)
+                return handle.read(length)
+        return SegmentReader(path, self._content_key).read(offset, length)
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        path = self.path_for(sha256)
+        if self._content_key is not None:
+            yield from SegmentReader(path, self._content_key).chunks()
+            return
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
     def verify(self, sha256: str) -> bool:
         """True when the stored copy is present and still has the right content."""
-        path = self.path_for(sha256)
         digest = hashlib.sha256()
         try:
-            with path.open("rb") as handle:
-                while chunk := handle.read(CHUNK):
-                    digest.update(chunk)
-        except OSError:
+            for chunk in self.chunks(sha256):
+                digest.update(chunk)
+        except (OSError, CorruptFileError):
             return False
         return digest.hexdigest() == sha256

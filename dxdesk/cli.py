@@ -2,12 +2,14 @@
 
 Exit codes (stable, documented in docs/cli.md):
 0 success · 1 unexpected error (a bug; details in the log) · 2 invalid input ·
-3 not found · 4 the local store cannot be used.
+3 not found · 4 the local store cannot be used · 5 the data stays locked (wrong or
+missing password, or too many wrong tries).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
@@ -17,23 +19,28 @@ from typing import Any, TextIO
 
 from dxdesk import (
     __version__,
+    audit,
     clock,
+    credentials,
     demo_data,
     local_state,
     logsetup,
     provisioning,
     reports,
     tasks,
+    users,
 )
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
 from dxdesk.models import Classification, ReportState, StatusClaim
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
+from dxdesk.profile import load_settings as load_profile_settings
 from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
 from dxdesk.validation import attachment_issues, content_issues
+from dxdesk.vault import VaultError
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +261,19 @@ def cmd_report(args: argparse.Namespace, profile: Profile, console: Console) -> 
     return EXIT_OK
 
 
+LOCAL_DEMO = users.KnownUser("demo", "local", "Cán bộ mẫu (demo)", "", "demo")
+LOCAL_DEMO_PASSWORD = "demo"  # noqa: S105 (demo data only; printed by the command)
+
+
+def local_demo_profile(paths: Paths) -> Profile:
+    """An offline demo officer (password ``demo``) whose key is kept in the keyring
+    (when there is one), so the demo's commands open without asking."""
+    unlocked = users.enroll(paths, LOCAL_DEMO, LOCAL_DEMO_PASSWORD)
+    store = credentials.choose()
+    users.remember_key(store, unlocked)
+    return open_profile(paths, user=unlocked)
+
+
 def cmd_demo(args: argparse.Namespace, profile: Profile, console: Console) -> int:
     with profile.db.session() as session:
         today = clock.reference_date(local_state.server_offset(session))
@@ -280,12 +300,15 @@ def cmd_demo(args: argparse.Namespace, profile: Profile, console: Console) -> in
 
 
 Handler = Callable[[argparse.Namespace, Profile, Console], int]
+# Commands that decide themselves whether and whose profile to open (login, the
+# window, the demo): they get the folders, not an unlocked profile.
+Opener = Callable[[argparse.Namespace, Paths, Console], int]
 # Adds subcommands; how the sync and UI packages extend this core command line
 # without the core importing them.
 Extension = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
-def cmd_no_gui(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+def cmd_no_gui(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     console.error(
         console.vi(
             "Giao diện cửa sổ chưa có trong phiên bản này; dùng các lệnh (dxdesk --help).",
@@ -314,10 +337,11 @@ def version_text(paths: Paths) -> str:
     return text
 
 
-def cmd_import_profile(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+def cmd_import_profile(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     site = provisioning.load(Path(args.file))
-    provisioning.apply(site, profile.settings, profile.paths.config)
-    save_settings(profile.settings, profile.paths.settings_file)
+    settings = load_profile_settings(paths)
+    provisioning.apply(site, settings, paths.config)
+    save_settings(settings, paths.settings_file)
     console.print(
         console.vi(f"Đã áp dụng cấu hình {site.site_name}: máy chủ {site.server_url}.",
                    f"Applied the {site.site_name} profile: server {site.server_url}.")
@@ -335,6 +359,13 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
         "--lang", choices=LANGUAGES, help="language of messages (default: settings)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--user", help="whose data to open (default: the last user)")
+    parser.add_argument(
+        "--password-stdin",
+        dest="unlock_stdin",
+        action="store_true",
+        help="read the password that unlocks the data from stdin (scripts)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("tasks", help="list tasks assigned to this unit")
@@ -366,7 +397,7 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
 
     p = sub.add_parser("import-profile", help="apply a site provisioning profile (TOML)")
     p.add_argument("file")
-    p.set_defaults(handler=cmd_import_profile)
+    p.set_defaults(opener=cmd_import_profile)
 
     # `dxdesk demo` lives in the ui package (it starts a demo server and the window);
     # its --local form calls cmd_demo below.
@@ -392,11 +423,48 @@ def _utf8(stream: TextIO) -> TextIO:
     return stream
 
 
+def read_password(prompt: str = "Mật khẩu / Password: ", *, from_stdin: bool) -> str | None:
+    """A password from stdin (scripts) or the terminal; never from argv or the env."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n") or None
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt) or None
+    return None
+
+
+def unlock_profile(args: argparse.Namespace, paths: Paths, console: Console) -> Profile:
+    """The chosen user's profile: unlocked with the key they keep in the OS keyring,
+    or with their password (offline: the server is never asked)."""
+    settings = load_profile_settings(paths)  # a broken settings file is said first
+    user = users.require_user(paths, args.user)
+    unlocked = users.unlock_with_keyring(paths, user, credentials.choose())
+    method = "keyring"
+    if unlocked is None:
+        from_stdin = args.unlock_stdin or getattr(args, "password_stdin", False)
+        password = read_password(from_stdin=from_stdin)
+        # `sync --password-stdin` may need the same password to log in again.
+        args.stdin_password = password if from_stdin else None
+        if password is None:
+            message = Message("password_needed", {"user": user.username})
+            raise VaultError(message.text("en"), message)
+        try:
+            unlocked = users.unlock(paths, user, password)
+        except DxdeskError:
+            log.warning("unlock of %s refused", user.username)
+            raise
+        method = "password"
+    profile = open_profile(paths, settings, user=unlocked)
+    with profile.db.session() as session:
+        audit.record(session, "unlock", user.username, user.username, method=method)
+        session.commit()
+    return profile
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
     extensions: Sequence[Extension] = (),
-    gui: Handler = cmd_no_gui,
+    gui: Opener = cmd_no_gui,
 ) -> int:
     """Run one command; ``gui`` runs when no command is given."""
     parser = build_parser(extensions)
@@ -406,13 +474,16 @@ def main(
     if args.version:
         console.print(version_text(paths))
         return EXIT_OK
-    handler: Handler = getattr(args, "handler", gui)
+    handler: Handler | None = getattr(args, "handler", None)
+    opener: Opener = getattr(args, "opener", gui)
     profile = None
     try:
         paths.ensure()
         logsetup.configure(paths.log_file, verbose=args.verbose)
         log.info("dxdesk %s: %s", __version__, args.command or "gui")
-        profile = open_profile(paths)
+        if handler is None:
+            return opener(args, paths, console)
+        profile = unlock_profile(args, paths, console)
         return handler(args, profile, console)
     except DxdeskError as exc:
         console.error(exc.render(console.language))

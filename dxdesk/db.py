@@ -33,11 +33,25 @@ BACKUPS_KEPT = 5
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Every migration, oldest first (a test keeps this equal to migrations/versions).
 # Knowing them here lets a normal start skip importing Alembic, which costs ~0.3 s.
-SCHEMA_REVISIONS = ("0001", "0002")
+SCHEMA_REVISIONS = ("0001", "0002", "0003")
 
 
-def _set_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-    make_durable(dbapi_connection, BUSY_TIMEOUT_MS)
+def _key_pragma(key: bytes) -> str:
+    # A raw 256-bit key (x'…'): SQLCipher skips its own passphrase KDF, since ours
+    # (Argon2id, in dxdesk.vault) already ran once at unlock.
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def _pragmas(key: bytes | None) -> Any:
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        if key is not None:
+            dbapi_connection.execute("PRAGMA cipher_log_level = NONE")
+            dbapi_connection.execute(_key_pragma(key))
+            # Sorts and temporary tables stay in memory, never in a plaintext temp file.
+            dbapi_connection.execute("PRAGMA temp_store = MEMORY")
+        make_durable(dbapi_connection, BUSY_TIMEOUT_MS)
+
+    return on_connect
 
 
 def alembic_config() -> Config:
@@ -52,10 +66,16 @@ def head_revision() -> str:
     return SCHEMA_REVISIONS[-1]
 
 
-def explain(exc: BaseException, path: Path) -> str:
+def explain(exc: BaseException, path: Path, *, encrypted: bool = False) -> str:
     """Turn SQLite's terse errors into sentences an officer can act on."""
     text = str(getattr(exc, "orig", None) or exc)
     lowered = text.lower()
+    if encrypted and "not a database" in lowered:
+        return (
+            f"The database {path} cannot be decrypted with this user's key: it belongs to "
+            "someone else or is damaged. Nothing was changed; ask support, who can "
+            "recover it from the backups folder with the right key."
+        )
     if "not a database" in lowered or "malformed" in lowered:
         return (
             f"The database {path} is damaged or is not a dxdesk database ({text}). "
@@ -73,9 +93,14 @@ def explain(exc: BaseException, path: Path) -> str:
 class Database:
     """An open local store. Use :meth:`session` for a unit of work."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, key: bytes | None = None) -> None:
         self.path = path
         self.engine = engine
+        self.key = key
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -86,27 +111,36 @@ class Database:
         self.engine.dispose()
 
 
-def make_engine(path: Path) -> Engine:
+def make_engine(path: Path, key: bytes | None = None) -> Engine:
+    """``key``: the user's data key; the store is then a SQLCipher database."""
+    extra: dict[str, Any] = {}
+    if key is not None:
+        import sqlcipher3  # noqa: PLC0415 (lazy: the unencrypted legacy path needs none)
+
+        extra["module"] = sqlcipher3
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        **extra,
     )
-    event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "connect", _pragmas(key))
     return engine
 
 
-def open_database(path: Path, *, migrate: bool = True) -> Database:
+def open_database(path: Path, *, migrate: bool = True, key: bytes | None = None) -> Database:
     """Open (creating if needed) and migrate the store at ``path``.
 
-    Raises :class:`StorageError` with a plain-words message when the file is damaged,
-    belongs to something else, or was written by a newer dxdesk.
+    With ``key`` the store is encrypted (SQLCipher); without, it is the plain SQLite
+    of earlier versions. Raises :class:`StorageError` with a plain-words message when
+    the file is damaged, belongs to something else or someone else, or was written
+    by a newer dxdesk.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _check_header(path)
-    engine = make_engine(path)
+    _check_header(path, encrypted=key is not None)
+    engine = make_engine(path, key)
     try:
         if migrate:
-            upgrade(engine, path)
+            upgrade(engine, path, key=key)
         else:
             check_schema(engine, path)
     except StorageError:
@@ -114,13 +148,26 @@ def open_database(path: Path, *, migrate: bool = True) -> Database:
         raise
     except (DBAPIError, sqlite3.Error) as exc:
         engine.dispose()
-        raise StorageError(explain(exc, path)) from exc
+        raise StorageError(explain(exc, path, encrypted=key is not None)) from exc
+    except Exception as exc:  # sqlcipher3's errors are not sqlite3's classes
+        if type(exc).__module__.startswith("sqlcipher3"):
+            engine.dispose()
+            raise StorageError(explain(exc, path, encrypted=True)) from exc
+        raise
     if path.exists():
         path.chmod(0o600)
-    return Database(path, engine)
+    return Database(path, engine, key)
 
 
-def _check_header(path: Path) -> None:
+def is_plain_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _check_header(path: Path, *, encrypted: bool = False) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
@@ -128,7 +175,12 @@ def _check_header(path: Path) -> None:
             header = handle.read(len(SQLITE_HEADER))
     except OSError as exc:
         raise StorageError(f"Cannot read the database {path}: {exc.strerror}.") from exc
-    if header != SQLITE_HEADER:
+    if encrypted and header == SQLITE_HEADER:
+        raise StorageError(
+            f"The database {path} is not encrypted, but this profile's must be; "
+            "refusing to use it. Nothing was changed."
+        )
+    if not encrypted and header != SQLITE_HEADER:
         raise StorageError(explain(sqlite3.DatabaseError("file is not a database"), path))
 
 
@@ -158,13 +210,13 @@ def check_schema(engine: Engine, path: Path) -> str | None:
     return current
 
 
-def upgrade(engine: Engine, path: Path, target: str = "head") -> None:
+def upgrade(engine: Engine, path: Path, target: str = "head", *, key: bytes | None = None) -> None:
     current = check_schema(engine, path)
     goal = head_revision() if target == "head" else target
     if current == goal:
         return
     if current is not None:
-        backup(engine, path, current)
+        backup(engine, path, current, key=key)
     log.info("migrating %s from %s to %s", path, current, goal)
     from alembic import command  # noqa: PLC0415 (lazy: only when migrating)
 
@@ -174,19 +226,35 @@ def upgrade(engine: Engine, path: Path, target: str = "head") -> None:
         command.upgrade(cfg, target)
 
 
-def backup(engine: Engine, path: Path, revision: str) -> Path:
-    """Copy the whole store aside (consistently, via SQLite's backup API)."""
+def export_encrypted(connection: Any, target: Path, key: bytes) -> None:
+    """Write a consistent, encrypted copy of the open ``connection``'s database
+    (plain or encrypted) to ``target``, which must not exist yet."""
+    # Quoting: the path is ours (no user input), and ATTACH takes no parameters here.
+    connection.execute(f"ATTACH DATABASE '{target}' AS export KEY \"x'{key.hex()}'\"")
+    try:
+        connection.execute("SELECT sqlcipher_export('export')")
+        version = connection.execute("PRAGMA main.user_version").fetchone()[0]
+        connection.execute(f"PRAGMA export.user_version = {int(version)}")
+    finally:
+        connection.execute("DETACH DATABASE export")
+
+
+def backup(engine: Engine, path: Path, revision: str, *, key: bytes | None = None) -> Path:
+    """Copy the whole store aside, consistently (and as encrypted as the store)."""
     folder = path.parent / "backups"
     folder.mkdir(exist_ok=True, mode=0o700)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{path.stem}-schema-{revision}-{stamp}{path.suffix}"
     raw: Any = engine.raw_connection()
     try:
-        destination = sqlite3.connect(target)
-        try:
-            raw.driver_connection.backup(destination)
-        finally:
-            destination.close()
+        if key is not None:
+            export_encrypted(raw.driver_connection, target, key)
+        else:
+            destination = sqlite3.connect(target)
+            try:
+                raw.driver_connection.backup(destination)
+            finally:
+                destination.close()
     finally:
         raw.close()
     target.chmod(0o600)

@@ -16,6 +16,46 @@ DEFAULT_LANGUAGE = "vi"
 
 # code -> (Vietnamese, English). Placeholders must match between the two.
 CATALOG: dict[str, tuple[str, str]] = {
+    "wrong_password": (
+        "Sai mật khẩu. Còn {left} lần thử trước khi phải chờ.",
+        "Wrong password. {left} more tries before dxdesk makes you wait.",
+    ),
+    "wrong_password_wait": (
+        "Sai mật khẩu. Lần thử tiếp theo phải chờ {seconds} giây.",
+        "Wrong password. The next try must wait {seconds} seconds.",
+    ),
+    "locked_out": (
+        "Nhập sai mật khẩu quá nhiều lần: hãy thử lại sau {seconds} giây. "
+        "Dữ liệu không bị ảnh hưởng.",
+        "Too many wrong passwords: try again in {seconds} seconds. Nothing was changed.",
+    ),
+    "key_file_unreadable": (
+        "Không đọc được tệp khoá {path} ({reason}); không thể mở dữ liệu nếu thiếu tệp này. "
+        "Không có gì bị thay đổi.",
+        "The key file {path} cannot be read ({reason}); the data cannot be opened without it. "
+        "Nothing was changed.",
+    ),
+    "unknown_user": (
+        "Người dùng {user} chưa từng đăng nhập trên máy này. Hãy đăng nhập khi có mạng: "
+        "dxdesk login --user {user}",
+        "{user} has never logged in on this computer. Log in once while online: "
+        "dxdesk login --user {user}",
+    ),
+    "no_user": (
+        "Chưa có ai đăng nhập trên máy này. Hãy đăng nhập khi có mạng: dxdesk login --user TÊN",
+        "Nobody has logged in on this computer yet. Log in once while online: "
+        "dxdesk login --user NAME",
+    ),
+    "password_changed": (
+        "Mật khẩu đã được đổi trên máy chủ. Nhập mật khẩu cũ một lần để bảo vệ lại dữ liệu "
+        "trên máy này bằng mật khẩu mới.",
+        "Your password was changed on the server. Enter your previous password once to "
+        "protect the data on this computer with the new one.",
+    ),
+    "password_needed": (
+        "Dữ liệu của {user} đang khoá: nhập mật khẩu (hoặc dùng --password-stdin).",
+        "{user}'s data is locked: give the password (or use --password-stdin).",
+    ),
     "progress_not_number": (
         "Tiến độ phải là một số nguyên từ 0 đến 100, không phải «{value}».",
         "Progress must be a whole number from 0 to 100, not “{value}”.",
@@ -91,6 +131,24 @@ CATALOG: dict[str, tuple[str, str]] = {
     "correction_of_draft": (
         "Báo cáo {report_id} còn là bản nháp; hãy sửa trực tiếp bản nháp.",
         "Report {report_id} is still a draft; edit the draft instead.",
+    ),
+    "secret_needs_server_key": (
+        "Báo cáo mật được niêm phong bằng khoá của máy chủ trước khi gửi, nhưng máy này "
+        "chưa có khoá đó. Hãy đăng nhập một lần khi có mạng rồi chốt lại; bản nháp vẫn "
+        "được giữ nguyên.",
+        "A classified report is sealed with the server's key before it is queued, and "
+        "this computer does not have that key yet. Log in once while online, then "
+        "finalize again; the draft is kept.",
+    ),
+    "server_key_mismatch": (
+        "Máy chủ đưa ra khoá niêm phong {offered}, khác với khoá {pinned} đã cài sẵn cho "
+        "đơn vị. Có thể có kẻ đứng giữa; không đăng nhập. Hãy báo cho quản trị viên.",
+        "The server offered sealing key {offered}, not the key {pinned} this site was "
+        "provisioned with. Someone may be in between; not logging in. Tell your admin.",
+    ),
+    "server_key_invalid": (
+        "Máy chủ gửi khoá niêm phong không hợp lệ; không đăng nhập.",
+        "The server sent an invalid sealing key; not logging in.",
     ),
 }
 

@@ -12,7 +12,7 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index
+from sqlalchemy import JSON, Column, ForeignKey, Index, Text
 from sqlmodel import Field, SQLModel
 
 from dxdesk.clock import utcnow
@@ -109,6 +109,15 @@ class Report(SQLModel, table=True):
     review_comment: str | None = Field(default=None, sa_type=NFCText)
     send_attempts: int = 0
     last_error: str | None = None
+    # Ed25519 signature (base64url) over content_sha256 with this profile's device
+    # key; made at finalize, and again before sending if the key changed since (or
+    # for reports queued before signing existed). Not content: the hash is fixed.
+    signature: str | None = None
+    # The registered device the report was (last) sent as; not signed.
+    device_id: str | None = None
+    # Classified reports: their words sealed to the server's key (dxdesk.report_seal);
+    # the plaintext columns are then empty.
+    sealed: str | None = Field(default=None, sa_type=Text)
 
 
 class Attachment(SQLModel, table=True):

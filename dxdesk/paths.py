@@ -52,7 +52,18 @@ class Paths:
         return cls.under(portable) if portable is not None else cls.platform()
 
     @property
+    def users(self) -> Path:
+        """One encrypted folder per user who has logged in on this computer."""
+        return self.data / "users"
+
+    @property
+    def users_index(self) -> Path:
+        return self.data / "users.json"
+
+    @property
     def database(self) -> Path:
+        """The single, unencrypted store of dxdesk before per-user profiles: read only
+        to migrate it into its owner's encrypted folder."""
         return self.data / "dxdesk.sqlite3"
 
     @property
@@ -74,7 +85,31 @@ class Paths:
     def ensure(self) -> Paths:
         """Create the folders, readable by the owner only: reports are government data
         and these PCs are shared."""
-        for folder in (self.data, self.config, self.logs, self.cache, self.attachments):
+        for folder in (self.data, self.config, self.logs, self.cache):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self
+
+
+@dataclass(frozen=True)
+class UserFolder:
+    """Everything of one user: encrypted store, encrypted attachments, key file."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "dxdesk.sqlite3"
+
+    @property
+    def attachments(self) -> Path:
+        return self.root / "attachments"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    def ensure(self) -> UserFolder:
+        for folder in (self.root, self.attachments):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dxdesk import provisioning
+from dxdesk import legacy_migration, provisioning
 from dxdesk import settings as settings_module
 from dxdesk.attachment_store import AttachmentStore
 from dxdesk.db import Database, open_database
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
+from dxdesk.users import KnownUser, UnlockedUser
 from dxdesk.validation import MB, AttachmentLimits
 
 
@@ -20,6 +21,7 @@ class Profile:
     settings: Settings
     db: Database
     attachments: AttachmentStore
+    user: KnownUser | None = None
 
     @property
     def limits(self) -> AttachmentLimits:
@@ -42,13 +44,30 @@ def first_start_settings(paths: Paths, baked: Path | None) -> Settings:
     return chosen
 
 
-def open_profile(
-    paths: Paths, settings: Settings | None = None, baked: Path | None = None
-) -> Profile:
+def load_settings(paths: Paths, baked: Path | None = None) -> Settings:
     """``baked``: a provisioning profile applied on first start (the frozen app's)."""
     paths.ensure()
     if baked is None:
         baked = provisioning.baked_profile_path()
-    chosen = settings if settings is not None else first_start_settings(paths, baked)
-    db = open_database(paths.database)
-    return Profile(paths, chosen, db, AttachmentStore(paths.attachments))
+    return first_start_settings(paths, baked)
+
+
+def open_profile(
+    paths: Paths,
+    settings: Settings | None = None,
+    baked: Path | None = None,
+    *,
+    user: UnlockedUser | None = None,
+) -> Profile:
+    """Open ``user``'s encrypted profile (taking over an unencrypted store of an
+    earlier version if it is theirs). Without ``user``: the unencrypted single store
+    of earlier versions, which only tests and tools still open directly."""
+    chosen = settings if settings is not None else load_settings(paths, baked)
+    if user is None:
+        db = open_database(paths.database)
+        return Profile(paths, chosen, db, AttachmentStore(paths.attachments))
+    legacy_migration.migrate(paths, user)
+    folder = user.folder.ensure()
+    db = open_database(folder.database, key=user.data_key)
+    store = AttachmentStore(folder.attachments, user.data_key)
+    return Profile(paths, chosen, db, store, user.user)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from dxdesk import sealing
 from dxdesk.errors import SettingsError
 from dxdesk.messages import LANGUAGES
 from dxdesk.settings import Settings
@@ -22,7 +23,7 @@ from dxdesk.settings import Settings
 PROFILE_NAME = "provisioning.toml"
 CA_FILE_NAME = "site-ca.pem"
 KNOWN_KEYS = {"site_name", "server_url", "ca_certificate", "default_language",
-              "default_unit", "auto_sync"}  # fmt: skip
+              "default_unit", "auto_sync", "server_public_key"}  # fmt: skip
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -34,6 +35,9 @@ class SiteProfile:
     default_language: str = "vi"
     default_unit: str = ""
     auto_sync: bool = True
+    # The server's X25519 sealing key (``dxdesk-server key``): pinned, so a login
+    # answered with any other key is refused.
+    server_public_key: str = ""
 
 
 def _fail(origin: str, problem: str) -> SettingsError:
@@ -52,7 +56,7 @@ def parse(text: str, origin: str = "(text)", base: Path | None = None) -> SitePr
     for key in ("site_name", "server_url"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise _fail(origin, f"'{key}' is required")
-    for key in ("ca_certificate", "default_language", "default_unit"):
+    for key in ("ca_certificate", "default_language", "default_unit", "server_public_key"):
         if key in data and not isinstance(data[key], str):
             raise _fail(origin, f"'{key}' must be text")
     if "auto_sync" in data and not isinstance(data["auto_sync"], bool):
@@ -63,6 +67,13 @@ def parse(text: str, origin: str = "(text)", base: Path | None = None) -> SitePr
     if language not in LANGUAGES:
         raise _fail(origin, f"'default_language' must be one of {', '.join(LANGUAGES)}")
     ca = _certificate(origin, data.get("ca_certificate", "").strip(), base)
+    server_key = data.get("server_public_key", "").strip()
+    if server_key:
+        try:
+            sealing.public_key_from_text(server_key)
+        except ValueError as exc:
+            raise _fail(origin, "'server_public_key' is not a server key (43 base64url "
+                        "characters, as `dxdesk-server key` prints)") from exc  # fmt: skip
     return SiteProfile(
         site_name=data["site_name"].strip(),
         server_url=url,
@@ -70,6 +81,7 @@ def parse(text: str, origin: str = "(text)", base: Path | None = None) -> SitePr
         default_language=language,
         default_unit=data.get("default_unit", "").strip(),
         auto_sync=data.get("auto_sync", True),
+        server_public_key=server_key,
     )
 
 
@@ -126,6 +138,7 @@ def apply(profile: SiteProfile, settings: Settings, config_dir: Path) -> Setting
     settings.auto_sync = profile.auto_sync
     settings.site_name = profile.site_name
     settings.default_unit = profile.default_unit
+    settings.server_public_key = profile.server_public_key
     if profile.ca_certificate:
         config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         ca_path = config_dir / CA_FILE_NAME

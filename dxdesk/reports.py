@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from dxdesk import audit
+from dxdesk import audit, device, report_seal, server_key, signing
 from dxdesk.attachment_store import AttachmentStore
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
@@ -214,11 +214,31 @@ def canonical_body(report: Report, attachments: list[Attachment]) -> dict[str, A
               "mime_type": a.mime_type} for a in attachments),
             key=lambda item: item["id"],
         ),
+        # Only sealed reports have the key, so older reports keep their hashes.
+        **({"sealed": report.sealed} if report.sealed is not None else {}),
     }  # fmt: skip
 
 
+def _seal(report: Report, attachments: list[Attachment], public_key: str) -> None:
+    """Replace the report's words and file names by one payload only the server
+    can open; progress and status claim stay readable."""
+    sealed = report_seal.content(
+        report.results,
+        report.difficulties,
+        report.proposals,
+        dict(report.indicator_values),
+        [(a.id, a.file_name) for a in attachments],
+    )
+    report.sealed = report_seal.seal_content(sealed, report.id, public_key)
+    report.results = report.difficulties = report.proposals = ""
+    report.indicator_values = {}
+    for attachment in attachments:
+        attachment.file_name = report_seal.SEALED_FILE_NAME
+
+
 def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report:
-    """Validate fully and make the report immutable. Durable when this returns."""
+    """Validate fully, seal a classified report, sign, and make the report
+    immutable. Durable when this returns."""
     report = _editable(session, report_id)
     values = _checked(ReportContent.of(report), final=True)
     attachments = attachments_of(session, report_id)
@@ -227,16 +247,33 @@ def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report
         [Message("attachment_missing", {"path": a.file_name}, field="attachments")
          for a in missing]
     )  # fmt: skip
+    secret = values["classification"] is Classification.SECRET
+    sealing_key = server_key.known(session)
+    if secret and sealing_key is None:
+        # Never queue a classified report in the clear; the draft stays as it is.
+        raise_if([Message("secret_needs_server_key", {}, field="classification")])
     for name, value in values.items():
         setattr(report, name, value)
+    if secret and sealing_key is not None:
+        _seal(report, attachments, sealing_key)
+        session.add_all(attachments)
     now = utcnow()
     report.updated_at = now
     report.finalized_at = now
     report.content_sha256 = content_hash(canonical_body(report, attachments))
+    report.signature = signing.sign_report(device.signing_key(session), report.content_sha256)
+    report.device_id = device.registered_device(session)
     report.state = ReportState.QUEUED
     report.state_changed_at = now
     session.add(report)
-    audit.record(session, "report.finalize", report.id, report.author, sha256=report.content_sha256)
+    audit.record(
+        session,
+        "report.finalize",
+        report.id,
+        report.author,
+        sha256=report.content_sha256,
+        sealed=report.sealed is not None,
+    )
     session.commit()
     return report
 
@@ -268,6 +305,11 @@ class OutboxItem:
     task_code: str
     task_title: str
     attachment_count: int
+
+    @property
+    def sealed(self) -> bool:
+        """Classified and sealed: the row holds no words to preview."""
+        return self.report.sealed is not None
 
 
 def outbox(session: Session, *, include_accepted: bool = False) -> list[OutboxItem]:

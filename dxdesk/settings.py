@@ -17,6 +17,7 @@ from typing import Any
 
 import tomli_w
 
+from dxdesk import sealing
 from dxdesk.errors import SettingsError
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES
 from dxdesk.status import DEFAULT_DUE_SOON_DAYS
@@ -48,6 +49,8 @@ class Settings:
     author: str = ""  # the officer's name, shown on reports
     site_name: str = ""  # from the provisioning profile, shown in About and --version
     default_unit: str = ""
+    # The provisioned server sealing key (base64url); when set, logins pin it.
+    server_public_key: str = ""
 
     def validate(self) -> None:
         if self.language not in LANGUAGES:
@@ -60,6 +63,11 @@ class Settings:
             raise SettingsError("max_attachments must be between 0 and 100")
         if not (1 <= self.connect_timeout_s <= 600 and 1 <= self.read_timeout_s <= 3600):
             raise SettingsError("timeouts must be between 1 s and 600 s (connect) / 3600 s (read)")
+        if self.server_public_key:
+            try:
+                sealing.public_key_from_text(self.server_public_key)
+            except ValueError as exc:
+                raise SettingsError("server_public_key is not a server sealing key") from exc
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

@@ -1,16 +1,19 @@
 """Who this profile logs in as, and the token that proves it.
 
 The server address is a setting; the username and unit are facts kept in the
-store; the token lives only in the token store (OS keyring or memory).
+store; the token lives only in the token store (OS keyring or memory). A login
+also registers this profile's signing key under this device's id, and brings the
+server's sealing key (checked against the provisioned one, when there is one).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, func, select
 
-from dxdesk import audit, local_state
+from dxdesk import audit, device, local_state, server_key, signing
 from dxdesk.credentials import TokenStore, account_name
 from dxdesk.errors import DxdeskError
 from dxdesk.models import Report
@@ -47,10 +50,106 @@ class ProfileOwnedError(DxdeskError):
     exit_code = 2
 
 
-def login(
-    session: Session, transport: Transport, tokens: TokenStore, username: str, password: str
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """What a login registers: this installation's id and the profile's signing key.
+
+    When the user's store is not open before the login (a first login creates it),
+    make one with :meth:`fresh` and hand the same object to :func:`remember`, which
+    keeps the key."""
+
+    device_id: str
+    key: Ed25519PrivateKey
+
+    @classmethod
+    def of_profile(cls, session: Session, device_id: str | None = None) -> DeviceIdentity:
+        """The profile's key (made if it has none) under ``device_id``, else under the
+        device id it last registered as, else a new one."""
+        chosen = device_id or device.last_device_id(session) or device.new_device_id()
+        return cls(chosen, device.signing_key(session))
+
+    @classmethod
+    def fresh(cls, device_id: str) -> DeviceIdentity:
+        return cls(device_id, signing.generate())
+
+
+def authenticate(
+    transport: Transport,
+    username: str,
+    password: str,
+    identity: DeviceIdentity | None = None,
+    *,
+    pinned_server_key: str | None = None,
 ) -> LoginOut:
-    """Log in and remember the token; one profile belongs to one user."""
+    """Ask the server; nothing local changes (the profile may not be open yet).
+
+    With ``identity`` the server registers its key for this user and device.
+    ``pinned_server_key``: the provisioned server key; another one is refused."""
+    registration = (
+        {"device_id": identity.device_id, "device_public_key": device.public_key(identity.key)}
+        if identity is not None
+        else {}
+    )
+    credentials = LoginIn(username=username, password=password, **registration)
+    out = transport.call("POST", "/auth/login", LoginOut, credentials, auth=False)
+    server_key.check(out.server_public_key, pinned_server_key)
+    return out
+
+
+def remember(
+    session: Session,
+    transport: Transport,
+    tokens: TokenStore,
+    out: LoginOut,
+    identity: DeviceIdentity | None = None,
+) -> None:
+    """Keep the token (token store only) and who we are (the encrypted store): the
+    account facts, the server's sealing key, and — given the ``identity`` the login
+    registered — the signing key and its registration."""
+    if identity is not None:
+        # A key made for this login replaces the profile's: the server keeps every
+        # key a login registered for this user and device, so reports already
+        # signed with the old one still verify.
+        if local_state.get(session, device.SIGNING_KEY) != device.private_key_text(identity.key):
+            device.keep_signing_key(session, identity.key)
+        device.mark_registered(session, identity.device_id, identity.key)
+    tokens.put(account_name(transport.base_url, out.user.username), out.token)
+    local_state.put(session, USERNAME, out.user.username)
+    local_state.put(session, UNIT, out.user.unit_code)
+    local_state.put(session, ROLE, out.user.role)
+    local_state.put(session, FULL_NAME, out.user.full_name)
+    server_key.remember(session, out.server_public_key, out.user.username)
+    registered = (
+        {"device": identity.device_id, "key": signing.fingerprint(device.public_key(identity.key))}
+        if identity is not None
+        else {}
+    )
+    audit.record(
+        session,
+        "login",
+        out.user.username,
+        out.user.username,
+        server=transport.base_url,
+        **registered,
+    )
+    session.commit()
+    transport.token = out.token
+
+
+def login(
+    session: Session,
+    transport: Transport,
+    tokens: TokenStore,
+    username: str,
+    password: str,
+    *,
+    device_id: str | None = None,
+    pinned_server_key: str | None = None,
+) -> LoginOut:
+    """Log in again from an open profile (its user's own; a profile is one user's).
+
+    ``device_id``: the installation's (``dxdesk.device.device_id(paths)``).
+    ``pinned_server_key``: the provisioned server key (settings), if any."""
     existing = current(session)
     if existing is not None and existing.username != username:
         has_reports = session.exec(select(func.count()).select_from(Report)).one()
@@ -59,16 +158,9 @@ def login(
                 f"This profile holds reports of {existing.username}; log in as {username} "
                 "with another profile (--home) so your data never mix."
             )
-    credentials = LoginIn(username=username, password=password)
-    out = transport.call("POST", "/auth/login", LoginOut, credentials, auth=False)
-    tokens.put(account_name(transport.base_url, out.user.username), out.token)
-    local_state.put(session, USERNAME, out.user.username)
-    local_state.put(session, UNIT, out.user.unit_code)
-    local_state.put(session, ROLE, out.user.role)
-    local_state.put(session, FULL_NAME, out.user.full_name)
-    audit.record(session, "login", out.user.username, out.user.username, server=transport.base_url)
-    session.commit()
-    transport.token = out.token
+    identity = DeviceIdentity.of_profile(session, device_id)
+    out = authenticate(transport, username, password, identity, pinned_server_key=pinned_server_key)
+    remember(session, transport, tokens, out, identity)
     return out
 
 

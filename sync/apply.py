@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from dxdesk import audit, local_state, tasks
+from dxdesk import audit, device, local_state, tasks
 from dxdesk.clock import utcnow
 from dxdesk.models import Report, ReportState
 from sync.protocol import Ack, ReviewOut, SyncOut, TaskOut
 
 CURSOR = "cursor"
+UNKNOWN_DEVICE = "unknown_device"
 
 
 @dataclass
@@ -27,6 +28,8 @@ class RoundResult:
     incomplete: dict[str, list[str]] = field(default_factory=dict)  # report → missing sha256s
     tasks_pulled: int = 0
     reviews_pulled: int = 0
+    # The server does not know this device's key: a login must register it again.
+    device_unknown: bool = False
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -71,6 +74,13 @@ def _apply_ack(session: Session, ack: Ack, result: RoundResult) -> None:
     elif ack.status == "incomplete":
         _set_state(report, ReportState.SENDING)
         result.incomplete[report.id] = list(ack.missing_blobs)
+    elif ack.code == UNKNOWN_DEVICE:
+        # Not the report's fault: it waits, queued, for a login that registers the key.
+        _set_state(report, ReportState.QUEUED)
+        report.last_error = ack.message or ack.code
+        if not result.device_unknown:
+            device.forget_registration(session)
+        result.device_unknown = True
     else:
         _set_state(report, ReportState.REJECTED)
         report.reject_code = ack.code or "rejected"

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
-import sys
 from typing import Any
 
-from dxdesk import credentials
-from dxdesk.cli import Console
+from dxdesk import credentials, device
+from dxdesk.cli import Console, read_password
 from dxdesk.errors import DxdeskError
-from dxdesk.profile import Profile
+from dxdesk.paths import Paths
+from dxdesk.profile import Profile, load_settings
+from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
 from sync import account
 from sync.engine import SyncEngine, SyncSummary
 from sync.protocol import OkOut
+from sync.signin import sign_in
 from sync.transport import Failure, Transport, TransportError
 
 EXIT_OFFLINE = 10
@@ -49,18 +50,16 @@ class SyncCommandError(DxdeskError):
         self.exit_code = FAILURE_EXIT[error.failure]
 
 
-def _read_password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("Mật khẩu / Password: ")
+def _read_password(args: argparse.Namespace, prompt: str = "Mật khẩu / Password: ") -> str:
+    password = read_password(prompt, from_stdin=args.password_stdin)
     if not password:
         raise DxdeskError("No password given.", None)
     return password
 
 
-def _transport(profile: Profile, server_url: str | None = None) -> Transport:
-    url = server_url or profile.settings.server_url
+def _transport(profile: Profile | Settings, server_url: str | None = None) -> Transport:
+    settings = profile if isinstance(profile, Settings) else profile.settings
+    url = server_url or settings.server_url
     if not url:
         raise DxdeskError(
             "No server is set up: run dxdesk login --server https://… --user NAME first."
@@ -68,29 +67,37 @@ def _transport(profile: Profile, server_url: str | None = None) -> Transport:
     try:
         return Transport(
             url,
-            ca_bundle=profile.settings.ca_bundle or None,
-            allow_http=profile.settings.allow_http,
-            connect_timeout_s=profile.settings.connect_timeout_s,
-            read_timeout_s=profile.settings.read_timeout_s,
+            ca_bundle=settings.ca_bundle or None,
+            allow_http=settings.allow_http,
+            connect_timeout_s=settings.connect_timeout_s,
+            read_timeout_s=settings.read_timeout_s,
         )
     except TransportError as exc:
         raise SyncCommandError(exc) from exc
 
 
-def cmd_login(args: argparse.Namespace, profile: Profile, console: Console) -> int:
-    transport = _transport(profile, args.server)
+def cmd_login(args: argparse.Namespace, paths: Paths, console: Console) -> int:
+    settings = load_settings(paths)
+    transport = _transport(settings, args.server)
     tokens = credentials.choose()
     password = _read_password(args)
+    previous = None
+    if args.password_changed:
+        previous = _read_password(args, "Mật khẩu cũ / Previous password: ")
     try:
-        with profile.db.session() as session:
-            out = account.login(session, transport, tokens, args.user, password)
+        signed = sign_in(
+            paths, settings, transport, tokens, args.user, password,
+            previous_password=previous, keep_key=args.remember_key,
+        )  # fmt: skip
     except TransportError as exc:
         raise SyncCommandError(exc) from exc
     finally:
         transport.close()
-    if profile.settings.server_url != transport.base_url:
-        profile.settings.server_url = transport.base_url
-        save_settings(profile.settings, profile.paths.settings_file)
+    signed.profile.close()
+    out = signed.login
+    if settings.server_url != transport.base_url:
+        settings.server_url = transport.base_url
+        save_settings(settings, paths.settings_file)
     if args.json:
         console.json(
             {
@@ -165,7 +172,12 @@ def cmd_sync(args: argparse.Namespace, profile: Profile, console: Console) -> in
             who = account.current(session)
             transport.token = account.token_for(session, transport.base_url, tokens)
             if not transport.token and args.password_stdin and who is not None:
-                account.login(session, transport, tokens, who.username, _read_password(args))
+                password = getattr(args, "stdin_password", None) or _read_password(args)
+                account.login(
+                    session, transport, tokens, who.username, password,
+                    device_id=device.device_id(profile.paths),
+                    pinned_server_key=profile.settings.server_public_key or None,
+                )  # fmt: skip
         if not transport.token:
             raise SyncCommandError(
                 TransportError(
@@ -230,8 +242,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--server", help="server address, e.g. https://dx.example.gov.vn")
     p.add_argument("--user", required=True)
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument(
+        "--password-changed",
+        action="store_true",
+        help="the password was changed on the server: also ask for the previous one "
+        "(with --password-stdin: the second line)",
+    )
+    p.add_argument(
+        "--remember-key",
+        action="store_true",
+        help="keep the data key in the OS keyring: this user's data then opens without "
+        "the password (only on a PC nobody else uses)",
+    )
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_login)
+    p.set_defaults(opener=cmd_login)
 
     p = sub.add_parser("logout", help="forget the login on this computer")
     p.set_defaults(handler=cmd_logout)

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, col, select
 
-from dxdesk import audit, local_state, reports
+from dxdesk import audit, device, local_state, reports, signing
 from dxdesk.attachment_store import AttachmentStore
 from dxdesk.db import Database
 from dxdesk.models import Attachment, Report, ReportState
@@ -129,6 +129,7 @@ class SyncEngine:
         return summary
 
     def _run(self, summary: SyncSummary) -> None:
+        self._require_registration()
         pushed: set[str] = set()
         # Reports the server held as incomplete whose blobs are now up: each is
         # pushed once more in this run so the server can count it.
@@ -141,9 +142,13 @@ class SyncEngine:
                 )
             with self.db.session() as session:
                 batch = self._pending(session, exclude=pushed - repush, limit=self.batch)
-                bodies: list[ReportIn | UnparsedReport] = [self._body(session, r) for r in batch]
+                key, registered = device.signing_key(session), device.registered_device(session)
+                bodies: list[ReportIn | UnparsedReport] = [
+                    self._body(session, r, key, registered) for r in batch
+                ]
                 cursor = local_state.get(session, CURSOR)
                 self._mark_sending(session, batch)
+                session.commit()  # signatures added to older reports, device ids
             request = SyncIn(cursor=cursor, reports=bodies, limit=protocol.MAX_PAGE)
             self.notify("round", {"pushing": len(bodies)})
             out = self._retrying(partial(self.transport.call, "POST", "/sync", SyncOut, request))
@@ -162,6 +167,8 @@ class SyncEngine:
             repushed |= sent_ids & repush
             repush -= sent_ids
             self.notify("acks", {"accepted": result.accepted, "rejected": result.rejected})
+            if result.device_unknown:
+                raise _unregistered()
 
             if result.incomplete:
                 self._upload_missing(result.incomplete, summary)
@@ -192,16 +199,17 @@ class SyncEngine:
             if not self.store.has(sha):
                 log.error("attachment %s is missing from the local store", sha)
                 continue
-            path = self.store.path_for(sha)
-            self.notify("upload", {"sha256": sha, "size": path.stat().st_size})
-            sent = self._retrying(partial(self._upload, sha, path))
+            self.notify("upload", {"sha256": sha, "size": self.store.size(sha)})
+            sent = self._retrying(partial(self._upload, sha))
             summary.attachments_uploaded += 1
             summary.attachment_bytes += sent
 
-    def _upload(self, sha: str, path: Path) -> int:
+    def _upload(self, sha: str) -> int:
         memory = OffsetMemory(self._confirmed_offset, self._save_offset)
         try:
-            return upload_blob(self.transport, sha, path, self.sizer, memory, self._upload_progress)
+            return upload_blob(
+                self.transport, sha, self.store, self.sizer, memory, self._upload_progress
+            )
         except TransportError as exc:
             if exc.retryable:  # cut mid-chunk: the link is worse than we thought
                 self.sizer.size = max(self.sizer.size // 2, MIN_CHUNK)
@@ -263,9 +271,36 @@ class SyncEngine:
             session.commit()
         self._in_flight.clear()
 
-    def _body(self, session: Session, report: Report) -> ReportIn:
+    def _require_registration(self) -> None:
+        """Reports are verified against the key the server registered at login; with
+        none registered (a profile from before signed reports, or the server forgot
+        this device) every report would be refused, so ask for a login instead."""
+        with self.db.session() as session:
+            if self._pending(session, limit=1) and device.registered_device(session) is None:
+                raise _unregistered()
+
+    def _body(
+        self, session: Session, report: Report, key: Ed25519PrivateKey, registered: str | None
+    ) -> ReportIn:
+        assert report.content_sha256 is not None  # set by finalize
+        # Queued before reports were signed, or signed with a key since replaced by
+        # a login: sign the same, immutable content with the registered key.
+        if report.signature is None or not signing.is_valid(
+            key.public_key(), report.content_sha256, report.signature
+        ):
+            report.signature = signing.sign_report(key, report.content_sha256)
+        # Not covered by the signature: the registered device whose key it is.
+        report.device_id = registered
+        session.add(report)
         body = reports.canonical_body(report, reports.attachments_of(session, report.id))
-        return ReportIn.model_validate({**body, "content_sha256": report.content_sha256})
+        return ReportIn.model_validate(
+            {
+                **body,
+                "content_sha256": report.content_sha256,
+                "signature": report.signature,
+                "device_id": report.device_id,
+            }
+        )
 
     def _note_clock(self, summary: SyncSummary) -> None:
         offset = self.transport.clock_offset_s
@@ -276,6 +311,15 @@ class SyncEngine:
         with self.db.session() as session:
             local_state.put(session, local_state.SERVER_OFFSET, f"{offset:.1f}")
             session.commit()
+
+
+def _unregistered() -> TransportError:
+    return TransportError(
+        Failure.AUTH,
+        "Log in again so the server knows this computer's signing key "
+        "(nothing was lost; reports stay queued).",
+        code="device_not_registered",
+    )
 
 
 def sent_ids_of(bodies: list[ReportIn | UnparsedReport]) -> set[str]:

@@ -12,7 +12,17 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
+
+from dxdesk import report_seal, signing
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Dxdesk-Protocol"
@@ -72,6 +82,32 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 IsoDateTime = Annotated[SafeStr, Field(max_length=64), AfterValidator(_iso_datetime)]
 FiniteFloat = Annotated[float, Field(strict=True), AfterValidator(_finite)]
 IndicatorValue = StrictInt | FiniteFloat | StrictBool | ShortText | None
+IndicatorValues = Annotated[
+    dict[Annotated[SafeStr, Field(max_length=100)], IndicatorValue],
+    Field(max_length=MAX_INDICATORS),
+]
+FileName = Annotated[SafeStr, Field(min_length=1, max_length=255)]
+
+
+# Keys, signatures and sealed payloads: unpadded base64url (dxdesk.b64url).
+def _ed25519_key(value: str) -> str:
+    try:
+        signing.public_key_from_text(value)
+    except signing.BadSignatureError as exc:
+        raise ValueError("not an Ed25519 public key in unpadded base64url") from exc
+    return value
+
+
+Ed25519Key = Annotated[
+    str,
+    Field(pattern=rf"^[A-Za-z0-9_-]{{{signing.PUBLIC_KEY_CHARS}}}$"),
+    AfterValidator(_ed25519_key),
+]
+Signature = Annotated[str, Field(pattern=rf"^[A-Za-z0-9_-]{{{signing.SIGNATURE_CHARS}}}$")]
+Sealed = Annotated[
+    str,
+    Field(min_length=1, max_length=report_seal.MAX_SEALED_CHARS, pattern=r"^[A-Za-z0-9_-]+$"),
+]
 
 
 class Wire(BaseModel):
@@ -106,6 +142,20 @@ class OkOut(Wire):
 class LoginIn(Wire):
     username: Annotated[SafeStr, Field(min_length=1, max_length=150)]
     password: Annotated[SafeStr, Field(min_length=1, max_length=1024)]
+    device_id: Id | None = Field(
+        default=None, description="This installation's id; with device_public_key"
+    )
+    device_public_key: Ed25519Key | None = Field(
+        default=None,
+        description="The profile's Ed25519 key (base64url) that signs its reports; "
+        "registered for this user and device by a successful login",
+    )
+
+    @model_validator(mode="after")
+    def _device_pair(self) -> LoginIn:
+        if (self.device_id is None) != (self.device_public_key is None):
+            raise ValueError("device_id and device_public_key go together")
+        return self
 
 
 class UserOut(Wire):
@@ -120,18 +170,28 @@ class LoginOut(Wire):
     expires_at: str
     user: UserOut
     server_time: str
+    server_public_key: str = Field(
+        description="The server's X25519 key (base64url): classified reports are sealed to it"
+    )
+
+
+class ServerKeyOut(Wire):
+    algorithm: Literal["x25519"] = "x25519"
+    public_key: str = Field(description="base64url, 32 bytes")
+    fingerprint: str = Field(description="First 16 hex digits of sha256(public_key)")
 
 
 class AttachmentIn(Wire):
     id: Id
     sha256: Sha256
     size: Annotated[StrictInt, Field(ge=1, le=MAX_BLOB_BYTES)]
-    file_name: Annotated[SafeStr, Field(min_length=1, max_length=255)]
+    file_name: FileName
     mime_type: Annotated[SafeStr, Field(min_length=1, max_length=127)]
 
 
 class ReportIn(Wire):
-    """Exactly the keys of ``dxdesk.reports.canonical_body()`` plus its hash."""
+    """The keys of ``dxdesk.reports.canonical_body()`` (``sealed`` only when the
+    report is sealed), its hash, and the device's signature of that hash."""
 
     id: Id
     task_id: Id
@@ -140,20 +200,45 @@ class ReportIn(Wire):
     results: Text
     difficulties: Text
     proposals: Text
-    indicator_values: Annotated[
-        dict[Annotated[SafeStr, Field(max_length=100)], IndicatorValue],
-        Field(max_length=MAX_INDICATORS),
-    ]
+    indicator_values: IndicatorValues
     classification: Literal["normal", "secret"]
     corrects_id: Id | None
     author: Annotated[SafeStr, Field(max_length=200)]
     created_at: IsoDateTime
     attachments: Annotated[list[AttachmentIn], Field(max_length=MAX_ATTACHMENTS)]
     content_sha256: Sha256
+    sealed: Sealed | None = Field(
+        default=None,
+        description="Classified reports: their words and file names sealed to the "
+        "server's key (base64url); then results, difficulties, proposals and "
+        "indicator_values are empty",
+    )
+    signature: Signature | None = Field(
+        default=None, description="Ed25519 over 'dxdesk report v1\\n' + content_sha256"
+    )
+    device_id: Id | None = Field(default=None, description="The registered device that signed")
 
     def canonical_body(self) -> dict[str, Any]:
-        """What the content hash covers: everything but the hash itself."""
-        return self.model_dump(mode="json", exclude={"content_sha256"})
+        """What the content hash covers: everything but the hash and the signature."""
+        body = self.model_dump(mode="json", exclude={"content_sha256", "signature", "device_id"})
+        if body["sealed"] is None:
+            del body["sealed"]
+        return body
+
+
+class SealedName(Wire):
+    id: Id
+    file_name: FileName
+
+
+class SealedContent(Wire):
+    """What a sealed payload holds (``dxdesk.report_seal.content``)."""
+
+    results: Text
+    difficulties: Text
+    proposals: Text
+    indicator_values: IndicatorValues
+    attachments: Annotated[list[SealedName], Field(max_length=MAX_ATTACHMENTS)]
 
 
 class UnparsedReport(BaseModel):
@@ -302,6 +387,14 @@ class ReportOut(Wire):
     review_state: str | None
     review_comment: str | None
     reviewed_at: str | None
+    sealed: bool = Field(
+        description="Classified and stored sealed; the listing leaves its words out, "
+        "GET /reports/{id} opens them"
+    )
+    signed_by: str | None = Field(
+        description="The user whose registered device key signed the report"
+    )
+    device_id: str | None = Field(description="The device that signed it")
 
 
 class ReportList(Wire):

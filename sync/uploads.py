@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
+from dxdesk.attachment_store import AttachmentStore
 from sync import protocol
 from sync.protocol import BlobStatus
 from sync.transport import Transport, TransportError
@@ -54,13 +54,13 @@ Progress = Callable[[str, int, int], None]  # sha256, bytes the server holds, to
 def upload_blob(
     transport: Transport,
     sha256: str,
-    path: Path,
+    store: AttachmentStore,
     sizer: ChunkSizer,
     memory: OffsetMemory,
     progress: Progress | None = None,
 ) -> int:
     """Upload what the server lacks; returns bytes sent. Raises TransportError."""
-    total = path.stat().st_size
+    total = store.size(sha256)
     confirmed = memory.load(sha256)
     if confirmed == 0:
         memory.save(sha256, UNKNOWN)
@@ -69,28 +69,27 @@ def upload_blob(
         status = transport.call("GET", f"/blobs/{sha256}", BlobStatus)
         offset = total if status.complete else status.received
     sent = 0
-    with path.open("rb") as handle:
-        while offset < total:
-            handle.seek(offset)
-            chunk = handle.read(sizer.size)
-            started = time.monotonic()
-            try:
-                status = transport.call(
-                    "PUT",
-                    f"/blobs/{sha256}",
-                    BlobStatus,
-                    raw=chunk,
-                    params={"offset": offset, "size": total},
-                )
-            except TransportError as exc:
-                if exc.code == "offset_mismatch" and exc.received is not None:
-                    offset = exc.received  # the server knows better: continue from there
-                    continue
-                raise
-            sizer.observe(len(chunk), time.monotonic() - started)
-            sent += len(chunk)
-            offset = total if status.complete else status.received
-            memory.save(sha256, offset)
-            if progress is not None:
-                progress(sha256, offset, total)
+    while offset < total:
+        # Read (and decrypt) only the chunk about to go: attachments may be large.
+        chunk = store.read(sha256, offset, sizer.size)
+        started = time.monotonic()
+        try:
+            status = transport.call(
+                "PUT",
+                f"/blobs/{sha256}",
+                BlobStatus,
+                raw=chunk,
+                params={"offset": offset, "size": total},
+            )
+        except TransportError as exc:
+            if exc.code == "offset_mismatch" and exc.received is not None:
+                offset = exc.received  # the server knows better: continue from there
+                continue
+            raise
+        sizer.observe(len(chunk), time.monotonic() - started)
+        sent += len(chunk)
+        offset = total if status.complete else status.received
+        memory.save(sha256, offset)
+        if progress is not None:
+            progress(sha256, offset, total)
     return sent

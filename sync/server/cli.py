@@ -15,17 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from dxdesk import sealing
 from dxdesk.status import Category
 from sync.protocol import TaskIn
-from sync.server import accounts, csv_import, demo, reviews, stats, tasks
+from sync.server import accounts, csv_import, demo, keys, reviews, stats, tasks
 from sync.server.app import create_app
-from sync.server.config import ServerConfig, database_url, token_ttl
+from sync.server.config import ServerConfig, database_url, key_file, token_ttl
 from sync.server.db import Database, DatabaseError, open_database
+from sync.server.errors import ApiError
 from sync.server.scope import ROLES, Scope
-from sync.server.tables import AuditEvent, Unit, User
+from sync.server.tables import AuditEvent, Report, Unit, User
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATABASE = 0, 1, 2, 3
 
@@ -38,12 +41,21 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
+def _server_key(args: argparse.Namespace, *, create: bool) -> X25519PrivateKey:
+    path = key_file(args.key_file, args.url, args.home)
+    try:
+        return keys.load_or_create(path) if create else keys.load(path)
+    except keys.KeyFileError as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def _serve(args: argparse.Namespace, db: Database) -> int:
     try:
         ttl = token_ttl(args.token_ttl)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    app = create_app(ServerConfig(database_url=args.url, token_ttl=ttl), db)
+    server_key = _server_key(args, create=True)
+    app = create_app(ServerConfig(database_url=args.url, server_key=server_key, token_ttl=ttl), db)
     config = uvicorn.Config(
         app,
         host=args.host,
@@ -171,7 +183,54 @@ def _task_import(args: argparse.Namespace, db: Database) -> int:
     return EXIT_OK
 
 
+def _key(args: argparse.Namespace, _db: Database) -> int:
+    server_key = _server_key(args, create=True)
+    path = key_file(args.key_file, args.url, args.home)
+    public, fingerprint = keys.public_text(server_key), keys.public_fingerprint(server_key)
+    if args.json:
+        _print_json({"public_key": public, "fingerprint": fingerprint, "key_file": str(path)})
+    else:
+        print(f'server_public_key = "{public}"   # fingerprint {fingerprint}, file {path}')
+    return EXIT_OK
+
+
+def _show_report(args: argparse.Namespace, db: Database) -> int:
+    """One report in full, a sealed one opened with the server key (audited)."""
+    with db.read() as session:
+        row = session.get(Report, args.show)
+    if row is None:
+        raise CommandError(f"no report {args.show}")
+    server_key = _server_key(args, create=False) if row.sealed is not None else None
+    with db.write() as session:
+        try:
+            item = reviews.read(session, "admin", Scope(None), args.show, server_key)
+            opened = reviews.open_words(row, server_key)
+        except (ApiError, sealing.SealError) as exc:
+            raise CommandError(str(exc)) from exc
+        verdict = reviews.signature_status(session, row, opened)
+    if args.json:
+        _print_json({**item.model_dump(), "signature_status": verdict})
+        return EXIT_OK
+    sealed = f" (sealed on the {row.sealed_by})" if row.sealed_by else ""
+    print(f"Report {item.id}  task {item.task_code}  unit {item.unit_code}")
+    print(f"  progress {item.progress}%  {item.status_claim}  {item.classification}{sealed}")
+    print(f"  by {item.submitted_by} ({item.author}), created {item.created_at[:19]}, "
+          f"received {item.received_at[:19]}")  # fmt: skip
+    print(f"  signature: {verdict}" + (f", device {item.device_id}" if item.device_id else ""))
+    for label, text in (("Results", item.results), ("Difficulties", item.difficulties),
+                        ("Proposals", item.proposals)):  # fmt: skip
+        print(f"{label}: {text}")
+    if item.indicator_values:
+        print("Indicators: " + ", ".join(f"{k}={v}" for k, v in item.indicator_values.items()))
+    for attachment in item.attachments:
+        print(f"  attachment {attachment['file_name']} ({attachment['size']} bytes, "
+              f"sha256 {attachment['sha256'][:12]}…)")  # fmt: skip
+    return EXIT_OK
+
+
 def _reports(args: argparse.Namespace, db: Database) -> int:
+    if args.show:
+        return _show_report(args, db)
     with db.read() as session:
         found, more = reviews.listing(
             session, Scope(None), unit=args.unit, task_id=None, limit=args.limit, offset=0
@@ -181,8 +240,9 @@ def _reports(args: argparse.Namespace, db: Database) -> int:
         return EXIT_OK
     for item in found:
         state = item.review_state or ("complete" if item.complete else "incomplete")
+        mark = " (sealed)" if item.sealed else ""
         print(f"{item.received_at[:19]}  {item.unit_code:<15} {item.task_code:<14} "
-              f"{item.progress:>3}%  {state:<10} {item.submitted_by}  {item.id}")  # fmt: skip
+              f"{item.progress:>3}%  {state:<10} {item.submitted_by}  {item.id}{mark}")  # fmt: skip
     if more:
         print(f"(only the newest {args.limit}; use --limit)")
     return EXIT_OK
@@ -269,10 +329,22 @@ def _serve_and_demo(cmd: _Commands, commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--token-ttl", type=float, help="token lifetime in seconds (30 days)")
+    _key_file_option(serve)
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     cmd.add(commands, "demo", _demo, "load the demo province, communes, users and tasks")
+    key = cmd.add(commands, "key", _key, "print the server's sealing key (for provisioning)")
+    key.add_argument("--json", action="store_true")
+    _key_file_option(key)
+
+
+def _key_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--key-file",
+        help="the server's private sealing key (default: server-key in the data folder, "
+        "or beside the SQLite database; DXDESK_SERVER_KEY_FILE)",
+    )
 
 
 def _units_and_users(cmd: _Commands, commands: Any) -> None:
@@ -324,6 +396,10 @@ def _listings(cmd: _Commands, commands: Any) -> None:
     reports.add_argument("--json", action="store_true")
     reports.add_argument("--unit")
     reports.add_argument("--limit", type=int, default=100)
+    reports.add_argument(
+        "--show", metavar="ID", help="one report in full, a classified one opened (audited)"
+    )
+    _key_file_option(reports)
     stats_cmd = cmd.add(commands, "stats", _stats, "tasks by status, overdue, silent units")
     stats_cmd.add_argument("--json", action="store_true")
     stats_cmd.add_argument("--silent-days", type=int, default=14)

@@ -8,11 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy.engine import make_url
+
+from sync.server.keys import KEY_FILE_NAME
 
 APP_NAME = "dxdesk-server"
 HOME_ENV = "DXDESK_SERVER_HOME"
 DB_ENV = "DXDESK_SERVER_DB"
 TOKEN_TTL_ENV = "DXDESK_SERVER_TOKEN_TTL"  # noqa: S105 (a variable name)
+KEY_FILE_ENV = "DXDESK_SERVER_KEY_FILE"
 DEFAULT_TOKEN_TTL = dt.timedelta(days=30)
 
 
@@ -34,6 +39,20 @@ def database_url(db: str | None, home: str | os.PathLike[str] | None = None) -> 
     return f"sqlite:///{folder / 'server.sqlite3'}"
 
 
+def key_file(explicit: str | None, db_url: str, home: str | os.PathLike[str] | None = None) -> Path:
+    """``--key-file``, else ``DXDESK_SERVER_KEY_FILE``, else ``server-key`` in the data
+    folder when one is named (``--home``/``DXDESK_SERVER_HOME``), else beside an SQLite
+    database file, else in the platform's data folder."""
+    chosen = explicit or os.environ.get(KEY_FILE_ENV) or None
+    if chosen is not None:
+        return Path(chosen).expanduser().resolve()
+    if home is None and not os.environ.get(HOME_ENV):
+        parsed = make_url(db_url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            return Path(str(parsed.database)).expanduser().resolve().parent / KEY_FILE_NAME
+    return data_dir(home) / KEY_FILE_NAME
+
+
 def token_ttl(seconds: float | None) -> dt.timedelta:
     if seconds is None:
         raw = os.environ.get(TOKEN_TTL_ENV)
@@ -51,4 +70,6 @@ def token_ttl(seconds: float | None) -> dt.timedelta:
 @dataclass(frozen=True)
 class ServerConfig:
     database_url: str
+    # Opens sealed (classified) reports; from sync.server.keys, never the database.
+    server_key: X25519PrivateKey
     token_ttl: dt.timedelta = DEFAULT_TOKEN_TTL

@@ -3,6 +3,10 @@
 Runs inside one write transaction: the stored rows and the acks commit together,
 so an ack the client receives always describes committed data, and a batch lost on
 the way back is harmless to resend (same id + same hash → ``duplicate``).
+
+Every report must carry a signature that verifies with a key registered for the
+sender and the device it names (:mod:`sync.server.devices`); a classified report's
+sealed part is opened only to validate it, and stored sealed (:mod:`sync.server.seals`).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,7 +23,7 @@ from sqlalchemy.orm import Session
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from sync.protocol import Ack, ReportIn, UnparsedReport
-from sync.server import audit, progress
+from sync.server import audit, devices, progress, seals
 from sync.server.accounts import Principal
 from sync.server.errors import field_path
 from sync.server.scope import Scope
@@ -44,17 +49,31 @@ def _invalid(item: UnparsedReport) -> Ack:
 class _Batch:
     principal: Principal
     scope: Scope
+    server_key: X25519PrivateKey
+    keys: devices.Keys  # this user's registered device keys
     tasks: dict[str, Task]
     existing: dict[str, Report]
     acks: list[Ack | None] = field(default_factory=list)
     candidates: list[tuple[int, ReportIn, Task]] = field(default_factory=list)
     seen: dict[str, str] = field(default_factory=dict)  # id → hash, within this batch
     attachments: list[Attachment] = field(default_factory=list)
+    signed_on: set[str] = field(default_factory=set)  # device ids that verified
+
+
+def _problem(report_id: str, problem: devices.Problem) -> Ack:
+    return _rejected(report_id, problem.code, problem.message, problem.field)
 
 
 def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
     """An ack for a report that needs no storing, or None for a new report."""
     expected = content_hash(report.canonical_body())
+    # The signature is checked against the hash of what arrived, not the hash the
+    # sender claims: whatever was changed, the answer is bad_signature.
+    problem = devices.check(report, expected, batch.keys)
+    if problem is not None:
+        return _problem(report.id, problem)
+    assert report.device_id is not None  # checked
+    batch.signed_on.add(report.device_id)
     if expected != report.content_sha256:
         return _rejected(
             report.id,
@@ -88,6 +107,9 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
     attachment_ids = [a.id for a in report.attachments]
     if len(set(attachment_ids)) != len(attachment_ids):
         return _rejected(report.id, "invalid_report", "attachment ids repeat", "attachments")
+    problem = seals.check(report, batch.server_key)
+    if problem is not None:
+        return _problem(report.id, problem)
     batch.seen[report.id] = report.content_sha256
     batch.candidates.append((index, report, task))
     return None
@@ -127,31 +149,36 @@ def _store(
                 "attachments",
             ), None
     missing = sorted({a.sha256 for a in report.attachments if not blobs[a.sha256].complete})
+    body, sealed, sealed_by = seals.to_store(report, batch.server_key)
     row = Report(
         id=report.id,
         task_id=task.id,
         unit_code=task.unit_code,
         submitted_by=batch.principal.user_id,
         content_sha256=report.content_sha256,
-        body=report.canonical_body(),
+        body=body,
         progress=report.progress,
         status_claim=report.status_claim,
         classification=report.classification,
         created_at=dt.datetime.fromisoformat(report.created_at).astimezone(dt.UTC),
         received_at=utcnow(),
         complete=not missing,
+        signature=report.signature,
+        device_id=report.device_id,
+        sealed=sealed,
+        sealed_by=sealed_by,
     )
     session.add(row)
     batch.attachments += [
         Attachment(
             report_id=report.id,
-            id=attachment.id,
-            sha256=attachment.sha256,
-            size=attachment.size,
-            file_name=attachment.file_name,
-            mime_type=attachment.mime_type,
+            id=stored["id"],
+            sha256=stored["sha256"],
+            size=stored["size"],
+            file_name=stored["file_name"],
+            mime_type=stored["mime_type"],
         )
-        for attachment in report.attachments
+        for stored in body["attachments"]
     ]
     if missing:
         message = "Stored; waiting for the attachments to be uploaded."
@@ -172,14 +199,21 @@ def _still_missing(session: Session, report_ids: list[str]) -> dict[str, list[st
 
 
 def ingest(
-    session: Session, principal: Principal, scope: Scope, items: list[ReportIn | UnparsedReport]
+    session: Session,
+    principal: Principal,
+    scope: Scope,
+    items: list[ReportIn | UnparsedReport],
+    server_key: X25519PrivateKey,
 ) -> list[Ack]:
     valid = [item for item in items if isinstance(item, ReportIn)]
     task_ids = sorted({r.task_id for r in valid})
     report_ids = sorted({r.id for r in valid})
+    named = {r.device_id for r in valid if r.device_id is not None}
     batch = _Batch(
         principal,
         scope,
+        server_key,
+        keys=devices.keys_for(session, principal.user_id, named),
         tasks={t.id: t for t in session.scalars(select(Task).where(Task.id.in_(task_ids)))},
         existing={
             r.id: r for r in session.scalars(select(Report).where(Report.id.in_(report_ids)))
@@ -227,6 +261,7 @@ def ingest(
             )
         batch.acks[index] = current
     progress.apply(session, counted)
+    devices.touch(session, principal.user_id, batch.signed_on)
     acks = [ack for ack in batch.acks if ack is not None]
     statuses = [ack.status for ack in acks]
     counts = {status: statuses.count(status) for status in sorted(set(statuses))}

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -68,6 +69,25 @@ class User(Base):
     unit_code: Mapped[str] = mapped_column(String(64), ForeignKey("unit.code"), index=True)
     full_name: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Device(Base):
+    """A device key registered by a password login; reports are verified against the
+    keys registered for their sender and the device they name. A profile recreated
+    on the same computer registers a new key beside the old one, so reports signed
+    with either still verify."""
+
+    __tablename__ = "device"
+    __table_args__ = (
+        UniqueConstraint("user_id", "device_id", "public_key", name="uq_device_user_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"))
+    public_key: Mapped[str] = mapped_column(String(64))  # Ed25519, base64url
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class Token(Base):
@@ -138,6 +158,14 @@ class Report(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reviewed_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("user_account.id"))
     review_version: Mapped[int | None] = mapped_column(BigInteger)
+    signature: Mapped[str | None] = mapped_column(String(128))  # over content_sha256
+    device_id: Mapped[str | None] = mapped_column(String(64))  # whose key verified it
+    # Classified reports: the words and file names, sealed to the server's key. The
+    # plaintext is never stored; ``body`` then holds only what travels in the clear.
+    sealed: Mapped[str | None] = mapped_column(Text)
+    # "device": sealed before sending, and ``body`` + sealed is what was hashed;
+    # "server": sent in the clear by an older device and sealed here on arrival.
+    sealed_by: Mapped[str | None] = mapped_column(String(16))
 
 
 class Attachment(Base):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.support.file_keyring import FILE_ENV
 
 DXDESK = Path(sys.executable).with_name("dxdesk")
 
@@ -22,6 +25,18 @@ class Result:
         return json.loads(self.out)
 
 
+def keyring_env(home: Path) -> dict[str, str]:
+    """A keyring each home keeps across commands, as the OS keyring would (the
+    machine has none): ``demo --local`` keeps its key there."""
+    repo = Path(__file__).resolve().parents[2]
+    return {
+        **os.environ,
+        "PYTHONPATH": str(repo),
+        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
+        FILE_ENV: str(home.parent / f"{home.name}-keyring.json"),
+    }
+
+
 def run(
     home: Path,
     *args: str,
@@ -29,6 +44,8 @@ def run(
     timeout: float = 60,
     env: dict[str, str] | None = None,
 ) -> Result:
+    if env is None:
+        env = keyring_env(home)
     proc = subprocess.run(
         [str(DXDESK), "--home", str(home), *args],
         capture_output=True,

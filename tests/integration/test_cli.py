@@ -124,7 +124,10 @@ def test_classified_report_text_is_not_shown_in_outbox(home: Path) -> None:
         home, "report", "NV-2026-005", "--progress", "20", "--summary", secret,
         "--classification", "secret",
     )  # fmt: skip
-    assert result.code == 0, result.err
+    # Offline demo: no server key has come with a login yet, so it cannot be sealed;
+    # it is never queued in the clear, and the draft is kept.
+    assert result.code == 2
+    assert "khoá của máy chủ" in one_line_error(result)
     listing = run(home, "outbox")
     assert secret not in listing.out
     assert "(mật)" in listing.out
@@ -166,15 +169,19 @@ def test_usage_error_exits_2(home: Path) -> None:
     assert "--progress" in result.err
 
 
-def test_unreadable_database_exits_4(tmp_path: Path) -> None:
-    home = tmp_path / "broken"
-    (home / "data").mkdir(parents=True)
-    database = home / "data" / "dxdesk.sqlite3"
+def test_unreadable_database_exits_4(home: Path) -> None:
+    database = home / "data" / "users" / "demo" / "dxdesk.sqlite3"
     database.write_bytes(b"\x00garbage" * 500)
     result = run(home, "--lang", "en", "tasks")
     assert result.code == 4
-    assert "damaged or is not a dxdesk database" in one_line_error(result)
+    assert "cannot be decrypted with this user's key" in one_line_error(result)
     assert database.read_bytes() == b"\x00garbage" * 500
+
+
+def test_nobody_logged_in_yet_exits_3(tmp_path: Path) -> None:
+    result = run(tmp_path / "new", "--lang", "en", "tasks")
+    assert result.code == 3
+    assert "Nobody has logged in on this computer yet" in one_line_error(result)
 
 
 def test_broken_settings_file_exits_2_and_is_kept(tmp_path: Path) -> None:
@@ -202,7 +209,7 @@ def test_home_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "envhome" / "data" / "dxdesk.sqlite3").is_file()
+    assert (tmp_path / "envhome" / "data" / "users" / "demo" / "dxdesk.sqlite3").is_file()
     assert (tmp_path / "envhome" / "logs" / "dxdesk.log").is_file()
 
 

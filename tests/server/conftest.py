@@ -23,6 +23,7 @@ from sync.local_server import LocalServer, free_port, server_command
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
 from sync.server import accounts, tasks
 from sync.server.db import Database, open_database
+from tests.support.device import TestDevice
 
 START_TIMEOUT = 30.0
 PG_VERSION = "15"
@@ -179,11 +180,18 @@ def server_db(server: ServerProcess) -> Iterator[Database]:
 
 
 class Api:
-    """A device or browser talking to the server, with the protocol header."""
+    """A device or browser talking to the server, with the protocol header.
 
-    def __init__(self, base: str, token: str | None = None) -> None:
+    With a ``device`` (registered at login), :meth:`sync` signs every report that
+    carries no signature yet, as dxdesk's engine does."""
+
+    def __init__(
+        self, base: str, token: str | None = None, device: TestDevice | None = None
+    ) -> None:
         self.base = base
         self.token = token
+        self.device = device
+        self.server_public_key: str | None = None  # from the login answer
         self.http = requests.Session()
         self.http.headers[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
         if token:
@@ -206,6 +214,10 @@ class Api:
         return self.http.patch(self.url(path), json=body, timeout=30, **kwargs)
 
     def sync(self, **body: Any) -> dict[str, Any]:
+        if self.device is not None and "reports" in body:
+            body["reports"] = [
+                r if "signature" in r else self.device.sign(r) for r in body["reports"]
+            ]
         response = self.post("/sync", body)
         assert response.status_code == 200, response.text
         data: dict[str, Any] = response.json()
@@ -215,12 +227,21 @@ class Api:
         self.http.close()
 
 
-def login(base: str, username: str, password: str = PASSWORD) -> Api:
+def login(
+    base: str, username: str, password: str = PASSWORD, device: TestDevice | None = None
+) -> Api:
+    """Log in as a device: its key is registered for this user (a new device unless
+    one is given)."""
+    device = device or TestDevice()
     response = requests.post(
-        f"{base}/api/v1/auth/login", json={"username": username, "password": password}, timeout=30
+        f"{base}/api/v1/auth/login",
+        json={"username": username, "password": password, **device.login_fields()},
+        timeout=30,
     )
     assert response.status_code == 200, response.text
-    return Api(base, response.json()["token"])
+    api = Api(base, response.json()["token"], device)
+    api.server_public_key = response.json()["server_public_key"]
+    return api
 
 
 def report_body(task_id: str, **overrides: Any) -> dict[str, Any]:

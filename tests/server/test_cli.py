@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from sync.server import cli, demo
-from tests.server.conftest import PASSWORD, Backend, ServerProcess, report_body
+from tests.server.conftest import PASSWORD, Backend, ServerProcess, login, report_body
 from tests.server.conftest import run_cli as subprocess_cli
 
 
@@ -160,25 +160,21 @@ def test_reports_and_stats_show_what_came_in(backend: Backend, tmp_path: Path) -
     url = backend.new_url()
     _ok("demo", "--db", url)
     proc = ServerProcess(url, tmp_path / "home")
+    officer = login(proc.base, "cb.coto", demo.PASSWORDS["officer"])
     try:
-        login = requests.post(
-            f"{proc.base}/api/v1/auth/login",
-            json={"username": "cb.coto", "password": demo.PASSWORDS["officer"]}, timeout=30,
-        ).json()  # fmt: skip
-        headers = {"Authorization": f"Bearer {login['token']}"}
-        page = requests.post(f"{proc.base}/api/v1/sync", json={}, headers=headers, timeout=30)
-        task = page.json()["tasks"][0]
+        task = officer.sync()["tasks"][0]
         body = report_body(task["id"], progress=35)
-        pushed = requests.post(
-            f"{proc.base}/api/v1/sync", json={"reports": [body]}, headers=headers, timeout=30
-        )
-        assert pushed.json()["acks"][0]["status"] == "accepted"
+        pushed = officer.sync(reports=[body])
+        assert pushed["acks"][0]["status"] == "accepted"
     finally:
+        officer.close()
         proc.stop()
     listed = json.loads(_ok("reports", "--json", "--db", url))
     assert [(r["id"], r["unit_code"], r["progress"]) for r in listed] == [
         (body["id"], "QN-COTO", 35)
     ]
+    assert officer.device is not None
+    assert (listed[0]["signed_by"], listed[0]["device_id"]) == ("cb.coto", officer.device.device_id)
     text = _ok("reports", "--db", url)
     assert "QN-COTO" in text and body["id"] in text
     stats = json.loads(_ok("stats", "--json", "--silent-days", "7", "--db", url))

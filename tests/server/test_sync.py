@@ -8,12 +8,14 @@ from typing import Any
 
 from sqlmodel import Session
 
+from dxdesk import device as client_device
 from dxdesk import reports as client_reports
 from dxdesk.profile import Profile
 from sync.protocol import MAX_REPORTS_PER_SYNC
 from sync.server.db import Database
 from tests.conftest import make_task
-from tests.server.conftest import World, report_body, seed_task
+from tests.server.conftest import World, login, report_body, seed_task
+from tests.support.device import TestDevice, rehash
 
 
 def _acks(response: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -51,14 +53,21 @@ def test_repeated_id_inside_one_batch(world: World) -> None:
 
 
 def test_hash_mismatch_and_invalid_reports_are_rejected_one_by_one(world: World) -> None:
+    assert world.officer_a.device is not None
     good = report_body(world.tasks_a[0])
-    tampered = report_body(world.tasks_a[0])
-    tampered["progress"] = 99  # hash no longer matches
+    tampered = world.officer_a.device.sign(report_body(world.tasks_a[0]))
+    tampered["progress"] = 99  # changed after signing: neither hash nor signature fit
+    # Signed as it is, but claiming another hash (a client bug, not a forgery).
+    misclaimed = world.officer_a.device.sign(report_body(world.tasks_a[0]))
+    misclaimed["content_sha256"] = "0" * 64
+    misclaimed["signature"] = world.officer_a.device.sign(rehash(misclaimed))["signature"]
     invalid = report_body(world.tasks_a[0], progress=150)
     unknown_key = {**report_body(world.tasks_a[0]), "surprise": 1}
-    acks = _acks(world.officer_a.sync(reports=[good, tampered, invalid, unknown_key]))
+    batch = [good, tampered, misclaimed, invalid, unknown_key]
+    acks = _acks(world.officer_a.sync(reports=batch))
     assert acks[good["id"]]["status"] == "accepted"
-    assert acks[tampered["id"]]["code"] == "hash_mismatch"
+    assert acks[tampered["id"]]["code"] == "bad_signature"
+    assert acks[misclaimed["id"]]["code"] == "hash_mismatch"
     assert acks[invalid["id"]]["code"] == "invalid_report"
     assert acks[invalid["id"]]["field"] == "progress"
     assert acks[unknown_key["id"]]["field"] == "surprise"
@@ -160,7 +169,14 @@ def test_the_real_client_body_is_accepted(world: World, session: Session, profil
     content = client_reports.ReportContent(progress=55, results="Đã hoàn thành 55%")
     draft = client_reports.create_draft(session, task, content, author="Trần Thị Bình")
     final = client_reports.finalize(session, profile.attachments, draft.id)
+    # This profile's key, registered by a login, signed it at finalize.
+    device = TestDevice(key=client_device.signing_key(session))
+    officer = login(world.server.base, world.usernames["oa"], device=device)
     body = client_reports.canonical_body(final, [])
     body["content_sha256"] = final.content_sha256
-    ack = world.officer_a.sync(reports=[body])["acks"][0]
+    body["signature"], body["device_id"] = final.signature, device.device_id
+    try:
+        ack = officer.sync(reports=[body])["acks"][0]
+    finally:
+        officer.close()
     assert ack["status"] == "accepted", ack

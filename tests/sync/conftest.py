@@ -11,11 +11,11 @@ from sqlmodel import col, select
 
 from dxdesk import reports
 from dxdesk.models import Report, Task
-from dxdesk.paths import Paths
-from dxdesk.profile import open_profile
+from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
 from tests.integration.cli_runner import Result, run
 from tests.support.file_keyring import FILE_ENV
+from tests.support.profiles import open_user_profile
 from tests.support.server import DEMO_PASSWORD, RunningServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,6 +33,7 @@ class Client:
 
     def __init__(self, home: Path, keyring_file: Path) -> None:
         self.home = home
+        self.password = DEMO_PASSWORD
         self.env = {
             **os.environ,
             "PYTHONPATH": str(REPO),
@@ -44,12 +45,19 @@ class Client:
         return run(self.home, "--lang", "en", *args, stdin=stdin, timeout=timeout, env=self.env)
 
     def login(self, url: str, user: str = "cb.binhlieu", password: str = DEMO_PASSWORD) -> Result:
-        return self("login", "--server", url, "--user", user, "--password-stdin", stdin=password)
+        self.password = password
+        return self(
+            "login", "--server", url, "--user", user, "--password-stdin", "--remember-key",
+            stdin=password,
+        )  # fmt: skip
+
+    def open(self) -> Profile:
+        return open_user_profile(self.home, self.password)
 
     def queue(self, count: int, attachments: list[Path] | None = None) -> list[str]:
         """Finalize ``count`` reports on the first task, in-process (fast; the
         command itself is tested elsewhere). Report n gets ``attachments[n]``."""
-        profile = open_profile(Paths.under(self.home))
+        profile = self.open()
         ids = []
         try:
             with profile.db.session() as session:
@@ -67,7 +75,7 @@ class Client:
         return ids
 
     def states(self) -> dict[str, str]:
-        profile = open_profile(Paths.under(self.home))
+        profile = self.open()
         try:
             with profile.db.session() as session:
                 return {r.id: r.state.value for r in session.exec(select(Report))}

@@ -171,12 +171,13 @@ def test_self_signed_certificate_refused_then_trusted_when_provisioned(
 
 
 def test_expired_token_asks_for_login_and_keeps_reports(tmp_path: Path, client: Client) -> None:
-    short = RunningServer(tmp_path / "short-ttl", token_ttl_s=2).start()
+    # Long enough for a login and a sync (two processes) on a busy machine.
+    short = RunningServer(tmp_path / "short-ttl", token_ttl_s=6).start()
     try:
         assert client.login(short.url, "cb.bache").code == 0
         assert client("sync").code == 0
         queue_reports(client, 2)
-        time.sleep(2.5)
+        time.sleep(6.5)
         result = client("sync", "--json")
         assert result.code == EXIT_LOGIN
         assert json.loads(result.out)["failure"] == "auth"

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from dxdesk import clock, local_state
-from dxdesk.paths import Paths
-from dxdesk.profile import open_profile
 from sync.engine import SyncEngine
 from sync.transport import Failure, Transport, TransportError, check_server_url
+from tests.support.profiles import new_user_profile
 from tests.support.stub_http import stub_server
 
 EMPTY_ROUND = json.dumps(
@@ -32,7 +31,7 @@ EMPTY_ROUND = json.dumps(
 def test_clock_skew_is_detected_and_the_server_date_decides(tmp_path: Path) -> None:
     server_now = dt.datetime.now(dt.UTC) + dt.timedelta(days=2, minutes=3)
     stamp = email.utils.format_datetime(server_now, usegmt=True)
-    profile = open_profile(Paths.under(tmp_path / "p"))
+    profile = new_user_profile(tmp_path / "p")
     with stub_server(200, EMPTY_ROUND, "application/json", date=stamp) as stub:
         transport = Transport(f"http://127.0.0.1:{stub.port}")
         transport.token = "t"
@@ -50,7 +49,7 @@ def test_clock_skew_is_detected_and_the_server_date_decides(tmp_path: Path) -> N
 
 def test_small_offsets_do_not_warn(tmp_path: Path) -> None:
     stamp = email.utils.format_datetime(dt.datetime.now(dt.UTC), usegmt=True)
-    profile = open_profile(Paths.under(tmp_path / "p"))
+    profile = new_user_profile(tmp_path / "p")
     with stub_server(200, EMPTY_ROUND, "application/json", date=stamp) as stub:
         transport = Transport(f"http://127.0.0.1:{stub.port}")
         transport.token = "t"

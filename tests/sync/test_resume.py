@@ -13,14 +13,13 @@ from sqlmodel import select
 from dxdesk import reports
 from dxdesk.credentials import MemoryTokenStore
 from dxdesk.models import Attachment, Task
-from dxdesk.paths import Paths
-from dxdesk.profile import open_profile
 from dxdesk.reports import ReportContent
 from sync import account
 from sync.engine import SyncEngine
 from sync.transport import Transport
 from sync.uploads import MAX_CHUNK
 from tests.support.badlink import BadLink, LinkProfile
+from tests.support.profiles import new_user_profile
 from tests.support.server import DEMO_PASSWORD, RunningServer
 
 SIZE = 3_000_000
@@ -31,7 +30,7 @@ def test_cut_mid_upload_resumes_from_what_the_server_holds(
 ) -> None:
     big = tmp_path / "bien-ban-hop.pdf"
     big.write_bytes(b"%PDF-1.5\n" + os.urandom(SIZE - 9))
-    profile = open_profile(Paths.under(tmp_path / "officer"))
+    profile = new_user_profile(tmp_path / "officer")
     link_profile = LinkProfile(latency_s=0.01, up_bps=20_000_000, down_bps=20_000_000)
     with BadLink(server.port, link_profile) as link:
         transport = Transport(link.url)

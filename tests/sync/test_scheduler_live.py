@@ -10,8 +10,6 @@ from sqlmodel import select
 from dxdesk import reports
 from dxdesk.credentials import MemoryTokenStore
 from dxdesk.models import Report, ReportState, Task
-from dxdesk.paths import Paths
-from dxdesk.profile import open_profile
 from dxdesk.reports import ReportContent
 from sync import account
 from sync.backoff import Backoff
@@ -19,6 +17,7 @@ from sync.engine import SyncEngine
 from sync.scheduler import Connectivity, SyncScheduler
 from sync.transport import Transport
 from tests.support.badlink import BadLink, LinkProfile
+from tests.support.profiles import new_user_profile
 from tests.support.server import DEMO_PASSWORD, RunningServer
 from tests.unit.test_scheduler import wait_until
 
@@ -26,7 +25,7 @@ from tests.unit.test_scheduler import wait_until
 def test_queued_reports_go_out_by_themselves_when_the_link_returns(
     server: RunningServer, tmp_path: Path
 ) -> None:
-    profile = open_profile(Paths.under(tmp_path / "officer"))
+    profile = new_user_profile(tmp_path / "officer")
     with BadLink(server.port, LinkProfile(latency_s=0.02)) as link:
         transport = Transport(link.url, connect_timeout_s=2, read_timeout_s=5)
         with profile.db.session() as session:
@@ -67,7 +66,8 @@ def test_queued_reports_go_out_by_themselves_when_the_link_returns(
                 return states == {ReportState.ACCEPTED}
 
             wait_until(all_accepted, timeout=30)
-            assert scheduler.status.connectivity is Connectivity.ONLINE
+            # The round that accepted them reports back just after its commit.
+            wait_until(lambda: scheduler.status.connectivity is Connectivity.ONLINE)
         finally:
             scheduler.stop()
             transport.close()

@@ -7,8 +7,6 @@ import uuid
 from pathlib import Path
 
 from dxdesk import reports, tasks
-from dxdesk.paths import Paths
-from dxdesk.profile import open_profile
 from dxdesk.reports import ReportContent
 from sync.cli import EXIT_LOGIN, EXIT_REJECTED
 from tests.support.server import REVIEWER, RunningServer
@@ -90,7 +88,7 @@ def test_rejected_report_does_not_block_the_queue(server: RunningServer, client:
     code = client("tasks", "--json").json()["tasks"][0]["code"]
     good = client("report", code, "--progress", "40", "--summary", "Đúng", "--json").json()["id"]
     # A task the server never assigned to this unit (e.g. left from an old import).
-    profile = open_profile(Paths.under(client.home))
+    profile = client.open()
     with profile.db.session() as session:
         stray = tasks.upsert(
             session, {"id": str(uuid.uuid4()), "code": "NV-LAC", "title": "Lạc", "unit_code": "X"}

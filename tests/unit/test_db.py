@@ -16,6 +16,7 @@ from dxdesk import tasks
 from dxdesk.db import alembic_config, head_revision, make_engine, open_database
 from dxdesk.errors import SchemaTooNewError, StorageError
 from dxdesk.models import Report, ReportState, Task
+from dxdesk.text import fold
 from tests.conftest import TODAY
 
 
@@ -102,7 +103,15 @@ def seed_0001(engine: Engine) -> None:
         )
 
 
-SEEDS: dict[str, Callable[[Engine], None]] = {"0001": seed_0001}
+def seed_0002(engine: Engine) -> None:
+    # The same rows; 0002 keeps a folded search key, which its migration computed.
+    seed_0001(engine)
+    with engine.begin() as conn:
+        key = fold("NV-2026-001 Số hoá hồ sơ Đảng uỷ xã  17-KH/BCĐ")
+        conn.execute(text("UPDATE task SET search_key = :key WHERE id = 't1'"), {"key": key})
+
+
+SEEDS: dict[str, Callable[[Engine], None]] = {"0001": seed_0001, "0002": seed_0002}
 
 
 def earlier_revisions() -> list[str]:
@@ -148,6 +157,9 @@ def test_upgrade_from_earlier_revision_keeps_queued_reports(tmp_path: Path, revi
             "Mất điện",
         )
         assert report.content_sha256 == "abc123"
+        # Queued before reports were signed: signed (and sealed ones stay as they
+        # were) when the sync engine sends them.
+        assert (report.signature, report.device_id, report.sealed) == (None, None, None)
         rows = tasks.list_tasks(session, TODAY, search="so hoa dang uy")
         assert [row.task.code for row in rows] == ["NV-2026-001"]
         with pytest.raises(IntegrityError, match="finalized"):

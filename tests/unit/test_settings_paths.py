@@ -5,7 +5,7 @@ import pytest
 
 from dxdesk import logsetup
 from dxdesk.errors import SettingsError
-from dxdesk.paths import Paths
+from dxdesk.paths import Paths, UserFolder
 from dxdesk.settings import Settings, load, save
 
 
@@ -23,7 +23,8 @@ def test_home_override_wins_over_environment(
 
 def test_folders_are_owner_only(tmp_path: Path) -> None:
     paths = Paths.under(tmp_path / "h").ensure()
-    for folder in (paths.data, paths.config, paths.logs, paths.cache, paths.attachments):
+    user = UserFolder(paths.users / "someone").ensure()
+    for folder in (paths.data, paths.config, paths.logs, paths.cache, user.root, user.attachments):
         assert folder.stat().st_mode & 0o077 == 0, folder
 
 

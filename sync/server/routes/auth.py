@@ -1,14 +1,17 @@
-"""Sign in, sign out, who am I — and the unauthenticated ping."""
+"""Sign in (registering the device's key), sign out, who am I — and the
+unauthenticated ping and server key."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
-from sync.protocol import LoginIn, LoginOut, OkOut, PingOut, UserOut
-from sync.server import accounts
+from sync.protocol import LoginIn, LoginOut, OkOut, PingOut, ServerKeyOut, UserOut
+from sync.server import accounts, devices, keys
 from sync.server.errors import ApiError
 from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write
+from sync.server.tables import Token, User
 
 router = APIRouter()
 
@@ -30,9 +33,25 @@ def ping() -> PingOut:
     return PingOut(server_time=_now())
 
 
+@router.get("/server-key", response_model=ServerKeyOut, tags=["session"])
+def server_key(cfg: ConfigDep) -> ServerKeyOut:
+    """The key classified reports are sealed to; admins bake it into installers."""
+    return ServerKeyOut(
+        public_key=keys.public_text(cfg.server_key),
+        fingerprint=keys.public_fingerprint(cfg.server_key),
+    )
+
+
 @router.post("/auth/login", response_model=LoginOut, tags=["session"])
 def login(body: LoginIn, db: DbDep, cfg: ConfigDep) -> LoginOut:
-    result = write(db, lambda s: accounts.login(s, body.username, body.password, cfg.token_ttl))
+    def work(session: Session) -> tuple[str, Token, User] | None:
+        result = accounts.login(session, body.username, body.password, cfg.token_ttl)
+        if result is not None and body.device_id and body.device_public_key:
+            # Only a password login registers a key: a stolen token cannot.
+            devices.register(session, result[2], body.device_id, body.device_public_key)
+        return result
+
+    result = write(db, work)
     if result is None:  # the failed attempt is audited and committed
         raise ApiError(401, "bad_credentials", "Wrong username or password.")
     token, row, user = result
@@ -41,6 +60,7 @@ def login(body: LoginIn, db: DbDep, cfg: ConfigDep) -> LoginOut:
         expires_at=row.expires_at.isoformat(),
         user=_user_out(user.username, user.role, user.unit_code, user.full_name),
         server_time=_now(),
+        server_public_key=keys.public_text(cfg.server_key),
     )
 
 

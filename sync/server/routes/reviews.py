@@ -6,10 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from sync.protocol import MAX_PAGE, AcceptIn, ErrorOut, ReportList, ReturnIn, ReviewOut
+from sync.protocol import (
+    MAX_PAGE,
+    AcceptIn,
+    ErrorOut,
+    ReportList,
+    ReportOut,
+    ReturnIn,
+    ReviewOut,
+)
 from sync.server import reviews
 from sync.server.pull import review_out
-from sync.server.routes.deps import DbDep, PrincipalDep, write
+from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write
 
 router = APIRouter()
 IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
@@ -37,6 +45,16 @@ def list_reports(
             session, caller.scope(session), unit=unit, task_id=task_id, limit=limit, offset=offset
         )
     return ReportList(reports=found, has_more=more)
+
+
+@router.get("/reports/{report_id}", response_model=ReportOut, tags=["review"], responses=_ERRORS)
+def read_report(report_id: IdPath, caller: PrincipalDep, db: DbDep, cfg: ConfigDep) -> ReportOut:
+    """One report in full: a classified one is opened for the caller (audited)."""
+    reviews.require_reviewer(caller)
+    return write(
+        db,
+        lambda s: reviews.read(s, caller.username, caller.scope(s), report_id, cfg.server_key),
+    )
 
 
 @router.post(

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from dxdesk.clock import utcnow
 from sync.protocol import Ack, ErrorOut, SyncIn, SyncOut
 from sync.server import ingest, pull
-from sync.server.routes.deps import DbDep, PrincipalDep, write
+from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write
 
 router = APIRouter()
 
@@ -18,11 +18,14 @@ router = APIRouter()
     tags=["sync"],
     responses={401: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}},
 )
-def sync_round(body: SyncIn, caller: PrincipalDep, db: DbDep) -> SyncOut:
+def sync_round(body: SyncIn, caller: PrincipalDep, db: DbDep, cfg: ConfigDep) -> SyncOut:
     """Acks commit with the stored reports; the pull runs after, in its own snapshot."""
     acks: list[Ack] = []
     if body.reports:
-        acks = write(db, lambda s: ingest.ingest(s, caller, caller.scope(s), list(body.reports)))
+        acks = write(
+            db,
+            lambda s: ingest.ingest(s, caller, caller.scope(s), list(body.reports), cfg.server_key),
+        )
     with db.read() as session:
         page = pull.pull(session, caller, caller.scope(session), body.cursor, body.limit)
     return SyncOut(

@@ -1,0 +1,217 @@
+"""A user's data key, wrapped by a key derived from the user's password.
+
+Each user's store is encrypted with a random 256-bit data key. On disk the data key
+exists only wrapped (AES-256-GCM) by a key derived from the password with Argon2id,
+so a stolen PC yields nothing without the password, and unlocking needs no server.
+Changing the password re-wraps the same data key: nothing is re-encrypted.
+
+Wrong guesses are slowed down (see :class:`Attempts`): a few free tries, then a
+growing wait. The wrapped key file is replaced atomically, so a power cut while
+re-wrapping leaves the old or the new file, never neither.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dxdesk.errors import DxdeskError
+from dxdesk.messages import Message
+
+KEY_BYTES = 32
+FORMAT = 1
+
+
+class VaultError(DxdeskError):
+    exit_code = 5
+
+
+class WrongPasswordError(VaultError):
+    def __init__(self, attempts_left: int, wait_s: float = 0.0) -> None:
+        self.attempts_left = attempts_left
+        message = (
+            Message("wrong_password", {"left": attempts_left})
+            if attempts_left > 0
+            else Message("wrong_password_wait", {"seconds": max(1, round(wait_s))})
+        )
+        super().__init__(message.text("en"), message)
+
+
+class LockedOutError(VaultError):
+    def __init__(self, wait_s: float) -> None:
+        self.wait_s = wait_s
+        message = Message("locked_out", {"seconds": max(1, round(wait_s))})
+        super().__init__(message.text("en"), message)
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost. The default takes ~0.3 s and 64 MiB on an old office PC: slow
+    for someone guessing offline, quick enough once a day for the officer."""
+
+    time_cost: int = 3
+    memory_kib: int = 64 * 1024
+    parallelism: int = 2
+
+    def derive(self, password: str, salt: bytes) -> bytes:
+        return hash_secret_raw(
+            password.encode("utf-8"),
+            salt,
+            time_cost=self.time_cost,
+            memory_cost=self.memory_kib,
+            parallelism=self.parallelism,
+            hash_len=KEY_BYTES,
+            type=Type.ID,
+        )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def wrap(data_key: bytes, password: str, account: str, params: KdfParams) -> dict[str, Any]:
+    salt = secrets.token_bytes(16)
+    nonce = secrets.token_bytes(12)
+    kek = params.derive(password, salt)
+    # The account is bound in, so a key file copied between users does not open.
+    wrapped = AESGCM(kek).encrypt(nonce, data_key, account.encode("utf-8"))
+    return {
+        "format": FORMAT,
+        "account": account,
+        "kdf": {"name": "argon2id", **asdict(params), "salt": _b64(salt)},
+        "nonce": _b64(nonce),
+        "wrapped_key": _b64(wrapped),
+    }
+
+
+def unwrap(payload: dict[str, Any], password: str) -> bytes | None:
+    """The data key, or None when the password is wrong."""
+    kdf = payload["kdf"]
+    params = KdfParams(kdf["time_cost"], kdf["memory_kib"], kdf["parallelism"])
+    kek = params.derive(password, _unb64(kdf["salt"]))
+    try:
+        return AESGCM(kek).decrypt(
+            _unb64(payload["nonce"]), _unb64(payload["wrapped_key"]), payload["account"].encode()
+        )
+    except InvalidTag:
+        return None
+
+
+@dataclass
+class Attempts:
+    """Consecutive wrong passwords and when the next try is allowed.
+
+    Kept beside the key file. Deleting it only restores the free tries; it does
+    not help an offline attacker, whom only the KDF's cost slows down.
+    """
+
+    failures: int = 0
+    not_before: float = 0.0
+
+    FREE_TRIES = 5
+    FIRST_WAIT_S = 30.0
+    MAX_WAIT_S = 15 * 60.0
+
+    def wait_s(self, now: float) -> float:
+        return max(0.0, self.not_before - now)
+
+    def failed(self, now: float) -> None:
+        self.failures += 1
+        extra = self.failures - self.FREE_TRIES
+        if extra >= 0:
+            self.not_before = now + min(self.MAX_WAIT_S, self.FIRST_WAIT_S * 2**extra)
+
+    @property
+    def left(self) -> int:
+        return max(0, self.FREE_TRIES - self.failures)
+
+
+class Vault:
+    """The key file of one user's folder (``key.json``) and its attempt counter."""
+
+    def __init__(
+        self, folder: Path, clock: Callable[[], float] = time.time, params: KdfParams | None = None
+    ) -> None:
+        self.key_file = folder / "key.json"
+        self.attempts_file = folder / "unlock-attempts.json"
+        self.clock = clock
+        self.params = params or KdfParams()
+
+    def exists(self) -> bool:
+        return self.key_file.is_file()
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            payload: dict[str, Any] = json.loads(self.key_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            message = Message("key_file_unreadable", {"path": self.key_file, "reason": exc})
+            raise VaultError(message.text("en"), message) from exc
+        if payload.get("format") != FORMAT:
+            raise VaultError(f"{self.key_file} was written by a newer dxdesk.")
+        return payload
+
+    def create(self, account: str, password: str) -> bytes:
+        """A fresh random data key, stored wrapped by ``password``."""
+        self.key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data_key = secrets.token_bytes(KEY_BYTES)
+        _write_atomically(self.key_file, wrap(data_key, password, account, self.params))
+        return data_key
+
+    def unlock(self, password: str) -> bytes:
+        attempts = self._attempts()
+        now = self.clock()
+        if attempts.wait_s(now) > 0:
+            raise LockedOutError(attempts.wait_s(now))
+        data_key = unwrap(self._load(), password)
+        if data_key is None:
+            attempts.failed(self.clock())
+            self._save_attempts(attempts)
+            raise WrongPasswordError(attempts.left, attempts.wait_s(self.clock()))
+        if attempts.failures:
+            self._save_attempts(Attempts())
+        return data_key
+
+    def rewrap(self, data_key: bytes, new_password: str) -> None:
+        account = str(self._load()["account"])
+        _write_atomically(self.key_file, wrap(data_key, new_password, account, self.params))
+        self._save_attempts(Attempts())
+
+    def failures(self) -> int:
+        return self._attempts().failures
+
+    def _attempts(self) -> Attempts:
+        try:
+            raw = json.loads(self.attempts_file.read_text(encoding="utf-8"))
+            return Attempts(int(raw["failures"]), float(raw["not_before"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return Attempts()
+
+    def _save_attempts(self, attempts: Attempts) -> None:
+        _write_atomically(
+            self.attempts_file, {"failures": attempts.failures, "not_before": attempts.not_before}
+        )

@@ -1,0 +1,114 @@
+"""Device keys: registered by a password login, checked on every report.
+
+A report counts only when its signature verifies with a key registered for the
+user who sends it *and* the device the report names. A token alone cannot
+register a key, so a stolen token cannot make reports that verify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dxdesk import signing
+from dxdesk.clock import utcnow
+from sync.protocol import ReportIn
+from sync.server import audit
+from sync.server.tables import Device, User
+
+Keys = dict[str, list[str]]  # device id → public keys registered for one user
+
+
+def register(session: Session, user: User, device_id: str, public_key: str) -> None:
+    now = utcnow()
+    known = session.scalars(
+        select(Device).where(Device.user_id == user.id, Device.device_id == device_id)
+    ).all()
+    same = [row for row in known if row.public_key == public_key]
+    if same:
+        same[0].last_seen = now
+        return
+    session.add(
+        Device(
+            device_id=device_id,
+            user_id=user.id,
+            public_key=public_key,
+            registered_at=now,
+            last_seen=now,
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        user.username,
+        "device.register",
+        device_id,
+        key=signing.fingerprint(public_key),
+        earlier_keys=len(known),
+    )
+
+
+def keys_for(session: Session, user_id: int, device_ids: Iterable[str]) -> Keys:
+    wanted = sorted(set(device_ids))
+    keys: Keys = {}
+    if not wanted:
+        return keys
+    rows = session.execute(
+        select(Device.device_id, Device.public_key).where(
+            Device.user_id == user_id, Device.device_id.in_(wanted)
+        )
+    )
+    for device_id, public_key in rows:
+        keys.setdefault(device_id, []).append(public_key)
+    return keys
+
+
+def touch(session: Session, user_id: int, device_ids: Iterable[str]) -> None:
+    wanted = sorted(set(device_ids))
+    if wanted:
+        session.execute(
+            update(Device)
+            .where(Device.user_id == user_id, Device.device_id.in_(wanted))
+            .values(last_seen=utcnow())
+        )
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    field: str
+
+
+def verifies(keys: list[str], content_sha256: str, signature: str) -> bool:
+    return any(signing.is_valid(key, content_sha256, signature) for key in keys)
+
+
+def check(report: ReportIn, content_sha256: str, keys: Keys) -> Problem | None:
+    """Why ``report`` (whose body hashes to ``content_sha256``) cannot be trusted,
+    or None. The hash is recomputed from the body, so any change to any field,
+    to the sealed payload or to an attachment's hash breaks the signature."""
+    if report.signature is None or report.device_id is None:
+        return Problem(
+            "bad_signature",
+            "The report is not signed; update dxdesk and sign in again.",
+            "signature",
+        )
+    registered = keys.get(report.device_id)
+    if not registered:
+        return Problem(
+            "unknown_device",
+            "This device is not registered for your account; sign in again on it.",
+            "device_id",
+        )
+    if not verifies(registered, content_sha256, report.signature):
+        return Problem(
+            "bad_signature",
+            "The signature does not match the report: it was changed after it was "
+            "signed, or signed on another device or for another user.",
+            "signature",
+        )
+    return None

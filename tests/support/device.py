@@ -1,0 +1,65 @@
+"""A device as tests need one: an id and a signing key, to log in with and to sign
+(and seal) report bodies built by hand exactly as dxdesk's engine does."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from dxdesk import report_seal, signing
+from dxdesk.canonical import content_hash
+
+
+@dataclass
+class TestDevice:
+    __test__ = False  # not a pytest test class
+
+    device_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    key: Ed25519PrivateKey = field(default_factory=signing.generate)
+
+    @property
+    def public_key(self) -> str:
+        return signing.public_key_text(self.key)
+
+    def login_fields(self) -> dict[str, str]:
+        return {"device_id": self.device_id, "device_public_key": self.public_key}
+
+    def sign(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with its (existing) hash signed, as the engine sends it."""
+        signature = signing.sign_report(self.key, body["content_sha256"])
+        return {**body, "signature": signature, "device_id": self.device_id}
+
+
+def rehash(body: dict[str, Any]) -> dict[str, Any]:
+    """Recompute content_sha256 after a change (and drop a now stale signature)."""
+    clean = {k: v for k, v in body.items() if k not in ("content_sha256", "signature")}
+    clean.pop("device_id", None)
+    return {**clean, "content_sha256": content_hash(clean)}
+
+
+def seal(body: dict[str, Any], server_public_key: str) -> dict[str, Any]:
+    """A classified report as a device sends it: words and file names sealed."""
+    clean = {k: v for k, v in body.items() if k not in ("content_sha256", "signature")}
+    clean.pop("device_id", None)
+    content = report_seal.content(
+        clean["results"],
+        clean["difficulties"],
+        clean["proposals"],
+        clean["indicator_values"],
+        [(a["id"], a["file_name"]) for a in clean["attachments"]],
+    )
+    clean.update(
+        classification="secret",
+        results="",
+        difficulties="",
+        proposals="",
+        indicator_values={},
+        attachments=[
+            {**a, "file_name": report_seal.SEALED_FILE_NAME} for a in clean["attachments"]
+        ],
+        sealed=report_seal.seal_content(content, clean["id"], server_public_key),
+    )
+    return rehash(clean)

@@ -1,0 +1,101 @@
+"""Finalizing signs every report and seals a classified one before it is queued."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from dxdesk import audit, device, report_seal, reports, sealing, server_key, signing
+from dxdesk.canonical import content_hash
+from dxdesk.errors import ValidationError
+from dxdesk.models import Classification, ReportState
+from dxdesk.profile import Profile
+from dxdesk.reports import ReportContent
+from tests.conftest import make_task
+
+WORDS = "Mật: kho tại điểm K9"
+
+
+def secret(**overrides: object) -> ReportContent:
+    values: dict[str, object] = {
+        "progress": 60, "results": WORDS, "difficulties": "Thiếu người", "proposals": "Thêm xe",
+        "indicator_values": {"HS": 12}, "classification": Classification.SECRET.value,
+    }  # fmt: skip
+    values.update(overrides)
+    return ReportContent(**values)  # type: ignore[arg-type]
+
+
+def test_finalize_signs_with_the_profile_key(session: Session, profile: Profile) -> None:
+    task = make_task(session)
+    draft = reports.create_draft(session, task, ReportContent(progress=40, results="Đã làm"))
+    final = reports.finalize(session, profile.attachments, draft.id)
+    assert final.signature is not None and final.content_sha256 is not None
+    public = device.public_key(device.signing_key(session))
+    signing.verify_report(public, final.content_sha256, final.signature)
+    # A report in the clear hashes as before: no "sealed" key in its body.
+    body = reports.canonical_body(final, [])
+    assert "sealed" not in body and content_hash(body) == final.content_sha256
+
+
+def test_a_classified_report_waits_for_the_server_key(session: Session, profile: Profile) -> None:
+    task = make_task(session)
+    draft = reports.create_draft(session, task, secret())
+    with pytest.raises(ValidationError) as caught:
+        reports.finalize(session, profile.attachments, draft.id)
+    assert [issue.code for issue in caught.value.issues] == ["secret_needs_server_key"]
+    assert "Log in once" in caught.value.render("en")
+    assert "đăng nhập" in caught.value.render("vi")
+    kept = reports.get_report(session, draft.id)
+    assert kept.state is ReportState.DRAFT and kept.results == WORDS
+
+
+def test_a_classified_report_is_sealed_before_it_is_queued(
+    session: Session, profile: Profile, pdf_file: Path
+) -> None:
+    server = sealing.generate()
+    server_key.remember(session, sealing.public_key_text(server))
+    task = make_task(session)
+    draft = reports.create_draft(session, task, secret(), author="Cán bộ A")
+    reports.attach(session, profile.attachments, draft.id, pdf_file, profile.limits)
+    final = reports.finalize(session, profile.attachments, draft.id)
+    session.expire_all()
+    row = reports.get_report(session, final.id)
+    attachments = reports.attachments_of(session, final.id)
+
+    # The words are gone from the row; progress and status claim stay readable.
+    assert (row.results, row.difficulties, row.proposals, row.indicator_values) == ("", "", "", {})
+    assert (row.progress, row.status_claim.value) == (60, "in_progress")
+    assert [a.file_name for a in attachments] == [report_seal.SEALED_FILE_NAME]
+    assert row.sealed is not None
+    raw = session.execute(text("SELECT * FROM report WHERE id = :id"), {"id": row.id}).one()
+    assert all(WORDS not in str(value) for value in raw)
+    # Only the server's key opens it, and it holds everything that was cleared.
+    opened = report_seal.open_content(row.sealed, row.id, server)
+    assert opened == report_seal.content(
+        WORDS, "Thiếu người", "Thêm xe", {"HS": 12}, [(attachments[0].id, pdf_file.name)]
+    )
+    # The hash (and so the signature) covers the sealed payload.
+    body = reports.canonical_body(row, attachments)
+    assert body["sealed"] == row.sealed and content_hash(body) == row.content_sha256
+    assert row.signature is not None and row.content_sha256 is not None
+    signing.verify_report(
+        device.public_key(device.signing_key(session)), row.content_sha256, row.signature
+    )
+    item = next(i for i in reports.outbox(session) if i.report.id == row.id)
+    assert item.sealed and WORDS not in repr(item)
+    assert all(WORDS not in repr(event.detail) for event in audit.recent(session))
+    with pytest.raises(IntegrityError, match="finalized"):
+        session.execute(text("UPDATE report SET sealed = 'x' WHERE id = :id"), {"id": row.id})
+    session.rollback()
+
+
+def test_a_normal_report_is_never_sealed(session: Session, profile: Profile) -> None:
+    server_key.remember(session, sealing.public_key_text(sealing.generate()))
+    task = make_task(session)
+    draft = reports.create_draft(session, task, secret(classification="normal"))
+    final = reports.finalize(session, profile.attachments, draft.id)
+    assert final.sealed is None and final.results == WORDS
