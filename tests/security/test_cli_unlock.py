@@ -55,3 +55,39 @@ def test_offline_unlock_wrong_password_and_no_plaintext_on_disk(tmp_path: Path) 
     everything = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
     for needle in secrets:
         assert needle.encode("utf-8") not in everything, needle[:30]
+
+
+def test_password_changed_on_the_server_rewraps_the_key_at_next_login(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = keyring_env(home)
+    server = RunningServer(tmp_path / "server").start()
+    try:
+        login = ("login", "--server", server.url, "--user", "cb.binhlieu", "--password-stdin")
+        assert run(home, *login, stdin=DEMO_PASSWORD, env=env).code == 0
+        assert run(home, "--password-stdin", "sync", stdin=DEMO_PASSWORD, env=env).code == 0
+        code = run(home, "--password-stdin", "tasks", "--json", stdin=DEMO_PASSWORD,
+                   env=env).json()["tasks"][0]["code"]  # fmt: skip
+        queued = run(home, "--password-stdin", "report", code, "--progress", "30", "--summary",
+                     "Viết trước khi đổi mật khẩu", stdin=DEMO_PASSWORD, env=env)  # fmt: skip
+        assert queued.code == 0, queued.err
+        users = json.loads(server.admin("user", "list", "--json").stdout)
+        me = next(u for u in users if u["username"] == "cb.binhlieu")
+        new_password = "mat-khau-moi-2027"
+        server.admin("user", "add", "cb.binhlieu", "--role", "officer", "--unit", me["unit_code"],
+                     "--replace", "--password-stdin", stdin=new_password)  # fmt: skip
+
+        # The server accepts the new password, but it does not open the local data yet.
+        refused = run(home, "--lang", "en", *login, stdin=new_password, env=env)
+        assert refused.code == 5
+        assert "previous password" in refused.err
+        rewrapped = run(home, *login, "--password-changed",
+                        stdin=f"{new_password}\n{DEMO_PASSWORD}\n", env=env)  # fmt: skip
+        assert rewrapped.code == 0, rewrapped.err
+
+        old = run(home, "--password-stdin", "outbox", stdin=DEMO_PASSWORD, env=env)
+        assert old.code == 5
+        synced = run(home, "--password-stdin", "sync", "--json", stdin=new_password, env=env)
+        assert synced.code == 0, synced.err
+        assert synced.json()["accepted"] == 1  # the report written before the change
+    finally:
+        server.stop()

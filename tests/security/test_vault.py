@@ -129,3 +129,24 @@ def test_users_get_separate_folders_and_the_index_lists_the_latest_first(
         users.unlock(paths, a.user, "b")
     with pytest.raises(NotFoundError):
         users.require_user(paths, "cb.c")
+
+
+def test_local_audit_trail_records_unlock_and_refuses_edits(tmp_path: Path) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from dxdesk import audit
+    from tests.support.profiles import new_user_profile
+
+    profile = new_user_profile(tmp_path / "home")
+    try:
+        with profile.db.session() as session:
+            audit.record(session, "unlock", "officer", "officer", method="password")
+            session.commit()
+            for statement in ("UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event"):
+                with pytest.raises(IntegrityError, match="append-only"):
+                    session.execute(text(statement))
+                session.rollback()
+            assert [e.action for e in audit.recent(session)] == ["unlock"]
+    finally:
+        profile.close()

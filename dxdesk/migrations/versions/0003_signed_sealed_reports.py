@@ -37,3 +37,13 @@ def upgrade() -> None:
         END
         """
     )
+    # 0002 refused edits of the audit trail; deleting lines must be refused too.
+    op.execute(
+        """
+        CREATE TRIGGER audit_event_no_delete
+        BEFORE DELETE ON audit_event
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit trail is append-only');
+        END
+        """
+    )
