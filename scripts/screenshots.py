@@ -4,8 +4,9 @@
 
 Starts ``Xvfb`` on a free display (1366×768, the commonest commune PC screen),
 then runs itself as a child on that display with Qt's xcb platform: a temporary
-profile with the demo tasks and a few reports in every state, the main window,
-and each screen grabbed from the X server.
+home where two officers have logged in, one of them with the demo tasks and a few
+reports in every state, the main window, the lock screen, and each screen grabbed
+from the X server.
 """
 
 from __future__ import annotations
@@ -24,18 +25,30 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from dxdesk import clock, demo_data, reports
+from dxdesk import clock, demo_data, reports, users
 from dxdesk.credentials import MemoryTokenStore
 from dxdesk.models import ReportState
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
-from ui.app import build
+from dxdesk.settings import save as save_settings
+from dxdesk.users import KnownUser, UnlockedUser
+from ui.app import application
+from ui.desktop import build
+from ui.i18n import Translations
 from ui.login_dialog import LoginDialog
 from ui.tasks_runner import InlineRunner
+from ui.token_access import Tokens
+from ui.unlock_screen import UnlockScreen
+from ui.unlocking import Unlocker
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ("main", "editor", "dashboard", "outbox", "login")
+SHOTS = ("main", "editor", "dashboard", "outbox", "login", "unlock")
+SERVER = "https://dx.quangninh.gov.vn"
+OFFICERS = (  # the second logged in last: listed first on the lock screen
+    (KnownUser("cb.hoanhmo", SERVER, "Trần Văn Hùng", "QN-HOANHMO"), "mat-khau-hung"),
+    (KnownUser("cb.binhlieu", SERVER, "Nguyễn Thị Lan", "QN-BINHLIEU"), "mat-khau-lan"),
+)
 SIZE = (1366, 768)
 
 
@@ -80,15 +93,23 @@ def parent(out: Path, only: list[str]) -> int:
 
 def child(out: Path, only: list[str]) -> int:
     home = Path(tempfile.mkdtemp(prefix="dxdesk-shots-"))
-    settings = Settings(
-        language="vi", author="Nguyễn Thị Lan", server_url="https://dx.quangninh.gov.vn"
-    )
-    profile = open_profile(Paths.under(home).ensure(), settings)
+    paths = Paths.under(home).ensure()
+    settings = Settings(language="vi", author="Nguyễn Thị Lan", server_url=SERVER)
+    save_settings(settings, paths.settings_file)
+    unlocked: UnlockedUser | None = None
+    for user, password in OFFICERS:  # as if each had logged in once, online
+        unlocked = users.enroll(paths, user, password)
+    assert unlocked is not None
+    profile = open_profile(paths, settings, user=unlocked)
     seed(profile)
     try:
-        shoot(profile, out, only)
+        shoot(profile, unlocked, out, only)
     finally:
         profile.close()
+    try:
+        if "unlock" in only:
+            shoot_unlock(paths, settings, out)
+    finally:
         shutil.rmtree(home, ignore_errors=True)
     return 0
 
@@ -119,31 +140,52 @@ def seed(profile: Profile) -> None:
                 session.commit()
 
 
-def shoot(profile: Profile, out: Path, only: list[str]) -> None:  # noqa: PLR0915
-    desktop = build(profile, MemoryTokenStore(), InlineRunner(), start_sync=False)
+def settle() -> None:
+    for _ in range(5):
+        QCoreApplication.processEvents()
+        QTest.qWait(60)
+
+
+def grab(widget: QWidget, out: Path, name: str) -> None:
+    settle()
+    screen = QGuiApplication.primaryScreen()
+    geometry = widget.frameGeometry()
+    x, y, width, height = geometry.x(), geometry.y(), geometry.width(), geometry.height()
+    image = screen.grabWindow(0, x, y, width, height)
+    path = out / f"{name}.png"
+    image.save(str(path))
+    print(path)
+
+
+def shoot_unlock(paths: Paths, settings: Settings, out: Path) -> None:
+    """The lock screen of a PC two officers share, after a mistyped password."""
+    translations = Translations(application(), paths.cache)
+    translations.use("vi")
+    unlocker = Unlocker(paths, settings, Tokens(MemoryTokenStore()))
+    screen = UnlockScreen(unlocker, InlineRunner())
+    screen.present()
+    screen.setGeometry(0, 0, *SIZE)
+    screen.show()
+    QTest.qWaitForWindowExposed(screen)
+    screen.password.setText("sai-mat-khau")
+    screen.unlock()  # refused, and said so in Vietnamese
+    screen.password.setText("••••••••")
+    grab(screen, out, "unlock")
+    screen.close()
+    translations.uninstall()
+
+
+def shoot(profile: Profile, unlocked: UnlockedUser, out: Path, only: list[str]) -> None:
+    desktop = build(profile, MemoryTokenStore(), InlineRunner(), unlocked=unlocked,
+                    start_sync=False)  # fmt: skip
     window = desktop.window
     window.setGeometry(0, 0, *SIZE)
     window.show()
     QTest.qWaitForWindowExposed(window)
 
-    def settle() -> None:
-        for _ in range(5):
-            QCoreApplication.processEvents()
-            QTest.qWait(60)
-
-    def grab(widget: QWidget, name: str) -> None:
-        settle()
-        screen = QGuiApplication.primaryScreen()
-        geometry = widget.frameGeometry()
-        x, y, width, height = geometry.x(), geometry.y(), geometry.width(), geometry.height()
-        image = screen.grabWindow(0, x, y, width, height)
-        path = out / f"{name}.png"
-        image.save(str(path))
-        print(path)
-
     window.select_task("NV-2026-007")
     if "main" in only:
-        grab(window, "main")
+        grab(window, out, "main")
     if "editor" in only:
         window.select_task("NV-2026-003")
         window.open_report(window.detail.draft_id or "")
@@ -154,15 +196,15 @@ def shoot(profile: Profile, out: Path, only: list[str]) -> None:  # noqa: PLR091
         QTest.qWaitForWindowExposed(editor)
         editor.results.setFocus()
         editor.save_now()
-        grab(editor, "editor")
+        grab(editor, out, "editor")
         editor.close()
     if "dashboard" in only:
         window.tabs.setCurrentWidget(window.dashboard)
-        grab(window, "dashboard")
+        grab(window, out, "dashboard")
     if "outbox" in only:
         window.tabs.setCurrentWidget(window.outbox)
         window.outbox.show_accepted.setChecked(True)
-        grab(window, "outbox")
+        grab(window, out, "outbox")
     if "login" in only:
         window.tabs.setCurrentWidget(window.tasks_tab)
         url = profile.settings.server_url
@@ -172,7 +214,7 @@ def shoot(profile: Profile, out: Path, only: list[str]) -> None:  # noqa: PLR091
         QTest.qWaitForWindowExposed(dialog)
         dialog.password.setText("••••••••")
         dialog.show_message(QCoreApplication.translate("failures", "Wrong user name or password."))
-        grab(dialog, "login")
+        grab(dialog, out, "login")
         dialog.reject()
     desktop.close()
 

@@ -1,25 +1,35 @@
-"""Starting the desktop app: QApplication, translations, crash handler, window,
-background sync. Everything is handed what it needs; nothing is global."""
+"""Starting the desktop app: QApplication, translations, crash handler, then the
+lock screen (``ui.shell``), whose user's desktop follows once unlocked.
+
+Only what the first window needs is imported here. The store, the server client,
+the sync engine and the main window's modules load after it is on screen.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from dxdesk import credentials
-from dxdesk.credentials import TokenStore
-from dxdesk.profile import Profile
+from dxdesk import logsetup
+from dxdesk import settings as settings_module
+from dxdesk.errors import DxdeskError
+from dxdesk.messages import DEFAULT_LANGUAGE
+from dxdesk.paths import Paths
+from dxdesk.settings import Settings
 from ui.crash import CrashHandler
 from ui.i18n import Translations
-from ui.main_window import MainWindow
-from ui.network_hint import watch_network
-from ui.sync_controller import SyncController
-from ui.tasks_runner import PoolRunner, Runner
+from ui.options import WindowOptions
+from ui.shell import Shell
+from ui.tasks_runner import PoolRunner
+from ui.token_access import Tokens
+
+if TYPE_CHECKING:
+    from ui.unlocking import Opened
 
 log = logging.getLogger(__name__)
 
@@ -38,53 +48,45 @@ def application() -> QApplication:
     return app
 
 
-@dataclass
-class Desktop:
-    """The running app's parts, kept so they can be stopped in order."""
+def startup_settings(paths: Paths) -> Settings:
+    paths.ensure()
+    if paths.settings_file.exists():
+        return settings_module.load(paths.settings_file)
+    # The very first start applies a baked-in site profile; that path goes through
+    # the profile module (and the store's imports), once in the life of the PC.
+    from dxdesk.profile import load_settings  # noqa: PLC0415
 
-    app: QApplication
-    window: MainWindow
-    controller: SyncController
-    translations: Translations
-    crash: CrashHandler
-    runner: Runner
-
-    def close(self) -> None:
-        self.controller.stop()
-        if isinstance(self.runner, PoolRunner):
-            self.runner.wait()
-        self.crash.uninstall()
-        self.translations.uninstall()
+    return load_settings(paths)
 
 
-def build(
-    profile: Profile,
-    tokens: TokenStore | None = None,
-    runner: Runner | None = None,
-    *,
-    crash: CrashHandler | None = None,
-    start_sync: bool = True,
-) -> Desktop:
+def open_window(options: WindowOptions, opened: Opened | None = None) -> Shell:
+    """Build the app and show its first window; the caller runs the event loop.
+    ``opened``: a profile already open (the demo), shown without the lock screen."""
+    paths = Paths.resolve(options.home)
+    settings = opened.profile.settings if opened is not None else startup_settings(paths)
+    logsetup.configure(paths.log_file, verbose=options.verbose)
     app = application()
-    translations = Translations(app, profile.paths.cache)
-    translations.use(profile.settings.language)
-    handler = crash or CrashHandler(profile.paths.log_file)
-    handler.install()
-    store = tokens if tokens is not None else credentials.choose()
-    chosen_runner: Runner = runner if runner is not None else PoolRunner()
-    controller = SyncController(profile, store, chosen_runner)
-    window = MainWindow(profile, controller, chosen_runner, translations, store.description)
-    watch_network(controller)
-    if start_sync:
-        controller.start()
-    return Desktop(app, window, controller, translations, handler, chosen_runner)
+    translations = Translations(app, paths.cache)
+    translations.use(options.language or settings.language)
+    crash = CrashHandler(paths.log_file)
+    crash.install()
+    tokens = Tokens(opened.tokens if opened is not None else None)
+    shell = Shell(app, paths, settings, tokens=tokens, runner=PoolRunner(),
+                  translations=translations, crash=crash)  # fmt: skip
+    shell.start(options.user, opened)
+    return shell
 
 
-def run(profile: Profile, tokens: TokenStore | None = None) -> int:
-    desktop = build(profile, tokens)
-    desktop.window.show()
-    log.info("window shown")
+def run(options: WindowOptions, opened: Opened | None = None) -> int:
+    try:
+        shell = open_window(options, opened)
+    except DxdeskError as exc:  # e.g. a damaged settings file: said, not a traceback
+        text = exc.render(options.language or DEFAULT_LANGUAGE)
+        print(text, file=sys.stderr)
+        application()
+        QMessageBox.critical(None, "dxdesk", text)
+        return exc.exit_code
     try:
         return QCoreApplication.exec()
     finally:
-        desktop.close()
+        shell.close()

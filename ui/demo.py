@@ -15,12 +15,15 @@ from dxdesk import credentials
 from dxdesk.cli import Console
 from dxdesk.credentials import TokenStore
 from dxdesk.errors import DxdeskError
-from dxdesk.profile import Profile
+from dxdesk.paths import Paths
+from dxdesk.profile import Profile, load_settings
 from dxdesk.settings import save as save_settings
 from sync import account
 from sync.engine import SyncEngine
 from sync.local_server import LocalServer
+from sync.signin import SignedIn, sign_in
 from sync.transport import Transport, TransportError
+from ui.options import WindowOptions
 
 
 def launcher_display() -> bool:
@@ -33,16 +36,20 @@ DEMO_USER = "cb.binhlieu"
 DEMO_PASSWORD = "canbo-demo-2026"  # noqa: S105 (printed by `dxdesk-server demo`)
 
 
-def login(profile: Profile, server: LocalServer, tokens: TokenStore) -> str:
+def login(paths: Paths, server: LocalServer, tokens: TokenStore) -> tuple[SignedIn, str]:
+    """The demo officer's profile, logged in (and its key kept for the demo's sake)."""
+    settings = load_settings(paths)
     transport = Transport(server.url)
     try:
-        with profile.db.session() as session:
-            out = account.login(session, transport, tokens, DEMO_USER, DEMO_PASSWORD)
+        signed = sign_in(
+            paths, settings, transport, tokens, DEMO_USER, DEMO_PASSWORD, keep_key=True
+        )
     finally:
         transport.close()
-    profile.settings.server_url = transport.base_url
-    save_settings(profile.settings, profile.paths.settings_file)
-    return f"{out.user.username} ({out.user.unit_code})"
+    settings.server_url = transport.base_url
+    save_settings(settings, paths.settings_file)
+    out = signed.login
+    return signed, f"{out.user.username} ({out.user.unit_code})"
 
 
 def headless(profile: Profile, server: LocalServer, tokens: TokenStore, console: Console) -> int:
@@ -66,36 +73,58 @@ def headless(profile: Profile, server: LocalServer, tokens: TokenStore, console:
     return core_cli.cmd_tasks(args, profile, console)
 
 
-def cmd_demo(args: argparse.Namespace, profile: Profile, console: Console) -> int:
+def cmd_demo(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     if args.local:
-        return core_cli.cmd_demo(args, profile, console)
-    server = LocalServer(profile.paths.data.parent / "demo-server")
+        local = core_cli.local_demo_profile(paths)
+        try:
+            return core_cli.cmd_demo(args, local, console)
+        finally:
+            local.close()
+    server = LocalServer(paths.data.parent / "demo-server")
     console.print(console.vi("Đang khởi động máy chủ mẫu…", "Starting the demo server…"))
     server.start()
     try:
         tokens = credentials.choose()
         try:
-            who = login(profile, server, tokens)
+            signed, who = login(paths, server, tokens)
         except TransportError as exc:
             raise DxdeskError(f"demo login failed: {exc}") from exc
-        console.print(
-            console.vi(f"Máy chủ mẫu: {server.url} · đăng nhập {who}",
-                       f"Demo server: {server.url} · logged in as {who}")
-        )  # fmt: skip
-        if args.headless or not launcher_display():
-            if not args.headless:
-                console.print(
-                    console.vi(
-                        "Không có màn hình (chưa đặt DISPLAY/WAYLAND_DISPLAY): chạy dòng lệnh.",
-                        "No display (DISPLAY/WAYLAND_DISPLAY unset): running headless.",
-                    )
-                )
-            return headless(profile, server, tokens, console)
-        from ui.app import run  # noqa: PLC0415
-
-        return run(profile, tokens)
+        try:
+            return _show(args, signed, server, tokens, console, who)
+        finally:
+            signed.profile.close()  # closing twice is harmless
     finally:
         server.stop()
+
+
+def _show(
+    args: argparse.Namespace,
+    signed: SignedIn,
+    server: LocalServer,
+    tokens: TokenStore,
+    console: Console,
+    who: str,
+) -> int:
+    console.print(
+        console.vi(f"Máy chủ mẫu: {server.url} · đăng nhập {who}",
+                   f"Demo server: {server.url} · logged in as {who}")
+    )  # fmt: skip
+    if args.headless or not launcher_display():
+        if not args.headless:
+            console.print(
+                console.vi(
+                    "Không có màn hình (chưa đặt DISPLAY/WAYLAND_DISPLAY): chạy dòng lệnh.",
+                    "No display (DISPLAY/WAYLAND_DISPLAY unset): running headless.",
+                )
+            )
+        return headless(signed.profile, server, tokens, console)
+    from ui.app import run  # noqa: PLC0415
+    from ui.unlocking import Opened  # noqa: PLC0415
+
+    # Straight to the demo officer's window; "Lock" then leads to the lock screen.
+    opened = Opened(signed.profile, signed.unlocked, tokens)
+    options = WindowOptions(args.home, args.lang, args.verbose, args.user)
+    return run(options, opened)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -104,4 +133,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--unit", help="with --local: only this unit's tasks")
     p.add_argument("--headless", action="store_true", help="no window even with a display")
     p.add_argument("--json", action="store_true", help="with --local: machine-readable output")
-    p.set_defaults(handler=cmd_demo)
+    p.set_defaults(opener=cmd_demo)

@@ -10,16 +10,20 @@ every widget a ``LanguageChange`` event and each one re-reads its texts.
 from __future__ import annotations
 
 import logging
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTranslator
 from PySide6.QtWidgets import QWidget
-from typing_extensions import override
 
 from dxdesk.paths import resource_dir
+
+if TYPE_CHECKING:
+    from typing_extensions import override
+else:  # typing_extensions costs ~20 ms before the first window; mypy alone needs it
+    from ui.overrides import override
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ def compiled(language: str, cache: Path) -> Path | None:
     if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    import subprocess  # noqa: PLC0415 (only when the catalogue must be compiled)
+
     try:
         subprocess.run(
             [str(lrelease()), "-silent", str(source), "-qm", str(target)],
@@ -122,7 +128,7 @@ class _LanguageWatcher(QObject):
         widget.installEventFilter(self)
 
     @override
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
         return False  # the widget still gets the event

@@ -4,19 +4,29 @@ This is the top of the dependency graph (ui → sync → dxdesk), so it is the o
 place that may hand the core's command line the pieces above it. Qt is imported
 only when the window is actually opened, so headless commands start fast and
 work on machines without Qt's system libraries.
+
+The bare command with a display takes a short cut: the command line (the whole
+core, its store and the sync engine) is not imported at all before the first
+window. Anything else (a subcommand, --help, --version, an option the short
+cut does not know) goes through the full command line, which ends up at the
+same window when no subcommand is given.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from dxdesk import cli
-from dxdesk.profile import Profile
-from sync import cli as sync_cli
-from ui import demo
+from dxdesk.messages import LANGUAGES
+from ui.options import WindowOptions
+
+if TYPE_CHECKING:
+    import argparse
+
+    from dxdesk.cli import Console
+    from dxdesk.paths import Paths
 
 
 def has_display() -> bool:
@@ -27,8 +37,31 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def gui(args: argparse.Namespace, profile: Profile, console: cli.Console) -> int:
-    """Bare ``dxdesk``: the window, or a clear word when there is no display."""
+def window_options(argv: Sequence[str]) -> WindowOptions | None:
+    """The options of a bare ``dxdesk``, or None when ``argv`` asks for more."""
+    if not argv:
+        return WindowOptions()  # the desktop icon's start: no parser needed
+    import argparse  # noqa: PLC0415 (not for the desktop icon's start)
+
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    parser.add_argument("--home")
+    parser.add_argument("--lang")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--user")
+    try:
+        known, rest = parser.parse_known_args(list(argv))
+    except argparse.ArgumentError:
+        return None
+    if rest or (known.lang is not None and known.lang not in LANGUAGES):
+        return None  # the full command line explains it
+    return WindowOptions(known.home, known.lang, known.verbose, known.user)
+
+
+def gui(args: argparse.Namespace, paths: Paths, console: Console) -> int:
+    """Bare ``dxdesk`` through the full command line: the window, or a clear word
+    when there is no display."""
+    from dxdesk import cli  # noqa: PLC0415 (loaded already by the caller)
+
     if not has_display():
         console.error(
             console.vi(
@@ -39,11 +72,26 @@ def gui(args: argparse.Namespace, profile: Profile, console: cli.Console) -> int
         return cli.EXIT_USAGE
     from ui.app import run  # noqa: PLC0415 (Qt only when a window opens)
 
-    return run(profile)
+    return run(WindowOptions(args.home, args.lang, args.verbose, args.user))
+
+
+def command_line(argv: Sequence[str] | None = None) -> int:
+    from dxdesk import cli  # noqa: PLC0415 (the whole core: not for the bare window)
+    from sync import cli as sync_cli  # noqa: PLC0415
+    from ui import demo  # noqa: PLC0415
+
+    return cli.main(argv, extensions=[sync_cli.register, demo.register], gui=gui)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(argv, extensions=[sync_cli.register, demo.register], gui=gui)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if has_display():
+        options = window_options(args)
+        if options is not None:
+            from ui.app import run  # noqa: PLC0415
+
+            return run(options)
+    return command_line(args)
 
 
 if __name__ == "__main__":

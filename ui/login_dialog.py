@@ -3,7 +3,7 @@ window stays alive on a slow link. Each kind of failure gets its own plain words
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -15,76 +15,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dxdesk.errors import DxdeskError
-from sync.transport import Failure, TransportError
-from ui.i18n import follow_language, language
+from ui.failures import error_text
+from ui.i18n import follow_language
 from ui.sync_controller import SyncController
-
-
-def failure_text(failure: Failure) -> str:
-    texts = {
-        Failure.AUTH: QT_TRANSLATE_NOOP(
-            "failures",
-            "Wrong user name or password.",
-        ),
-        Failure.OFFLINE: QT_TRANSLATE_NOOP(
-            "failures",
-            "Cannot reach the server. Check the network or the address; "
-            "your reports are safe on this computer.",
-        ),
-        Failure.CAPTIVE_PORTAL: QT_TRANSLATE_NOOP(
-            "failures",
-            "This network needs sign-in first: open a web browser, "
-            "accept the Wi-Fi terms, then try again.",
-        ),
-        Failure.TLS: QT_TRANSLATE_NOOP(
-            "failures",
-            "The server's certificate is not trusted. Check the address, or ask "
-            "your administrator for the site certificate (Settings).",
-        ),
-        Failure.OUTDATED: QT_TRANSLATE_NOOP(
-            "failures",
-            "This dxdesk is too old for the server; please update it.",
-        ),
-        Failure.SERVER: QT_TRANSLATE_NOOP(
-            "failures",
-            "The server has a problem right now; try again later.",
-        ),
-        Failure.REJECTED: QT_TRANSLATE_NOOP(
-            "failures",
-            "The server refused the request.",
-        ),
-        Failure.CONFIG: QT_TRANSLATE_NOOP(
-            "failures",
-            "The server address is not valid (expected https://…).",
-        ),
-    }
-    return QCoreApplication.translate("failures", str(texts[failure]))
-
-
-def error_text(error: BaseException) -> str:
-    if isinstance(error, TransportError) and error.code == "too_many_attempts":
-        return QCoreApplication.translate(
-            "failures",
-            "Too many wrong passwords: this account is locked for about 15 minutes. "
-            "Try again later, or ask your administrator.",
-        )
-    if isinstance(error, TransportError):
-        return failure_text(error.failure)
-    if isinstance(error, DxdeskError):
-        return error.render(language())
-    return QCoreApplication.translate("failures", "Unexpected error; details are in the log.")
 
 
 class LoginDialog(QDialog):
     def __init__(
         self, controller: SyncController, server_url: str, username: str = "",
-        parent: QWidget | None = None,
+        parent: QWidget | None = None, *, user_fixed: bool = False,
     ) -> None:  # fmt: skip
         super().__init__(parent)
         self._controller = controller
         self.server = QLineEdit(server_url)
         self.user = QLineEdit(username)
+        self.user.setReadOnly(user_fixed)
+        self._user_fixed = user_fixed
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
@@ -128,6 +74,8 @@ class LoginDialog(QDialog):
         )
         self.server_label.setText(self.tr("&Server"))
         self.user_label.setText(self.tr("&User name"))
+        if self._user_fixed:
+            self.user.setToolTip(self.tr("Someone else? Use Switch user… in the main window."))
         self.password_label.setText(self.tr("&Password"))
         self.login_button.setText(self.tr("Log in"))
         self.cancel_button.setText(self.tr("Work offline"))

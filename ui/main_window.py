@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Slot
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -40,8 +42,9 @@ from sync.transport import Failure
 from ui.about_dialog import AboutDialog, diagnostics
 from ui.dashboard import Dashboard
 from ui.detail_pane import DetailPane
+from ui.failures import failure_text
 from ui.i18n import Translations, follow_language
-from ui.login_dialog import LoginDialog, failure_text
+from ui.login_dialog import LoginDialog
 from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
 from ui.settings_dialog import SettingsDialog
@@ -59,6 +62,9 @@ class Snapshot:
 
 
 class MainWindow(QMainWindow):
+    lock_requested = Signal()  # Ctrl+L: this user's data closes, the lock screen shows
+    switch_user_requested = Signal()
+
     def __init__(
         self,
         profile: Profile,
@@ -77,6 +83,7 @@ class MainWindow(QMainWindow):
         self._loading = False
         self._reload_again = False
         self._sync_event = ""
+        self._released = False  # the user locked: nothing may touch the store again
         self.editor: ReportEditor | None = None
         self.login_dialog: LoginDialog | None = None
         self.loaded_once = False
@@ -207,6 +214,13 @@ class MainWindow(QMainWindow):
         self.language_action.triggered.connect(self.toggle_language)
         self.login_action = QAction(self)
         self.login_action.triggered.connect(self.ask_login)
+        self.lock_action = QAction(self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        # Also from the report editor: a draft is saved before the data closes.
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.lock_action.triggered.connect(self.lock_requested)
+        self.switch_user_action = QAction(self)
+        self.switch_user_action.triggered.connect(self.switch_user_requested)
         toolbar = self.addToolBar("main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -214,7 +228,22 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.sync_action, self.login_action,
                        self.settings_action, self.about_action, self.language_action):  # fmt: skip
             toolbar.addAction(action)
-        self.addAction(self.search_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        # Who is working, and the way out for the next person at this shared PC.
+        self.user_menu = QMenu(self)
+        self.user_menu.addAction(self.switch_user_action)
+        self.user_menu.addAction(self.lock_action)
+        self.user_button = QToolButton()
+        self.user_button.setMenu(self.user_menu)
+        self.user_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.user_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
+        user = self._profile.user
+        self.user_button.setText(f"{user.label} ▾" if user is not None else "▾")
+        toolbar.addWidget(self.user_button)
+        for action in (self.search_action, self.lock_action, self.switch_user_action):
+            self.addAction(action)  # shortcuts work wherever the focus is
         self.toolbar = toolbar
 
     def _build_status_bar(self) -> None:
@@ -250,6 +279,10 @@ class MainWindow(QMainWindow):
         self.settings_action.setText(self.tr("Settings"))
         self.about_action.setText(self.tr("About"))
         self.login_action.setText(self.tr("Log in"))
+        self.lock_action.setText(self.tr("Lock"))
+        self.lock_action.setToolTip(self.tr("Lock: close your data until your password (Ctrl+L)"))
+        self.switch_user_action.setText(self.tr("Switch user…"))
+        self.user_button.setToolTip(self.tr("Switch user or lock"))
         self.language_action.setText(
             "English" if self._translations.language == "vi" else "Tiếng Việt"
         )
@@ -275,6 +308,8 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         """Re-read tasks and the outbox in the background; at most one read at a time."""
+        if self._released:
+            return
         if self._loading:
             self._reload_again = True
             return
@@ -286,6 +321,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self._loading = False
+        if self._released:  # read before the lock: not shown to whoever comes next
+            return
         selected = self.selected_row()
         code = selected.task.code if selected else None
         self.model.set_rows(snapshot.rows)
@@ -309,6 +346,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_load_error(self, error: BaseException) -> None:
         self._loading = False
+        if self._released:
+            return
         raise error  # the crash handler shows and logs it
 
     def _update_counts(self) -> None:
@@ -448,9 +487,11 @@ class MainWindow(QMainWindow):
             from sync import account  # noqa: PLC0415 (a small, already loaded module)
 
             who = account.current(session)
+        # A profile is one user's: logging in again is for that user; someone else
+        # uses "Switch user".
         dialog = LoginDialog(
             self._controller, self._profile.settings.server_url,
-            who.username if who else "", parent=self,
+            who.username if who else "", parent=self, user_fixed=who is not None,
         )  # fmt: skip
         self.login_dialog = dialog
         dialog.open()
@@ -520,6 +561,23 @@ class MainWindow(QMainWindow):
     def open_about(self) -> None:
         text = diagnostics(self._profile.paths, self._profile.settings, self._token_store)
         AboutDialog(text, self).exec()
+
+    def release(self) -> None:
+        """Before the store closes (lock, switch, exit): the open report is saved,
+        dialogs go, and late answers from the background are ignored."""
+        if self.editor is not None:
+            self.editor.close()
+            self.editor = None
+        if self.login_dialog is not None and self.login_dialog.isVisible():
+            self.login_dialog.reject()
+        self.login_dialog = None
+        self._released = True
+        for signal, slot in ((self._controller.status_changed, self._on_status),
+                             (self._controller.finished, self._on_sync_finished),
+                             (self._controller.sync_event, self._on_sync_event),
+                             (self._controller.login_needed, self.ask_login)):  # fmt: skip
+            signal.disconnect(slot)
+        self.close()
 
     @override
     def closeEvent(self, event: QCloseEvent) -> None:

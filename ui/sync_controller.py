@@ -15,9 +15,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from dxdesk.credentials import TokenStore
+from dxdesk import device, users
+from dxdesk.credentials import TokenStore, account_name
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
+from dxdesk.users import UnlockedUser
 from sync import account
 from sync.engine import SyncEngine, SyncSummary
 from sync.protocol import LoginOut
@@ -42,12 +44,14 @@ class SyncController(QObject):
         tokens: TokenStore,
         runner: Runner,
         *,
+        unlocked: UnlockedUser | None = None,
         debounce_s: float = 2.0,
     ) -> None:
         super().__init__()
         self._profile = profile
         self._tokens = tokens
         self._runner = runner
+        self._unlocked = unlocked
         self._lock = threading.Lock()
         self._transport: Transport | None = None
         self._manual = False
@@ -74,6 +78,9 @@ class SyncController(QObject):
         with self._lock:
             if self._transport is not None:
                 self._transport.close()
+        # A sync still running past that (a slow link) ends on the closed connection;
+        # wait for it, so the store is never closed under it.
+        self.scheduler.stop(timeout=30.0)
 
     @property
     def configured(self) -> bool:
@@ -118,7 +125,7 @@ class SyncController(QObject):
 
     def login(self, server_url: str, username: str, password: str) -> None:
         self._runner.run(
-            _LoginJob(self._profile, self._tokens, server_url, username, password),
+            _LoginJob(self._profile, self._tokens, server_url, username, password, self._unlocked),
             self._on_login_done,
             self._on_login_failed,
         )
@@ -206,9 +213,10 @@ class _LoginJob:
     """Runs on a pool thread: its own transport, its own database session."""
 
     def __init__(
-        self, profile: Profile, tokens: TokenStore, server_url: str, username: str, password: str
-    ) -> None:
-        self._profile, self._tokens = profile, tokens
+        self, profile: Profile, tokens: TokenStore, server_url: str, username: str, password: str,
+        unlocked: UnlockedUser | None = None,
+    ) -> None:  # fmt: skip
+        self._profile, self._tokens, self._unlocked = profile, tokens, unlocked
         self._server_url, self._username, self._password = server_url, username, password
 
     def __call__(self) -> LoginResult:
@@ -223,11 +231,24 @@ class _LoginJob:
         try:
             with self._profile.db.session() as session:
                 out = account.login(
-                    session, transport, self._tokens, self._username, self._password
-                )
+                    session, transport, self._tokens, self._username, self._password,
+                    device_id=device.device_id(self._profile.paths),
+                    pinned_server_key=settings.server_public_key or None,
+                )  # fmt: skip
+            self._rewrap_if_needed(transport.base_url)
         finally:
             transport.close()
         return LoginResult(out, transport.base_url)
+
+    def _rewrap_if_needed(self, server_url: str) -> None:
+        """The server took this password: if it was changed there, the key file is
+        re-wrapped with it from the key this session holds, so the next offline
+        unlock takes the new password (a no-op when it already does)."""
+        unlocked = self._unlocked
+        if unlocked is None or unlocked.user.account != account_name(server_url, self._username):
+            return  # not the unlocked user at their own server: their key file stays
+        users.enroll(self._profile.paths, unlocked.user, self._password,
+                     known_key=unlocked.data_key)  # fmt: skip
 
 
 class LoginResult:

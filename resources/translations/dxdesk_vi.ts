@@ -21,6 +21,37 @@
     </message>
 </context>
 <context>
+    <name>BundleExporter</name>
+    <message>
+        <source>Export reports to a USB stick</source>
+        <translation>Xuất báo cáo ra USB</translation>
+    </message>
+    <message>
+        <source>dxdesk bundles (*.dxbundle);;All files (*)</source>
+        <translation>Gói dxdesk (*.dxbundle);;Tất cả các tệp (*)</translation>
+    </message>
+    <message>
+        <source>No report is waiting to be sent; no file was written.</source>
+        <translation>Không có báo cáo nào đang chờ gửi; chưa ghi tệp nào.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n report(s) written to %1. They stay in the outbox, waiting, until the receipt is imported or a sync confirms them.</source>
+        <translation>
+            <numerusform>Đã ghi %n báo cáo vào %1. Các báo cáo vẫn nằm trong hộp thư đi, chờ đến khi nhập biên nhận hoặc lần đồng bộ sau xác nhận.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more report(s) did not fit in this file: export again to another file.</source>
+        <translation>
+            <numerusform>Còn %n báo cáo không vừa tệp này: hãy xuất tiếp ra một tệp khác.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Export to USB stick</source>
+        <translation>Xuất ra USB</translation>
+    </message>
+</context>
+<context>
     <name>Dashboard</name>
     <message>
         <source>Tasks by progress</source>
@@ -109,6 +140,10 @@
         <translation>&amp;Tên đăng nhập</translation>
     </message>
     <message>
+        <source>Someone else? Use Switch user… in the main window.</source>
+        <translation>Người khác? Hãy dùng «Đổi người dùng…» ở cửa sổ chính.</translation>
+    </message>
+    <message>
         <source>&amp;Password</source>
         <translation>Mật &amp;khẩu</translation>
     </message>
@@ -182,6 +217,22 @@
     <message>
         <source>Log in</source>
         <translation>Đăng nhập</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Khoá</translation>
+    </message>
+    <message>
+        <source>Lock: close your data until your password (Ctrl+L)</source>
+        <translation>Khoá: đóng dữ liệu của bạn cho đến khi nhập lại mật khẩu (Ctrl+L)</translation>
+    </message>
+    <message>
+        <source>Switch user…</source>
+        <translation>Đổi người dùng…</translation>
+    </message>
+    <message>
+        <source>Switch user or lock</source>
+        <translation>Đổi người dùng hoặc khoá</translation>
     </message>
     <message>
         <source>Sync now</source>
@@ -337,6 +388,21 @@
     </message>
 </context>
 <context>
+    <name>RememberBox</name>
+    <message>
+        <source>Remember on this computer (do not ask for the password)</source>
+        <translation>Ghi nhớ trên máy này (không hỏi mật khẩu)</translation>
+    </message>
+    <message>
+        <source>Only on a computer nobody else uses: anyone who can open this computer could then read your reports.</source>
+        <translation>Chỉ chọn trên máy tính không ai khác dùng: khi đó ai mở được máy này cũng đọc được báo cáo của bạn.</translation>
+    </message>
+    <message>
+        <source>This computer has no secure keyring, so the password is asked every time.</source>
+        <translation>Máy này không có kho khoá an toàn của hệ điều hành, nên lần nào cũng phải nhập mật khẩu.</translation>
+    </message>
+</context>
+<context>
     <name>ReportEditor</name>
     <message>
         <source>Progress report</source>
@@ -463,6 +529,45 @@
     </message>
 </context>
 <context>
+    <name>SignInForm</name>
+    <message>
+        <source>Log in once while online. After that your data opens on this computer with your password, even without a network.</source>
+        <translation>Đăng nhập một lần khi có mạng. Sau đó dữ liệu của bạn mở trên máy này bằng mật khẩu, kể cả khi không có mạng.</translation>
+    </message>
+    <message>
+        <source>&amp;Server</source>
+        <translation>&amp;Máy chủ</translation>
+    </message>
+    <message>
+        <source>&amp;User name</source>
+        <translation>&amp;Tên đăng nhập</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>Mật &amp;khẩu</translation>
+    </message>
+    <message>
+        <source>Pre&amp;vious password</source>
+        <translation>Mật khẩu &amp;cũ</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>Quay lại</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Đăng nhập</translation>
+    </message>
+    <message>
+        <source>Enter the server, your user name and password.</source>
+        <translation>Hãy nhập máy chủ, tên đăng nhập và mật khẩu.</translation>
+    </message>
+    <message>
+        <source>Logging in…</source>
+        <translation>Đang đăng nhập…</translation>
+    </message>
+</context>
+<context>
     <name>TaskTableModel</name>
     <message>
         <source>Code</source>
@@ -487,6 +592,57 @@
     <message>
         <source>Status</source>
         <translation>Trạng thái</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockScreen</name>
+    <message>
+        <source>dxdesk — Unlock</source>
+        <translation>dxdesk — Mở khoá</translation>
+    </message>
+    <message>
+        <source>Task progress reports</source>
+        <translation>Báo cáo tiến độ nhiệm vụ</translation>
+    </message>
+    <message>
+        <source>&amp;Users on this computer</source>
+        <translation>&amp;Người dùng trên máy này</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>Mật &amp;khẩu</translation>
+    </message>
+    <message>
+        <source>This user&apos;s data opens without a password on this computer.</source>
+        <translation>Dữ liệu của người dùng này mở không cần mật khẩu trên máy này.</translation>
+    </message>
+    <message>
+        <source>Stop remembering</source>
+        <translation>Thôi ghi nhớ</translation>
+    </message>
+    <message>
+        <source>Another user / log in</source>
+        <translation>Người dùng khác / đăng nhập</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Mở khoá</translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation>Hãy nhập mật khẩu.</translation>
+    </message>
+    <message>
+        <source>Unlocking…</source>
+        <translation>Đang mở khoá…</translation>
+    </message>
+    <message>
+        <source>The remembered key is gone; enter your password.</source>
+        <translation>Khoá đã ghi nhớ không còn nữa; hãy nhập mật khẩu.</translation>
+    </message>
+    <message>
+        <source>Password changed on the server? Log in once with “Another user / log in”.</source>
+        <translation>Đã đổi mật khẩu trên máy chủ? Hãy đăng nhập một lần bằng «Người dùng khác / đăng nhập».</translation>
     </message>
 </context>
 <context>

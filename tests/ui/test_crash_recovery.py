@@ -11,15 +11,16 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from dxdesk import clock, demo_data, reports
+from dxdesk import reports, users
 from dxdesk.credentials import MemoryTokenStore
 from dxdesk.models import ReportState
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
+from tests.ui.conftest import OFFICER, OFFICER_PASSWORD, enroll, open_with_demo_tasks
 from tests.ui.typing_child import TEXT
-from ui.app import build
+from ui.desktop import build
 from ui.tasks_runner import InlineRunner
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,10 +32,8 @@ def test_sigkill_mid_typing_keeps_the_draft(qtbot: QtBot, tmp_path: Path) -> Non
     home = tmp_path / "home"
     paths = Paths.under(home).ensure()
     save_settings(Settings(language="vi"), paths.settings_file)
-    profile = open_profile(paths)
-    with profile.db.session() as session:
-        demo_data.load(session, clock.reference_date(None))
-    profile.close()
+    unlocked = enroll(paths, OFFICER, OFFICER_PASSWORD)
+    open_with_demo_tasks(paths, unlocked, Settings(language="vi")).close()
 
     env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
     errors = tmp_path / "child.err"
@@ -59,7 +58,9 @@ def test_sigkill_mid_typing_keeps_the_draft(qtbot: QtBot, tmp_path: Path) -> Non
         child.stdout.close()
     assert child.returncode == -signal.SIGKILL
 
-    profile = open_profile(Paths.under(home))
+    # The next start: the same user unlocks with their password.
+    unlocked = users.unlock(paths, users.require_user(paths, OFFICER.username), OFFICER_PASSWORD)
+    profile = open_profile(paths, user=unlocked)
     try:
         with profile.db.session() as session:
             drafts = [i.report for i in reports.outbox(session)]
@@ -69,7 +70,8 @@ def test_sigkill_mid_typing_keeps_the_draft(qtbot: QtBot, tmp_path: Path) -> Non
         assert (TEXT * (len(text) // len(TEXT) + 1)).startswith(text)
 
         # The next start says so and reopens it.
-        desktop = build(profile, MemoryTokenStore(), InlineRunner(), start_sync=False)
+        desktop = build(profile, MemoryTokenStore(), InlineRunner(), unlocked=unlocked,
+                        start_sync=False)  # fmt: skip
         qtbot.addWidget(desktop.window)
         try:
             window = desktop.window

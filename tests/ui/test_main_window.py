@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from dxdesk.settings import load as load_settings
 from tests.ui.conftest import CrashRecorder
 from tests.ui.keys import type_text
-from ui.app import Desktop
+from ui.desktop import Desktop
 from ui.tasks_model import Column, QuickFilter
 
 
@@ -175,7 +175,7 @@ def test_login_dialog_names_a_captive_portal(qtbot: QtBot, desktop: Desktop) -> 
 
 def test_every_failure_kind_has_a_vietnamese_explanation(desktop: Desktop) -> None:
     from sync.transport import Failure
-    from ui.login_dialog import failure_text
+    from ui.failures import failure_text
 
     texts = {failure: failure_text(failure) for failure in Failure}
     assert all(texts.values())
@@ -185,7 +185,7 @@ def test_every_failure_kind_has_a_vietnamese_explanation(desktop: Desktop) -> No
 
 def test_a_locked_account_is_explained_not_called_a_wrong_password(desktop: Desktop) -> None:
     from sync.transport import Failure, TransportError
-    from ui.login_dialog import error_text
+    from ui.failures import error_text
 
     locked = TransportError(Failure.AUTH, "Too many wrong passwords", code="too_many_attempts")
     assert "tạm khoá" in error_text(locked)

@@ -13,7 +13,7 @@ from dxdesk import reports
 from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
 from tests.ui.keys import type_text
-from ui.app import Desktop
+from ui.desktop import Desktop
 from ui.report_editor import ReportEditor
 
 

@@ -1,7 +1,7 @@
-"""The window against a real ``dxdesk-server`` on 127.0.0.1: login when a sync
-needs it, tasks arrive, the outbox updates as reports are accepted, returned
-(with the reviewer's comment) and rejected (with the reason). Real background
-threads: the window never waits on the network."""
+"""The app against a real ``dxdesk-server`` on 127.0.0.1: the first login on the
+lock screen, tasks arrive, the outbox updates as reports are accepted, returned
+(with the reviewer's comment) and rejected (with the reason); a password changed on
+the server. Real background threads: the window never waits on the network."""
 
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from dxdesk import reports, tasks
-from dxdesk.credentials import MemoryTokenStore
+from dxdesk import reports, tasks, users
 from dxdesk.models import ReportState
 from dxdesk.paths import Paths
-from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
+from dxdesk.settings import save as save_settings
 from tests.support.server import DEMO_PASSWORD, REVIEWER, RunningServer
-from ui.app import Desktop, build
-from ui.crash import CrashHandler
-from ui.tasks_runner import PoolRunner
+from tests.ui.conftest import ShellFactory, locked, opened
+from ui.desktop import Desktop
+from ui.shell import Shell
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 60_000  # generous: a loaded CI machine; never a timing assertion
@@ -34,19 +33,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     running.stop()
 
 
+def first_login(
+    qtbot: QtBot, shell: Shell, server: RunningServer, user: str, password: str
+) -> None:
+    form = shell.screen.sign_in
+    assert shell.screen.pages.currentWidget() is form
+    form.server.setText(server.url)
+    form.user.setText(user)
+    form.password.setText(password)
+    form.submit()
+    qtbot.waitUntil(lambda: not shell.screen.busy, timeout=WAIT_MS)
+
+
 @pytest.fixture
-def live(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[Desktop, Profile]]:
+def officer_home(tmp_path: Path) -> Paths:
+    """A PC where nobody has logged in yet."""
     paths = Paths.under(tmp_path / "officer").ensure()
-    profile = open_profile(paths, Settings(language="vi"))
-    errors: list[str] = []
-    handler = CrashHandler(paths.log_file, show=lambda text, details: errors.append(details))
-    desktop = build(profile, MemoryTokenStore(), PoolRunner(), crash=handler)
-    qtbot.addWidget(desktop.window)
-    desktop.window.show()
-    yield desktop, profile
-    desktop.close()
-    profile.close()
-    assert errors == []
+    save_settings(Settings(language="vi"), paths.settings_file)
+    return paths
 
 
 def outbox_state(desktop: Desktop, report_id: str) -> ReportState | None:
@@ -57,25 +61,20 @@ def outbox_state(desktop: Desktop, report_id: str) -> ReportState | None:
 
 
 def test_login_sync_and_live_outbox(
-    qtbot: QtBot, server: RunningServer, live: tuple[Desktop, Profile]
+    qtbot: QtBot, server: RunningServer, officer_home: Paths, make_shell: ShellFactory
 ) -> None:
-    desktop, profile = live
-    window = desktop.window
-    assert window.model.rowCount() == 0
+    # Nobody has used this PC: the lock screen starts at the online login, which
+    # explains a wrong password, then creates the officer's encrypted folder.
+    shell = make_shell(officer_home, start_sync=True)
+    first_login(qtbot, shell, server, "cb.halong", "sai-mat-khau")
+    assert "Sai tên đăng nhập hoặc mật khẩu" in shell.screen.sign_in.message.text()
+    assert locked(shell)
+    first_login(qtbot, shell, server, "cb.halong", DEMO_PASSWORD)
+    desktop = opened(qtbot, shell)
+    window, profile = desktop.window, desktop.profile
+    assert users.require_user(officer_home, "cb.halong").full_name == "Cán bộ Phường Hạ Long"
 
-    # Sync asks for a login; the dialog logs in in the background and syncs.
-    window.sync_now()
-    dialog = window.login_dialog
-    assert dialog is not None
-    dialog.server.setText(server.url)
-    dialog.user.setText("cb.halong")
-    dialog.password.setText("sai-mat-khau")
-    dialog.submit()
-    qtbot.waitUntil(dialog.login_button.isEnabled, timeout=WAIT_MS)
-    assert "Sai tên đăng nhập hoặc mật khẩu" in dialog.message.text()
-    dialog.password.setText(DEMO_PASSWORD)
-    dialog.submit()
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    # It syncs in the background straight away: the tasks arrive.
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "Đồng bộ lần cuối" in window.last_sync_label.text(), timeout=WAIT_MS)
     assert window.connectivity_label.text() == "Đang trực tuyến"
@@ -123,3 +122,51 @@ def test_login_sync_and_live_outbox(
         if window.outbox.model.items[r].report.id == bad
     )  # fmt: skip
     assert window.outbox.model.index(row, 4).data().startswith("Bị từ chối: ")
+
+
+def test_a_password_changed_on_the_server_then_opens_the_data_offline(
+    qtbot: QtBot, server: RunningServer, officer_home: Paths, make_shell: ShellFactory
+) -> None:
+    """The in-app login (a sync needs a new token) re-wraps the data key with the
+    new password, so the next offline unlock takes the new one."""
+    user = ("user", "add", "cb.doimk", "--role", "officer", "--unit", "QN-COTO",
+            "--full-name", "Lê Văn C", "--password-stdin")  # fmt: skip
+    server.admin(*user, stdin="mk-cu-2026\n")
+    shell = make_shell(officer_home)
+    first_login(qtbot, shell, server, "cb.doimk", "mk-cu-2026")
+    window = opened(qtbot, shell).window
+
+    server.admin(*user, "--replace", stdin="mk-moi-2026\n")
+    window.ask_login()
+    dialog = window.login_dialog
+    assert dialog is not None
+    assert dialog.user.text() == "cb.doimk" and dialog.user.isReadOnly()
+    dialog.password.setText("mk-moi-2026")
+    dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+
+    window.lock_action.trigger()
+    screen = shell.screen
+    screen.password.setText("mk-cu-2026")
+    screen.unlock()
+    qtbot.waitUntil(lambda: not screen.busy, timeout=WAIT_MS)
+    assert screen.message.text().startswith("Sai mật khẩu")
+    screen.password.setText("mk-moi-2026")
+    screen.unlock()
+    window = opened(qtbot, shell).window
+
+    # Changed again, and this time the lock screen's login is the first to hear of
+    # it: it asks for the previous password once, then opens the same data.
+    server.admin(*user, "--replace", stdin="mk-ba-2026\n")
+    window.switch_user_action.trigger()
+    screen.other_button.click()
+    first_login(qtbot, shell, server, "cb.doimk", "mk-ba-2026")
+    form = screen.sign_in
+    assert locked(shell)
+    assert "mật khẩu cũ" in form.message.text()
+    assert form.previous.isVisibleTo(form)
+    form.password.setText("mk-ba-2026")
+    form.previous.setText("mk-moi-2026")
+    form.submit()
+    opened(qtbot, shell)
+    assert len(users.UserIndex(officer_home).all()) == 1  # the same folder, re-wrapped

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
+from dxdesk import users
 from dxdesk.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
+from tests.ui.conftest import OFFICER, OFFICER_PASSWORD
 from tests.ui.keys import type_text
-from ui.app import build
+from ui.desktop import build
 from ui.report_editor import ReportEditor
 from ui.tasks_runner import InlineRunner
 
@@ -22,8 +24,11 @@ TEXT = "Đã số hoá hồ sơ lưu trữ của Đảng uỷ xã; "
 
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    profile = open_profile(Paths.under(Path(sys.argv[1])))
-    desktop = build(profile, MemoryTokenStore(), InlineRunner(), start_sync=False)
+    paths = Paths.under(Path(sys.argv[1]))
+    unlocked = users.unlock(paths, users.require_user(paths, OFFICER.username), OFFICER_PASSWORD)
+    profile = open_profile(paths, user=unlocked)
+    desktop = build(profile, MemoryTokenStore(), InlineRunner(), unlocked=unlocked,
+                    start_sync=False)  # fmt: skip
     window = desktop.window
     window.show()
     window.select_task("NV-2026-003")

@@ -1,0 +1,166 @@
+"""One run of the app: the lock screen, one user's desktop, and back again.
+
+The lock screen comes first and alone (it needs none of the heavy core). Once it
+is painted, the keyring is looked up and the store and sync engine are imported
+on the runner. Unlocking builds that user's desktop; "Lock" and "Switch user" take
+it down completely (sync stopped, store closed, window and models dropped) before
+the lock screen shows again, so two users' data never share a window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QApplication
+
+from dxdesk.paths import Paths
+from dxdesk.settings import Settings
+from dxdesk.settings import save as save_settings
+from ui.crash import CrashHandler
+from ui.i18n import Translations
+from ui.tasks_runner import PoolRunner, Runner
+from ui.token_access import Tokens
+from ui.unlock_screen import UnlockScreen
+from ui.unlocking import KeyringState, Opened, Unlocker
+from ui.warmup import importing, warm_up
+
+if TYPE_CHECKING:
+    from ui.desktop import Desktop
+
+log = logging.getLogger(__name__)
+
+
+class Shell(QObject):
+    def __init__(
+        self,
+        app: QApplication,
+        paths: Paths,
+        settings: Settings,
+        *,
+        tokens: Tokens,
+        runner: Runner,
+        translations: Translations,
+        crash: CrashHandler,
+        clock: Callable[[], float] | None = None,
+        start_sync: bool = True,
+    ) -> None:
+        super().__init__()
+        self.app = app
+        self.paths = paths
+        self.settings = settings
+        self.tokens = tokens
+        self.runner = runner
+        self.translations = translations
+        self.crash = crash
+        self.start_sync = start_sync
+        self.unlocker = Unlocker(paths, settings, tokens, clock)
+        self.screen = UnlockScreen(self.unlocker, runner)
+        self.screen.opened.connect(self.open_desktop)
+        self.screen.painted.connect(self._behind_first_window)
+        self.desktop: Desktop | None = None
+        self._open_remembered = True  # only at start: a lock must stay locked
+
+    def start(self, preselect: str | None = None, opened: Opened | None = None) -> None:
+        """Show the lock screen, or straight away the desktop of ``opened`` (the demo)."""
+        if opened is not None:
+            self._open_remembered = False
+            self.open_desktop(opened)
+            return
+        self.screen.present(preselect)
+        self.screen.show()
+
+    # -- behind the first window ----------------------------------------------------
+
+    @Slot()
+    def _behind_first_window(self) -> None:
+        from dxdesk import __version__  # noqa: PLC0415 (reads package metadata: not before)
+
+        log.info("dxdesk %s: lock screen shown", __version__)
+        job = partial(self.unlocker.keyring_state, self.screen.known_users)
+        self.runner.run(job, self._on_keyring, self._on_keyring_failed)
+        self.runner.run(warm_up, self._on_warm)
+
+    @Slot(object)
+    def _on_keyring(self, state: KeyringState) -> None:
+        self.screen.set_keyring(state)
+        if self._open_remembered and self.desktop is None:
+            self.screen.unlock_if_remembered()
+        self._open_remembered = False
+
+    @Slot(object)
+    def _on_keyring_failed(self, error: BaseException) -> None:
+        self._open_remembered = False
+        log.warning("keyring lookup failed: %s", error)
+
+    @Slot(object)
+    def _on_warm(self, fresh: int) -> None:
+        log.debug("warmed up %d modules behind the lock screen", fresh)
+
+    # -- a user's desktop -------------------------------------------------------------
+
+    @Slot(object)
+    def open_desktop(self, opened: Opened) -> None:
+        with importing():  # the main window's modules, once unlocked
+            from ui.desktop import build  # noqa: PLC0415
+
+        self._open_remembered = False
+        if opened.server_url and self.settings.server_url != opened.server_url:
+            self.settings.server_url = opened.server_url
+            save_settings(self.settings, self.paths.settings_file)
+        try:
+            desktop = build(
+                opened.profile, opened.tokens, self.runner, crash=self.crash,
+                translations=self.translations, unlocked=opened.unlocked,
+                start_sync=self.start_sync,
+            )  # fmt: skip
+        except BaseException:
+            opened.profile.close()  # the lock screen stays; the crash handler explains
+            raise
+        self.desktop = desktop
+        desktop.window.lock_requested.connect(self.lock)
+        desktop.window.switch_user_requested.connect(self.switch_user)
+        desktop.window.show()
+        self.screen.hide()
+        log.info("window shown for %s", opened.unlocked.user.username)
+
+    @Slot()
+    def lock(self) -> None:
+        """The same user comes back with their password (Ctrl+L)."""
+        self._back_to_screen(keep_selected=True)
+
+    @Slot()
+    def switch_user(self) -> None:
+        self._back_to_screen(keep_selected=False)
+
+    def _back_to_screen(self, *, keep_selected: bool) -> None:
+        desktop = self.desktop
+        if desktop is None:
+            return
+        user = desktop.profile.user.username if desktop.profile.user is not None else None
+        # Shown first: with no visible window left, Qt would quit the app.
+        if keep_selected:
+            self.screen.present(preselect=user)
+        else:
+            self.screen.present(avoid=user)
+        self.screen.show()
+        self._close_desktop()
+
+    def _close_desktop(self) -> None:
+        desktop, self.desktop = self.desktop, None
+        if desktop is not None:
+            who = desktop.profile.user.username if desktop.profile.user else "?"
+            desktop.close()
+            desktop.profile.close()
+            log.info("closed the data of %s", who)
+
+    def close(self) -> None:
+        """At exit: the open desktop, then the app's own parts."""
+        self._close_desktop()
+        if isinstance(self.runner, PoolRunner):
+            self.runner.wait()
+        self.crash.uninstall()
+        self.translations.uninstall()
