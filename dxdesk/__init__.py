@@ -1,8 +1,15 @@
 """dxdesk core: domain model, local store and services. No Qt, no HTTP."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("dxdesk")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    # Reading the installed metadata costs ~25 ms: only when someone asks.
+    if name != "__version__":
+        raise AttributeError(name)
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("dxdesk")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"

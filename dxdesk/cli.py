@@ -35,7 +35,7 @@ from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
 from dxdesk.models import Classification, ReportState, StatusClaim
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
-from dxdesk.profile import load_settings as load_profile_settings
+from dxdesk.first_start import load_settings as load_profile_settings
 from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category

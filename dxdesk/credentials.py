@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import keyring
-import keyring.backend
-import keyring.errors
+if TYPE_CHECKING:  # keyring is imported when a store is chosen: ~0.1 s off the first window
+    import keyring.backend
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +68,8 @@ class KeyringTokenStore:
 
     def delete(self, account: str) -> None:
         # Already gone is fine: logging out twice must not fail.
+        import keyring.errors  # noqa: PLC0415
+
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
             self.backend.delete_password(SERVICE, account)
 
@@ -88,7 +89,11 @@ def is_secure(backend: keyring.backend.KeyringBackend) -> bool:
 
 def choose(backend: keyring.backend.KeyringBackend | None = None) -> TokenStore:
     """The OS keyring when it is secure and answers, else memory (logged)."""
-    chosen = backend if backend is not None else keyring.get_keyring()
+    if backend is None:
+        import keyring  # noqa: PLC0415
+
+        backend = keyring.get_keyring()
+    chosen = backend
     if is_secure(chosen):
         try:
             chosen.get_password(SERVICE, "probe")  # a locked or dead daemon fails here

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dxdesk import legacy_migration, provisioning
-from dxdesk import settings as settings_module
+from dxdesk import legacy_migration
 from dxdesk.attachment_store import AttachmentStore
 from dxdesk.db import Database, open_database
+from dxdesk.first_start import load_settings
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
 from dxdesk.users import KnownUser, UnlockedUser
@@ -33,23 +33,6 @@ class Profile:
 
     def close(self) -> None:
         self.db.close()
-
-
-def first_start_settings(paths: Paths, baked: Path | None) -> Settings:
-    """The saved settings; on the very first start, the baked-in site profile's."""
-    if baked is None or paths.settings_file.exists():
-        return settings_module.load(paths.settings_file)
-    chosen = provisioning.apply(provisioning.load(baked), Settings(), paths.config)
-    settings_module.save(chosen, paths.settings_file)
-    return chosen
-
-
-def load_settings(paths: Paths, baked: Path | None = None) -> Settings:
-    """``baked``: a provisioning profile applied on first start (the frozen app's)."""
-    paths.ensure()
-    if baked is None:
-        baked = provisioning.baked_profile_path()
-    return first_start_settings(paths, baked)
 
 
 def open_profile(

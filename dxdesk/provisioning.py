@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dxdesk import sealing
 from dxdesk.errors import SettingsError
 from dxdesk.messages import LANGUAGES
-from dxdesk.settings import Settings
+from dxdesk.settings import Settings, check_sealing_key
 
 PROFILE_NAME = "provisioning.toml"
 CA_FILE_NAME = "site-ca.pem"
@@ -70,7 +69,7 @@ def parse(text: str, origin: str = "(text)", base: Path | None = None) -> SitePr
     server_key = data.get("server_public_key", "").strip()
     if server_key:
         try:
-            sealing.public_key_from_text(server_key)
+            check_sealing_key(server_key)
         except ValueError as exc:
             raise _fail(origin, "'server_public_key' is not a server key (43 base64url "
                         "characters, as `dxdesk-server key` prints)") from exc  # fmt: skip

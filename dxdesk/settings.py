@@ -17,7 +17,6 @@ from typing import Any
 
 import tomli_w
 
-from dxdesk import sealing
 from dxdesk.errors import SettingsError
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES
 from dxdesk.status import DEFAULT_DUE_SOON_DAYS
@@ -27,6 +26,16 @@ log = logging.getLogger(__name__)
 DEFAULT_ALLOWED_EXTENSIONS = (
     "pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "odt", "ods", "txt",
 )  # fmt: skip
+
+
+def check_sealing_key(text: str) -> None:
+    """Raise ValueError unless ``text`` is a server sealing (X25519) public key.
+
+    Imports cryptography only when a key is set: the first window must not wait for it.
+    """
+    from dxdesk import sealing  # noqa: PLC0415
+
+    sealing.public_key_from_text(text)
 
 
 @dataclass
@@ -65,7 +74,7 @@ class Settings:
             raise SettingsError("timeouts must be between 1 s and 600 s (connect) / 3600 s (read)")
         if self.server_public_key:
             try:
-                sealing.public_key_from_text(self.server_public_key)
+                check_sealing_key(self.server_public_key)
             except ValueError as exc:
                 raise SettingsError("server_public_key is not a server sealing key") from exc
 

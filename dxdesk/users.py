@@ -21,7 +21,7 @@ from dxdesk.credentials import TokenStore, account_name
 from dxdesk.errors import DxdeskError, NotFoundError
 from dxdesk.messages import Message
 from dxdesk.paths import Paths, UserFolder
-from dxdesk.vault import KdfParams, Vault, WrongPasswordError
+from dxdesk.vault import KdfParams, Vault
 
 KEY_PREFIX = "data-key:"
 
@@ -176,10 +176,9 @@ def enroll(
 def _open_or_rewrap(
     vault: Vault, password: str, known_key: bytes | None, previous_password: str | None
 ) -> bytes:
-    try:
-        return vault.unlock(password)
-    except WrongPasswordError:
-        pass
+    opened = vault.open_verified(password)
+    if opened is not None:
+        return opened
     key = known_key
     if key is None and previous_password is not None:
         key = vault.unlock(previous_password)

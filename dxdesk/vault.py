@@ -22,10 +22,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import Message
 
@@ -65,6 +61,9 @@ class KdfParams:
     parallelism: int = 2
 
     def derive(self, password: str, salt: bytes) -> bytes:
+        # Imported here, with AESGCM below: the lock screen shows before they load.
+        from argon2.low_level import Type, hash_secret_raw  # noqa: PLC0415
+
         return hash_secret_raw(
             password.encode("utf-8"),
             salt,
@@ -95,6 +94,8 @@ def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
 
 
 def wrap(data_key: bytes, password: str, account: str, params: KdfParams) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
     kek = params.derive(password, salt)
@@ -111,6 +112,9 @@ def wrap(data_key: bytes, password: str, account: str, params: KdfParams) -> dic
 
 def unwrap(payload: dict[str, Any], password: str) -> bytes | None:
     """The data key, or None when the password is wrong."""
+    from cryptography.exceptions import InvalidTag  # noqa: PLC0415
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
     kdf = payload["kdf"]
     params = KdfParams(kdf["time_cost"], kdf["memory_kib"], kdf["parallelism"])
     kek = params.derive(password, _unb64(kdf["salt"]))
@@ -193,6 +197,15 @@ class Vault:
             self._save_attempts(attempts)
             raise WrongPasswordError(attempts.left, attempts.wait_s(self.clock()))
         if attempts.failures:
+            self._save_attempts(Attempts())
+        return data_key
+
+    def open_verified(self, password: str) -> bytes | None:
+        """The data key for a password the server has just accepted, or None when it
+        does not open this file (changed on the server). The server vouched for it,
+        so local lockout does not apply, and a success clears the attempts."""
+        data_key = unwrap(self._load(), password)
+        if data_key is not None and self.failures():
             self._save_attempts(Attempts())
         return data_key
 

@@ -16,7 +16,8 @@ from dxdesk import credentials, device
 from dxdesk.cli import Console, read_password
 from dxdesk.errors import DxdeskError
 from dxdesk.paths import Paths
-from dxdesk.profile import Profile, load_settings
+from dxdesk.first_start import load_settings
+from dxdesk.profile import Profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
 from sync import account

@@ -54,7 +54,7 @@ def startup_settings(paths: Paths) -> Settings:
         return settings_module.load(paths.settings_file)
     # The very first start applies a baked-in site profile; that path goes through
     # the profile module (and the store's imports), once in the life of the PC.
-    from dxdesk.profile import load_settings  # noqa: PLC0415
+    from dxdesk.first_start import load_settings  # noqa: PLC0415
 
     return load_settings(paths)
 

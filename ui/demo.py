@@ -15,8 +15,9 @@ from dxdesk import credentials
 from dxdesk.cli import Console
 from dxdesk.credentials import TokenStore
 from dxdesk.errors import DxdeskError
+from dxdesk.first_start import load_settings
 from dxdesk.paths import Paths
-from dxdesk.profile import Profile, load_settings
+from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
 from sync import account
 from sync.engine import SyncEngine

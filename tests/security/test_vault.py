@@ -150,3 +150,21 @@ def test_local_audit_trail_records_unlock_and_refuses_edits(tmp_path: Path) -> N
             assert [e.action for e in audit.recent(session)] == ["unlock"]
     finally:
         profile.close()
+
+
+def test_a_password_the_server_accepted_is_not_held_back_by_local_lockout(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    paths = Paths.under(tmp_path / "home").ensure()
+    user = users.KnownUser("cb.a", "https://dx")
+    first = users.enroll(paths, user, "right", params=FAST_KDF)
+    for _ in range(6):
+        with pytest.raises((WrongPasswordError, LockedOutError)):
+            users.unlock(paths, first.user, "guess", clock=clock)
+    with pytest.raises(LockedOutError):
+        users.unlock(paths, first.user, "right", clock=clock)
+    # An online login: the server has checked the password, so it opens at once.
+    again = users.enroll(paths, user, "right", params=FAST_KDF)
+    assert again.data_key == first.data_key
+    assert users.unlock(paths, first.user, "right", clock=clock).data_key == first.data_key
