@@ -12,8 +12,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "dxdesk"
 HOME_ENV = "DXDESK_HOME"
 
@@ -34,6 +32,8 @@ class Paths:
 
     @classmethod
     def platform(cls) -> Paths:
+        import platformdirs  # noqa: PLC0415 (~20 ms; --home and portable installs never need it)
+
         return cls(
             data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
             config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),

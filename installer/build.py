@@ -17,11 +17,11 @@ import argparse
 import dataclasses
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
-import tomllib
 from pathlib import Path
 
 import PySide6
@@ -63,8 +63,12 @@ Categories=Office;
 
 
 def version() -> str:
-    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    return str(data["project"]["version"])
+    """The one the package declares (pyproject reads it from there too)."""
+    source = (REPO / "dxdesk" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^__version__ = "([^"]+)"$', source, re.MULTILINE)
+    if found is None:
+        raise SystemExit("dxdesk/__init__.py declares no __version__")
+    return found.group(1)
 
 
 def say(text: str) -> None:

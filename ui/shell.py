@@ -77,7 +77,7 @@ class Shell(QObject):
 
     @Slot()
     def _behind_first_window(self) -> None:
-        from dxdesk import __version__  # noqa: PLC0415 (reads package metadata: not before)
+        from dxdesk import __version__  # noqa: PLC0415
 
         log.info("dxdesk %s: lock screen shown", __version__)
         job = partial(self.unlocker.keyring_state, self.screen.known_users)

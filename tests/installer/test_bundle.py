@@ -68,10 +68,13 @@ def test_frozen_build_reports_to_the_baked_in_server(tmp_path: Path) -> None:
         pulled = frozen("sync", "--json", "--password-stdin", stdin=DEMO_PASSWORD)
         assert pulled.returncode == 0, pulled.stderr
         assert json.loads(pulled.stdout)["pulled_tasks"] == 6
-        tasks = json.loads(frozen("tasks", "--json").stdout)["tasks"]
+        # No keyring here: each command unlocks the encrypted profile with the password.
+        listed = frozen("--password-stdin", "tasks", "--json", stdin=DEMO_PASSWORD)
+        assert listed.returncode == 0, listed.stderr
+        tasks = json.loads(listed.stdout)["tasks"]
         made = frozen(
-            "report", tasks[0]["code"], "--progress", "45", "--summary",
-            "Đã báo cáo từ bản cài đặt", "--json",
+            "--password-stdin", "report", tasks[0]["code"], "--progress", "45", "--summary",
+            "Đã báo cáo từ bản cài đặt", "--json", stdin=DEMO_PASSWORD,
         )  # fmt: skip
         assert made.returncode == 0, made.stderr
         sent = frozen("sync", "--json", "--password-stdin", stdin=DEMO_PASSWORD)
@@ -115,8 +118,9 @@ def test_frozen_build_reports_to_the_baked_in_server(tmp_path: Path) -> None:
     # As a user would unpack it (and tarfile's extraction filters need 3.11.4+).
     subprocess.run(["tar", "-xzf", str(tarball), "-C", str(stick)], check=True)
     portable = subprocess.run(
-        [str(stick / "dxdesk" / "dxdesk"), "--lang", "en", "tasks", "--json"],
+        [str(stick / "dxdesk" / "dxdesk"), "--lang", "en", "demo", "--local", "--json"],
         capture_output=True, text=True, timeout=120, env=clean_env(), check=False,
     )  # fmt: skip
     assert portable.returncode == 0, portable.stderr
-    assert (stick / "dxdesk" / "dxdesk-data" / "data" / "dxdesk.sqlite3").is_file()
+    data = stick / "dxdesk" / "dxdesk-data" / "data"
+    assert (data / "users" / "demo" / "dxdesk.sqlite3").is_file()
