@@ -31,11 +31,11 @@ from dxdesk import (
     users,
 )
 from dxdesk.errors import DxdeskError
+from dxdesk.first_start import load_settings as load_profile_settings
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
 from dxdesk.models import Classification, ReportState, StatusClaim
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
-from dxdesk.first_start import load_settings as load_profile_settings
 from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
@@ -167,6 +167,10 @@ def _report_json(item: reports.OutboxItem) -> dict[str, Any]:
         "reject_code": report.reject_code,
         "reject_message": report.reject_message,
         "review_comment": report.review_comment,
+        # Written to a USB bundle and still waiting for its receipt (or a sync).
+        "awaiting_receipt": report.awaiting_receipt,
+        "exported_bundle": report.exported_bundle,
+        "exported_at": report.exported_at.isoformat() if report.exported_at else None,
     }
 
 
@@ -178,6 +182,7 @@ STATE_LABELS = {
     ReportState.REJECTED: ("bị từ chối", "rejected"),
     ReportState.RETURNED: ("bị trả lại", "returned"),
 }
+EXPORTED_LABEL = ("đã xuất USB, chờ biên nhận", "exported, awaiting receipt")
 
 
 def cmd_outbox(args: argparse.Namespace, profile: Profile, console: Console) -> int:
@@ -191,7 +196,9 @@ def cmd_outbox(args: argparse.Namespace, profile: Profile, console: Console) -> 
         return EXIT_OK
     for item in items:
         report = item.report
-        label = console.vi(*STATE_LABELS[report.state])
+        label = console.vi(
+            *(EXPORTED_LABEL if report.awaiting_receipt else STATE_LABELS[report.state])
+        )
         when = report.created_at.astimezone(clock.VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
         secret = report.classification is Classification.SECRET
         summary = console.vi("(mật)", "(classified)") if secret else _clip(report.results, 50)

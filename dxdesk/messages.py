@@ -150,6 +150,165 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Máy chủ gửi khoá niêm phong không hợp lệ; không đăng nhập.",
         "The server sent an invalid sealing key; not logging in.",
     ),
+    # -- USB bundles (docs/cli.md: export-bundle, deliver-bundle, import-receipt…) --
+    "bundle_not_ours": (
+        "Tệp này không phải gói dữ liệu dxdesk.",
+        "This file is not a dxdesk bundle.",
+    ),
+    "bundle_version": (
+        "Gói dữ liệu có định dạng {version} mà phiên bản này không đọc được; hãy cập nhật "
+        "dxdesk. Chưa nhập gì.",
+        "The bundle has format {version}, which this version cannot read; update dxdesk. "
+        "Nothing was imported.",
+    ),
+    "bundle_too_large": (
+        "Gói dữ liệu nặng {size_mb} MB, vượt giới hạn {limit_mb} MB. Chưa nhập gì.",
+        "The bundle is {size_mb} MB, over the {limit_mb} MB limit. Nothing was imported.",
+    ),
+    "bundle_too_large_to_upload": (
+        "Gói dữ liệu nặng {size_mb} MB, quá giới hạn gửi qua mạng ({limit_mb} MB): hãy "
+        "chuyển tệp cho văn phòng trung tâm để nhập bằng dxdesk-server import-bundle. "
+        "Không gửi.",
+        "The bundle is {size_mb} MB, over the {limit_mb} MB that can be sent over the "
+        "network: give the file to the central office, which imports it with "
+        "dxdesk-server import-bundle. Not sent.",
+    ),
+    "bundle_truncated": (
+        "Gói dữ liệu bị cắt cụt: chỉ có {found} trên {expected} byte (thiếu {missing}). "
+        "Hãy chép lại tệp từ máy gốc. Chưa nhập gì.",
+        "The bundle is truncated: {found} of {expected} bytes ({missing} missing). Copy the "
+        "file again from the original computer. Nothing was imported.",
+    ),
+    "bundle_truncated_header": (
+        "Gói dữ liệu bị cắt cụt ngay ở phần đầu (chỉ có {found} byte). Hãy chép lại tệp từ "
+        "máy gốc. Chưa nhập gì.",
+        "The bundle is truncated within its header (only {found} bytes). Copy the file "
+        "again from the original computer. Nothing was imported.",
+    ),
+    "bundle_corrupted": (
+        "Gói dữ liệu bị hỏng: mã kiểm tra không khớp (bản sao hoặc USB bị lỗi). Hãy chép lại "
+        "tệp từ máy gốc. Chưa nhập gì.",
+        "The bundle is corrupted: its checksum does not match (a damaged copy or stick). "
+        "Copy the file again from the original computer. Nothing was imported.",
+    ),
+    "bundle_header_damaged": (
+        "Phần đầu gói dữ liệu bị hỏng ({detail}). Chưa nhập gì.",
+        "The bundle's header is damaged ({detail}). Nothing was imported.",
+    ),
+    "bundle_wrong_server": (
+        "Gói dữ liệu được niêm phong cho máy chủ có khoá {bundle_key}, không phải máy chủ "
+        "này (khoá {server_key}). Hãy chuyển đến đúng máy chủ. Chưa nhập gì.",
+        "The bundle is sealed to the server with key {bundle_key}, not to this server (key "
+        "{server_key}). Deliver it to the server it was made for. Nothing was imported.",
+    ),
+    "bundle_unknown_device": (
+        "Máy {device} chưa đăng ký với máy chủ này nên không xác minh được gói dữ liệu. "
+        "Chưa nhập gì.",
+        "Device {device} is not registered with this server, so the bundle cannot be "
+        "verified. Nothing was imported.",
+    ),
+    "bundle_foreign_signer": (
+        "Gói dữ liệu được ký bằng khoá {key}, không phải khoá đã đăng ký cho máy {device}: "
+        "nó đã bị một máy khác ký lại. Chưa nhập gì.",
+        "The bundle is signed with key {key}, which is not registered for device {device}: "
+        "it was re-signed by another device. Nothing was imported.",
+    ),
+    "bundle_bad_signature": (
+        "Chữ ký của gói dữ liệu không khớp với nội dung: tệp đã bị sửa. Chưa nhập gì.",
+        "The bundle's signature does not match its content: the file was altered. "
+        "Nothing was imported.",
+    ),
+    "bundle_unreadable": (
+        "Không mở được phần niêm phong của gói dữ liệu bằng khoá của máy chủ này: tệp đã bị "
+        "sửa. Chưa nhập gì.",
+        "The bundle's sealed content cannot be opened with this server's key: the file was "
+        "altered. Nothing was imported.",
+    ),
+    "bundle_content_damaged": (
+        "Nội dung gói dữ liệu bị hỏng ({detail}). Chưa nhập gì.",
+        "The bundle's content is damaged ({detail}). Nothing was imported.",
+    ),
+    "bundle_user_mismatch": (
+        "Gói dữ liệu ghi người dùng {user}, nhưng chữ ký không phải của {user} trên máy "
+        "{device}. Chưa nhập gì.",
+        "The bundle names user {user}, but it is not signed by {user}'s key on device "
+        "{device}. Nothing was imported.",
+    ),
+    "bundle_replayed": (
+        "Gói dữ liệu {bundle_id} đã được nhập lúc {at}; không nhập lại lần nữa. Đây là biên "
+        "nhận gốc.",
+        "Bundle {bundle_id} was already imported at {at}; nothing was imported again. This "
+        "is the original receipt.",
+    ),
+    "bundle_id_reused": (
+        "Một gói dữ liệu khác có cùng mã {bundle_id} đã được nhập; gói này bị từ chối. "
+        "Chưa nhập gì.",
+        "A different bundle with the id {bundle_id} was already imported; this one is "
+        "refused. Nothing was imported.",
+    ),
+    "bundle_other_server": (
+        "Gói dữ liệu này dành cho máy chủ có khoá {bundle_key}, nhưng bạn đang đăng nhập "
+        "máy chủ có khoá {server_key}. Không gửi.",
+        "This bundle is for the server with key {bundle_key}, but you are logged in to the "
+        "server with key {server_key}. Not sent.",
+    ),
+    "bundle_needs_login": (
+        "Hãy đăng nhập một lần khi có mạng trước: gói dữ liệu được ký bằng khoá máy đã đăng "
+        "ký với máy chủ và niêm phong bằng khoá của máy chủ.",
+        "Log in once while online first: a bundle is signed with the key the server "
+        "registered at login and sealed to the server's key.",
+    ),
+    "bundle_nothing_to_export": (
+        "Không có báo cáo nào chờ gửi; không tạo tệp.",
+        "No report is waiting to be sent; no file was written.",
+    ),
+    "bundle_file_exists": (
+        "Tệp {path} đã có; hãy chọn tên khác (hoặc thêm --overwrite).",
+        "{path} already exists; choose another name (or add --overwrite).",
+    ),
+    "receipt_unreadable": (
+        "Tệp biên nhận không đọc được ({detail}).",
+        "The receipt file cannot be read ({detail}).",
+    ),
+    "receipt_bad_signature": (
+        "Biên nhận không mang chữ ký hợp lệ của máy chủ: nó đã bị sửa, hoặc do máy chủ khác "
+        "cấp. Không thay đổi gì.",
+        "The receipt does not carry a valid signature of the server: it was altered, or it "
+        "comes from another server. Nothing was changed.",
+    ),
+    "server_signing_key_unknown": (
+        "Máy này chưa biết khoá ký của máy chủ: hãy đăng nhập một lần khi có mạng. Không "
+        "thay đổi gì.",
+        "This computer does not know the server's signing key yet: log in once while "
+        "online. Nothing was changed.",
+    ),
+    "receipt_other_device": (
+        "Biên nhận này dành cho máy {device}, không phải máy này ({this_device}). Không "
+        "thay đổi gì.",
+        "This receipt is for device {device}, not this computer ({this_device}). Nothing "
+        "was changed.",
+    ),
+    "receipt_unknown_bundle": (
+        "Biên nhận này cho gói dữ liệu {bundle_id}, không phải gói do {user} xuất trên máy "
+        "này. Không thay đổi gì.",
+        "This receipt is for bundle {bundle_id}, which {user} did not export on this "
+        "computer. Nothing was changed.",
+    ),
+    "package_unreadable": (
+        "Tệp gói nhiệm vụ không đọc được ({detail}).",
+        "The task package cannot be read ({detail}).",
+    ),
+    "package_bad_signature": (
+        "Gói nhiệm vụ không mang chữ ký hợp lệ của máy chủ: nó đã bị sửa, hoặc do máy chủ "
+        "khác cấp. Không thay đổi gì.",
+        "The task package does not carry a valid signature of the server: it was altered, "
+        "or it comes from another server. Nothing was changed.",
+    ),
+    "package_other_unit": (
+        "Gói nhiệm vụ này dành cho đơn vị {unit}, không phải đơn vị của bạn ({own_unit}). "
+        "Không thay đổi gì.",
+        "This task package is for unit {unit}, not your unit ({own_unit}). Nothing was changed.",
+    ),
 }
 
 FIELD_LABELS: dict[str, tuple[str, str]] = {

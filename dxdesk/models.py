@@ -118,6 +118,21 @@ class Report(SQLModel, table=True):
     # Classified reports: their words sealed to the server's key (dxdesk.report_seal);
     # the plaintext columns are then empty.
     sealed: str | None = Field(default=None, sa_type=Text)
+    # Written to a USB bundle (the last one, if several) and not yet confirmed by a
+    # receipt or a sync: "exported, awaiting receipt". The report stays queued, so a
+    # sync still sends it if a network comes first; whichever arrives first wins.
+    exported_bundle: str | None = None
+    exported_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The server's time of the review last applied (sync or task package): an older
+    # review arriving later (a stale USB task package) never undoes a newer one.
+    reviewed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def awaiting_receipt(self) -> bool:
+        return self.exported_at is not None and self.state in (
+            ReportState.QUEUED,
+            ReportState.SENDING,
+        )
 
 
 class Attachment(SQLModel, table=True):
@@ -131,6 +146,21 @@ class Attachment(SQLModel, table=True):
     sha256: str = Field(index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     uploaded_bytes: int = 0  # how much the server confirmed it holds
+
+
+class ExportedBundle(SQLModel, table=True):
+    """A USB bundle this profile wrote; its receipt, once imported, is dated here."""
+
+    __tablename__ = "exported_bundle"
+
+    id: str = Field(primary_key=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    device_id: str
+    reports: int
+    attachments: int
+    size: int
+    file_name: str = Field(default="", sa_type=NFCText)
+    receipt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SyncState(SQLModel, table=True):

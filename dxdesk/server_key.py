@@ -1,6 +1,7 @@
-"""The server's X25519 public key, to which classified reports are sealed.
+"""The server's public keys: X25519, to which classified reports and USB bundles are
+sealed, and Ed25519, with which it signs receipts and task packages.
 
-Learnt at login (and, for provisioned sites, baked into the installer: then it is
+Learnt at login (the sealing key may also be baked into the installer: then it is
 pinned and a login answer with any other key is refused). Kept in the user's
 database, beside the other facts about their account.
 """
@@ -18,6 +19,7 @@ from dxdesk.messages import Message
 log = logging.getLogger(__name__)
 
 KEY = "server.public_key"
+SIGNING_KEY = "server.signing_key"
 
 
 class ServerKeyMismatchError(DxdeskError):
@@ -64,3 +66,27 @@ def remember(session: Session, offered: str, actor: str = "") -> None:
         actor,
     )
     local_state.put(session, KEY, offered)
+
+
+def signing_known(session: Session) -> str | None:
+    """The server's Ed25519 key that signs receipts and task packages, if learnt."""
+    return local_state.get(session, SIGNING_KEY) or None
+
+
+def remember_signing(session: Session, offered: str, actor: str = "") -> None:
+    """Store the server's signing key (caller commits); a change is audited."""
+    previous = signing_known(session)
+    if previous == offered:
+        return
+    try:
+        signing.public_key_from_text(offered)
+    except signing.BadSignatureError:
+        log.warning("ignoring an invalid server signing key")
+        return
+    audit.record(
+        session,
+        "server_signing_key.learnt" if previous is None else "server_signing_key.changed",
+        signing.fingerprint(offered),
+        actor,
+    )
+    local_state.put(session, SIGNING_KEY, offered)

@@ -119,6 +119,8 @@ def remember(
     local_state.put(session, ROLE, out.user.role)
     local_state.put(session, FULL_NAME, out.user.full_name)
     server_key.remember(session, out.server_public_key, out.user.username)
+    if out.server_signing_key is not None:
+        server_key.remember_signing(session, out.server_signing_key, out.user.username)
     registered = (
         {"device": identity.device_id, "key": signing.fingerprint(device.public_key(identity.key))}
         if identity is not None

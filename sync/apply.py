@@ -3,6 +3,9 @@
 Acks, task changes, review outcomes and the new cursor land together: a crash at
 any moment leaves either the state before the round (and the round is simply done
 again; the server deduplicates) or the state after it.
+
+The same code applies what arrives on a USB stick: a bundle receipt's acks and a
+task package's tasks and reviews (``sync.receipt_import``, ``sync.task_import``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from sqlmodel import Session
 
 from dxdesk import audit, device, local_state, tasks
 from dxdesk.clock import utcnow
-from dxdesk.models import Report, ReportState
+from dxdesk.models import Report, ReportState, Task
 from sync.protocol import Ack, ReviewOut, SyncOut, TaskOut
 
 CURSOR = "cursor"
@@ -62,7 +65,7 @@ def _set_state(report: Report, state: ReportState) -> None:
         report.state_changed_at = utcnow()
 
 
-def _apply_ack(session: Session, ack: Ack, result: RoundResult) -> None:
+def apply_ack(session: Session, ack: Ack, result: RoundResult) -> None:
     report = session.get(Report, ack.id)
     if report is None or report.state is ReportState.DRAFT:
         return  # not ours to change (e.g. the server echoes a malformed id)
@@ -89,12 +92,26 @@ def _apply_ack(session: Session, ack: Ack, result: RoundResult) -> None:
     session.add(report)
 
 
-def _apply_review(session: Session, review: ReviewOut) -> bool:
+def _review_time(review: ReviewOut) -> dt.datetime | None:
+    try:
+        at = dt.datetime.fromisoformat(review.at)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def apply_review(session: Session, review: ReviewOut) -> bool:
+    """Apply a review outcome unless a newer one was applied already (a stale USB
+    task package must not undo what a later sync brought). True when applied."""
     report = session.get(Report, review.report_id)
     if report is None or report.state is ReportState.DRAFT:
         return False
+    at = _review_time(review)
+    if at is not None and report.reviewed_at is not None and at < report.reviewed_at:
+        return False
     report.review_comment = review.comment or report.review_comment
     _set_state(report, ReportState.RETURNED if review.state == "returned" else ReportState.ACCEPTED)
+    report.reviewed_at = at or report.reviewed_at
     session.add(report)
     return True
 
@@ -103,11 +120,11 @@ def apply_round(session: Session, out: SyncOut, *, actor: str) -> RoundResult:
     """Apply one sync response; commits once at the end."""
     result = RoundResult()
     for ack in out.acks:
-        _apply_ack(session, ack, result)
+        apply_ack(session, ack, result)
     for task in out.tasks:
         tasks.upsert(session, task_values(task))
     result.tasks_pulled = len(out.tasks)
-    result.reviews_pulled = sum(_apply_review(session, review) for review in out.reviews)
+    result.reviews_pulled = sum(apply_review(session, review) for review in out.reviews)
     local_state.put(session, CURSOR, out.cursor)
     if result.accepted or result.rejected or result.tasks_pulled or result.reviews_pulled:
         audit.record(
@@ -120,4 +137,45 @@ def apply_round(session: Session, out: SyncOut, *, actor: str) -> RoundResult:
             reviews=result.reviews_pulled,
         )
     session.commit()
+    return result
+
+
+@dataclass
+class PackageResult:
+    tasks_changed: int = 0
+    tasks_unchanged: int = 0
+    reviews_changed: int = 0
+    reviews_unchanged: int = 0
+
+
+def apply_package(
+    session: Session, task_list: list[TaskOut], reviews: list[ReviewOut], *, actor: str
+) -> PackageResult:
+    """Apply a task package's tasks and reviews as a pull would, except that only
+    what is newer than the local copy counts (the package may be older than the
+    last sync). The caller commits."""
+    result = PackageResult()
+    for task in task_list:
+        local = session.get(Task, task.id)
+        if local is not None and local.server_version >= task.version:
+            result.tasks_unchanged += 1
+            continue
+        tasks.upsert(session, task_values(task))
+        result.tasks_changed += 1
+    for review in reviews:
+        report = session.get(Report, review.report_id)
+        before = (report.state, report.review_comment) if report is not None else None
+        applied = apply_review(session, review)
+        after = (report.state, report.review_comment) if report is not None else None
+        if applied and before != after:
+            result.reviews_changed += 1
+        else:
+            result.reviews_unchanged += 1
+    audit.record(
+        session,
+        "tasks.import",
+        actor=actor,
+        tasks=result.tasks_changed,
+        reviews=result.reviews_changed,
+    )
     return result

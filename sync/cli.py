@@ -1,4 +1,5 @@
-"""``dxdesk login``, ``logout`` and ``sync``: the sync engine on the command line.
+"""``dxdesk login``, ``logout`` and ``sync``: the sync engine on the command line
+(and, through ``sync.bundle_cli``, the USB stick commands).
 
 Exit codes beyond the core's (docs/cli.md): 10 the server cannot be reached
 (nothing lost, everything still queued) · 11 login needed · 12 some reports were
@@ -15,8 +16,8 @@ from typing import Any
 from dxdesk import credentials, device
 from dxdesk.cli import Console, read_password
 from dxdesk.errors import DxdeskError
-from dxdesk.paths import Paths
 from dxdesk.first_start import load_settings
+from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
@@ -267,3 +268,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--password-stdin", action="store_true", help="log in first when needed (scripts)"
     )
     p.set_defaults(handler=cmd_sync)
+
+    # USB stick commands build on this module (its transport and exit codes).
+    from sync import bundle_cli  # noqa: PLC0415
+
+    bundle_cli.register(sub)

@@ -37,6 +37,9 @@ T = TypeVar("T")
 BATCH = 200  # reports per round: a few tens of KB gzipped, one round trip
 MAX_ROUNDS = 1000  # a server that always says "has more" must not spin us forever
 CLOCK_SKEW_WARN_S = 300
+# Reports written to a USB bundle stay queued ("exported, awaiting receipt"): a sync
+# still sends them, and whichever reaches the server first wins (the other is a
+# harmless duplicate).
 PENDING_STATES = (ReportState.QUEUED, ReportState.SENDING)
 
 
@@ -237,16 +240,7 @@ class SyncEngine:
     def _pending(
         self, session: Session, *, exclude: set[str] | None = None, limit: int | None = None
     ) -> list[Report]:
-        query = (
-            select(Report)
-            .where(col(Report.state).in_(PENDING_STATES))
-            .order_by(col(Report.finalized_at), col(Report.id))
-        )
-        if exclude:
-            query = query.where(col(Report.id).not_in(exclude))
-        if limit is not None:
-            query = query.limit(limit)
-        return list(session.exec(query))
+        return pending_reports(session, exclude=exclude, limit=limit)
 
     def _mark_sending(self, session: Session, batch: list[Report]) -> None:
         """Shown as "sending" while in flight; a crash leaves it pending, not lost."""
@@ -282,25 +276,7 @@ class SyncEngine:
     def _body(
         self, session: Session, report: Report, key: Ed25519PrivateKey, registered: str | None
     ) -> ReportIn:
-        assert report.content_sha256 is not None  # set by finalize
-        # Queued before reports were signed, or signed with a key since replaced by
-        # a login: sign the same, immutable content with the registered key.
-        if report.signature is None or not signing.is_valid(
-            key.public_key(), report.content_sha256, report.signature
-        ):
-            report.signature = signing.sign_report(key, report.content_sha256)
-        # Not covered by the signature: the registered device whose key it is.
-        report.device_id = registered
-        session.add(report)
-        body = reports.canonical_body(report, reports.attachments_of(session, report.id))
-        return ReportIn.model_validate(
-            {
-                **body,
-                "content_sha256": report.content_sha256,
-                "signature": report.signature,
-                "device_id": report.device_id,
-            }
-        )
+        return wire_body(session, report, key, registered)
 
     def _note_clock(self, summary: SyncSummary) -> None:
         offset = self.transport.clock_offset_s
@@ -311,6 +287,49 @@ class SyncEngine:
         with self.db.session() as session:
             local_state.put(session, local_state.SERVER_OFFSET, f"{offset:.1f}")
             session.commit()
+
+
+def wire_body(
+    session: Session, report: Report, key: Ed25519PrivateKey, registered: str | None
+) -> ReportIn:
+    """A queued report exactly as it goes to the server (a sync or a USB bundle).
+    The caller commits: a report queued unsigned, or signed with a key a login has
+    since replaced, is signed here with ``key``, and ``registered`` recorded."""
+    assert report.content_sha256 is not None  # set by finalize
+    # Queued before reports were signed, or signed with a key since replaced by
+    # a login: sign the same, immutable content with the registered key.
+    if report.signature is None or not signing.is_valid(
+        key.public_key(), report.content_sha256, report.signature
+    ):
+        report.signature = signing.sign_report(key, report.content_sha256)
+    # Not covered by the signature: the registered device whose key it is.
+    report.device_id = registered
+    session.add(report)
+    body = reports.canonical_body(report, reports.attachments_of(session, report.id))
+    return ReportIn.model_validate(
+        {
+            **body,
+            "content_sha256": report.content_sha256,
+            "signature": report.signature,
+            "device_id": report.device_id,
+        }
+    )
+
+
+def pending_reports(
+    session: Session, *, exclude: set[str] | None = None, limit: int | None = None
+) -> list[Report]:
+    """Finalized reports the server has not acknowledged yet, oldest first."""
+    query = (
+        select(Report)
+        .where(col(Report.state).in_(PENDING_STATES))
+        .order_by(col(Report.finalized_at), col(Report.id))
+    )
+    if exclude:
+        query = query.where(col(Report.id).not_in(exclude))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
 
 
 def _unregistered() -> TransportError:

@@ -37,6 +37,9 @@ MAX_REQUEST_BYTES = 8 * MIB
 MAX_CHUNK_BYTES = 1 * MIB
 # Largest attachment the server accepts (the client's own limit is 20 MB).
 MAX_BLOB_BYTES = 100 * MIB
+# Largest USB bundle accepted in one upload (POST /bundles); bigger ones are
+# imported at the central office with ``dxdesk-server import-bundle``.
+MAX_BUNDLE_BYTES = 64 * MIB
 MAX_REPORTS_PER_SYNC = 500
 MAX_PAGE = 500
 DEFAULT_PAGE = 200
@@ -173,12 +176,21 @@ class LoginOut(Wire):
     server_public_key: str = Field(
         description="The server's X25519 key (base64url): classified reports are sealed to it"
     )
+    server_signing_key: str | None = Field(
+        default=None,
+        description="The server's Ed25519 key (base64url): it signs bundle receipts and "
+        "task packages (absent from servers older than USB bundles)",
+    )
 
 
 class ServerKeyOut(Wire):
     algorithm: Literal["x25519"] = "x25519"
     public_key: str = Field(description="base64url, 32 bytes")
     fingerprint: str = Field(description="First 16 hex digits of sha256(public_key)")
+    signing_key: str = Field(
+        description="Ed25519, base64url: signs bundle receipts and task packages"
+    )
+    signing_fingerprint: str = Field(description="First 16 hex digits of sha256(signing_key)")
 
 
 class AttachmentIn(Wire):
@@ -400,3 +412,19 @@ class ReportOut(Wire):
 class ReportList(Wire):
     reports: list[ReportOut]
     has_more: bool
+
+
+class BundleOut(Wire):
+    """The answer to a delivered USB bundle: the signed receipt, and its counts."""
+
+    bundle_id: str
+    device_id: str
+    replayed: bool = Field(
+        description="The bundle was imported before: nothing new was stored, and "
+        "``receipt`` is the original one"
+    )
+    accepted: int
+    duplicate: int
+    incomplete: int
+    rejected: int
+    receipt: str = Field(description="The receipt file, as text (docs/protocol.md)")

@@ -14,7 +14,7 @@ from sync.server.config import ServerConfig
 from sync.server.db import Database
 from sync.server.middleware import ProtocolAndBody
 from sync.server.publisher import ProgressPublisher
-from sync.server.routes import auth, blobs, reviews, sync, tasks
+from sync.server.routes import auth, blobs, bundles, reviews, sync, tasks
 
 # Responses under this size are not worth compressing (the gzip header alone is ~20 B).
 GZIP_MIN_BYTES = 500
@@ -42,7 +42,14 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
     app.state.config = config
     app.state.db = db
     errors.install(app)
-    for router in (auth.router, sync.router, blobs.router, reviews.router, tasks.router):
+    for router in (
+        auth.router,
+        sync.router,
+        blobs.router,
+        bundles.router,
+        reviews.router,
+        tasks.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     # Added last = outermost: gzip wraps everything, including early 413/426 answers.
     app.add_middleware(ProtocolAndBody)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
-from sync.protocol import BlobStatus
+from sync.protocol import MAX_CHUNK_BYTES, BlobStatus
 from sync.server import audit, progress
 from sync.server.accounts import Principal
 from sync.server.errors import ApiError
@@ -165,3 +165,27 @@ def put_chunk(
     audit.record(session, principal.username, "blob.complete", sha256, size=blob.size)
     _count_reports(session, sha256)
     return Outcome(BlobStatus(sha256=sha256, received=blob.size, complete=True, size=blob.size))
+
+
+def fill(session: Session, sha256: str, data: bytes, actor: str) -> bool:
+    """Store a whole attachment that arrived in a USB bundle, already verified
+    against ``sha256`` by the caller. Only blobs some report declares have a row;
+    a complete blob is left alone. True when this completed the blob."""
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError("fill() needs bytes that match their sha256")
+    blob = session.scalar(select(Blob).where(Blob.sha256 == sha256).with_for_update())
+    if blob is None or blob.complete:
+        return False
+    session.execute(delete(BlobChunk).where(BlobChunk.sha256 == sha256))
+    for offset in range(0, len(data), MAX_CHUNK_BYTES):
+        session.add(
+            BlobChunk(sha256=sha256, offset=offset, data=data[offset : offset + MAX_CHUNK_BYTES])
+        )
+    # The content is verified: its size is now a fact, whatever was claimed before.
+    blob.size = blob.received = len(data)
+    blob.complete = True
+    blob.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "blob.complete", sha256, size=blob.size, via="bundle")
+    _count_reports(session, sha256)
+    return True

@@ -9,20 +9,33 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from dxdesk import sealing
+from dxdesk.bundle_format import BundleRefusedError
 from dxdesk.status import Category
 from sync.protocol import TaskIn
-from sync.server import accounts, csv_import, demo, keys, reviews, stats, tasks
+from sync.server import (
+    accounts,
+    bundles,
+    csv_import,
+    demo,
+    keys,
+    reviews,
+    stats,
+    task_package,
+    tasks,
+)
 from sync.server.app import create_app
 from sync.server.config import ServerConfig, database_url, key_file, token_ttl
 from sync.server.db import Database, DatabaseError, open_database
@@ -49,13 +62,27 @@ def _server_key(args: argparse.Namespace, *, create: bool) -> X25519PrivateKey:
         raise CommandError(str(exc)) from exc
 
 
+def _signing_key(args: argparse.Namespace) -> Ed25519PrivateKey:
+    """The receipt and task-package signing key, beside the sealing key."""
+    path = keys.signing_key_path(key_file(args.key_file, args.url, args.home))
+    try:
+        return keys.load_or_create_signing(path)
+    except keys.KeyFileError as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def _serve(args: argparse.Namespace, db: Database) -> int:
     try:
         ttl = token_ttl(args.token_ttl)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    server_key = _server_key(args, create=True)
-    app = create_app(ServerConfig(database_url=args.url, server_key=server_key, token_ttl=ttl), db)
+    settings = ServerConfig(
+        database_url=args.url,
+        server_key=_server_key(args, create=True),
+        signing_key=_signing_key(args),
+        token_ttl=ttl,
+    )
+    app = create_app(settings, db)
     config = uvicorn.Config(
         app,
         host=args.host,
@@ -185,12 +212,24 @@ def _task_import(args: argparse.Namespace, db: Database) -> int:
 
 def _key(args: argparse.Namespace, _db: Database) -> int:
     server_key = _server_key(args, create=True)
+    signing_key = _signing_key(args)
     path = key_file(args.key_file, args.url, args.home)
     public, fingerprint = keys.public_text(server_key), keys.public_fingerprint(server_key)
     if args.json:
-        _print_json({"public_key": public, "fingerprint": fingerprint, "key_file": str(path)})
+        _print_json(
+            {
+                "public_key": public,
+                "fingerprint": fingerprint,
+                "key_file": str(path),
+                "signing_key": keys.signing_text(signing_key),
+                "signing_fingerprint": keys.signing_fingerprint(signing_key),
+                "signing_key_file": str(keys.signing_key_path(path)),
+            }
+        )
     else:
         print(f'server_public_key = "{public}"   # fingerprint {fingerprint}, file {path}')
+        print(f"# receipts and task packages are signed by {keys.signing_text(signing_key)} "
+              f"(fingerprint {keys.signing_fingerprint(signing_key)})")  # fmt: skip
     return EXIT_OK
 
 
@@ -225,6 +264,77 @@ def _show_report(args: argparse.Namespace, db: Database) -> int:
     for attachment in item.attachments:
         print(f"  attachment {attachment['file_name']} ({attachment['size']} bytes, "
               f"sha256 {attachment['sha256'][:12]}…)")  # fmt: skip
+    return EXIT_OK
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Whole or not at all: a half-written file on a stick is worse than none."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _import_bundle(args: argparse.Namespace, db: Database) -> int:
+    source = Path(args.file)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    server_key, signing_key = _server_key(args, create=False), _signing_key(args)
+    try:
+        with db.write() as session:
+            delivery = bundles.deliver(
+                session, data, server_key=server_key, signing_key=signing_key,
+                delivered_by="admin",
+            )  # fmt: skip
+    except BundleRefusedError as exc:
+        with db.write() as session:
+            bundles.record_refusal(session, "admin", exc, data)
+        raise CommandError(f"{source}: {exc.render('en')}") from exc
+    target = Path(args.receipt) if args.receipt else source.with_name(source.name + ".receipt")
+    _write_file(target, delivery.receipt)
+    counts = {s: delivery.count(s) for s in ("accepted", "duplicate", "incomplete", "rejected")}
+    if args.json:
+        _print_json(
+            {
+                "bundle_id": delivery.bundle_id,
+                "device_id": delivery.device_id,
+                "replayed": delivery.replayed,
+                **counts,
+                "receipt_file": str(target),
+            }
+        )
+        return EXIT_OK  # fmt: skip
+    if delivery.replayed:
+        print(f"bundle {delivery.bundle_id} was already imported at {delivery.received_at[:19]}; "
+              "nothing was imported again")  # fmt: skip
+    else:
+        print(f"bundle {delivery.bundle_id} from device {delivery.device_id}: "
+              + ", ".join(f"{n} {s}" for s, n in counts.items()))  # fmt: skip
+    for ack in delivery.acks:
+        if ack.status == "rejected":
+            print(f"  rejected {ack.id}: {ack.code}: {ack.message}")
+    print(f"receipt written to {target}")
+    return EXIT_OK
+
+
+def _export_tasks(args: argparse.Namespace, db: Database) -> int:
+    target = Path(args.file)
+    signing_key = _signing_key(args)
+    with db.write() as session:
+        try:
+            data, n_tasks, n_reviews = task_package.export(session, args.unit, signing_key)
+        except task_package.UnknownUnitError as exc:
+            raise CommandError(str(exc)) from exc
+    _write_file(target, data)
+    print(f"{n_tasks} task(s) and {n_reviews} review(s) of {args.unit} written to {target}")
     return EXIT_OK
 
 
@@ -410,13 +520,25 @@ def _listings(cmd: _Commands, commands: Any) -> None:
     audit_cmd.add_argument("--action", help="only actions starting with this, e.g. auth.")
 
 
+def _usb(cmd: _Commands, commands: Any) -> None:
+    imp = cmd.add(commands, "import-bundle", _import_bundle, "import a USB bundle of reports")
+    imp.add_argument("file")
+    imp.add_argument("--receipt", metavar="OUT", help="where to write the receipt (FILE.receipt)")
+    imp.add_argument("--json", action="store_true")
+    _key_file_option(imp)
+    exp = cmd.add(commands, "export-tasks", _export_tasks, "write a unit's signed task package")
+    exp.add_argument("--unit", required=True)
+    exp.add_argument("file")
+    _key_file_option(exp)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dxdesk-server", description="dxdesk central tracking server"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     cmd = _Commands()
-    for add in (_serve_and_demo, _units_and_users, _tasks, _listings):
+    for add in (_serve_and_demo, _units_and_users, _tasks, _listings, _usb):
         add(cmd, commands)
     return parser
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.engine import make_url
 
@@ -72,4 +73,6 @@ class ServerConfig:
     database_url: str
     # Opens sealed (classified) reports; from sync.server.keys, never the database.
     server_key: X25519PrivateKey
+    # Signs USB bundle receipts and task packages; from sync.server.keys, beside it.
+    signing_key: Ed25519PrivateKey
     token_ttl: dt.timedelta = DEFAULT_TOKEN_TTL

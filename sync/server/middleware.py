@@ -14,8 +14,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync.protocol import (
     API_PREFIX,
+    MAX_BUNDLE_BYTES,
     MAX_CHUNK_BYTES,
     MAX_REQUEST_BYTES,
+    MIB,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
 )
@@ -23,14 +25,27 @@ from sync.server.errors import ApiError, error_response
 
 _PROTOCOL = PROTOCOL_HEADER.lower().encode("latin-1")
 BLOB_PREFIX = f"{API_PREFIX}/blobs/"
+BUNDLE_PATH = f"{API_PREFIX}/bundles"
 DRAIN_FACTOR = 16
 
 
 def body_limit(path: str) -> int:
-    return MAX_CHUNK_BYTES if path.startswith(BLOB_PREFIX) else MAX_REQUEST_BYTES
+    if path.startswith(BLOB_PREFIX):
+        return MAX_CHUNK_BYTES
+    if path.rstrip("/") == BUNDLE_PATH:
+        return MAX_BUNDLE_BYTES
+    return MAX_REQUEST_BYTES
 
 
 def _too_large(limit: int) -> ApiError:
+    if limit == MAX_BUNDLE_BYTES:
+        return ApiError(
+            413,
+            "bundle_too_large",
+            f"The bundle is larger than {limit // MIB} MiB, too large to deliver over the "
+            "network: give the file to the central office, which imports it with "
+            "dxdesk-server import-bundle (or export smaller bundles).",
+        )
     what = "attachment chunk" if limit == MAX_CHUNK_BYTES else "request body"
     return ApiError(
         413,

@@ -205,6 +205,23 @@ class BlobChunk(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class BundleImport(Base):
+    """A USB bundle imported (by upload, relay or the admin command) and the signed
+    receipt it got: a second delivery of the same file is answered with that receipt
+    and stores nothing."""
+
+    __tablename__ = "bundle_import"
+
+    bundle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("user_account.id"))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    delivered_by: Mapped[str] = mapped_column(String(150))
+    reports: Mapped[int] = mapped_column(Integer)
+    receipt: Mapped[str] = mapped_column(Text)  # the receipt file, as sent
+
+
 class AuditEvent(Base):
     """Append-only: who did what on the server."""
 

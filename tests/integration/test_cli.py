@@ -14,7 +14,7 @@ TASK_KEYS = {
 OUTBOX_KEYS = {
     "id", "task_code", "state", "created_at", "finalized_at", "progress", "status_claim",
     "classification", "attachments", "corrects_id", "reject_code", "reject_message",
-    "review_comment",
+    "review_comment", "awaiting_receipt", "exported_bundle", "exported_at",
 }  # fmt: skip
 
 

@@ -111,7 +111,16 @@ def seed_0002(engine: Engine) -> None:
         conn.execute(text("UPDATE task SET search_key = :key WHERE id = 't1'"), {"key": key})
 
 
-SEEDS: dict[str, Callable[[Engine], None]] = {"0001": seed_0001, "0002": seed_0002}
+def seed_0003(engine: Engine) -> None:
+    # 0003 added signatures and sealing; a report queued by 0002 has neither yet.
+    seed_0002(engine)
+
+
+SEEDS: dict[str, Callable[[Engine], None]] = {
+    "0001": seed_0001,
+    "0002": seed_0002,
+    "0003": seed_0003,
+}
 
 
 def earlier_revisions() -> list[str]:
@@ -160,6 +169,12 @@ def test_upgrade_from_earlier_revision_keeps_queued_reports(tmp_path: Path, revi
         # Queued before reports were signed: signed (and sealed ones stay as they
         # were) when the sync engine sends them.
         assert (report.signature, report.device_id, report.sealed) == (None, None, None)
+        # Never written to a USB bundle; no review applied yet (0004).
+        assert (report.exported_bundle, report.exported_at, report.reviewed_at) == (None,) * 3
+        assert not report.awaiting_receipt
+        report.exported_at = report.state_changed_at  # export marks are not content
+        session.add(report)
+        session.commit()
         rows = tasks.list_tasks(session, TODAY, search="so hoa dang uy")
         assert [row.task.code for row in rows] == ["NV-2026-001"]
         with pytest.raises(IntegrityError, match="finalized"):

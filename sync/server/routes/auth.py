@@ -35,10 +35,13 @@ def ping() -> PingOut:
 
 @router.get("/server-key", response_model=ServerKeyOut, tags=["session"])
 def server_key(cfg: ConfigDep) -> ServerKeyOut:
-    """The key classified reports are sealed to; admins bake it into installers."""
+    """The key classified reports are sealed to (admins bake it into installers), and
+    the key that signs bundle receipts and task packages."""
     return ServerKeyOut(
         public_key=keys.public_text(cfg.server_key),
         fingerprint=keys.public_fingerprint(cfg.server_key),
+        signing_key=keys.signing_text(cfg.signing_key),
+        signing_fingerprint=keys.signing_fingerprint(cfg.signing_key),
     )
 
 
@@ -61,6 +64,7 @@ def login(body: LoginIn, db: DbDep, cfg: ConfigDep) -> LoginOut:
         user=_user_out(user.username, user.role, user.unit_code, user.full_name),
         server_time=_now(),
         server_public_key=keys.public_text(cfg.server_key),
+        server_signing_key=keys.signing_text(cfg.signing_key),
     )
 
 
