@@ -44,6 +44,10 @@ def report_state(value: ReportState) -> str:
     return names[value]
 
 
+def exported_awaiting_receipt() -> str:
+    return _tr(QT_TRANSLATE_NOOP("labels", "On a USB stick, awaiting receipt"))
+
+
 def status_claim(value: StatusClaim) -> str:
     names = {
         StatusClaim.IN_PROGRESS: _tr(QT_TRANSLATE_NOOP("labels", "In progress")),

@@ -40,6 +40,7 @@ from dxdesk.settings import save as save_settings
 from sync.scheduler import Connectivity, SchedulerStatus
 from sync.transport import Failure
 from ui.about_dialog import AboutDialog, diagnostics
+from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
 from ui.detail_pane import DetailPane
 from ui.failures import failure_text
@@ -221,11 +222,14 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock_requested)
         self.switch_user_action = QAction(self)
         self.switch_user_action.triggered.connect(self.switch_user_requested)
+        # No network for weeks: carry the waiting reports on a USB stick.
+        self.export_action = QAction(self)
+        self.export_action.triggered.connect(self.export_bundle)
         toolbar = self.addToolBar("main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.new_action, self.sync_action, self.login_action,
+        for action in (self.new_action, self.sync_action, self.export_action, self.login_action,
                        self.settings_action, self.about_action, self.language_action):  # fmt: skip
             toolbar.addAction(action)
         spacer = QWidget()
@@ -282,6 +286,11 @@ class MainWindow(QMainWindow):
         self.lock_action.setText(self.tr("Lock"))
         self.lock_action.setToolTip(self.tr("Lock: close your data until your password (Ctrl+L)"))
         self.switch_user_action.setText(self.tr("Switch user…"))
+        self.export_action.setText(self.tr("To USB…"))
+        self.export_action.setToolTip(
+            self.tr("Write the reports waiting to be sent to a file (a USB stick), sealed for "
+                    "the server, for someone with a network to deliver")
+        )  # fmt: skip
         self.user_button.setToolTip(self.tr("Switch user or lock"))
         self.language_action.setText(
             "English" if self._translations.language == "vi" else "Tiếng Việt"
@@ -293,6 +302,12 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self._on_status(self._controller.status)
         self._update_banner()
+
+    @Slot()
+    def export_bundle(self) -> None:
+        exporter = BundleExporter(self, self._profile, self._runner)
+        exporter.exported.connect(lambda _result: self.reload())
+        exporter.start()
 
     @Slot()
     def toggle_language(self) -> None:

@@ -109,6 +109,8 @@ class OutboxModel(QAbstractTableModel):
             if column == 2:
                 return f"{report.progress}%"
             if column == 3:
+                if report.awaiting_receipt and report.state is ReportState.QUEUED:
+                    return labels.exported_awaiting_receipt()
                 return labels.report_state(report.state)
             return self._note(item)
         return None

@@ -231,6 +231,14 @@
         <translation>Đổi người dùng…</translation>
     </message>
     <message>
+        <source>To USB…</source>
+        <translation>Sang USB…</translation>
+    </message>
+    <message>
+        <source>Write the reports waiting to be sent to a file (a USB stick), sealed for the server, for someone with a network to deliver</source>
+        <translation>Ghi các báo cáo đang chờ gửi ra một tệp (trên USB), đã niêm phong cho máy chủ, để người có mạng chuyển giúp</translation>
+    </message>
+    <message>
         <source>Switch user or lock</source>
         <translation>Đổi người dùng hoặc khoá</translation>
     </message>
@@ -750,6 +758,10 @@
         <translation>Bị trả lại để sửa</translation>
     </message>
     <message>
+        <source>On a USB stick, awaiting receipt</source>
+        <translation>Đã ở USB, chờ biên nhận</translation>
+    </message>
+    <message>
         <source>In progress</source>
         <translation>Đang thực hiện</translation>
     </message>
@@ -764,18 +776,6 @@
     <message>
         <source>Secret</source>
         <translation>Mật</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n day(s) overdue</source>
-        <translation>
-            <numerusform>quá %n ngày</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n day(s) left</source>
-        <translation>
-            <numerusform>còn %n ngày</numerusform>
-        </translation>
     </message>
 </context>
 </TS>

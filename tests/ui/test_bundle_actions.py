@@ -17,6 +17,7 @@ from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
 from tests.support.profiles import new_user_profile
 from ui.bundle_actions import export_bundle_dialog
+from ui.desktop import Desktop
 from ui.tasks_runner import InlineRunner
 
 
@@ -74,3 +75,23 @@ def test_cancelling_the_dialog_does_nothing(qtbot: QtBot, profile: Profile) -> N
     qtbot.addWidget(window)
     exporter = export_bundle_dialog(window, profile, InlineRunner(), lambda _p, _s: None)
     assert exporter.message is None
+
+
+def test_main_window_action_exports_and_the_outbox_says_awaiting_receipt(
+    qtbot: QtBot, desktop: Desktop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = desktop.window
+    profile = window._profile
+    _registered(profile)
+    target = tmp_path / "usb.dxbundle"
+    monkeypatch.setattr("ui.bundle_actions._ask_path", lambda _parent, _suggested: target)
+    window.export_action.trigger()
+    assert target.read_bytes().startswith(b"DXDESK-BUNDLE 1\n")
+    model = window.outbox.model
+
+    def shows_awaiting() -> bool:
+        texts = {model.index(r, 3).data() for r in range(model.rowCount())}
+        return "Đã ở USB, chờ biên nhận" in texts
+
+    qtbot.waitUntil(shows_awaiting, timeout=10_000)
+    assert window.export_action.text() == "Sang USB…"
