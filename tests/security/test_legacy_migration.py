@@ -77,21 +77,28 @@ def queued_in_encrypted(paths: Paths) -> dict[str, str]:
 
 
 def run_child(home: Path, env: dict[str, str], kill_after: float | None) -> float:
-    """Seconds from the child's "ready" to its end (killed after ``kill_after``)."""
+    """Run the child; kill it ``kill_after`` seconds after it is ready. Without a kill,
+    return how long the take-over itself lasted (until the plain store is gone)."""
     child = subprocess.Popen(
         [sys.executable, str(CHILD), str(home), PASSWORD], env=env, stdout=subprocess.PIPE
     )
     assert child.stdout is not None
     assert child.stdout.readline().strip() == b"ready"
     started = time.monotonic()
+    window = 0.0
     if kill_after is not None:
         time.sleep(kill_after)
         child.send_signal(signal.SIGKILL)
+    else:
+        plain = Paths.under(home).database
+        while plain.exists() and child.poll() is None:
+            time.sleep(0.002)
+        window = time.monotonic() - started
     child.wait()
     child.stdout.close()
     if kill_after is None:
         assert child.returncode == 0
-    return time.monotonic() - started
+    return window
 
 
 def test_migration_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
@@ -100,14 +107,15 @@ def test_migration_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     paths = Paths.under(home)
     enrolled = users.enroll(paths, users.KnownUser(OWNER, "https://dx"), PASSWORD, params=FAST_KDF)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    # How long the take-over lasts on this machine now: a full run on a copy.
+    # How long the take-over lasts on this machine now: a full run on a copy. Kills
+    # then land inside that window (the copy is redone from scratch after each).
     probe = tmp_path / "probe"
     shutil.copytree(home, probe)
-    duration = run_child(probe, env, kill_after=None)
+    window = run_child(probe, env, kill_after=None)
     rng = random.Random(20261127)
     mid_migration = 0
     for _ in range(20):
-        run_child(home, env, kill_after=rng.uniform(0.05, 0.95) * duration)
+        run_child(home, env, kill_after=rng.uniform(0.02, 0.9) * window)
         staging = list(enrolled.folder.root.glob("*.migrating"))
         if staging or (enrolled.folder.root / MARKER).exists():
             mid_migration += 1
