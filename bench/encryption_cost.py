@@ -19,13 +19,11 @@ Prints a Markdown table for docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,22 +55,8 @@ def openers(home: Path, encrypted: bool) -> Opener:
 
 
 def seed(profile: Profile, count: int) -> None:
-    today = clock.reference_date(None)
     with profile.db.session() as session:
-        demo_data.load(session, today)
-        raw = demo_data.read()["tasks"]
-        for i in range(max(0, count - 30)):
-            base = demo_data.task_values(raw[i % len(raw)], today)
-            base.update(
-                id=str(uuid.uuid4()),
-                code=f"NV-2026-{1000 + i}",
-                deadline=today + dt.timedelta(days=(i % 120) - 60),
-                completed_on=None,
-            )
-            tasks.upsert(session, base)
-            if i % 2000 == 0:
-                session.commit()
-        session.commit()
+        demo_data.load_many(session, clock.reference_date(None), count)
 
 
 def time_list(open_: Opener) -> float:

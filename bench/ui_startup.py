@@ -202,10 +202,8 @@ def reported(code: str, home: Path) -> float:
 def seed(home: Path, count: int, keyring_file: Path) -> None:
     """One officer who has logged in here, ``count`` tasks in their encrypted store,
     and their data key kept in the (file) keyring."""
-    import datetime as dt  # noqa: PLC0415 (only the seeding needs the core)
-    import uuid  # noqa: PLC0415
 
-    from dxdesk import clock, demo_data, tasks, users  # noqa: PLC0415
+    from dxdesk import clock, demo_data, users  # noqa: PLC0415
     from dxdesk.credentials import KeyringTokenStore  # noqa: PLC0415
     from dxdesk.paths import Paths  # noqa: PLC0415
     from dxdesk.profile import open_profile  # noqa: PLC0415
@@ -219,22 +217,8 @@ def seed(home: Path, count: int, keyring_file: Path) -> None:
     os.environ[KEYRING_FILE] = str(keyring_file)
     users.remember_key(KeyringTokenStore(FileKeyring()), unlocked)
     profile = open_profile(paths, user=unlocked)
-    today = clock.reference_date(None)
     with profile.db.session() as session:
-        demo_data.load(session, today)
-        raw = demo_data.read()["tasks"]
-        for i in range(max(0, count - 30)):
-            base = demo_data.task_values(raw[i % len(raw)], today)
-            base.update(
-                id=str(uuid.uuid4()),
-                code=f"NV-2026-{1000 + i}",
-                deadline=today + dt.timedelta(days=(i % 120) - 60),
-                completed_on=None,
-            )
-            tasks.upsert(session, base)
-            if i % 2000 == 0:
-                session.commit()
-        session.commit()
+        demo_data.load_many(session, clock.reference_date(None), count)
     profile.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +61,22 @@ def load(session: Session, today: dt.date, unit_code: str | None = None) -> int:
             count += 1
     session.commit()
     return count
+
+
+def load_many(session: Session, today: dt.date, count: int) -> None:
+    """The demo set, then variations of its tasks up to ``count`` in all (deadlines
+    spread over four months): a large unit, for benchmarks. Commits."""
+    load(session, today)
+    raw = read()["tasks"]
+    for i in range(max(0, count - len(raw))):
+        values = task_values(raw[i % len(raw)], today)
+        values.update(
+            id=str(uuid.uuid4()),
+            code=f"NV-2026-{1000 + i}",
+            deadline=today + dt.timedelta(days=(i % 120) - 60),
+            completed_on=None,
+        )
+        tasks.upsert(session, values)
+        if i % 2000 == 0:
+            session.commit()
+    session.commit()
