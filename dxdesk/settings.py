@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 
 import tomli_w
 
+from dxdesk.atomic_file import write_atomically
 from dxdesk.errors import SettingsError
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES
 from dxdesk.status import DEFAULT_DUE_SOON_DAYS
@@ -127,13 +126,4 @@ def save(settings: Settings, path: Path) -> None:
     settings.validate()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     payload = tomli_w.dumps(dataclasses.asdict(settings)).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, payload)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from dxdesk.atomic_file import write_atomically
 from dxdesk.credentials import TokenStore, account_name
 from dxdesk.errors import DxdeskError, NotFoundError
 from dxdesk.messages import Message
@@ -85,14 +85,9 @@ class UserIndex:
     def remember(self, user: KnownUser) -> None:
         others = [u for u in self.all() if u.account != user.account]
         self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.file.with_name(f".{self.file.name}.tmp")
         payload = {"users": [asdict(u) for u in [user, *others]]}
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, ensure_ascii=False, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.file)
+        text = json.dumps(payload, ensure_ascii=False, indent=1)
+        write_atomically(self.file, text.encode("utf-8"))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from dxdesk.atomic_file import write_atomically
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import Message
 
@@ -84,13 +84,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(payload, indent=1).encode("utf-8"))
 
 
 def wrap(data_key: bytes, password: str, account: str, params: KdfParams) -> dict[str, Any]:

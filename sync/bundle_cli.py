@@ -13,12 +13,13 @@ import datetime as dt
 from pathlib import Path
 
 from dxdesk import credentials, server_key
+from dxdesk.atomic_file import write_atomically
 from dxdesk.bundle_format import BundleRefusedError
 from dxdesk.cli import Console
 from dxdesk.clock import VIETNAM_TZ
 from dxdesk.profile import Profile
 from sync import account, relay
-from sync.bundle_export import export_bundle, write_atomically
+from sync.bundle_export import export_bundle
 from sync.cli import EXIT_REJECTED, SyncCommandError, _transport
 from sync.receipt_import import import_receipt
 from sync.task_import import import_tasks

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from dxdesk import audit, bundle_format, device, reports, server_key
+from dxdesk.atomic_file import write_atomically
 from dxdesk.bundle_format import BundleFileExistsError, login_needed
 from dxdesk.clock import utcnow
 from dxdesk.messages import Message
@@ -55,20 +55,6 @@ class ExportResult:
             "size": self.size,
             "left_out": self.left_out,
         }
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """The whole file or none of it, even if the stick is pulled out midway."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _read(profile: Profile, sha: str) -> tuple[str, bytes] | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from dxdesk import sealing
+from dxdesk.atomic_file import write_atomically
 from dxdesk.bundle_format import BundleRefusedError
 from dxdesk.status import Category
 from sync.protocol import TaskIn
@@ -269,15 +269,9 @@ def _show_report(args: argparse.Namespace, db: Database) -> int:
 
 def _write_file(path: Path, data: bytes) -> None:
     """Whole or not at all: a half-written file on a stick is worse than none."""
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        write_atomically(path, data, mode=0o644)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
