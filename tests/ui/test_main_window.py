@@ -215,3 +215,13 @@ def test_wifi_only_stops_automatic_sync_on_mobile_data(desktop: Desktop) -> None
     assert automatic_on(metered=False)
     profile.settings.wifi_only = False
     assert automatic_on(metered=True)  # the officer allowed mobile data
+
+
+def test_days_left_and_overdue_are_said_in_vietnamese(desktop: Desktop) -> None:
+    # Plural forms: lupdate of PySide6 6.11 misses translate(..., n) calls, and once
+    # dropped them from the .ts unnoticed ("3 day(s) left" on a Vietnamese screen).
+    model = desktop.window.model
+    days = {model.index(row, Column.DAYS).data() for row in range(model.rowCount())} - {""}
+    assert any(text.startswith("quá ") and text.endswith(" ngày") for text in days), days
+    assert any(text.startswith("còn ") and text.endswith(" ngày") for text in days), days
+    assert not any("day" in text for text in days), days
