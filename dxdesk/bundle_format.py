@@ -34,7 +34,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from dxdesk import b64url, sealing, signing
+from dxdesk import b64url, sealing, signed_doc, signing
 from dxdesk.canonical import canonical_json
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import Message
@@ -97,6 +97,18 @@ class BundleFileExistsError(DxdeskError):
 def refused(code: str, **params: object) -> BundleRefusedError:
     message = Message(code, params)
     return BundleRefusedError(message.text("en"), message)
+
+
+def open_signed(kind: str, data: bytes, signing_key: str, what: str) -> dict[str, Any]:
+    """The body of a server-signed file (``what``: "receipt" or "package", which
+    names the refusal codes), refused unless it parses and its signature holds."""
+    try:
+        document = signed_doc.load(kind, data)
+    except signed_doc.DocumentError as exc:
+        raise refused(f"{what}_unreadable", detail=str(exc)) from exc
+    if not signed_doc.verify(kind, document, signing_key):
+        raise refused(f"{what}_bad_signature")
+    return document.body
 
 
 def login_needed(code: str) -> BundleLoginNeededError:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from dxdesk import audit, device, server_key, signed_doc
-from dxdesk.bundle_format import login_needed, refused
+from dxdesk import audit, device, server_key
+from dxdesk.bundle_format import login_needed, open_signed, refused
 from dxdesk.clock import utcnow
 from dxdesk.models import ExportedBundle, Report, ReportState
 from dxdesk.profile import Profile
@@ -48,13 +48,7 @@ class ReceiptResult:
 
 
 def _parse(data: bytes, signing_key: str) -> tuple[dict[str, object], list[Ack]]:
-    try:
-        document = signed_doc.load(KIND, data)
-    except signed_doc.DocumentError as exc:
-        raise refused("receipt_unreadable", detail=str(exc)) from exc
-    if not signed_doc.verify(KIND, document, signing_key):
-        raise refused("receipt_bad_signature")
-    body = document.body
+    body = open_signed(KIND, data, signing_key, "receipt")
     raw_acks = body.get("acks")
     texts = ("bundle_id", "device_id", "received_at")
     if body.get("kind") != KIND or not all(isinstance(body.get(k), str) for k in texts):

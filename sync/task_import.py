@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from dxdesk import server_key, signed_doc
-from dxdesk.bundle_format import login_needed, refused
+from dxdesk import server_key
+from dxdesk.bundle_format import login_needed, open_signed, refused
 from dxdesk.profile import Profile
 from sync import account
 from sync.apply import PackageResult, apply_package
@@ -46,13 +46,7 @@ class ImportedPackage:
 def _parse(
     data: bytes, signing_key: str
 ) -> tuple[dict[str, object], list[TaskOut], list[ReviewOut]]:
-    try:
-        document = signed_doc.load(KIND, data)
-    except signed_doc.DocumentError as exc:
-        raise refused("package_unreadable", detail=str(exc)) from exc
-    if not signed_doc.verify(KIND, document, signing_key):
-        raise refused("package_bad_signature")
-    body = document.body
+    body = open_signed(KIND, data, signing_key, "package")
     shape = (
         body.get("kind") == KIND
         and isinstance(body.get("unit_code"), str)
