@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
@@ -153,27 +153,41 @@ def login(
     return token, row, user
 
 
+# Built once: every request authenticates, and building a statement costs more
+# than running it.
+_TOKEN_LOOKUP = (
+    select(
+        Token.revoked_at,
+        Token.expires_at,
+        User.id,
+        User.username,
+        User.role,
+        User.unit_code,
+        User.full_name,
+    )
+    .join(User, User.id == Token.user_id)
+    .where(Token.token_hash == bindparam("hashed"))
+)
+
+
 def authenticate(session: Session, token: str) -> Principal:
     hashed = token_hash(token)
-    found = session.execute(
-        select(Token, User).join(User, User.id == Token.user_id).where(Token.token_hash == hashed)
-    ).first()
-    if found is None or found[0].revoked_at is not None:
+    found = session.connection().execute(_TOKEN_LOOKUP, {"hashed": hashed}).first()
+    if found is None or found.revoked_at is not None:
         raise ApiError(
             401,
             "token_invalid",
             "Your session is not valid (signed out or revoked); sign in again.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    row, user = found
-    if row.expires_at <= utcnow():
+    if found.expires_at <= utcnow():
         raise ApiError(
             401,
             "token_expired",
             "Your session has expired; sign in again.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return Principal(user.id, user.username, user.role, user.unit_code, user.full_name, hashed)
+    return Principal(found.id, found.username, found.role, found.unit_code, found.full_name, hashed)
 
 
 def logout(session: Session, principal: Principal) -> None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
-from sync.server.tables import AuditEvent
+from sync.server.tables import AuditEvent, table_of
+
+# A Core insert, not an ORM object: every sync round records one.
+_INSERT = insert(table_of(AuditEvent))
 
 
 def record(session: Session, actor: str, action: str, subject: str = "", **detail: Any) -> None:
-    session.add(AuditEvent(at=utcnow(), actor=actor, action=action, subject=subject, detail=detail))
+    row = {"at": utcnow(), "actor": actor, "action": action, "subject": subject, "detail": detail}
+    session.connection().execute(_INSERT, row)

@@ -76,7 +76,9 @@ def _count_reports(session: Session, sha256: str) -> None:
         )
         if not pending:
             report.complete = True
-            counted.append(report)
+            counted.append(
+                progress.Counted(report.id, report.task_id, report.created_at, report.progress)
+            )
     session.flush()
     progress.apply(session, counted)
 

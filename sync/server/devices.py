@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from dxdesk import signing
 from dxdesk.clock import utcnow
 from sync.protocol import ReportIn
 from sync.server import audit
-from sync.server.tables import Device, User
+from sync.server.tables import Device, User, table_of
 
 Keys = dict[str, list[str]]  # device id → public keys registered for one user
 
@@ -51,16 +51,26 @@ def register(session: Session, user: User, device_id: str, public_key: str) -> N
     )
 
 
+# Built once: both run on every sync round.
+_KEYS = select(Device.device_id, Device.public_key).where(
+    Device.user_id == bindparam("user"), Device.device_id.in_(bindparam("devices", expanding=True))
+)
+_TOUCH = (
+    update(table_of(Device))
+    .where(
+        table_of(Device).c.user_id == bindparam("user"),
+        table_of(Device).c.device_id.in_(bindparam("devices", expanding=True)),
+    )
+    .values(last_seen=bindparam("now", type_=table_of(Device).c.last_seen.type))
+)
+
+
 def keys_for(session: Session, user_id: int, device_ids: Iterable[str]) -> Keys:
     wanted = sorted(set(device_ids))
     keys: Keys = {}
     if not wanted:
         return keys
-    rows = session.execute(
-        select(Device.device_id, Device.public_key).where(
-            Device.user_id == user_id, Device.device_id.in_(wanted)
-        )
-    )
+    rows = session.connection().execute(_KEYS, {"user": user_id, "devices": wanted})
     for device_id, public_key in rows:
         keys.setdefault(device_id, []).append(public_key)
     return keys
@@ -69,11 +79,7 @@ def keys_for(session: Session, user_id: int, device_ids: Iterable[str]) -> Keys:
 def touch(session: Session, user_id: int, device_ids: Iterable[str]) -> None:
     wanted = sorted(set(device_ids))
     if wanted:
-        session.execute(
-            update(Device)
-            .where(Device.user_id == user_id, Device.device_id.in_(wanted))
-            .values(last_seen=utcnow())
-        )
+        session.connection().execute(_TOUCH, {"user": user_id, "devices": wanted, "now": utcnow()})
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,15 @@ from sync.server import audit, devices, progress, seals
 from sync.server.accounts import Principal
 from sync.server.errors import field_path
 from sync.server.scope import Scope
-from sync.server.tables import Attachment, Blob, Report, Task
+from sync.server.tables import Attachment, Blob, Report, Task, table_of
+
+# Built once: they run on every sync round (see accounts._TOKEN_LOOKUP).
+_TASK_UNITS = select(Task.id, Task.unit_code).where(Task.id.in_(bindparam("ids", expanding=True)))
+_EARLIER = select(Report.id, Report.content_sha256, Report.complete).where(
+    Report.id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_REPORTS = insert(table_of(Report))
+_INSERT_ATTACHMENTS = insert(table_of(Attachment))
 
 
 def _rejected(report_id: str, code: str, message: str, field: str | None = None) -> Ack:
@@ -45,18 +54,27 @@ def _invalid(item: UnparsedReport) -> Ack:
     return _rejected(item.id, "invalid_report", "the report does not match the protocol")
 
 
+@dataclass(frozen=True)
+class _Earlier:
+    """A report already stored under an id this batch uses."""
+
+    content_sha256: str
+    complete: bool
+
+
 @dataclass
 class _Batch:
     principal: Principal
     scope: Scope
     server_key: X25519PrivateKey
     keys: devices.Keys  # this user's registered device keys
-    tasks: dict[str, Task]
-    existing: dict[str, Report]
+    task_units: dict[str, str]  # task id → unit code, for the tasks the batch names
+    existing: dict[str, _Earlier]
     acks: list[Ack | None] = field(default_factory=list)
-    candidates: list[tuple[int, ReportIn, Task]] = field(default_factory=list)
+    candidates: list[tuple[int, ReportIn, str]] = field(default_factory=list)
     seen: dict[str, str] = field(default_factory=dict)  # id → hash, within this batch
-    attachments: list[Attachment] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # reports to insert
+    attachments: list[dict[str, Any]] = field(default_factory=list)
     signed_on: set[str] = field(default_factory=set)  # device ids that verified
 
 
@@ -81,9 +99,9 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
             "content_sha256 does not match the report's canonical body",
             "content_sha256",
         )
-    task = batch.tasks.get(report.task_id)
-    if task is None or not batch.scope.allows(task.unit_code):
-        if task is None and batch.scope.units is None:
+    unit_code = batch.task_units.get(report.task_id)
+    if unit_code is None or not batch.scope.allows(unit_code):
+        if unit_code is None and batch.scope.units is None:
             return _rejected(report.id, "unknown_task", "No task has this id.", "task_id")
         # The same answer whether the task exists elsewhere or not at all.
         return _rejected(
@@ -111,7 +129,7 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
     if problem is not None:
         return _problem(report.id, problem)
     batch.seen[report.id] = report.content_sha256
-    batch.candidates.append((index, report, task))
+    batch.candidates.append((index, report, unit_code))
     return None
 
 
@@ -134,8 +152,9 @@ def _declare_blobs(session: Session, sizes: dict[str, int]) -> dict[str, Blob]:
 
 
 def _store(
-    session: Session, batch: _Batch, blobs: dict[str, Blob], report: ReportIn, task: Task
-) -> tuple[Ack, Report | None]:
+    batch: _Batch, blobs: dict[str, Blob], report: ReportIn, unit_code: str
+) -> tuple[Ack, progress.Counted | None]:
+    """Queue ``report``'s rows for insertion; the Counted when it is complete."""
     for attachment in report.attachments:
         blob = blobs[attachment.sha256]
         # Only a verified blob's size is a fact; before that, sizes are claims, and
@@ -150,40 +169,43 @@ def _store(
             ), None
     missing = sorted({a.sha256 for a in report.attachments if not blobs[a.sha256].complete})
     body, sealed, sealed_by = seals.to_store(report, batch.server_key)
-    row = Report(
-        id=report.id,
-        task_id=task.id,
-        unit_code=task.unit_code,
-        submitted_by=batch.principal.user_id,
-        content_sha256=report.content_sha256,
-        body=body,
-        progress=report.progress,
-        status_claim=report.status_claim,
-        classification=report.classification,
-        created_at=dt.datetime.fromisoformat(report.created_at).astimezone(dt.UTC),
-        received_at=utcnow(),
-        complete=not missing,
-        signature=report.signature,
-        device_id=report.device_id,
-        sealed=sealed,
-        sealed_by=sealed_by,
+    created_at = dt.datetime.fromisoformat(report.created_at).astimezone(dt.UTC)
+    batch.rows.append(
+        {
+            "id": report.id,
+            "task_id": report.task_id,
+            "unit_code": unit_code,
+            "submitted_by": batch.principal.user_id,
+            "content_sha256": report.content_sha256,
+            "body": body,
+            "progress": report.progress,
+            "status_claim": report.status_claim,
+            "classification": report.classification,
+            "created_at": created_at,
+            "received_at": utcnow(),
+            "complete": not missing,
+            "signature": report.signature,
+            "device_id": report.device_id,
+            "sealed": sealed,
+            "sealed_by": sealed_by,
+        }
     )
-    session.add(row)
     batch.attachments += [
-        Attachment(
-            report_id=report.id,
-            id=stored["id"],
-            sha256=stored["sha256"],
-            size=stored["size"],
-            file_name=stored["file_name"],
-            mime_type=stored["mime_type"],
-        )
+        {
+            "report_id": report.id,
+            "id": stored["id"],
+            "sha256": stored["sha256"],
+            "size": stored["size"],
+            "file_name": stored["file_name"],
+            "mime_type": stored["mime_type"],
+        }
         for stored in body["attachments"]
     ]
     if missing:
         message = "Stored; waiting for the attachments to be uploaded."
-        return Ack(id=report.id, status="incomplete", message=message, missing_blobs=missing), row
-    return Ack(id=report.id, status="accepted"), row
+        return Ack(id=report.id, status="incomplete", message=message, missing_blobs=missing), None
+    counted = progress.Counted(report.id, report.task_id, created_at, report.progress)
+    return Ack(id=report.id, status="accepted"), counted
 
 
 def _still_missing(session: Session, report_ids: list[str]) -> dict[str, list[str]]:
@@ -209,14 +231,19 @@ def ingest(
     task_ids = sorted({r.task_id for r in valid})
     report_ids = sorted({r.id for r in valid})
     named = {r.device_id for r in valid if r.device_id is not None}
+    connection = session.connection()
     batch = _Batch(
         principal,
         scope,
         server_key,
         keys=devices.keys_for(session, principal.user_id, named),
-        tasks={t.id: t for t in session.scalars(select(Task).where(Task.id.in_(task_ids)))},
+        task_units={
+            task_id: unit_code
+            for task_id, unit_code in connection.execute(_TASK_UNITS, {"ids": task_ids})
+        },
         existing={
-            r.id: r for r in session.scalars(select(Report).where(Report.id.in_(report_ids)))
+            report_id: _Earlier(sha, complete)
+            for report_id, sha, complete in connection.execute(_EARLIER, {"ids": report_ids})
         },
     )
     for index, item in enumerate(items):
@@ -229,18 +256,21 @@ def ingest(
         for attachment in report.attachments:
             sizes.setdefault(attachment.sha256, attachment.size)
     blobs = _declare_blobs(session, sizes)
-    counted: list[Report] = []
-    for index, report, task in batch.candidates:
-        ack, row = _store(session, batch, blobs, report, task)
+    counted: list[progress.Counted] = []
+    for index, report, unit_code in batch.candidates:
+        ack, done = _store(batch, blobs, report, unit_code)
         batch.acks[index] = ack
-        if row is not None and row.complete:
-            counted.append(row)
-    session.flush()  # reports before their attachments: no ORM relationship orders them
-    session.add_all(batch.attachments)
-    session.flush()
+        if done is not None:
+            counted.append(done)
+    # Core executemany, not ORM objects: a round's rows are never read back here,
+    # and building mapped instances was most of a sync round's cost.
+    if batch.rows:
+        connection.execute(_INSERT_REPORTS, batch.rows)
+    if batch.attachments:
+        connection.execute(_INSERT_ATTACHMENTS, batch.attachments)
 
     # Duplicates of reports still waiting for blobs say so, with what is missing.
-    waiting = [r.id for r in batch.existing.values() if not r.complete]
+    waiting = [report_id for report_id, r in batch.existing.items() if not r.complete]
     missing = _still_missing(session, waiting) if waiting else {}
     first: dict[str, int] = {}
     for index, item in enumerate(items):

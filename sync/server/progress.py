@@ -10,33 +10,72 @@ transaction, so devices see new progress within about a second.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sync.server import tasks
-from sync.server.tables import Report, Task
+from sync.server.tables import Task, table_of
 
 
-def apply(session: Session, counted: list[Report]) -> None:
+class Counted(NamedTuple):
+    """A report that now counts towards its task's progress."""
+
+    id: str
+    task_id: str
+    created_at: dt.datetime
+    progress: int
+
+
+_TASK = table_of(Task)
+# Built once: every sync round that brings complete reports runs both.
+_CURRENT = (
+    select(Task.id, Task.progress, Task.progress_at, Task.completed_on)
+    .where(Task.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Task.id)
+)
+_MOVE = (
+    update(_TASK)
+    .where(_TASK.c.id == bindparam("task"))
+    .values(
+        progress=bindparam("progress", type_=_TASK.c.progress.type),
+        progress_at=bindparam("progress_at", type_=_TASK.c.progress_at.type),
+        # an earlier, unpublished change stays pending
+        progress_pending=_TASK.c.progress_pending
+        | bindparam("pending", type_=_TASK.c.progress_pending.type),
+    )
+)
+
+
+def apply(session: Session, counted: list[Counted]) -> None:
     """Update the tasks of newly counted reports; changed ones await ``publish``."""
-    newest: dict[str, Report] = {}
+    newest: dict[str, Counted] = {}
     for report in counted:
         best = newest.get(report.task_id)
         if best is None or (report.created_at, report.id) > (best.created_at, best.id):
             newest[report.task_id] = report
     if not newest:
         return
-    found = session.scalars(select(Task).where(Task.id.in_(sorted(newest))).order_by(Task.id))
-    for task in found:
-        report = newest[task.id]
-        stale = task.progress_at is None or report.created_at > task.progress_at
-        if task.completed_on is not None or not stale:
+    connection = session.connection()
+    found = connection.execute(_CURRENT, {"ids": sorted(newest)})
+    changes = []
+    for task_id, old_progress, progress_at, completed_on in found:
+        report = newest[task_id]
+        stale = progress_at is None or report.created_at > progress_at
+        if completed_on is not None or not stale:
             continue  # a reviewer's "done" wins over any report
-        task.progress_at = report.created_at
-        if task.progress != report.progress:
-            task.progress = report.progress
-            task.progress_pending = True
-    session.flush()
+        changes.append(
+            {
+                "task": task_id,
+                "progress": report.progress,
+                "progress_at": report.created_at,
+                "pending": old_progress != report.progress,
+            }
+        )
+    if changes:
+        connection.execute(_MOVE, changes)
 
 
 def publish(session: Session) -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from sync.protocol import ReviewOut, TaskOut
@@ -35,6 +36,29 @@ def review_out(report: Report) -> ReviewOut:
     )
 
 
+# Built once, for a scope of some units or of all: every sync round runs them.
+def _changes(model: type[Task] | type[Report], column: Any, units: bool) -> Any:
+    query = select(model).where(column > bindparam("low"), column <= bindparam("high"))
+    if units:
+        query = query.where(model.unit_code.in_(bindparam("units", expanding=True)))
+    return query.order_by(column).limit(bindparam("limit"))
+
+
+_TASKS = {units: _changes(Task, Task.version, units) for units in (True, False)}
+_REVIEWS = {units: _changes(Report, Report.review_version, units) for units in (True, False)}
+
+
+def _statement(statements: dict[bool, Any], scope: Scope) -> Any:
+    return statements[scope.units is not None]
+
+
+def _params(scope: Scope, low: int, high: int, limit: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"low": low, "high": high, "limit": limit}
+    if scope.units is not None:
+        params["units"] = sorted(scope.units)
+    return params
+
+
 def pull(
     session: Session, principal: Principal, scope: Scope, cursor: str | None, limit: int
 ) -> Page:
@@ -57,20 +81,10 @@ def pull(
         else:
             full_refresh = True
     changed_tasks = session.scalars(
-        select(Task)
-        .where(Task.version > low, Task.version <= high, scope.where(Task.unit_code))
-        .order_by(Task.version)
-        .limit(limit + 1)
+        _statement(_TASKS, scope), _params(scope, low, high, limit + 1)
     ).all()
     reviewed = session.scalars(
-        select(Report)
-        .where(
-            Report.review_version > low,
-            Report.review_version <= high,
-            scope.where(Report.unit_code),
-        )
-        .order_by(Report.review_version)
-        .limit(limit + 1)
+        _statement(_REVIEWS, scope), _params(scope, low, high, limit + 1)
     ).all()
     merged: list[tuple[int, Task | Report]] = [(t.version, t) for t in changed_tasks]
     merged += [(r.review_version or 0, r) for r in reviewed]

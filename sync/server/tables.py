@@ -8,7 +8,7 @@ stamps its row with a *change version* from the single ``change_counter`` row; s
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -31,6 +32,11 @@ from sync.server.coltypes import UTCDateTime
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(mapped: type[Base]) -> Table:
+    """The Core table behind a mapped class, for bulk statements on hot paths."""
+    return cast(Table, mapped.__table__)
 
 
 class ServerInfo(Base):
@@ -106,6 +112,8 @@ class Token(Base):
 
 class Task(Base):
     __tablename__ = "task"
+    # A unit's changes in version order: what every sync round's pull reads.
+    __table_args__ = (Index("ix_task_unit_version", "unit_code", "version"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
@@ -138,6 +146,8 @@ class Report(Base):
     __table_args__ = (
         Index("ix_report_unit_received", "unit_code", "received_at"),
         Index("ix_report_review_version", "review_version", unique=True),
+        # A unit's reviews in version order, without reading the unit's every report.
+        Index("ix_report_unit_review", "unit_code", "review_version"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -50,16 +50,21 @@ def allocate(session: Session, count: int = 1) -> list[int]:
     return list(range(high - count + 1, high + 1))
 
 
+# Built once: every sync round reads both.
+_CURRENT = select(ChangeCounter.value).where(ChangeCounter.name == COUNTER)
+_EPOCH = select(ServerInfo.value).where(ServerInfo.key == "epoch")
+
+
 def current(session: Session) -> int:
-    value = session.scalar(select(ChangeCounter.value).where(ChangeCounter.name == COUNTER))
+    value = session.connection().scalar(_CURRENT)
     assert value is not None
-    return value
+    return int(value)
 
 
 def epoch(session: Session) -> str:
-    value = session.scalar(select(ServerInfo.value).where(ServerInfo.key == "epoch"))
+    value = session.connection().scalar(_EPOCH)
     assert value is not None
-    return value
+    return str(value)
 
 
 def scope_key(role: str, unit_code: str) -> str:

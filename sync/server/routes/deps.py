@@ -20,13 +20,15 @@ WRITE_ATTEMPTS = 4
 _bearer = HTTPBearer(auto_error=False, description="The token from /api/v1/auth/login")
 
 
-def database(request: Request) -> Database:
+# Plain lookups are ``async``: FastAPI runs sync dependencies on the thread pool,
+# and that hop costs more than the lookup.
+async def database(request: Request) -> Database:
     db = request.app.state.db
     assert isinstance(db, Database)
     return db
 
 
-def config(request: Request) -> ServerConfig:
+async def config(request: Request) -> ServerConfig:
     cfg = request.app.state.config
     assert isinstance(cfg, ServerConfig)
     return cfg
