@@ -1,8 +1,10 @@
 """The upstream half of a sync round: store a batch of reports, acknowledge each.
 
-Runs inside one write transaction: the stored rows and the acks commit together,
-so an ack the client receives always describes committed data, and a batch lost on
-the way back is harmless to resend (same id + same hash → ``duplicate``).
+Two steps. ``check`` verifies signatures, hashes and seals, reading only the
+sender's device keys, so it runs before the write lock is taken. ``store`` runs
+inside one write transaction: the stored rows and the acks commit together, so an
+ack the client receives always describes committed data, and a batch lost on the
+way back is harmless to resend (same id + same hash → ``duplicate``).
 
 Every report must carry a signature that verifies with a key registered for the
 sender and the device it names (:mod:`sync.server.devices`); a classified report's
@@ -62,12 +64,24 @@ class _Earlier:
     complete: bool
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A batch after the checks that need no write lock: signatures, hashes, seals.
+
+    Verifying costs most of a round; done before the write transaction, rounds
+    verify in parallel (the Ed25519 check releases the GIL) instead of in turn.
+    """
+
+    items: list[ReportIn | UnparsedReport]
+    acks: list[Ack | None]  # a rejection, or None for a report that passed
+    signed_on: frozenset[str]  # device ids whose signatures verified
+
+
 @dataclass
 class _Batch:
     principal: Principal
     scope: Scope
     server_key: X25519PrivateKey
-    keys: devices.Keys  # this user's registered device keys
     task_units: dict[str, str]  # task id → unit code, for the tasks the batch names
     existing: dict[str, _Earlier]
     acks: list[Ack | None] = field(default_factory=list)
@@ -75,23 +89,14 @@ class _Batch:
     seen: dict[str, str] = field(default_factory=dict)  # id → hash, within this batch
     rows: list[dict[str, Any]] = field(default_factory=list)  # reports to insert
     attachments: list[dict[str, Any]] = field(default_factory=list)
-    signed_on: set[str] = field(default_factory=set)  # device ids that verified
 
 
 def _problem(report_id: str, problem: devices.Problem) -> Ack:
     return _rejected(report_id, problem.code, problem.message, problem.field)
 
 
-def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
-    """An ack for a report that needs no storing, or None for a new report."""
-    expected = content_hash(report.canonical_body())
-    # The signature is checked against the hash of what arrived, not the hash the
-    # sender claims: whatever was changed, the answer is bad_signature.
-    problem = devices.check(report, expected, batch.keys)
-    if problem is not None:
-        return _problem(report.id, problem)
-    assert report.device_id is not None  # checked
-    batch.signed_on.add(report.device_id)
+def _content_problem(report: ReportIn, expected: str, server_key: X25519PrivateKey) -> Ack | None:
+    """A rejection for a signed report that is still not acceptable, or None."""
     if expected != report.content_sha256:
         return _rejected(
             report.id,
@@ -99,6 +104,45 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
             "content_sha256 does not match the report's canonical body",
             "content_sha256",
         )
+    attachment_ids = [a.id for a in report.attachments]
+    if len(set(attachment_ids)) != len(attachment_ids):
+        return _rejected(report.id, "invalid_report", "attachment ids repeat", "attachments")
+    problem = seals.check(report, server_key)
+    if problem is not None:
+        return _problem(report.id, problem)
+    return None
+
+
+def check(
+    session: Session,
+    principal: Principal,
+    items: list[ReportIn | UnparsedReport],
+    server_key: X25519PrivateKey,
+) -> Checked:
+    """Run outside the write transaction: reads only the sender's device keys."""
+    named = {i.device_id for i in items if isinstance(i, ReportIn) and i.device_id is not None}
+    keys = devices.keys_for(session, principal.user_id, named)
+    acks: list[Ack | None] = []
+    signed_on: set[str] = set()
+    for item in items:
+        if isinstance(item, UnparsedReport):
+            acks.append(_invalid(item))
+            continue
+        expected = content_hash(item.canonical_body())
+        # The signature is checked against the hash of what arrived, not the hash the
+        # sender claims: whatever was changed, the answer is bad_signature.
+        problem = devices.check(item, expected, keys)
+        if problem is not None:
+            acks.append(_problem(item.id, problem))
+            continue
+        assert item.device_id is not None  # it verified
+        signed_on.add(item.device_id)
+        acks.append(_content_problem(item, expected, server_key))
+    return Checked(items, acks, frozenset(signed_on))
+
+
+def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
+    """An ack for a verified report that needs no storing, or None for a new report."""
     unit_code = batch.task_units.get(report.task_id)
     if unit_code is None or not batch.scope.allows(unit_code):
         if unit_code is None and batch.scope.units is None:
@@ -122,12 +166,6 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
                 "id",
             )
         return None if earlier is None else Ack(id=report.id, status="duplicate")
-    attachment_ids = [a.id for a in report.attachments]
-    if len(set(attachment_ids)) != len(attachment_ids):
-        return _rejected(report.id, "invalid_report", "attachment ids repeat", "attachments")
-    problem = seals.check(report, batch.server_key)
-    if problem is not None:
-        return _problem(report.id, problem)
     batch.seen[report.id] = report.content_sha256
     batch.candidates.append((index, report, unit_code))
     return None
@@ -220,23 +258,27 @@ def _still_missing(session: Session, report_ids: list[str]) -> dict[str, list[st
     return {report_id: sorted(shas) for report_id, shas in missing.items()}
 
 
-def ingest(
+def store(
     session: Session,
     principal: Principal,
     scope: Scope,
-    items: list[ReportIn | UnparsedReport],
+    checked: Checked,
     server_key: X25519PrivateKey,
 ) -> list[Ack]:
-    valid = [item for item in items if isinstance(item, ReportIn)]
+    """Store a checked batch in the write transaction; safe to retry with the same batch."""
+    items = checked.items
+    valid = [
+        item
+        for item, ack in zip(items, checked.acks, strict=True)
+        if isinstance(item, ReportIn) and ack is None
+    ]
     task_ids = sorted({r.task_id for r in valid})
     report_ids = sorted({r.id for r in valid})
-    named = {r.device_id for r in valid if r.device_id is not None}
     connection = session.connection()
     batch = _Batch(
         principal,
         scope,
         server_key,
-        keys=devices.keys_for(session, principal.user_id, named),
         task_units={
             task_id: unit_code
             for task_id, unit_code in connection.execute(_TASK_UNITS, {"ids": task_ids})
@@ -245,10 +287,10 @@ def ingest(
             report_id: _Earlier(sha, complete)
             for report_id, sha, complete in connection.execute(_EARLIER, {"ids": report_ids})
         },
+        acks=list(checked.acks),
     )
     for index, item in enumerate(items):
-        batch.acks.append(_invalid(item) if isinstance(item, UnparsedReport) else None)
-        if isinstance(item, ReportIn):
+        if isinstance(item, ReportIn) and checked.acks[index] is None:
             batch.acks[index] = _judge(batch, index, item)
 
     sizes: dict[str, int] = {}
@@ -291,9 +333,21 @@ def ingest(
             )
         batch.acks[index] = current
     progress.apply(session, counted)
-    devices.touch(session, principal.user_id, batch.signed_on)
+    devices.touch(session, principal.user_id, checked.signed_on)
     acks = [ack for ack in batch.acks if ack is not None]
     statuses = [ack.status for ack in acks]
     counts = {status: statuses.count(status) for status in sorted(set(statuses))}
     audit.record(session, principal.username, "sync.push", "", **counts)
     return acks
+
+
+def ingest(
+    session: Session,
+    principal: Principal,
+    scope: Scope,
+    items: list[ReportIn | UnparsedReport],
+    server_key: X25519PrivateKey,
+) -> list[Ack]:
+    """Check and store in one transaction (bundle imports, which hold it anyway)."""
+    checked = check(session, principal, items, server_key)
+    return store(session, principal, scope, checked, server_key)

@@ -22,9 +22,10 @@ def sync_round(body: SyncIn, caller: PrincipalDep, db: DbDep, cfg: ConfigDep) ->
     """Acks commit with the stored reports; the pull runs after, in its own snapshot."""
     acks: list[Ack] = []
     if body.reports:
+        with db.read() as session:  # the costly checks, before taking the write lock
+            checked = ingest.check(session, caller, list(body.reports), cfg.server_key)
         acks = write(
-            db,
-            lambda s: ingest.ingest(s, caller, caller.scope(s), list(body.reports), cfg.server_key),
+            db, lambda s: ingest.store(s, caller, caller.scope(s), checked, cfg.server_key)
         )
     with db.read() as session:
         page = pull.pull(session, caller, caller.scope(session), body.cursor, body.limit)
