@@ -228,7 +228,7 @@ def run(
 
 
 def bench_backend(
-    backend: str, counts: list[int], batch: int, total: int, pace: float
+    backend: str, counts: list[int], batch: int, total: int, pace: float, workers: int
 ) -> list[Result]:
     opener = sqlite_url if backend == "sqlite" else postgresql_url
     with opener() as url:
@@ -238,7 +238,7 @@ def bench_backend(
         script = Path(sys.executable).with_name("dxdesk-server")
         proc = subprocess.Popen(
             [str(script), "serve", "--db", url, "--home", str(home), "--port", str(port),
-             "--log-level", "warning"],
+             "--log-level", "warning", "--workers", str(workers)],
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
@@ -274,15 +274,18 @@ def main() -> int:
     parser.add_argument(
         "--pace", type=float, default=0.0, help="seconds between a device's rounds (0: flat out)"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (dxdesk-server serve --workers)"
+    )
     args = parser.parse_args()
     counts = [int(n) for n in args.devices.split(",")]
     machine = f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}"
-    print(f"# batch {args.batch}, pace {args.pace}s; {machine}")
+    print(f"# batch {args.batch}, pace {args.pace}s, {args.workers} server worker(s); {machine}")
     print("| database | devices | reports/round | reports | reports/s | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        bench_backend(backend, counts, args.batch, args.total, args.pace)
+        bench_backend(backend, counts, args.batch, args.total, args.pace, args.workers)
     return 0
 
 

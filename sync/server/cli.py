@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,7 +38,15 @@ from sync.server import (
     tasks,
 )
 from sync.server.app import create_app
-from sync.server.config import ServerConfig, database_url, key_file, token_ttl
+from sync.server.config import (
+    DB_ENV,
+    KEY_FILE_ENV,
+    TOKEN_TTL_ENV,
+    ServerConfig,
+    database_url,
+    key_file,
+    token_ttl,
+)
 from sync.server.db import Database, DatabaseError, open_database
 from sync.server.errors import ApiError
 from sync.server.scope import ROLES, Scope
@@ -76,23 +85,32 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
         ttl = token_ttl(args.token_ttl)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
     settings = ServerConfig(
         database_url=args.url,
         server_key=_server_key(args, create=True),
         signing_key=_signing_key(args),
         token_ttl=ttl,
     )
-    app = create_app(settings, db)
-    config = uvicorn.Config(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=args.log_level == "debug",
-        timeout_keep_alive=30,  # 2G links: reuse the connection between rounds
-        proxy_headers=False,
-    )
-    uvicorn.Server(config).run()
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": args.log_level == "debug",
+        "timeout_keep_alive": 30,  # 2G links: reuse the connection between rounds
+        "proxy_headers": False,
+    }
+    if args.workers == 1:
+        uvicorn.Server(uvicorn.Config(create_app(settings, db), **options)).run()
+        return EXIT_OK
+    # Each worker builds its own app (sync.server.worker) from these; the keys and
+    # the schema exist by now, so the workers only load and open them.
+    os.environ[DB_ENV] = args.url
+    os.environ[KEY_FILE_ENV] = str(key_file(args.key_file, args.url, args.home))
+    os.environ[TOKEN_TTL_ENV] = str(ttl.total_seconds())
+    db.dispose()
+    uvicorn.run("sync.server.worker:app", factory=True, workers=args.workers, **options)
     return EXIT_OK
 
 
@@ -433,6 +451,12 @@ def _serve_and_demo(cmd: _Commands, commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--token-ttl", type=float, help="token lifetime in seconds (30 days)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (1); one per CPU core on a busy server",
+    )
     _key_file_option(serve)
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]

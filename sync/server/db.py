@@ -23,6 +23,11 @@ from sqlalchemy.orm import Session
 
 from dxdesk.sqlite_durability import make_durable
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
 _WRITE = "dxdesk_write"
@@ -72,16 +77,42 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+class WriteGate:
+    """One SQLite writer at a time, queued without SQLite's busy handler.
+
+    The busy handler sleeps and polls (1, 2, 5 … 100 ms), so a writer can wait
+    long after the lock is free. Threads queue on a lock; processes (server
+    workers, admin commands) on an OS file lock beside the database, which wakes
+    the next waiter as soon as it is released. Where there are no POSIX file
+    locks (Windows), other processes fall back to the busy timeout.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = (
+            Path(database + ".write-lock")
+            if fcntl is not None and database and database != ":memory:"
+            else None
+        )
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            if self._path is None or fcntl is None:
+                yield
+                return
+            with self._path.open("a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+                yield
+
+
 class Database:
     """An open, migrated server database; hand it to whatever needs sessions."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{_WRITE: True})
-        # SQLite runs one writer at a time anyway; queueing our own threads on a lock
-        # instead of SQLite's busy handler (which sleeps and polls) keeps waits short
-        # and fair. Other processes (the CLI) still meet the busy timeout.
-        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self._gate = WriteGate(engine.url.database) if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -91,7 +122,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction, committed when the block ends without an exception."""
-        guard = self._write_lock if self._write_lock is not None else nullcontext()
+        guard = self._gate.held() if self._gate is not None else nullcontext()
         with guard, Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
 
