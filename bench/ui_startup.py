@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -162,8 +163,18 @@ os._exit(0)
 KEYRING_FILE = "DXDESK_TEST_KEYRING_FILE"  # tests/support/file_keyring.py
 
 
+# Users run compiled bytecode: the installer ships it, pip writes it at install,
+# and any other start writes it the first time. A machine with
+# PYTHONDONTWRITEBYTECODE set (this project's CI VM is one) would otherwise
+# compile every module from source on every start, bare and dxdesk alike. The
+# children keep their bytecode in a folder of this run, so the warm-up start
+# writes it and nothing lands in the repository or the virtualenv.
+PYCACHE = Path(tempfile.mkdtemp(prefix="dxdesk-bench-pycache-"))
+
+
 def env(keyring_file: Path | None = None, home: Path | None = None) -> dict[str, str]:
-    out = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
     if home is not None:
         out["DXDESK_HOME"] = str(home)
     out.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -270,4 +281,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:
+        shutil.rmtree(PYCACHE, ignore_errors=True)

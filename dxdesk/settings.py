@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from dxdesk.atomic_file import write_atomically
 from dxdesk.errors import SettingsError
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES
@@ -125,5 +123,7 @@ def save(settings: Settings, path: Path) -> None:
     """Write atomically: a power cut leaves either the old or the new file."""
     settings.validate()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import tomli_w  # noqa: PLC0415 (only saving writes TOML; not at start-up)
+
     payload = tomli_w.dumps(dataclasses.asdict(settings)).encode("utf-8")
     write_atomically(path, payload)

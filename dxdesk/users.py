@@ -8,7 +8,6 @@ has logged in here (names only, no secrets) so the app can offer them at start.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
@@ -50,6 +49,8 @@ def folder_name(username: str, server_url: str) -> str:
     """Readable for support, unique per account, safe on every file system."""
     ascii_name = unicodedata.normalize("NFKD", username).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("._")[:40] or "user"
+    import hashlib  # noqa: PLC0415 (loads OpenSSL: not before the first window)
+
     digest = hashlib.sha256(account_name(server_url, username).encode("utf-8")).hexdigest()
     return f"{slug}-{digest[:10]}"
 

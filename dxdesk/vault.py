@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -24,6 +23,15 @@ from typing import Any
 from dxdesk.atomic_file import write_atomically
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import Message
+
+
+def _random_bytes(count: int) -> bytes:
+    # Imported on use: ``secrets`` loads OpenSSL, and the lock screen needs no
+    # random bytes before the first window is painted.
+    import secrets  # noqa: PLC0415
+
+    return secrets.token_bytes(count)
+
 
 KEY_BYTES = 32
 FORMAT = 1
@@ -90,8 +98,8 @@ def _write_atomically(path: Path, payload: dict[str, Any]) -> None:
 def wrap(data_key: bytes, password: str, account: str, params: KdfParams) -> dict[str, Any]:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
 
-    salt = secrets.token_bytes(16)
-    nonce = secrets.token_bytes(12)
+    salt = _random_bytes(16)
+    nonce = _random_bytes(12)
     kek = params.derive(password, salt)
     # The account is bound in, so a key file copied between users does not open.
     wrapped = AESGCM(kek).encrypt(nonce, data_key, account.encode("utf-8"))
@@ -176,7 +184,7 @@ class Vault:
     def create(self, account: str, password: str) -> bytes:
         """A fresh random data key, stored wrapped by ``password``."""
         self.key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data_key = secrets.token_bytes(KEY_BYTES)
+        data_key = _random_bytes(KEY_BYTES)
         _write_atomically(self.key_file, wrap(data_key, password, account, self.params))
         return data_key
 

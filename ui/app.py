@@ -11,9 +11,8 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
 
 from dxdesk import logsetup
 from dxdesk import settings as settings_module
@@ -38,9 +37,9 @@ def application() -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-    )
+    # High-DPI: Qt 6 scales by the screen's exact factor (PassThrough) by default,
+    # which is what 125 % and 150 % Windows screens need; nothing to set. (Touching
+    # the Qt namespace here would build all of its enums before the first window.)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("dxdesk")
     app.setOrganizationName("dxdesk")
@@ -84,6 +83,8 @@ def run(options: WindowOptions, opened: Opened | None = None) -> int:
         text = exc.render(options.language or DEFAULT_LANGUAGE)
         print(text, file=sys.stderr)
         application()
+        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 (only on this error)
+
         QMessageBox.critical(None, "dxdesk", text)
         return exc.exit_code
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QThread
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,10 @@ class CrashHandler:
 
 
 def _message_box(text: str, details: str) -> None:
+    # Imported here, not at start: a class's first use builds its enums, and the
+    # first window should not pay for a dialog it will likely never show.
+    from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+
     box = QMessageBox()
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(QCoreApplication.translate("crash", "Unexpected error"))

@@ -19,6 +19,10 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+# The first window's core modules are imported before Qt on purpose: once PySide6
+# is loaded it reads the source of every module imported after it (looking for
+# ``from __feature__ import``), which the first window would pay for each of them.
+from dxdesk import logsetup, settings, users  # noqa: F401
 from dxdesk.messages import LANGUAGES
 from ui.options import WindowOptions
 
