@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import reference
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -280,6 +281,7 @@ def main() -> int:
     args = parser.parse_args()
     counts = [int(n) for n in args.devices.split(",")]
     machine = f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}"
+    print(f"# {reference.line()}")
     print(f"# batch {args.batch}, pace {args.pace}s, {args.workers} server worker(s); {machine}")
     print("| database | devices | reports/round | reports | reports/s | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|")

@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import reference
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -259,6 +261,7 @@ def main() -> int:
         ).stdout  # fmt: skip
         big = json.loads(out.strip().splitlines()[-1])
     b, f, t, u = (statistics.median(x) for x in (bare, first, listed, typed))
+    print(f"# {reference.line()}")
     print(f"platform: {env()['QT_QPA_PLATFORM']}, {args.runs} runs, medians\n")
     print("| measure | result | target |")
     print("|---|---|---|")
