@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 from dxdesk import clock, reports, tasks
 from dxdesk.profile import Profile
 from dxdesk.status import Category
+from dxdesk.text import search_terms
 from ui.outbox_view import OutboxModel
 from ui.tasks_model import QuickFilter, TaskFilterProxy, TaskTableModel, counts
 
@@ -81,3 +82,39 @@ def test_sorting_by_deadline_uses_dates_not_text(ui_profile: Profile) -> None:
     deadlines = [proxy.row_at(proxy.index(r, 0)) for r in range(proxy.rowCount())]
     dates = [row.task.deadline for row in deadlines if row is not None and row.task.deadline]
     assert dates == sorted(dates)
+
+
+def test_typing_on_and_back_and_a_reset_filter_like_a_fresh_search(ui_profile: Profile) -> None:
+    """The proxy narrows among earlier matches while words grow; any other change,
+    and new rows, start from every row again."""
+    rows = rows_of(ui_profile)
+    model = TaskTableModel()
+    model.set_rows(rows)
+    proxy = TaskFilterProxy()
+    proxy.setSourceModel(model)
+
+    def expected(text: str, quick: QuickFilter = QuickFilter.ALL) -> int:
+        terms = search_terms(text)
+        return sum(
+            1 for r in rows if quick.accepts(r) and all(t in r.task.search_key for t in terms)
+        )
+
+    typed = "so hoa ho so"
+    for end in [*range(1, len(typed) + 1), *range(len(typed) - 1, -1, -1)]:
+        proxy.set_search(typed[:end])
+        assert proxy.rowCount() == expected(typed[:end]), typed[:end]
+    proxy.set_search("nv-2026-00")
+    assert proxy.rowCount() == expected("nv-2026-00") > 0
+    proxy.set_quick_filter(QuickFilter.OVERDUE)
+    assert proxy.rowCount() == expected("nv-2026-00", QuickFilter.OVERDUE)
+    proxy.set_search("nv-2026-003")  # narrowing, with the quick filter on
+    assert proxy.rowCount() == expected("nv-2026-003", QuickFilter.OVERDUE)
+    proxy.set_quick_filter(QuickFilter.ALL)
+    proxy.set_search("nv-2026-0")
+    assert proxy.rowCount() == expected("nv-2026-0")
+    proxy.set_search("nv-2026-00")
+    rows = [r for r in reversed(rows) if not r.task.code.startswith("NV-2026-00")][:12]
+    model.set_rows(rows)  # other rows: the earlier matches must be forgotten
+    assert proxy.rowCount() == expected("nv-2026-00") == 0
+    proxy.set_search("nv-2026-01")
+    assert proxy.rowCount() == expected("nv-2026-01") > 0
