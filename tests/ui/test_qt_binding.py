@@ -24,14 +24,19 @@ print("survived")
 """
 
 
-def test_a_long_session_of_qt_calls_does_not_crash() -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def _child(code: str) -> str:
+    """What a fresh Qt process running ``code`` prints; it must exit cleanly."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
-        [sys.executable, "-c", SESSION], env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
         check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-500:]
-    assert proc.stdout.strip() == "survived"
+    return proc.stdout.strip()
+
+
+def test_a_long_session_of_qt_calls_does_not_crash() -> None:
+    assert _child(SESSION) == "survived"
 
 
 # ui.app no longer sets the rounding policy (touching Qt's namespace at start-up
@@ -48,10 +53,4 @@ print(QGuiApplication.highDpiScaleFactorRoundingPolicy() == exact)
 
 def test_high_dpi_screens_scale_by_their_exact_factor() -> None:
     """125 % and 150 % Windows screens must not be rounded to 100 % or 200 %."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(
-        [sys.executable, "-c", ROUNDING], env=env, capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-500:]
-    assert proc.stdout.strip() == "True"
+    assert _child(ROUNDING) == "True"
