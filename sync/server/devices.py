@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from dxdesk import signing
 from dxdesk.clock import utcnow
 from sync.protocol import ReportIn
-from sync.server import audit
+from sync.server import audit, signature_check
 from sync.server.tables import Device, User, table_of
 
 Keys = dict[str, list[str]]  # device id → public keys registered for one user
@@ -89,10 +89,6 @@ class Problem:
     field: str
 
 
-def verifies(keys: list[str], content_sha256: str, signature: str) -> bool:
-    return any(signing.is_valid(key, content_sha256, signature) for key in keys)
-
-
 def check(report: ReportIn, content_sha256: str, keys: Keys) -> Problem | None:
     """Why ``report`` (whose body hashes to ``content_sha256``) cannot be trusted,
     or None. The hash is recomputed from the body, so any change to any field,
@@ -110,7 +106,7 @@ def check(report: ReportIn, content_sha256: str, keys: Keys) -> Problem | None:
             "This device is not registered for your account; sign in again on it.",
             "device_id",
         )
-    if not verifies(registered, content_sha256, report.signature):
+    if not signature_check.verifies(registered, content_sha256, report.signature):
         return Problem(
             "bad_signature",
             "The signature does not match the report: it was changed after it was "

@@ -15,7 +15,7 @@ from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from dxdesk.text import clean
 from sync.protocol import ReportOut, SealedContent
-from sync.server import audit, devices, seals, versions
+from sync.server import audit, devices, seals, signature_check, versions
 from sync.server.accounts import Principal
 from sync.server.errors import ApiError
 from sync.server.scope import Scope
@@ -170,7 +170,7 @@ def signature_status(session: Session, report: Report, opened: SealedContent | N
     if content_sha256 != report.content_sha256:
         return "invalid"
     keys = devices.keys_for(session, report.submitted_by, [report.device_id])
-    if devices.verifies(keys.get(report.device_id, []), content_sha256, report.signature):
+    if signature_check.verifies(keys.get(report.device_id, []), content_sha256, report.signature):
         return "valid"
     return "invalid"
 
