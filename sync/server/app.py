@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,6 +42,7 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
     )
     app.state.config = config
     app.state.db = db
+    app.state.round_slots = asyncio.Semaphore(config.concurrent_rounds)
     errors.install(app)
     for router in (
         auth.router,

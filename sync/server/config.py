@@ -76,3 +76,8 @@ class ServerConfig:
     # Signs USB bundle receipts and task packages; from sync.server.keys, beside it.
     signing_key: Ed25519PrivateKey
     token_ttl: dt.timedelta = DEFAULT_TOKEN_TTL
+    # Sync rounds a server process works on at once; the others queue in order.
+    # A round is mostly Python, and one process runs Python on one core: with 100
+    # devices in flight, 40 threads took turns on the interpreter lock and the round
+    # holding the SQLite write lock waited for it, so every round behind it did too.
+    concurrent_rounds: int = 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
@@ -34,14 +35,20 @@ async def config(request: Request) -> ServerConfig:
     return cfg
 
 
+async def round_slots(request: Request) -> asyncio.Semaphore:
+    slots = request.app.state.round_slots
+    assert isinstance(slots, asyncio.Semaphore)
+    return slots
+
+
 DbDep = Annotated[Database, Depends(database)]
 ConfigDep = Annotated[ServerConfig, Depends(config)]
+RoundSlotsDep = Annotated[asyncio.Semaphore, Depends(round_slots)]
 
 
-def principal(
-    db: DbDep,
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiError(
             401,
@@ -49,8 +56,15 @@ def principal(
             "Sign in first: send 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return credentials.credentials
+
+
+TokenDep = Annotated[str, Depends(bearer_token)]
+
+
+def principal(db: DbDep, token: TokenDep) -> Principal:
     with db.read() as session:
-        return authenticate(session, credentials.credentials)
+        return authenticate(session, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]

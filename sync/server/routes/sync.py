@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
 from dxdesk.clock import utcnow
 from sync.protocol import Ack, ErrorOut, SyncIn, SyncOut
 from sync.server import ingest, pull
-from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write
+from sync.server.accounts import authenticate
+from sync.server.config import ServerConfig
+from sync.server.db import Database
+from sync.server.routes.deps import ConfigDep, DbDep, RoundSlotsDep, TokenDep, write
 
 router = APIRouter()
 
@@ -18,12 +22,21 @@ router = APIRouter()
     tags=["sync"],
     responses={401: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}},
 )
-def sync_round(body: SyncIn, caller: PrincipalDep, db: DbDep, cfg: ConfigDep) -> SyncOut:
+async def sync_round(
+    body: SyncIn, token: TokenDep, db: DbDep, cfg: ConfigDep, slots: RoundSlotsDep
+) -> SyncOut:
+    """A few rounds run at once; the rest wait their turn here (see ServerConfig)."""
+    async with slots:
+        return await run_in_threadpool(_round, body, token, db, cfg)
+
+
+def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut:
     """Acks commit with the stored reports; the pull runs after, in its own snapshot."""
     acks: list[Ack] = []
+    with db.read() as session:  # the costly checks, before taking the write lock
+        caller = authenticate(session, token)
+        checked = ingest.check(session, caller, list(body.reports), cfg.server_key)
     if body.reports:
-        with db.read() as session:  # the costly checks, before taking the write lock
-            checked = ingest.check(session, caller, list(body.reports), cfg.server_key)
         acks = write(
             db, lambda s: ingest.store(s, caller, caller.scope(s), checked, cfg.server_key)
         )

@@ -1,0 +1,147 @@
+"""Sync rounds queue for a few slots per server process (ServerConfig.concurrent_rounds).
+
+The server runs in this process (uvicorn on a thread, real HTTP on loopback) so the
+test can watch its database: reads are slowed down so that rounds would overlap,
+and the test counts how many rounds read at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy.orm import Session
+
+from dxdesk import signing
+from sync.local_server import free_port
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
+from sync.server import accounts, tasks
+from sync.server.app import create_app
+from sync.server.config import ServerConfig
+from sync.server.db import Database, create, migrate
+from tests.server.conftest import PASSWORD, report_body
+from tests.support.device import TestDevice
+
+DEVICES = 6
+SLOW_READ_S = 0.15
+
+
+class WatchedDatabase(Database):
+    """The real database; reads made for requests take longer and are counted."""
+
+    def __init__(self, url: str) -> None:
+        engine = create(url)
+        migrate(engine)
+        super().__init__(engine)
+        self._lock = threading.Lock()
+        self.reading = 0
+        self.most_reading = 0
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        if threading.current_thread().name == "progress-publisher":
+            with super().read() as session:
+                yield session
+            return
+        with self._lock:
+            self.reading += 1
+            self.most_reading = max(self.most_reading, self.reading)
+        try:
+            time.sleep(SLOW_READ_S)
+            with super().read() as session:
+                yield session
+        finally:
+            with self._lock:
+                self.reading -= 1
+
+
+def _seed(db: Database) -> list[tuple[str, str]]:
+    """One commune per device: (username, task id)."""
+    made = []
+    with db.write() as session:
+        accounts.add_unit(session, "Q", "Tỉnh Thử", None, "province")
+        for n in range(DEVICES):
+            unit = f"Q-{n}"
+            accounts.add_unit(session, unit, f"Xã {n}", "Q", "commune")
+            accounts.add_user(
+                session, username=f"cb.q{n}", password=PASSWORD, role="officer", unit_code=unit
+            )
+            values = TaskIn(code=f"Q-{n}-1", title="Số hoá hồ sơ", unit_code=unit)
+            task, _created = tasks.upsert(session, values, "test", replace=False)
+            made.append((f"cb.q{n}", task.id))
+    return made
+
+
+def _rounds_at_once(tmp_path: Path, concurrent_rounds: int) -> int:
+    db = WatchedDatabase(f"sqlite:///{tmp_path / 'server.sqlite3'}")
+    config = ServerConfig(
+        database_url=str(db.engine.url),
+        server_key=X25519PrivateKey.generate(),
+        signing_key=signing.generate(),
+        concurrent_rounds=concurrent_rounds,
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config, db), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        assert server.started
+        devices = []
+        for username, task_id in _seed(db):
+            device = TestDevice()
+            answer = requests.post(
+                f"{base}/auth/login",
+                json={"username": username, "password": PASSWORD, **device.login_fields()},
+                timeout=30,
+            )
+            assert answer.status_code == 200, answer.text
+            devices.append((answer.json()["token"], device, task_id))
+        db.most_reading = 0  # logins do not count
+        start = threading.Barrier(DEVICES)
+        statuses: list[list[str]] = []
+
+        def device_round(token: str, device: TestDevice, task_id: str) -> None:
+            reports = [device.sign(report_body(task_id, progress=p)) for p in (30, 60)]
+            headers = {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+            start.wait()
+            answer = requests.post(
+                f"{base}/sync",
+                json={"cursor": None, "reports": reports},
+                headers=headers,
+                timeout=60,
+            )
+            assert answer.status_code == 200, answer.text
+            statuses.append([ack["status"] for ack in answer.json()["acks"]])
+
+        threads = [threading.Thread(target=device_round, args=d) for d in devices]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert statuses == [["accepted", "accepted"]] * DEVICES
+        return db.most_reading
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        db.dispose()
+
+
+@pytest.mark.slow
+def test_rounds_beyond_the_slots_wait_their_turn_and_all_complete(tmp_path: Path) -> None:
+    assert _rounds_at_once(tmp_path / "one", concurrent_rounds=1) == 1
+    # The same load with more slots does overlap: the count above is not a given.
+    assert _rounds_at_once(tmp_path / "three", concurrent_rounds=3) >= 2
