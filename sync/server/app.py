@@ -43,6 +43,7 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
     app.state.config = config
     app.state.db = db
     app.state.round_slots = asyncio.Semaphore(config.concurrent_rounds)
+    app.state.password_slots = asyncio.Semaphore(config.concurrent_password_checks)
     errors.install(app)
     for router in (
         auth.router,

@@ -81,3 +81,5 @@ class ServerConfig:
     # devices in flight, 40 threads took turns on the interpreter lock and the round
     # holding the SQLite write lock waited for it, so every round behind it did too.
     concurrent_rounds: int = 4
+    # Passwords checked at once: each Argon2 check takes 64 MiB and ~0.1 s of CPU.
+    concurrent_password_checks: int = 2

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from sync.server import accounts
 from sync.server.db import open_database
@@ -116,3 +120,56 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(world: World, ano
     assert int(locked.headers["Retry-After"]) > 0
     fine = anon.post("/auth/login", {"username": other, "password": PASSWORD})
     assert fine.status_code == 200  # other accounts are not affected
+
+
+def test_a_burst_of_simultaneous_guesses_is_counted_like_a_sequence(
+    world: World, anon: Api
+) -> None:
+    """Passwords are checked outside the write transaction, several at once; the
+    failures are still counted one by one, so the sixth guess is refused."""
+    victim = world.usernames["oa"]
+    guesses = 3 * accounts.MAX_FAILED_LOGINS
+    start = threading.Barrier(guesses)
+
+    def guess(n: int) -> int:
+        start.wait()
+        body = {"username": victim, "password": f"doan-mo-{n}"}
+        return requests.post(f"{anon.base}/api/v1/auth/login", json=body, timeout=60).status_code
+
+    with ThreadPoolExecutor(guesses) as pool:
+        statuses = sorted(pool.map(guess, range(guesses)))
+    assert statuses.count(401) == accounts.MAX_FAILED_LOGINS
+    assert statuses.count(429) == guesses - accounts.MAX_FAILED_LOGINS
+    assert anon.post("/auth/login", {"username": victim, "password": PASSWORD}).status_code == 429
+
+
+def test_a_password_changed_while_it_was_being_checked_does_not_sign_in(
+    backend: Backend,
+) -> None:
+    db = open_database(backend.new_url())
+    try:
+        with db.write() as session:
+            accounts.add_unit(session, "X", "Xã Thử", None, "commune")
+            accounts.add_user(
+                session, username="cb.x", password=PASSWORD, role="officer", unit_code="X"
+            )
+        with db.read() as session:
+            checked = accounts.check_password(session, "cb.x", PASSWORD)
+        assert checked.user_id is not None
+        with db.write() as session:  # the admin resets the password meanwhile
+            accounts.add_user(
+                session,
+                username="cb.x",
+                password="mat-khau-moi-2026",
+                role="officer",
+                unit_code="X",
+                replace=True,
+            )
+        with db.write() as session:
+            assert accounts.login(session, checked, dt.timedelta(days=1)) is None
+        with db.read() as session:
+            again = accounts.check_password(session, "cb.x", "mat-khau-moi-2026")
+        with db.write() as session:
+            assert accounts.login(session, again, dt.timedelta(days=1)) is not None
+    finally:
+        db.dispose()

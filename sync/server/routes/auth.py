@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dxdesk.clock import utcnow
 from sync.protocol import LoginIn, LoginOut, OkOut, PingOut, ServerKeyOut, UserOut
 from sync.server import accounts, devices, keys
+from sync.server.config import ServerConfig
+from sync.server.db import Database
 from sync.server.errors import ApiError
-from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write
+from sync.server.routes.deps import ConfigDep, DbDep, PasswordSlotsDep, PrincipalDep, write
 from sync.server.tables import Token, User
 
 router = APIRouter()
@@ -46,9 +49,23 @@ def server_key(cfg: ConfigDep) -> ServerKeyOut:
 
 
 @router.post("/auth/login", response_model=LoginOut, tags=["session"])
-def login(body: LoginIn, db: DbDep, cfg: ConfigDep) -> LoginOut:
+async def login(body: LoginIn, db: DbDep, cfg: ConfigDep, slots: PasswordSlotsDep) -> LoginOut:
+    """The password is checked before the write transaction, a few logins at a time."""
+    async with slots:
+        checked = await run_in_threadpool(_check_password, db, body)
+    return await run_in_threadpool(_login, db, cfg, body, checked)
+
+
+def _check_password(db: Database, body: LoginIn) -> accounts.PasswordCheck:
+    with db.read() as session:
+        return accounts.check_password(session, body.username, body.password)
+
+
+def _login(
+    db: Database, cfg: ServerConfig, body: LoginIn, checked: accounts.PasswordCheck
+) -> LoginOut:
     def work(session: Session) -> tuple[str, Token, User] | None:
-        result = accounts.login(session, body.username, body.password, cfg.token_ttl)
+        result = accounts.login(session, checked, cfg.token_ttl)
         if result is not None and body.device_id and body.device_public_key:
             # Only a password login registers a key: a stolen token cannot.
             devices.register(session, result[2], body.device_id, body.device_public_key)

@@ -41,9 +41,16 @@ async def round_slots(request: Request) -> asyncio.Semaphore:
     return slots
 
 
+async def password_slots(request: Request) -> asyncio.Semaphore:
+    slots = request.app.state.password_slots
+    assert isinstance(slots, asyncio.Semaphore)
+    return slots
+
+
 DbDep = Annotated[Database, Depends(database)]
 ConfigDep = Annotated[ServerConfig, Depends(config)]
 RoundSlotsDep = Annotated[asyncio.Semaphore, Depends(round_slots)]
+PasswordSlotsDep = Annotated[asyncio.Semaphore, Depends(password_slots)]
 
 
 async def bearer_token(
