@@ -163,9 +163,11 @@ def login(
     In the write transaction, the lockout is checked again: guesses whose passwords
     were checked at the same time are counted here one after another, so a burst
     of them is refused after the fifth failure just as a sequence is."""
+    # The account's row is locked first: PostgreSQL runs write transactions side by
+    # side, and the failures counted next must include those of every earlier login.
+    user = session.scalar(select(User).where(User.username == checked.username).with_for_update())
     _check_lockout(session, checked.username)
-    user = session.get(User, checked.user_id) if checked.user_id is not None else None
-    if user is None or user.password_hash != checked.password_hash:
+    if user is None or user.id != checked.user_id or user.password_hash != checked.password_hash:
         audit.record(session, checked.username, "auth.login_failed")
         return None
     token = new_token()
