@@ -33,7 +33,17 @@ from sync.server.scope import Scope
 from sync.server.tables import Attachment, Blob, Report, Task, table_of
 
 # Built once: they run on every sync round (see accounts._TOKEN_LOOKUP).
-_TASK_UNITS = select(Task.id, Task.unit_code).where(Task.id.in_(bindparam("ids", expanding=True)))
+# The batch's tasks are locked at once, in id order, before anything else (FOR NO
+# KEY UPDATE: what moving their progress needs). Inserting a report also locks its
+# task (the foreign key), in batch order, and the progress publisher's version
+# update (a unique column) conflicts with that lock: with the rows taken in two
+# orders, PostgreSQL found deadlocks under load. SQLite has no row locks.
+_TASK_UNITS = (
+    select(Task.id, Task.unit_code)
+    .where(Task.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Task.id)
+    .with_for_update(key_share=True)
+)
 _EARLIER = select(Report.id, Report.content_sha256, Report.complete).where(
     Report.id.in_(bindparam("ids", expanding=True))
 )

@@ -75,15 +75,19 @@ def apply(session: Session, counted: list[Counted]) -> None:
             }
         )
     if changes:
-        # Rows are locked in the order the publisher's ORM flush uses (Python's
-        # order of the ids, not the database collation's): one order, no deadlock.
+        # In id order, the order in which the publisher and pushes lock tasks (for
+        # task ids, Python's order and the database collation's agree).
         connection.execute(_MOVE, sorted(changes, key=lambda change: str(change["task"])))
 
 
 def publish(session: Session) -> int:
     """Give every task with pending progress a new version; returns how many."""
+    # Every row locked at once, in id order, before any update: pushes lock their
+    # tasks in that order too (see ingest._TASK_UNITS), so neither waits in a cycle.
     pending = list(
-        session.scalars(select(Task).where(Task.progress_pending.is_(True)).order_by(Task.id))
+        session.scalars(
+            select(Task).where(Task.progress_pending.is_(True)).order_by(Task.id).with_for_update()
+        )
     )
     for task in pending:
         task.progress_pending = False
