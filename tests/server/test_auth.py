@@ -23,6 +23,8 @@ from tests.server.conftest import (
     run_cli,
 )
 
+RESET_PASSWORD = "mat-khau-dat-lai"  # what an admin resets a test account's password to
+
 
 def test_login_returns_the_user_and_an_expiry(world: World, anon: Api) -> None:
     response = anon.post("/auth/login", {"username": world.usernames["oa"], "password": PASSWORD})
@@ -160,7 +162,7 @@ def test_a_password_changed_while_it_was_being_checked_does_not_sign_in(
             accounts.add_user(
                 session,
                 username="cb.x",
-                password="mat-khau-moi-2026",
+                password=RESET_PASSWORD,
                 role="officer",
                 unit_code="X",
                 replace=True,
@@ -168,7 +170,7 @@ def test_a_password_changed_while_it_was_being_checked_does_not_sign_in(
         with db.write() as session:
             assert accounts.login(session, checked, dt.timedelta(days=1)) is None
         with db.read() as session:
-            again = accounts.check_password(session, "cb.x", "mat-khau-moi-2026")
+            again = accounts.check_password(session, "cb.x", RESET_PASSWORD)
         with db.write() as session:
             assert accounts.login(session, again, dt.timedelta(days=1)) is not None
     finally:
