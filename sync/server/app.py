@@ -16,6 +16,7 @@ from sync.server.db import Database
 from sync.server.middleware import ProtocolAndBody
 from sync.server.publisher import ProgressPublisher
 from sync.server.routes import auth, blobs, bundles, reviews, sync, tasks
+from sync.server.sweeper import UploadSweeper
 
 # Responses under this size are not worth compressing (the gzip header alone is ~20 B).
 GZIP_MIN_BYTES = 500
@@ -25,8 +26,11 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         publisher = ProgressPublisher(db)
+        sweeper = UploadSweeper(db, config.upload_ttl)
         publisher.start()
+        sweeper.start()
         yield
+        sweeper.stop()
         publisher.stop()
 
     app = FastAPI(

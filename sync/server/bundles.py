@@ -81,11 +81,10 @@ def _item(raw: dict[str, object]) -> ReportIn | UnparsedReport:
 
 def _ingest(
     session: Session,
-    user: User,
+    principal: Principal,
     items: list[ReportIn | UnparsedReport],
     server_key: X25519PrivateKey,
 ) -> list[Ack]:
-    principal = Principal(user.id, user.username, user.role, user.unit_code, user.full_name, "")
     scope = principal.scope(session)
     acks: list[Ack] = []
     for start in range(0, len(items), MAX_REPORTS_PER_SYNC):
@@ -99,15 +98,16 @@ def _store_attachments(
     items: list[ReportIn | UnparsedReport],
     acks: list[Ack],
     attachments: dict[str, bytes],
-    actor: str,
+    principal: Principal,
 ) -> None:
-    """Fill the blobs of the reports that were stored (not of rejected ones)."""
+    """Fill the blobs of the reports that were stored (not of rejected ones): the
+    bundle's signer delivered the bytes, so they hold them (the relay does not)."""
     wanted: set[str] = set()
     for item, ack in zip(items, acks, strict=True):
         if isinstance(item, ReportIn) and ack.status != "rejected":
             wanted |= {a.sha256 for a in item.attachments}
     for sha in sorted(wanted & set(attachments)):
-        blobs.fill(session, sha, attachments[sha], actor)
+        blobs.fill(session, principal, sha, attachments[sha])
 
 
 def _settle(session: Session, acks: list[Ack], existed: set[str]) -> list[Ack]:
@@ -160,8 +160,9 @@ def deliver(
     items = [_item(raw) for raw in contents.reports]
     ids = sorted({item.id for item in items})
     existed = set(session.scalars(select(Report.id).where(Report.id.in_(ids)))) if ids else set()
-    acks = _ingest(session, user, items, server_key)
-    _store_attachments(session, items, acks, contents.attachments, user.username)
+    principal = Principal(user.id, user.username, user.role, user.unit_code, user.full_name, "")
+    acks = _ingest(session, principal, items, server_key)
+    _store_attachments(session, items, acks, contents.attachments, principal)
     acks = _settle(session, acks, existed)
     now = utcnow()
     receipt = receipts.make(

@@ -24,10 +24,12 @@ from sqlalchemy import select
 from dxdesk import sealing
 from dxdesk.atomic_file import write_atomically
 from dxdesk.bundle_format import BundleRefusedError
+from dxdesk.clock import utcnow
 from dxdesk.status import Category
 from sync.protocol import TaskIn
 from sync.server import (
     accounts,
+    blobs,
     bundles,
     csv_import,
     demo,
@@ -41,11 +43,16 @@ from sync.server.app import create_app
 from sync.server.config import (
     DB_ENV,
     KEY_FILE_ENV,
+    MIB,
     TOKEN_TTL_ENV,
+    UPLOAD_QUOTA_ENV,
+    UPLOAD_TTL_ENV,
     ServerConfig,
     database_url,
     key_file,
     token_ttl,
+    upload_quota,
+    upload_ttl,
 )
 from sync.server.db import Database, DatabaseError, open_database
 from sync.server.errors import ApiError
@@ -83,6 +90,8 @@ def _signing_key(args: argparse.Namespace) -> Ed25519PrivateKey:
 def _serve(args: argparse.Namespace, db: Database) -> int:
     try:
         ttl = token_ttl(args.token_ttl)
+        quota = upload_quota(args.upload_quota_mib)
+        expiry = upload_ttl(args.upload_ttl)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     if args.workers < 1:
@@ -92,6 +101,8 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
         server_key=_server_key(args, create=True),
         signing_key=_signing_key(args),
         token_ttl=ttl,
+        upload_quota=quota,
+        upload_ttl=expiry,
     )
     options: dict[str, Any] = {
         "host": args.host,
@@ -109,6 +120,8 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
     os.environ[DB_ENV] = args.url
     os.environ[KEY_FILE_ENV] = str(key_file(args.key_file, args.url, args.home))
     os.environ[TOKEN_TTL_ENV] = str(ttl.total_seconds())
+    os.environ[UPLOAD_QUOTA_ENV] = str(quota / MIB)
+    os.environ[UPLOAD_TTL_ENV] = str(expiry.total_seconds())
     db.dispose()
     uvicorn.run("sync.server.worker:app", factory=True, workers=args.workers, **options)
     return EXIT_OK
@@ -418,6 +431,23 @@ def _stats(args: argparse.Namespace, db: Database) -> int:
     return EXIT_OK
 
 
+def _expire_uploads(args: argparse.Namespace, db: Database) -> int:
+    try:
+        older_than = upload_ttl(args.older_than)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    with db.write() as session:
+        swept = blobs.sweep(session, now=utcnow(), older_than=older_than)
+    if args.json:
+        _print_json(swept.as_dict())
+    else:
+        print(
+            f"{swept.expired} abandoned upload(s) dropped ({swept.expired_bytes} bytes), "
+            f"{swept.duplicates} duplicate copy(ies) of stored attachments dropped"
+        )
+    return EXIT_OK
+
+
 def _demo(args: argparse.Namespace, db: Database) -> int:
     with db.write() as session:
         logins, count = demo.load(session, tasks.today())
@@ -456,6 +486,16 @@ def _serve_and_demo(cmd: _Commands, commands: Any) -> None:
         type=int,
         default=1,
         help="server processes sharing the port (1); one per CPU core on a busy server",
+    )
+    serve.add_argument(
+        "--upload-quota-mib",
+        type=float,
+        help="per unit: MiB of unfinished uploads at once (1000; at least 100)",
+    )
+    serve.add_argument(
+        "--upload-ttl",
+        type=float,
+        help="seconds without progress after which an unfinished upload is dropped (7 days)",
     )
     _key_file_option(serve)
     serve.add_argument(
@@ -544,6 +584,17 @@ def _usb(cmd: _Commands, commands: Any) -> None:
     imp.add_argument("--receipt", metavar="OUT", help="where to write the receipt (FILE.receipt)")
     imp.add_argument("--json", action="store_true")
     _key_file_option(imp)
+    expire = cmd.add(
+        commands, "expire-uploads", _expire_uploads, "drop abandoned unfinished uploads now"
+    )
+    expire.add_argument(
+        "--older-than",
+        type=float,
+        metavar="SECONDS",
+        help="drop unfinished uploads with no progress for this long "
+        "(DXDESK_SERVER_UPLOAD_TTL, else 7 days)",
+    )
+    expire.add_argument("--json", action="store_true")
     exp = cmd.add(commands, "export-tasks", _export_tasks, "write a unit's signed task package")
     exp.add_argument("--unit", required=True)
     exp.add_argument("file")

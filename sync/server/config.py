@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.engine import make_url
 
+from sync.protocol import MAX_BLOB_BYTES
 from sync.server.keys import KEY_FILE_NAME
 
 APP_NAME = "dxdesk-server"
@@ -19,7 +20,14 @@ HOME_ENV = "DXDESK_SERVER_HOME"
 DB_ENV = "DXDESK_SERVER_DB"
 TOKEN_TTL_ENV = "DXDESK_SERVER_TOKEN_TTL"  # noqa: S105 (a variable name)
 KEY_FILE_ENV = "DXDESK_SERVER_KEY_FILE"
+UPLOAD_QUOTA_ENV = "DXDESK_SERVER_UPLOAD_QUOTA_MIB"
+UPLOAD_TTL_ENV = "DXDESK_SERVER_UPLOAD_TTL"
 DEFAULT_TOKEN_TTL = dt.timedelta(days=30)
+MIB = 1024 * 1024
+# Declared bytes of a unit's unfinished uploads: ten attachments of the largest size.
+DEFAULT_UPLOAD_QUOTA = 10 * MAX_BLOB_BYTES
+# An upload with no progress for this long is abandoned and its bytes dropped.
+DEFAULT_UPLOAD_TTL = dt.timedelta(days=7)
 
 
 def data_dir(home: str | os.PathLike[str] | None = None) -> Path:
@@ -68,6 +76,40 @@ def token_ttl(seconds: float | None) -> dt.timedelta:
     return dt.timedelta(seconds=seconds)
 
 
+def _number(value: float | None, env: str, what: str) -> float | None:
+    if value is not None:
+        return value
+    raw = os.environ.get(env)
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{env} must be {what}, not {raw!r}") from exc
+
+
+def upload_quota(mib: float | None) -> int:
+    """Bytes a unit may have in unfinished uploads; never less than one attachment,
+    so a lone upload always fits and a refusal only ever means "wait"."""
+    chosen = _number(mib, UPLOAD_QUOTA_ENV, "a number of MiB")
+    if chosen is None:
+        return DEFAULT_UPLOAD_QUOTA
+    if chosen * MIB < MAX_BLOB_BYTES:
+        raise ValueError(
+            f"the upload quota must be at least {MAX_BLOB_BYTES // MIB} MiB (one attachment)"
+        )
+    return int(chosen * MIB)
+
+
+def upload_ttl(seconds: float | None) -> dt.timedelta:
+    chosen = _number(seconds, UPLOAD_TTL_ENV, "a number of seconds")
+    if chosen is None:
+        return DEFAULT_UPLOAD_TTL
+    if chosen <= 0:
+        raise ValueError("the upload expiry must be a positive number of seconds")
+    return dt.timedelta(seconds=chosen)
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     database_url: str
@@ -76,6 +118,10 @@ class ServerConfig:
     # Signs USB bundle receipts and task packages; from sync.server.keys, beside it.
     signing_key: Ed25519PrivateKey
     token_ttl: dt.timedelta = DEFAULT_TOKEN_TTL
+    # Per unit: declared bytes of unfinished uploads (sync.server.blobs).
+    upload_quota: int = DEFAULT_UPLOAD_QUOTA
+    # Unfinished uploads with no progress for this long are dropped (sync.server.sweeper).
+    upload_ttl: dt.timedelta = DEFAULT_UPLOAD_TTL
     # Sync rounds a server process works on at once; the others queue in order.
     # A round is mostly Python, and one process runs Python on one core: with 100
     # devices in flight, 40 threads took turns on the interpreter lock and the round

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from sync.protocol import Ack, ReportIn, UnparsedReport
-from sync.server import audit, devices, progress, seals
+from sync.server import audit, blobs, devices, progress, seals
 from sync.server.accounts import Principal
 from sync.server.errors import field_path
 from sync.server.scope import Scope
@@ -181,41 +181,37 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
     return None
 
 
-def _declare_blobs(session: Session, sizes: dict[str, int]) -> dict[str, Blob]:
-    """Insert missing blob rows, then lock them all (sorted: one lock order)."""
-    if not sizes:
-        return {}
+def _declare_blobs(session: Session, shas: set[str]) -> None:
+    """Insert the missing content addresses (what uploads and attachments refer to)."""
+    if not shas:
+        return
     now = utcnow()
     rows = [
-        {"sha256": sha, "size": size, "received": 0, "complete": False, "updated_at": now}
-        for sha, size in sorted(sizes.items())
+        {"sha256": sha, "size": 0, "complete": False, "updated_at": now} for sha in sorted(shas)
     ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(Blob).values(rows).on_conflict_do_nothing(index_elements=["sha256"]))
-    locked = session.scalars(
-        select(Blob).where(Blob.sha256.in_(sorted(sizes))).order_by(Blob.sha256).with_for_update()
-    )
-    return {blob.sha256: blob for blob in locked}
 
 
 def _store(
-    batch: _Batch, blobs: dict[str, Blob], report: ReportIn, unit_code: str
+    batch: _Batch, held: dict[str, int], report: ReportIn, unit_code: str
 ) -> tuple[Ack, progress.Counted | None]:
-    """Queue ``report``'s rows for insertion; the Counted when it is complete."""
+    """Queue ``report``'s rows for insertion; the Counted when it is complete.
+
+    ``held`` is what the sender has uploaded (sha → verified size): only their own
+    uploads count, so the answer says nothing about what anyone else holds."""
     for attachment in report.attachments:
-        blob = blobs[attachment.sha256]
-        # Only a verified blob's size is a fact; before that, sizes are claims, and
-        # another unit's wrong claim must not get this report rejected.
-        if blob.complete and blob.size != attachment.size:
+        size = held.get(attachment.sha256)
+        if size is not None and size != attachment.size:
             return _rejected(
                 report.id,
                 "attachment_size_mismatch",
-                f"attachment {attachment.id} declares {attachment.size} bytes but content "
-                f"{attachment.sha256[:12]}… is known with another size",
+                f"attachment {attachment.id} declares {attachment.size} bytes but the content "
+                f"you uploaded under {attachment.sha256[:12]}… has {size}",
                 "attachments",
             ), None
-    missing = sorted({a.sha256 for a in report.attachments if not blobs[a.sha256].complete})
+    missing = sorted({a.sha256 for a in report.attachments if a.sha256 not in held})
     body, sealed, sealed_by = seals.to_store(report, batch.server_key)
     created_at = dt.datetime.fromisoformat(report.created_at).astimezone(dt.UTC)
     batch.rows.append(
@@ -256,18 +252,6 @@ def _store(
     return Ack(id=report.id, status="accepted"), counted
 
 
-def _still_missing(session: Session, report_ids: list[str]) -> dict[str, list[str]]:
-    rows = session.execute(
-        select(Attachment.report_id, Attachment.sha256)
-        .join(Blob, Blob.sha256 == Attachment.sha256)
-        .where(Attachment.report_id.in_(report_ids), Blob.complete.is_(False))
-    )
-    missing: dict[str, set[str]] = {}
-    for report_id, sha in rows:
-        missing.setdefault(report_id, set()).add(sha)
-    return {report_id: sorted(shas) for report_id, shas in missing.items()}
-
-
 def store(
     session: Session,
     principal: Principal,
@@ -303,14 +287,12 @@ def store(
         if isinstance(item, ReportIn) and checked.acks[index] is None:
             batch.acks[index] = _judge(batch, index, item)
 
-    sizes: dict[str, int] = {}
-    for _index, report, _task in batch.candidates:
-        for attachment in report.attachments:
-            sizes.setdefault(attachment.sha256, attachment.size)
-    blobs = _declare_blobs(session, sizes)
+    shas = {a.sha256 for _index, report, _task in batch.candidates for a in report.attachments}
+    _declare_blobs(session, shas)
+    held = blobs.held(session, principal.user_id, shas)
     counted: list[progress.Counted] = []
     for index, report, unit_code in batch.candidates:
-        ack, done = _store(batch, blobs, report, unit_code)
+        ack, done = _store(batch, held, report, unit_code)
         batch.acks[index] = ack
         if done is not None:
             counted.append(done)
@@ -323,7 +305,7 @@ def store(
 
     # Duplicates of reports still waiting for blobs say so, with what is missing.
     waiting = [report_id for report_id, r in batch.existing.items() if not r.complete]
-    missing = _still_missing(session, waiting) if waiting else {}
+    missing = blobs.unheld(session, waiting) if waiting else {}
     first: dict[str, int] = {}
     for index, item in enumerate(items):
         first.setdefault(item.id, index)

@@ -192,24 +192,55 @@ class Attachment(Base):
 
 
 class Blob(Base):
-    """An attachment's content, declared by a report and filled by chunked uploads."""
+    """A content address some report declared. ``complete`` once an upload of it
+    was verified, with ``size`` its true size (0 before). Who may use the content is
+    not here: see :class:`BlobUpload`."""
 
     __tablename__ = "blob"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    received: Mapped[int] = mapped_column(BigInteger, default=0)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class BlobChunk(Base):
+class BlobUpload(Base):
+    """One user's upload of one content address: in progress, then (verified) the
+    user's proof of possession. A report counts only when its submitter's upload of
+    each attachment is complete with the declared size, so nobody learns what others
+    hold, and nobody can touch an upload in progress but its owner.
+
+    The bytes live once per content: a sweep drops the chunks of every complete
+    upload of a content but the oldest (``blobs.sweep``). ``user_id`` is NULL only
+    for content kept from before uploads had owners (migration 0006)."""
+
+    __tablename__ = "blob_upload"
+    __table_args__ = (
+        UniqueConstraint("user_id", "sha256", name="uq_blob_upload_user_sha"),
+        # Bytes in flight per unit (the quota), and the sweep's abandoned uploads.
+        Index("ix_blob_upload_unit", "unit_code", "complete"),
+        Index("ix_blob_upload_sha", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), ForeignKey("blob.sha256"))
+    user_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("user_account.id"))
+    # the uploader's unit when the upload started: whose quota it uses
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)  # the uploader's claim; true once complete
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the last progress
+
+
+class UploadChunk(Base):
     """Chunks live in the database so that bytes and ``received`` commit together."""
 
-    __tablename__ = "blob_chunk"
+    __tablename__ = "upload_chunk"
 
-    sha256: Mapped[str] = mapped_column(
-        String(64), ForeignKey("blob.sha256", ondelete="CASCADE"), primary_key=True
+    upload_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("blob_upload.id", ondelete="CASCADE"), primary_key=True
     )
     offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)

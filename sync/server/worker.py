@@ -16,7 +16,14 @@ from fastapi import FastAPI
 
 from sync.server import keys
 from sync.server.app import create_app
-from sync.server.config import ServerConfig, database_url, key_file, token_ttl
+from sync.server.config import (
+    ServerConfig,
+    database_url,
+    key_file,
+    token_ttl,
+    upload_quota,
+    upload_ttl,
+)
 from sync.server.db import open_database
 
 
@@ -28,5 +35,7 @@ def app() -> FastAPI:
         server_key=keys.load(sealing),
         signing_key=keys.load_signing(keys.signing_key_path(sealing)),
         token_ttl=token_ttl(None),
+        upload_quota=upload_quota(None),
+        upload_ttl=upload_ttl(None),
     )
     return create_app(config, open_database(url))

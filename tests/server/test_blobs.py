@@ -111,7 +111,7 @@ def test_a_wrong_size_claim_elsewhere_cannot_block_a_report(world: World) -> Non
     data = os.urandom(1000)
     sha = hashlib.sha256(data).hexdigest()
     # Another unit declares the same content first, with a wrong size (a mistake or
-    # an attack by someone who knows the file's hash).
+    # an attack by someone who knows the file's hash), and uploads junk under it.
     claim = {"id": os.urandom(8).hex(), "sha256": sha, "size": 999,
              "file_name": "x.pdf", "mime_type": "application/pdf"}  # fmt: skip
     wrong = report_body(world.tasks_b[0], attachments=[claim])
@@ -122,7 +122,8 @@ def test_a_wrong_size_claim_elsewhere_cannot_block_a_report(world: World) -> Non
     honest, _sha = _with_attachment(world, data)
     ack = world.officer_a.sync(reports=[honest])["acks"][0]
     assert ack["status"] == "incomplete" and ack["missing_blobs"] == [sha]  # held, not rejected
-    # Its own size claim wins: the bytes gathered under the other claim are dropped.
+    # Unit B's bytes are B's upload: A has nothing to resume and starts its own.
+    assert world.officer_a.get(f"/blobs/{sha}").json()["received"] == 0
     resumed = world.officer_a.put(
         f"/blobs/{sha}", data[500:], params={"offset": 500, "size": len(data)}
     )
@@ -131,7 +132,7 @@ def test_a_wrong_size_claim_elsewhere_cannot_block_a_report(world: World) -> Non
     assert done.json()["complete"] is True, done.text
     assert world.officer_a.sync(reports=[honest])["acks"][0]["status"] == "duplicate"
 
-    # Once the content is verified its size is a fact: a new wrong claim is rejected.
+    # Once A's upload is verified its size is a fact for A: a new wrong claim is rejected.
     lying = report_body(world.tasks_a[1], attachments=[{**honest["attachments"][0], "size": 999}])
     ack = world.officer_a.sync(reports=[lying])["acks"][0]
     assert ack["status"] == "rejected" and ack["code"] == "attachment_size_mismatch"

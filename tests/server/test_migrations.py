@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select
 
+from sync.server import blobs
 from sync.server.db import MIGRATIONS, create, open_database
-from sync.server.tables import Base, Report, Task, Unit, User, table_of
+from sync.server.tables import (
+    Attachment,
+    AuditEvent,
+    Base,
+    Blob,
+    BlobUpload,
+    Report,
+    Task,
+    Unit,
+    UploadChunk,
+    User,
+    table_of,
+)
 from tests.server.conftest import Backend
 
 
@@ -96,5 +111,100 @@ def test_the_pull_reads_a_units_reviews_through_the_index(tmp_path: Path) -> Non
             )
         assert "ix_report_unit_review" in plan
         assert "TEMP B-TREE" not in plan
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0005_keeps_verified_content_and_who_uploaded_it(backend: Backend) -> None:
+    """0006 gives uploads owners: verified content and its uploaders' proof survive,
+    partial uploads (whose owner nobody recorded) are dropped."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    done, partial = b"%PDF-1.4 bien ban", b"half of a file"
+    done_sha, partial_sha = (hashlib.sha256(d).hexdigest() for d in (done, partial + b"rest"))
+    blob = sa.table(
+        "blob", *(sa.column(c) for c in ("sha256", "size", "received", "complete", "updated_at"))
+    )
+    chunk = sa.table("blob_chunk", *(sa.column(c) for c in ("sha256", "offset", "data")))
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": n, "username": f"cb{n}", "password_hash": "-", "role": "officer",
+              "unit_code": "X", "full_name": "", "created_at": now} for n in (1, 2)],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": "t1", "code": "NV-1", "title": "Số hoá hồ sơ", "unit_code": "X",
+              "indicators": [], "progress": 0, "version": 1, "updated_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(blob),
+            [{"sha256": done_sha, "size": len(done), "received": len(done), "complete": True,
+              "updated_at": now},
+             {"sha256": partial_sha, "size": len(partial) + 4, "received": len(partial),
+              "complete": False, "updated_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(chunk),
+            [{"sha256": done_sha, "offset": 0, "data": done[:5]},
+             {"sha256": done_sha, "offset": 5, "data": done[5:]},
+             {"sha256": partial_sha, "offset": 0, "data": partial}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": f"r{n}", "task_id": "t1", "unit_code": "X", "submitted_by": n,
+              "content_sha256": f"{n:064x}", "body": {"results": f"Đã làm {n}"},
+              "progress": 10 * n, "status_claim": "in_progress", "classification": "normal",
+              "created_at": now, "received_at": now, "complete": n == 1}
+             for n in (1, 2)],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Attachment)),
+            [{"report_id": "r1", "id": "a1", "sha256": done_sha, "size": len(done),
+              "file_name": "bb.pdf", "mime_type": "application/pdf"},
+             {"report_id": "r2", "id": "a2", "sha256": partial_sha, "size": len(partial) + 4,
+              "file_name": "x.pdf", "mime_type": "application/pdf"}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(AuditEvent)),
+            [{"at": now, "actor": "cb1", "action": "blob.complete", "subject": done_sha,
+              "detail": {"size": len(done)}}],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            uploads = session.execute(
+                select(BlobUpload.sha256, BlobUpload.user_id, BlobUpload.size, BlobUpload.complete)
+                .order_by(BlobUpload.id)
+            ).all()  # fmt: skip
+            # The content in an upload with no owner; cb1, who uploaded it, holds it.
+            assert [tuple(u) for u in uploads] == [
+                (done_sha, None, len(done), True),
+                (done_sha, 1, len(done), True),
+            ]
+            data = session.scalars(
+                select(UploadChunk.data).order_by(UploadChunk.upload_id, UploadChunk.offset)
+            ).all()
+            assert b"".join(data) == done  # the partial upload's bytes are gone
+            assert blobs.held(session, 1, {done_sha, partial_sha}) == {done_sha: len(done)}
+            assert blobs.held(session, 2, {done_sha, partial_sha}) == {}
+            blob_rows = session.execute(select(Blob.sha256, Blob.complete).order_by(Blob.size))
+            assert sorted(tuple(b) for b in blob_rows) == sorted(
+                [(done_sha, True), (partial_sha, False)]
+            )
+            reports = session.execute(select(Report.id, Report.complete).order_by(Report.id))
+            assert [tuple(r) for r in reports] == [("r1", True), ("r2", False)]
+            assert blobs.unheld(session, ["r1", "r2"]) == {"r2": [partial_sha]}
     finally:
         db.dispose()

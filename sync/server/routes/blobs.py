@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import MAX_BLOB_BYTES, MAX_CHUNK_BYTES, BlobStatus, ErrorOut
 from sync.server import blobs
-from sync.server.routes.deps import DbDep, PrincipalDep, write
+from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write
 
 router = APIRouter()
 ShaPath = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="lower-case hex sha256")]
@@ -17,8 +17,9 @@ ShaPath = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="lower-case
 
 @router.get("/blobs/{sha256}", response_model=BlobStatus, tags=["attachments"])
 def blob_status(sha256: ShaPath, caller: PrincipalDep, db: DbDep) -> BlobStatus:
+    """The caller's own upload: what they sent, whatever anyone else holds."""
     with db.read() as session:
-        return blobs.status(session, caller.scope(session), sha256)
+        return blobs.status(session, caller, sha256)
 
 
 @router.put(
@@ -30,6 +31,11 @@ def blob_status(sha256: ShaPath, caller: PrincipalDep, db: DbDep) -> BlobStatus:
         409: {"model": ErrorOut, "description": "offset_mismatch; error.received says where"},
         413: {"model": ErrorOut},
         422: {"model": ErrorOut},
+        429: {
+            "model": ErrorOut,
+            "description": "upload_quota_exceeded: the unit's unfinished uploads are at "
+            "its quota; try again later",
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -48,6 +54,7 @@ async def blob_put(
     sha256: ShaPath,
     caller: PrincipalDep,
     db: DbDep,
+    settings: ConfigDep,
     offset: Annotated[int, Query(ge=0, le=MAX_BLOB_BYTES)],
     size: Annotated[int | None, Query(ge=1, le=MAX_BLOB_BYTES)] = None,
     x_blob_size: Annotated[int | None, Header(ge=1, le=MAX_BLOB_BYTES)] = None,
@@ -61,11 +68,11 @@ async def blob_put(
         lambda s: blobs.put_chunk(
             s,
             principal=caller,
-            scope=caller.scope(s),
             sha256=sha256,
             offset=offset,
             data=data,
             size=declared,
+            quota=settings.upload_quota,
         ),
     )
     if outcome.error is not None:
