@@ -341,8 +341,11 @@ def bench_backend(
                 except requests.ConnectionError:
                     time.sleep(0.2)
             for d in devices:
+                nonce = requests.post(f"{base}/api/v1/auth/challenge", timeout=30).json()["nonce"]
                 login = {"username": d.username, "password": PASSWORD, "device_id": d.device_id,
-                         "device_public_key": signing.public_key_text(d.key)}  # fmt: skip
+                         "device_public_key": signing.public_key_text(d.key), "challenge": nonce,
+                         "device_proof": signing.sign_device_proof(d.key, nonce, d.device_id,
+                                                                   d.username)}  # fmt: skip
                 answer = requests.post(f"{base}/api/v1/auth/login", json=login, timeout=30)
                 d.token = answer.json()["token"]
             results = []

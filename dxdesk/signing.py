@@ -1,4 +1,5 @@
-"""Ed25519 signatures on reports: who made a report, and that nobody changed it since.
+"""Ed25519 signatures on reports: who made a report, and that nobody changed it since;
+and the proof, at sign-in, that the device holds the key it registers.
 
 A report's ``content_sha256`` already covers its canonical body: every field, the
 sealed payload of a classified report and each attachment's id, sha256, size and
@@ -9,6 +10,7 @@ mistaken for a signature on anything else) therefore pins the whole report.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from cryptography.exceptions import InvalidSignature
@@ -17,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from dxdesk import b64url
 
 REPORT_DOMAIN = b"dxdesk report v1\n"
+DEVICE_PROOF_DOMAIN = b"dxdesk device proof v1\n"
 KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 PUBLIC_KEY_CHARS = b64url.encoded_length(KEY_BYTES)  # 43
@@ -88,6 +91,39 @@ def is_valid(public_key: Ed25519PublicKey | str, content_sha256: str, signature:
     try:
         verify_report(public_key, content_sha256, signature)
     except BadSignatureError:
+        return False
+    return True
+
+
+def device_proof_message(nonce: str, device_id: str, public_key: str, username: str) -> bytes:
+    """What a device signs to register ``public_key``: the server's single-use nonce,
+    the device id and the user name, so the proof answers one challenge for one
+    registration and nothing else. A JSON array keeps the fields apart whatever
+    characters they hold; the domain keeps it from being a report signature."""
+    fields = json.dumps([nonce, device_id, public_key, username], ensure_ascii=False)
+    return DEVICE_PROOF_DOMAIN + fields.encode("utf-8")
+
+
+def sign_device_proof(key: Ed25519PrivateKey, nonce: str, device_id: str, username: str) -> str:
+    message = device_proof_message(nonce, device_id, public_key_text(key), username)
+    return b64url.encode(key.sign(message))
+
+
+def device_proof_valid(
+    public_key: str, proof: str, nonce: str, device_id: str, username: str
+) -> bool:
+    """Whether ``proof`` is the signature of ``public_key``'s owner over this
+    registration (a malformed key or proof is simply not valid)."""
+    try:
+        key = public_key_from_text(public_key)
+        raw = b64url.decode(proof)
+    except (BadSignatureError, ValueError):
+        return False
+    if len(raw) != SIGNATURE_BYTES:
+        return False
+    try:
+        key.verify(raw, device_proof_message(nonce, device_id, public_key, username))
+    except InvalidSignature:
         return False
     return True
 

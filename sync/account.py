@@ -17,13 +17,14 @@ from dxdesk import audit, device, local_state, server_key, signing
 from dxdesk.credentials import TokenStore, account_name
 from dxdesk.errors import DxdeskError
 from dxdesk.models import Report
-from sync.protocol import LoginIn, LoginOut
-from sync.transport import Transport
+from sync.protocol import ChallengeOut, LoginIn, LoginOut
+from sync.transport import Transport, TransportError
 
 USERNAME = "account.username"
 UNIT = "account.unit_code"
 ROLE = "account.role"
 FULL_NAME = "account.full_name"
+KEY_TAKEN = "device_key_taken"  # the server's refusal of a key another user registered
 
 
 @dataclass(frozen=True)
@@ -83,17 +84,28 @@ def authenticate(
 ) -> LoginOut:
     """Ask the server; nothing local changes (the profile may not be open yet).
 
-    With ``identity`` the server registers its key for this user and device.
+    With ``identity`` the server registers its key for this user and device, once
+    the key has signed the server's challenge (proof that this device holds it).
     ``pinned_server_key``: the provisioned server key; another one is refused."""
-    registration = (
-        {"device_id": identity.device_id, "device_public_key": device.public_key(identity.key)}
-        if identity is not None
-        else {}
-    )
+    registration = _registration(transport, username, identity) if identity is not None else {}
     credentials = LoginIn(username=username, password=password, **registration)
     out = transport.call("POST", "/auth/login", LoginOut, credentials, auth=False)
     server_key.check(out.server_public_key, pinned_server_key)
     return out
+
+
+def _registration(transport: Transport, username: str, identity: DeviceIdentity) -> dict[str, str]:
+    """The login's device fields: the key, and its signature over a fresh challenge
+    (none from a server older than challenges, which does not ask for it)."""
+    fields = {"device_id": identity.device_id, "device_public_key": device.public_key(identity.key)}
+    try:
+        challenge = transport.call("POST", "/auth/challenge", ChallengeOut, auth=False)
+    except TransportError as exc:
+        if exc.status == 404:
+            return fields
+        raise
+    proof = signing.sign_device_proof(identity.key, challenge.nonce, identity.device_id, username)
+    return {**fields, "challenge": challenge.nonce, "device_proof": proof}
 
 
 def remember(
@@ -160,8 +172,25 @@ def login(
                 f"This profile holds reports of {existing.username}; log in as {username} "
                 "with another profile (--home) so your data never mix."
             )
-    identity = DeviceIdentity.of_profile(session, device_id)
-    out = authenticate(transport, username, password, identity, pinned_server_key=pinned_server_key)
+    if existing is not None and existing.username != username:
+        # The profile's key stays its first user's: the server gives a key to one user.
+        chosen = device_id or device.last_device_id(session) or device.new_device_id()
+        identity = DeviceIdentity.fresh(chosen)
+    else:
+        identity = DeviceIdentity.of_profile(session, device_id)
+    try:
+        out = authenticate(
+            transport, username, password, identity, pinned_server_key=pinned_server_key
+        )
+    except TransportError as exc:
+        if exc.code != KEY_TAKEN:
+            raise
+        # The server gave this key to another user (it was registered by someone else
+        # first): this profile signs with a key of its own from now on.
+        identity = DeviceIdentity.fresh(identity.device_id)
+        out = authenticate(
+            transport, username, password, identity, pinned_server_key=pinned_server_key
+        )
     remember(session, transport, tokens, out, identity)
     return out
 

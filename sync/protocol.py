@@ -107,6 +107,9 @@ Ed25519Key = Annotated[
     AfterValidator(_ed25519_key),
 ]
 Signature = Annotated[str, Field(pattern=rf"^[A-Za-z0-9_-]{{{signing.SIGNATURE_CHARS}}}$")]
+# A login challenge: 40 bytes (expiry, random, server MAC) in unpadded base64url.
+NONCE_CHARS = 54
+Nonce = Annotated[str, Field(pattern=rf"^[A-Za-z0-9_-]{{{NONCE_CHARS}}}$")]
 Sealed = Annotated[
     str,
     Field(min_length=1, max_length=report_seal.MAX_SEALED_CHARS, pattern=r"^[A-Za-z0-9_-]+$"),
@@ -142,6 +145,11 @@ class OkOut(Wire):
     ok: bool = True
 
 
+class ChallengeOut(Wire):
+    nonce: Nonce = Field(description="Sign it (with the device key) in the login that follows")
+    expires_at: str = Field(description="After this (server time) the login refuses it")
+
+
 class LoginIn(Wire):
     username: Annotated[SafeStr, Field(min_length=1, max_length=150)]
     password: Annotated[SafeStr, Field(min_length=1, max_length=1024)]
@@ -153,11 +161,23 @@ class LoginIn(Wire):
         description="The profile's Ed25519 key (base64url) that signs its reports; "
         "registered for this user and device by a successful login",
     )
+    challenge: Nonce | None = Field(
+        default=None, description="A nonce from POST /auth/challenge; with device_proof"
+    )
+    device_proof: Signature | None = Field(
+        default=None,
+        description="The device key's Ed25519 signature over the challenge, device id, "
+        "public key and username (docs/protocol.md): proof that the device holds the key",
+    )
 
     @model_validator(mode="after")
     def _device_pair(self) -> LoginIn:
         if (self.device_id is None) != (self.device_public_key is None):
             raise ValueError("device_id and device_public_key go together")
+        if (self.challenge is None) != (self.device_proof is None):
+            raise ValueError("challenge and device_proof go together")
+        if self.challenge is not None and self.device_id is None:
+            raise ValueError("challenge and device_proof prove a device_public_key")
         return self
 
 

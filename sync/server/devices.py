@@ -3,6 +3,11 @@
 A report counts only when its signature verifies with a key registered for the
 user who sends it *and* the device the report names. A token alone cannot
 register a key, so a stolen token cannot make reports that verify.
+
+A login registers a key only with a proof that the device holds its private half
+(a signature over a server challenge, checked by the login route), and a key
+belongs to one user: the first to register it. A device id is not an authority:
+every user of a shared PC registers their own key under its one id.
 """
 
 from __future__ import annotations
@@ -17,13 +22,32 @@ from dxdesk import signing
 from dxdesk.clock import utcnow
 from sync.protocol import ReportIn
 from sync.server import audit, signature_check
+from sync.server.errors import ApiError
 from sync.server.tables import Device, User, table_of
 
 Keys = dict[str, list[str]]  # device id → public keys registered for one user
 
 
+class KeyTakenError(ApiError):
+    def __init__(self) -> None:
+        super().__init__(
+            409,
+            "device_key_taken",
+            "This signing key is registered to another account; sign in again so that "
+            "dxdesk makes a key of your own.",
+            field="device_public_key",
+        )
+
+
 def register(session: Session, user: User, device_id: str, public_key: str) -> None:
+    """Register ``public_key`` (whose possession the caller has checked) for ``user``
+    on ``device_id``; raise :class:`KeyTakenError` if another user registered it."""
     now = utcnow()
+    foreign = session.scalar(
+        select(Device.id).where(Device.public_key == public_key, Device.user_id != user.id).limit(1)
+    )
+    if foreign is not None:
+        raise KeyTakenError()
     known = session.scalars(
         select(Device).where(Device.user_id == user.id, Device.device_id == device_id)
     ).all()

@@ -91,9 +91,20 @@ class Device(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     device_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"))
-    public_key: Mapped[str] = mapped_column(String(64))  # Ed25519, base64url
+    # Ed25519, base64url; indexed: a login checks that no other user registered it.
+    public_key: Mapped[str] = mapped_column(String(64), index=True)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LoginChallenge(Base):
+    """A login challenge already spent by a login that registered a key (its nonce's
+    sha256), kept until the nonce expires so it cannot be used twice."""
+
+    __tablename__ = "login_challenge"
+
+    nonce_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Token(Base):

@@ -235,7 +235,7 @@ def login(
     device = device or TestDevice()
     response = requests.post(
         f"{base}/api/v1/auth/login",
-        json={"username": username, "password": password, **device.login_fields()},
+        json={"username": username, "password": password, **device.login_fields(base, username)},
         timeout=30,
     )
     assert response.status_code == 200, response.text

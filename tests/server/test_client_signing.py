@@ -29,7 +29,8 @@ from sync.server.tables import Device
 from sync.server.tables import Report as ServerReport
 from sync.transport import Transport
 from tests.conftest import make_task
-from tests.server.conftest import PASSWORD, World
+from tests.server.conftest import PASSWORD, World, login
+from tests.support.device import TestDevice
 
 MARKER = "CLIENT-MARKER-5e1d"
 WORDS = f"Mật: số liệu điểm {MARKER}"
@@ -201,3 +202,28 @@ def test_without_a_registered_key_reports_wait_for_a_login(
     assert _sync(profile, transport).accepted == 1
     assert _state(session, report_id) is ReportState.ACCEPTED
     assert local_state.get(session, device.REGISTERED)
+
+
+def test_a_profile_whose_key_another_user_registered_makes_its_own(
+    world: World, server_db: Database, session: Session, paths: Paths, transport: Transport
+) -> None:
+    """The server gives a key to one user: a profile whose key someone else registered
+    first (a profile that changed hands) gets a new key at its login, not a refusal."""
+    old = device.signing_key(session)
+    session.commit()
+    first = TestDevice(device.device_id(paths), old)
+    login(world.server.base, world.usernames["ob"], device=first).close()
+
+    _login(session, transport, world, paths)
+    session.expire_all()
+    new = device.public_key(device.signing_key(session))
+    assert new != first.public_key
+    assert device.registered_device(session) == device.device_id(paths)
+    with server_db.read() as db_session:
+        rows = db_session.execute(
+            select(Device.user_id, Device.public_key).where(
+                Device.device_id == device.device_id(paths)
+            )
+        ).all()
+    assert sorted(key for _user, key in rows) == sorted([first.public_key, new])
+    assert len({user for user, _key in rows}) == 2

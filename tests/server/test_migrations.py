@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select
 
+from dxdesk import b64url
 from sync.server import blobs
 from sync.server.db import MIGRATIONS, create, open_database
 from sync.server.tables import (
@@ -21,6 +22,8 @@ from sync.server.tables import (
     Base,
     Blob,
     BlobUpload,
+    Device,
+    LoginChallenge,
     Report,
     Task,
     Unit,
@@ -206,5 +209,79 @@ def test_upgrade_from_0005_keeps_verified_content_and_who_uploaded_it(backend: B
             reports = session.execute(select(Report.id, Report.complete).order_by(Report.id))
             assert [tuple(r) for r in reports] == [("r1", True), ("r2", False)]
             assert blobs.unheld(session, ["r1", "r2"]) == {"r2": [partial_sha]}
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0005_keeps_data_and_gives_each_key_to_its_first_user(
+    backend: Backend,
+) -> None:
+    """0007: the challenge table, and a key registered by a later user (the attack
+    that proofs of possession now prevent) is unregistered; everything else stays."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+    t0 = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    victim, attacker, colleague = b64url.encode(b"\1" * 32), b64url.encode(b"\2" * 32), "K3"
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": n, "username": f"cb{n}", "password_hash": "-", "role": "officer",
+              "unit_code": "X", "full_name": "", "created_at": t0} for n in (1, 2, 3)],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": "t1", "code": "NV-1", "title": "Số hoá hồ sơ", "unit_code": "X",
+              "indicators": [], "progress": 0, "version": 1, "updated_at": t0}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": "r1", "task_id": "t1", "unit_code": "X", "submitted_by": 1,
+              "content_sha256": "0" * 64, "body": {"results": "Đã làm"}, "progress": 10,
+              "status_claim": "in_progress", "classification": "normal", "created_at": t0,
+              "received_at": t0, "complete": True, "device_id": "pc-1"}],
+        )  # fmt: skip
+        rows = [  # (user, device, key, minutes after t0)
+            (1, "pc-1", victim, 0),  # the victim's own key
+            (2, "pc-1", attacker, 1),  # a colleague's own key on the same PC: fine
+            (2, "pc-1", victim, 5),  # the colleague registered the victim's key too
+            (2, "pc-9", victim, 6),  # and under another device id
+            (3, "pc-2", colleague, 2),
+        ]
+        connection.execute(
+            insert(table_of(Device)),
+            [{"device_id": d, "user_id": u, "public_key": k, "last_seen": t0,
+              "registered_at": t0 + dt.timedelta(minutes=m)} for u, d, k, m in rows],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            kept = session.execute(
+                select(Device.user_id, Device.device_id, Device.public_key).order_by(Device.id)
+            ).all()
+            assert [tuple(row) for row in kept] == [
+                (1, "pc-1", victim), (2, "pc-1", attacker), (3, "pc-2", colleague)
+            ]  # fmt: skip
+            events = session.execute(
+                select(AuditEvent.subject, AuditEvent.detail)
+                .where(AuditEvent.action == "device.unregister")
+                .order_by(AuditEvent.subject)
+            ).all()
+            assert [(e.subject, e.detail["user"]) for e in events] == [
+                ("pc-1", "cb2"), ("pc-9", "cb2")
+            ]  # fmt: skip
+            assert session.execute(select(Report.id, Report.device_id)).all() == [("r1", "pc-1")]
+            assert session.scalars(select(LoginChallenge.nonce_sha256)).all() == []
+        names = {ix["name"] for ix in inspect(db.engine).get_indexes("device")}
+        assert "ix_device_public_key" in names
     finally:
         db.dispose()

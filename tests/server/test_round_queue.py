@@ -103,9 +103,10 @@ def _rounds_at_once(tmp_path: Path, concurrent_rounds: int) -> int:
         devices = []
         for username, task_id in _seed(db):
             device = TestDevice()
+            fields = device.login_fields(base.removesuffix("/api/v1"), username)
             answer = requests.post(
                 f"{base}/auth/login",
-                json={"username": username, "password": PASSWORD, **device.login_fields()},
+                json={"username": username, "password": PASSWORD, **fields},
                 timeout=30,
             )
             assert answer.status_code == 200, answer.text

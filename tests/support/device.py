@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from dxdesk import report_seal, signing
@@ -24,8 +25,18 @@ class TestDevice:
     def public_key(self) -> str:
         return signing.public_key_text(self.key)
 
-    def login_fields(self) -> dict[str, str]:
-        return {"device_id": self.device_id, "device_public_key": self.public_key}
+    def login_fields(self, server: str, username: str) -> dict[str, str]:
+        """The login's device fields, with a proof over a fresh challenge of ``server``
+        (its base URL, without ``/api/v1``), as dxdesk's login sends them."""
+        answer = requests.post(f"{server}/api/v1/auth/challenge", timeout=30)
+        assert answer.status_code == 200, answer.text
+        nonce = answer.json()["nonce"]
+        return {
+            "device_id": self.device_id,
+            "device_public_key": self.public_key,
+            "challenge": nonce,
+            "device_proof": signing.sign_device_proof(self.key, nonce, self.device_id, username),
+        }
 
     def sign(self, body: dict[str, Any]) -> dict[str, Any]:
         """``body`` with its (existing) hash signed, as the engine sends it."""

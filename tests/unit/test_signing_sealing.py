@@ -107,3 +107,24 @@ def test_a_sealed_report_is_bound_to_its_id() -> None:
         report_seal.open_content(sealed, "r2", server)
     with pytest.raises(sealing.SealError):
         report_seal.open_content("!!", "r1", server)
+
+
+def test_a_device_proof_binds_the_challenge_device_key_and_user() -> None:
+    key, other = signing.generate(), signing.generate()
+    public = signing.public_key_text(key)
+    proof = signing.sign_device_proof(key, "nonce-1", "device-1", "cb.a")
+    assert signing.device_proof_valid(public, proof, "nonce-1", "device-1", "cb.a")
+    for nonce, device_id, user in (
+        ("nonce-2", "device-1", "cb.a"),
+        ("nonce-1", "device-2", "cb.a"),
+        ("nonce-1", "device-1", "cb.b"),
+        # Fields are kept apart: moving a character across a boundary changes the message.
+        ("nonce-1", "device-1c", "b.a"),
+    ):
+        assert not signing.device_proof_valid(public, proof, nonce, device_id, user)
+    assert not signing.device_proof_valid(signing.public_key_text(other), proof, "nonce-1",
+                                          "device-1", "cb.a")  # fmt: skip
+    # Neither a report signature nor garbage passes as a proof.
+    assert not signing.device_proof_valid(public, signing.sign_report(key, SHA), SHA, "d", "u")
+    assert not signing.device_proof_valid(public, "not-base64!", "nonce-1", "device-1", "cb.a")
+    assert not signing.device_proof_valid("short", proof, "nonce-1", "device-1", "cb.a")
