@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
-from dxdesk.text import clean
+from dxdesk.text import clean, escaped, first_control
 from sync.server import audit
 from sync.server.errors import ApiError
 from sync.server.scope import ROLES, Scope
@@ -21,6 +21,13 @@ LEVELS = ("central", "province", "commune", "ward", "special_zone", "district", 
 
 class AdminError(Exception):
     """A command-line administration request that cannot be done, and why."""
+
+
+def _plain(what: str, value: str) -> None:
+    # Names are shown in terminals and on devices: controls there are obeyed.
+    control = first_control(value)
+    if control is not None:
+        raise AdminError(f"{what} must not contain control characters (found {escaped(control)})")
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ def add_unit(
     code = code.strip()
     if not code or len(code) > 64 or any(ch.isspace() for ch in code):
         raise AdminError(f"unit code {code!r} must be 1-64 characters without spaces")
+    _plain("the unit code", code)
+    _plain("the unit name", name)
     if level not in LEVELS:
         raise AdminError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     if parent is not None and session.get(Unit, parent) is None:
@@ -70,6 +79,8 @@ def add_user(
     username = username.strip()
     if not username or len(username) > 150 or any(ch.isspace() for ch in username):
         raise AdminError(f"username {username!r} must be 1-150 characters without spaces")
+    _plain("the username", username)
+    _plain("the full name", full_name)
     if role not in ROLES:
         raise AdminError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if session.get(Unit, unit_code) is None:
