@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
 from dxdesk.text import clean, escaped, first_control
-from sync.server import audit
+from sync.server import audit, tasks
 from sync.server.errors import ApiError
 from sync.server.scope import ROLES, Scope
 from sync.server.security import hash_password, new_token, token_hash, verify_password
@@ -59,10 +59,17 @@ def add_unit(
         raise AdminError(f"parent unit {parent!r} does not exist")
     if parent == code:
         raise AdminError("a unit cannot be its own parent")
-    unit = session.get(Unit, code) or Unit(code=code)
+    unit = session.get(Unit, code)
+    moved = unit is not None and (unit.parent_code, unit.level) != (parent, level)
+    unit = unit or Unit(code=code)
     unit.name, unit.parent_code, unit.level = clean(name), parent, level
     session.add(unit)
     session.flush()
+    if moved:  # its tasks' codes may now belong to another province
+        try:
+            tasks.renamespace(session)
+        except tasks.TaskError as exc:
+            raise AdminError(str(exc)) from exc
     return unit
 
 
