@@ -39,6 +39,7 @@ from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
+from dxdesk.text import for_terminal, json_for_terminal
 from dxdesk.validation import attachment_issues, content_issues
 from dxdesk.vault import VaultError
 
@@ -58,16 +59,18 @@ class Console:
     def vi(self, vietnamese: str, english: str) -> str:
         return vietnamese if self.language == "vi" else english
 
+    # Titles, comments and names come from the server or other people: whatever
+    # is printed shows their control characters escaped, never obeyed.
     def print(self, text: str = "") -> None:
-        print(text, file=self.out)
+        print(for_terminal(text), file=self.out)
 
     def json(self, payload: Any) -> None:
-        json.dump(payload, self.out, ensure_ascii=False, indent=2, sort_keys=False)
-        self.out.write("\n")
+        document = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False)
+        self.out.write(json_for_terminal(document) + "\n")
 
     def error(self, text: str) -> None:
         # One line: scripts read the first line of stderr.
-        print("dxdesk: " + " ".join(text.split()), file=self.err)
+        print("dxdesk: " + for_terminal(" ".join(text.split())), file=self.err)
 
 
 def _date(value: Any) -> str | None:

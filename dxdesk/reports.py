@@ -74,7 +74,10 @@ def _checked(content: ReportContent, *, final: bool) -> dict[str, Any]:
         "progress": int(str(content.progress).strip().removesuffix("%")),
         "status_claim": StatusClaim(status_claim),
         "classification": Classification(classification),
-        "indicator_values": dict(content.indicator_values),
+        "indicator_values": {
+            name: clean(value) if isinstance(value, str) else value
+            for name, value in content.indicator_values.items()
+        },
         **texts,
     }
 
@@ -165,7 +168,7 @@ def attach(
         raise  # unreachable: _raise_if raised
     attachment = Attachment(
         report_id=report.id,
-        file_name=source.name,
+        file_name=clean(source.name) or "attachment",  # a file name may hold ESC too
         mime_type=mime_type_of(source),
         size=blob.size,
         sha256=blob.sha256,

@@ -3,6 +3,12 @@
 Text is stored in NFC so that the same word typed on two keyboards (Unikey in
 precomposed or decomposed mode) is the same string. Search uses a folded key:
 no diacritics, no case, single spaces, so "qua han" finds "Quá hạn".
+
+Control characters are never part of what people write: a terminal obeys them
+(ESC sequences clear the screen or retitle the window; C1 CSI does the same on
+some terminals; bidi overrides make text read backwards). ``clean`` drops them
+from what is entered here, the server refuses them (``control_char``), and every
+CLI shows untrusted text through ``for_terminal``.
 """
 
 from __future__ import annotations
@@ -11,6 +17,11 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# C0 controls but tab and newline, DEL, C1 (0x80-0x9f), and the bidi embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Line breaks in disguise (Word's manual line break, form feed, NEL) become "\n".
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x85": "\n"})
 # đ/Đ carry a stroke, not a combining mark, so NFD leaves them whole.
 _STROKES = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -20,8 +31,35 @@ def nfc(value: str) -> str:
 
 
 def clean(value: str) -> str:
-    """NFC, trimmed, with Windows line endings made plain."""
-    return nfc(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    """NFC, trimmed, with Windows line endings made plain and control characters
+    (but tab and newline) dropped."""
+    plain = nfc(value).replace("\r\n", "\n").replace("\r", "\n").translate(_BREAKS)
+    return CONTROLS.sub("", plain).strip()
+
+
+def first_control(value: str) -> str | None:
+    """The first character of ``value`` that a terminal would obey, or None."""
+    found = CONTROLS.search(value)
+    return found.group() if found else None
+
+
+def escaped(char: str) -> str:
+    """A control character as people can read it: ``\\x1b``, ``\\u202e``."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def for_terminal(value: str) -> str:
+    """Untrusted text made safe to print: every control character but tab and
+    newline is shown as its escape (``\\x1b``) instead of being obeyed."""
+    return CONTROLS.sub(lambda found: escaped(found.group()), value)
+
+
+def json_for_terminal(document: str) -> str:
+    """JSON text whose strings carry no raw control character. ``json.dumps``
+    escapes C0 itself, but with ``ensure_ascii=False`` leaves DEL, C1 and bidi
+    overrides raw; outside strings JSON has none of them, so this is still JSON."""
+    return CONTROLS.sub(lambda found: f"\\u{ord(found.group()):04x}", document)
 
 
 def fold(value: str) -> str:

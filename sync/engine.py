@@ -27,7 +27,7 @@ from dxdesk.models import Attachment, Report, ReportState
 from sync import protocol
 from sync.apply import CURSOR, apply_round
 from sync.backoff import Backoff
-from sync.protocol import ReportIn, SyncIn, SyncOut, UnparsedReport
+from sync.protocol import STORED_TEXT, ReportIn, SyncIn, SyncOut, UnparsedReport
 from sync.transport import Failure, Transport, TransportError
 from sync.uploads import MIN_CHUNK, ChunkSizer, OffsetMemory, upload_blob
 
@@ -306,13 +306,16 @@ def wire_body(
     report.device_id = registered
     session.add(report)
     body = reports.canonical_body(report, reports.attachments_of(session, report.id))
+    # Leniently: a report queued with control characters (before the device dropped
+    # them) goes out and comes back rejected with a reason, not stuck in the queue.
     return ReportIn.model_validate(
         {
             **body,
             "content_sha256": report.content_sha256,
             "signature": report.signature,
             "device_id": report.device_id,
-        }
+        },
+        context=STORED_TEXT,
     )
 
 

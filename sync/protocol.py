@@ -19,10 +19,12 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    ValidationInfo,
     model_validator,
 )
 
 from dxdesk import report_seal, signing
+from dxdesk.text import escaped, first_control
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Dxdesk-Protocol"
@@ -48,7 +50,14 @@ MAX_ATTACHMENTS = 20
 MAX_INDICATORS = 100
 
 
-def _safe_text(value: str) -> str:
+# Validation context for text that was stored before control characters were
+# refused (a device's queued report, a sealed report on the server): it is read
+# as it is, so that it can still be sent (and refused by the server, report by
+# report) or opened; what arrives at the server is always checked strictly.
+STORED_TEXT: dict[str, bool] = {"stored_text": True}
+
+
+def _storable(value: str) -> str:
     # NUL and lone surrogates cannot be stored by PostgreSQL or encoded as UTF-8:
     # refuse them here, with a field name, instead of failing deep in the database.
     if "\x00" in value:
@@ -57,6 +66,19 @@ def _safe_text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise ValueError("text must be valid Unicode (no lone surrogates)") from exc
+    return value
+
+
+def _safe_text(value: str, info: ValidationInfo) -> str:
+    # Terminal escapes, C1 controls and bidi overrides in a comment or a title
+    # are obeyed by the terminal or the viewer that shows them (dxdesk.text).
+    _storable(value)
+    control = first_control(value)
+    if control is not None and not (info.context or {}).get("stored_text"):
+        raise ValueError(
+            f"text must not contain control characters (found {escaped(control)}); "
+            "only line breaks and tabs are allowed"
+        )
     return value
 
 
@@ -77,6 +99,8 @@ def _finite(value: float) -> float:
 
 
 SafeStr = Annotated[str, AfterValidator(_safe_text)]
+# Never shown to anyone (a password), or echoed back only to be acknowledged.
+RawStr = Annotated[str, AfterValidator(_storable)]
 Text = Annotated[SafeStr, Field(max_length=MAX_TEXT_CHARS)]
 ShortText = Annotated[SafeStr, Field(max_length=500)]
 # Client ids are UUIDs; server ids may be anything this tame.
@@ -152,7 +176,7 @@ class ChallengeOut(Wire):
 
 class LoginIn(Wire):
     username: Annotated[SafeStr, Field(min_length=1, max_length=150)]
-    password: Annotated[SafeStr, Field(min_length=1, max_length=1024)]
+    password: Annotated[RawStr, Field(min_length=1, max_length=1024)]
     device_id: Id | None = Field(
         default=None, description="This installation's id; with device_public_key"
     )
@@ -282,7 +306,7 @@ class UnparsedReport(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    id: Annotated[SafeStr, Field(min_length=1, max_length=200)]
+    id: Annotated[RawStr, Field(min_length=1, max_length=200)]
 
 
 class SyncIn(Wire):

@@ -9,8 +9,8 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
-from dxdesk.text import clean
-from sync.server import audit
+from dxdesk.text import clean, escaped, first_control
+from sync.server import audit, tasks
 from sync.server.errors import ApiError
 from sync.server.scope import ROLES, Scope
 from sync.server.security import hash_password, new_token, token_hash, verify_password
@@ -21,6 +21,13 @@ LEVELS = ("central", "province", "commune", "ward", "special_zone", "district", 
 
 class AdminError(Exception):
     """A command-line administration request that cannot be done, and why."""
+
+
+def _plain(what: str, value: str) -> None:
+    # Names are shown in terminals and on devices: controls there are obeyed.
+    control = first_control(value)
+    if control is not None:
+        raise AdminError(f"{what} must not contain control characters (found {escaped(control)})")
 
 
 @dataclass(frozen=True)
@@ -44,16 +51,25 @@ def add_unit(
     code = code.strip()
     if not code or len(code) > 64 or any(ch.isspace() for ch in code):
         raise AdminError(f"unit code {code!r} must be 1-64 characters without spaces")
+    _plain("the unit code", code)
+    _plain("the unit name", name)
     if level not in LEVELS:
         raise AdminError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
     if parent is not None and session.get(Unit, parent) is None:
         raise AdminError(f"parent unit {parent!r} does not exist")
     if parent == code:
         raise AdminError("a unit cannot be its own parent")
-    unit = session.get(Unit, code) or Unit(code=code)
+    unit = session.get(Unit, code)
+    moved = unit is not None and (unit.parent_code, unit.level) != (parent, level)
+    unit = unit or Unit(code=code)
     unit.name, unit.parent_code, unit.level = clean(name), parent, level
     session.add(unit)
     session.flush()
+    if moved:  # its tasks' codes may now belong to another province
+        try:
+            tasks.renamespace(session)
+        except tasks.TaskError as exc:
+            raise AdminError(str(exc)) from exc
     return unit
 
 
@@ -70,6 +86,8 @@ def add_user(
     username = username.strip()
     if not username or len(username) > 150 or any(ch.isspace() for ch in username):
         raise AdminError(f"username {username!r} must be 1-150 characters without spaces")
+    _plain("the username", username)
+    _plain("the full name", full_name)
     if role not in ROLES:
         raise AdminError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if session.get(Unit, unit_code) is None:

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -26,6 +26,7 @@ from dxdesk.atomic_file import write_atomically
 from dxdesk.bundle_format import BundleRefusedError
 from dxdesk.clock import utcnow
 from dxdesk.status import Category
+from dxdesk.text import for_terminal, json_for_terminal
 from sync.protocol import TaskIn
 from sync.server import (
     accounts,
@@ -66,8 +67,14 @@ class CommandError(Exception):
     """One line for the operator, exit code 1."""
 
 
+def _say(text: str = "", *, file: TextIO | None = None) -> None:
+    """Every line for the operator. Names, titles and comments come from other
+    people: their control characters are shown escaped, never obeyed."""
+    print(for_terminal(text), file=file or sys.stdout)
+
+
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    print(json_for_terminal(json.dumps(value, ensure_ascii=False, indent=2)))
 
 
 def _server_key(args: argparse.Namespace, *, create: bool) -> X25519PrivateKey:
@@ -130,7 +137,7 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
 def _unit_add(args: argparse.Namespace, db: Database) -> int:
     with db.write() as session:
         unit = accounts.add_unit(session, args.code, args.name, args.parent, args.level)
-        print(f"unit {unit.code} ({unit.name}) saved")
+        _say(f"unit {unit.code} ({unit.name}) saved")
     return EXIT_OK
 
 
@@ -142,7 +149,7 @@ def _unit_list(args: argparse.Namespace, db: Database) -> int:
     if args.json:
         _print_json(rows)
     for row in rows if not args.json else []:
-        print(f"{row['code']:<20} {row['level']:<13} {row['parent'] or '-':<15} {row['name']}")
+        _say(f"{row['code']:<20} {row['level']:<13} {row['parent'] or '-':<15} {row['name']}")
     return EXIT_OK
 
 
@@ -169,7 +176,7 @@ def _user_add(args: argparse.Namespace, db: Database) -> int:
             full_name=args.full_name,
             replace=args.replace,
         )
-    print(f"user {args.username} ({args.role}, {args.unit}) saved")
+    _say(f"user {args.username} ({args.role}, {args.unit}) saved")
     return EXIT_OK
 
 
@@ -181,14 +188,14 @@ def _user_list(args: argparse.Namespace, db: Database) -> int:
     if args.json:
         _print_json(rows)
     for row in rows if not args.json else []:
-        print(f"{row['username']:<20} {row['role']:<9} {row['unit_code']:<15} {row['full_name']}")
+        _say(f"{row['username']:<20} {row['role']:<9} {row['unit_code']:<15} {row['full_name']}")
     return EXIT_OK
 
 
 def _user_revoke(args: argparse.Namespace, db: Database) -> int:
     with db.write() as session:
         count = accounts.revoke_tokens(session, args.username)
-    print(f"{count} session(s) of {args.username} revoked")
+    _say(f"{count} session(s) of {args.username} revoked")
     return EXIT_OK
 
 
@@ -223,7 +230,7 @@ def _task_add(args: argparse.Namespace, db: Database) -> int:
             task, _created = tasks.upsert(session, values, "admin", replace=False)
         except tasks.TaskError as exc:
             raise CommandError(str(exc)) from exc
-        print(f"task {task.code} added for {task.unit_code} (id {task.id})")
+        _say(f"task {task.code} added for {task.unit_code} (id {task.id})")
     return EXIT_OK
 
 
@@ -232,12 +239,12 @@ def _task_import(args: argparse.Namespace, db: Database) -> int:
         with db.write() as session:
             result = csv_import.import_tasks(session, Path(args.file), "admin")
     except csv_import.CsvImportError as exc:
-        print(f"error: {args.file}: nothing imported, {len(exc.problems)} problem(s):",
+        _say(f"error: {args.file}: nothing imported, {len(exc.problems)} problem(s):",
               file=sys.stderr)  # fmt: skip
         for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+            _say(f"  {problem}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{result.created} task(s) created, {result.updated} updated")
+    _say(f"{result.created} task(s) created, {result.updated} updated")
     return EXIT_OK
 
 
@@ -258,8 +265,8 @@ def _key(args: argparse.Namespace, _db: Database) -> int:
             }
         )
     else:
-        print(f'server_public_key = "{public}"   # fingerprint {fingerprint}, file {path}')
-        print(f"# receipts and task packages are signed by {keys.signing_text(signing_key)} "
+        _say(f'server_public_key = "{public}"   # fingerprint {fingerprint}, file {path}')
+        _say(f"# receipts and task packages are signed by {keys.signing_text(signing_key)} "
               f"(fingerprint {keys.signing_fingerprint(signing_key)})")  # fmt: skip
     return EXIT_OK
 
@@ -282,18 +289,18 @@ def _show_report(args: argparse.Namespace, db: Database) -> int:
         _print_json({**item.model_dump(), "signature_status": verdict})
         return EXIT_OK
     sealed = f" (sealed on the {row.sealed_by})" if row.sealed_by else ""
-    print(f"Report {item.id}  task {item.task_code}  unit {item.unit_code}")
-    print(f"  progress {item.progress}%  {item.status_claim}  {item.classification}{sealed}")
-    print(f"  by {item.submitted_by} ({item.author}), created {item.created_at[:19]}, "
+    _say(f"Report {item.id}  task {item.task_code}  unit {item.unit_code}")
+    _say(f"  progress {item.progress}%  {item.status_claim}  {item.classification}{sealed}")
+    _say(f"  by {item.submitted_by} ({item.author}), created {item.created_at[:19]}, "
           f"received {item.received_at[:19]}")  # fmt: skip
-    print(f"  signature: {verdict}" + (f", device {item.device_id}" if item.device_id else ""))
+    _say(f"  signature: {verdict}" + (f", device {item.device_id}" if item.device_id else ""))
     for label, text in (("Results", item.results), ("Difficulties", item.difficulties),
                         ("Proposals", item.proposals)):  # fmt: skip
-        print(f"{label}: {text}")
+        _say(f"{label}: {text}")
     if item.indicator_values:
-        print("Indicators: " + ", ".join(f"{k}={v}" for k, v in item.indicator_values.items()))
+        _say("Indicators: " + ", ".join(f"{k}={v}" for k, v in item.indicator_values.items()))
     for attachment in item.attachments:
-        print(f"  attachment {attachment['file_name']} ({attachment['size']} bytes, "
+        _say(f"  attachment {attachment['file_name']} ({attachment['size']} bytes, "
               f"sha256 {attachment['sha256'][:12]}…)")  # fmt: skip
     return EXIT_OK
 
@@ -338,15 +345,15 @@ def _import_bundle(args: argparse.Namespace, db: Database) -> int:
         )
         return EXIT_OK  # fmt: skip
     if delivery.replayed:
-        print(f"bundle {delivery.bundle_id} was already imported at {delivery.received_at[:19]}; "
+        _say(f"bundle {delivery.bundle_id} was already imported at {delivery.received_at[:19]}; "
               "nothing was imported again")  # fmt: skip
     else:
-        print(f"bundle {delivery.bundle_id} from device {delivery.device_id}: "
+        _say(f"bundle {delivery.bundle_id} from device {delivery.device_id}: "
               + ", ".join(f"{n} {s}" for s, n in counts.items()))  # fmt: skip
     for ack in delivery.acks:
         if ack.status == "rejected":
-            print(f"  rejected {ack.id}: {ack.code}: {ack.message}")
-    print(f"receipt written to {target}")
+            _say(f"  rejected {ack.id}: {ack.code}: {ack.message}")
+    _say(f"receipt written to {target}")
     return EXIT_OK
 
 
@@ -359,7 +366,7 @@ def _export_tasks(args: argparse.Namespace, db: Database) -> int:
         except task_package.UnknownUnitError as exc:
             raise CommandError(str(exc)) from exc
     _write_file(target, data)
-    print(f"{n_tasks} task(s) and {n_reviews} review(s) of {args.unit} written to {target}")
+    _say(f"{n_tasks} task(s) and {n_reviews} review(s) of {args.unit} written to {target}")
     return EXIT_OK
 
 
@@ -376,10 +383,10 @@ def _reports(args: argparse.Namespace, db: Database) -> int:
     for item in found:
         state = item.review_state or ("complete" if item.complete else "incomplete")
         mark = " (sealed)" if item.sealed else ""
-        print(f"{item.received_at[:19]}  {item.unit_code:<15} {item.task_code:<14} "
+        _say(f"{item.received_at[:19]}  {item.unit_code:<15} {item.task_code:<14} "
               f"{item.progress:>3}%  {state:<10} {item.submitted_by}  {item.id}{mark}")  # fmt: skip
     if more:
-        print(f"(only the newest {args.limit}; use --limit)")
+        _say(f"(only the newest {args.limit}; use --limit)")
     return EXIT_OK
 
 
@@ -403,7 +410,7 @@ def _audit(args: argparse.Namespace, db: Database) -> int:
         return EXIT_OK
     for e in events:
         detail = " ".join(f"{k}={v}" for k, v in sorted(e.detail.items()))
-        print(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<22} {e.subject}  {detail}")
+        _say(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<22} {e.subject}  {detail}")
     return EXIT_OK
 
 
@@ -415,19 +422,19 @@ def _stats(args: argparse.Namespace, db: Database) -> int:
     if args.json:
         _print_json(result.as_json())
         return EXIT_OK
-    print(f"Tasks by status on {result.today:%d/%m/%Y}")
+    _say(f"Tasks by status on {result.today:%d/%m/%Y}")
     header = "".join(f"{c.label_en:>24}" for c in Category)
-    print(f"{'unit':<15}{header}")
+    _say(f"{'unit':<15}{header}")
     for code, counts in sorted(result.per_unit.items()):
-        print(f"{code:<15}" + "".join(f"{counts[c.value]:>24}" for c in Category))
-    print(f"\nOverdue tasks: {len(result.overdue)}")
+        _say(f"{code:<15}" + "".join(f"{counts[c.value]:>24}" for c in Category))
+    _say(f"\nOverdue tasks: {len(result.overdue)}")
     for item in result.overdue:
-        print(f"  {item['code']:<14} {item['unit_code']:<15} {item['days_overdue']:>4} days  "
+        _say(f"  {item['code']:<14} {item['unit_code']:<15} {item['days_overdue']:>4} days  "
               f"{item['progress']:>3}%  {item['title']}")  # fmt: skip
-    print(f"\nUnits with no report in the last {result.silent_days} days: "
+    _say(f"\nUnits with no report in the last {result.silent_days} days: "
           f"{len(result.silent_units)}")  # fmt: skip
     for unit in result.silent_units:
-        print(f"  {unit['unit_code']:<15} {unit['name']}")
+        _say(f"  {unit['unit_code']:<15} {unit['name']}")
     return EXIT_OK
 
 
@@ -451,9 +458,9 @@ def _expire_uploads(args: argparse.Namespace, db: Database) -> int:
 def _demo(args: argparse.Namespace, db: Database) -> int:
     with db.write() as session:
         logins, count = demo.load(session, tasks.today())
-    print(f"Demo loaded: {count} tasks. Logins (demo passwords, change them for real use):")
+    _say(f"Demo loaded: {count} tasks. Logins (demo passwords, change them for real use):")
     for login in logins:
-        print(f"  {login.username:<16} {login.password:<20} {login.role:<9} {login.unit_code}")
+        _say(f"  {login.username:<16} {login.password:<20} {login.role:<9} {login.unit_code}")
     return EXIT_OK
 
 
@@ -618,13 +625,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.url = database_url(args.db, args.home)
         db = open_database(args.url)
     except (DatabaseError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}", file=sys.stderr)
         return EXIT_DATABASE
     try:
         handler: Handler = args.handler
         return handler(args, db)
     except (CommandError, accounts.AdminError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_FAILED

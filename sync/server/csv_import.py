@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from dxdesk.text import fold
 from sync.protocol import TaskIn
 from sync.server import tasks
+from sync.server.scope import UnitTree
 from sync.server.tables import Task, Unit
 
 REQUIRED = ("code", "title", "unit", "deadline")
@@ -138,10 +139,16 @@ def _task_in(columns: dict[str, int], row: list[str]) -> tuple[TaskIn | None, li
 def import_tasks(session: Session, path: Path, actor: str) -> ImportResult:
     columns, table = _rows(_read_text(path))
     units = set(session.scalars(select(Unit.code)))
-    known = {code: unit for code, unit in session.execute(select(Task.code, Task.unit_code))}
+    tree = UnitTree.read(session)
+    # Codes are unique per province (scope.UnitTree): another province's codes
+    # neither clash with this file's nor show in its problems.
+    known = {
+        (scope, code): unit
+        for scope, code, unit in session.execute(select(Task.code_scope, Task.code, Task.unit_code))
+    }
     problems: list[str] = []
     good: list[TaskIn] = []
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
     for number, row in enumerate(table, start=2):
         if not any(cell.strip() for cell in row):
             continue  # Excel leaves blank lines at the end
@@ -149,16 +156,17 @@ def import_tasks(session: Session, path: Path, actor: str) -> ImportResult:
         if values is not None:
             if values.unit_code not in units:
                 issues.append(f"unit: no unit {values.unit_code!r}")
-            if values.code in seen:
-                issues.append(f"code: {values.code!r} already on row {seen[values.code]}")
-            elif known.get(values.code, values.unit_code) != values.unit_code:
+            key = (tree.namespace(values.unit_code), values.code)
+            if key in seen:
+                issues.append(f"code: {values.code!r} already on row {seen[key]}")
+            elif known.get(key, values.unit_code) != values.unit_code:
                 issues.append(
-                    f"unit: task {values.code!r} belongs to {known[values.code]}, "
+                    f"unit: task {values.code!r} belongs to {known[key]}, "
                     "it cannot move to another unit"
                 )
             if values.start_date and values.deadline and values.deadline < values.start_date:
                 issues.append("deadline: before start_date")
-            seen.setdefault(values.code, number)
+            seen.setdefault(key, number)
         problems += [f"row {number}: {issue}" for issue in issues]
         if values is not None and not issues:
             good.append(values)
@@ -168,6 +176,6 @@ def import_tasks(session: Session, path: Path, actor: str) -> ImportResult:
         raise CsvImportError(["the file has no task rows"])
     created = 0
     for values in good:
-        _task, is_new = tasks.upsert(session, values, actor, replace=True)
+        _task, is_new = tasks.upsert(session, values, actor, replace=True, tree=tree)
         created += is_new
     return ImportResult(created=created, updated=len(good) - created)

@@ -1,7 +1,9 @@
-"""Who may see which units: officers their own, reviewers a subtree, admins all."""
+"""Who may see which units: officers their own, reviewers a subtree, admins all;
+and the namespace a task code is unique in."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, select, true
@@ -10,6 +12,34 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sync.server.tables import Unit
 
 ROLES = ("officer", "reviewer", "admin")
+# Task codes are unique per province: each province numbers its own plans.
+NAMESPACE_LEVEL = "province"
+
+
+@dataclass(frozen=True)
+class UnitTree:
+    """Every unit's parent and level, read once."""
+
+    parents: Mapping[str, str | None]
+    levels: Mapping[str, str]
+
+    @classmethod
+    def read(cls, session: Session) -> UnitTree:
+        rows = session.execute(select(Unit.code, Unit.parent_code, Unit.level)).all()
+        return cls({r.code: r.parent_code for r in rows}, {r.code: r.level for r in rows})
+
+    def namespace(self, unit_code: str) -> str:
+        """The unit whose task codes ``unit_code``'s tasks share: the nearest
+        province at or above it; without one (central agencies, a tree of other
+        levels), the unit right below the root; a root unit is its own. Unrelated
+        provinces never share one, so their codes neither collide nor leak."""
+        chain = [unit_code]
+        while (parent := self.parents.get(chain[-1])) is not None and parent not in chain:
+            chain.append(parent)
+        for code in chain:
+            if self.levels.get(code) == NAMESPACE_LEVEL:
+                return code
+        return chain[-2] if len(chain) > 1 else chain[0]
 
 
 def subtree(session: Session, root: str) -> frozenset[str]:

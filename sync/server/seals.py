@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import ValidationError
 
 from dxdesk import report_seal, sealing
-from sync.protocol import ReportIn, SealedContent
+from sync.protocol import STORED_TEXT, ReportIn, SealedContent
 from sync.server.devices import Problem
 from sync.server.errors import field_path
 from sync.server.tables import Report
@@ -101,7 +101,8 @@ def to_store(report: ReportIn, key: X25519PrivateKey) -> Stored:
 def open_stored(row: Report, key: X25519PrivateKey) -> SealedContent:
     """What a stored sealed report says; SealError if this key cannot open it."""
     assert row.sealed is not None
-    return SealedContent.model_validate(report_seal.open_content(row.sealed, row.id, key))
+    raw = report_seal.open_content(row.sealed, row.id, key)
+    return SealedContent.model_validate(raw, context=STORED_TEXT)  # may predate the check
 
 
 def original_body(row: Report, opened: SealedContent | None) -> dict[str, Any]:

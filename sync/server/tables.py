@@ -123,11 +123,17 @@ class Token(Base):
 
 class Task(Base):
     __tablename__ = "task"
-    # A unit's changes in version order: what every sync round's pull reads.
-    __table_args__ = (Index("ix_task_unit_version", "unit_code", "version"),)
+    __table_args__ = (
+        # A unit's changes in version order: what every sync round's pull reads.
+        Index("ix_task_unit_version", "unit_code", "version"),
+        # Codes are unique per province, not across the country (scope.UnitTree).
+        UniqueConstraint("code_scope", "code", name="uq_task_scope_code"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64))
+    # The unit whose codes this task's code is unique among: its unit's province.
+    code_scope: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
     doc_number: Mapped[str] = mapped_column(Text, default="")

@@ -6,13 +6,14 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import VIETNAM_TZ, utcnow
 from dxdesk.text import clean
 from sync.protocol import TaskIn, TaskOut
 from sync.server import audit, versions
+from sync.server.scope import UnitTree
 from sync.server.tables import Task, Unit
 
 
@@ -87,22 +88,36 @@ def _fill(task: Task, values: TaskIn) -> None:
     task.indicators = [item.model_dump() for item in values.indicators]
 
 
+def find(session: Session, namespace: str, code: str) -> Task | None:
+    """The task with ``code`` among the tasks of one namespace (its province)."""
+    return session.scalar(select(Task).where(Task.code_scope == namespace, Task.code == code))
+
+
 def upsert(
-    session: Session, values: TaskIn, actor: str, *, task_id: str | None = None, replace: bool
+    session: Session,
+    values: TaskIn,
+    actor: str,
+    *,
+    task_id: str | None = None,
+    replace: bool,
+    tree: UnitTree | None = None,
 ) -> tuple[Task, bool]:
-    """Create a task, or (``replace``) update the one with the same code.
+    """Create a task, or (``replace``) update the one with the same code in the
+    unit's province (``tree``: the units, when the caller has read them).
 
     A task never moves to another unit: devices of the old unit would keep a stale
     copy, since the protocol has no deletions.
     """
     _check(session, values)
     code = values.code.strip()
-    task = session.scalar(select(Task).where(Task.code == code))
+    namespace = (tree or UnitTree.read(session)).namespace(values.unit_code)
+    task = find(session, namespace, code)
     created = task is None
     if task is None:
         task = Task(
             id=task_id or str(uuid.uuid4()),
             code=code,
+            code_scope=namespace,
             unit_code=values.unit_code,
             progress=0,
             completed_on=None,
@@ -119,6 +134,28 @@ def upsert(
     stamp(session, [task])
     audit.record(session, actor, "task.create" if created else "task.update", code)
     return task, created
+
+
+def renamespace(session: Session) -> None:
+    """Move task codes to their units' namespaces after a unit moved (another
+    parent, another level); a code that would then be taken twice is refused."""
+    tree = UnitTree.read(session)
+    rows = session.execute(select(Task.id, Task.code, Task.unit_code, Task.code_scope)).all()
+    wanted = {row.id: tree.namespace(row.unit_code) for row in rows}
+    owners: dict[tuple[str, str], str] = {}
+    for row in rows:
+        key = (wanted[row.id], row.code)
+        if key in owners:
+            raise TaskError(
+                "task_exists",
+                f"task code {row.code!r} would then be used twice in {key[0]}; "
+                "change one of the codes first",
+                "code",
+            )
+        owners[key] = row.id
+    for row in rows:
+        if wanted[row.id] != row.code_scope:
+            session.execute(update(Task).where(Task.id == row.id).values(code_scope=wanted[row.id]))
 
 
 def stamp(session: Session, changed: list[Task]) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -14,7 +15,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select
 
 from dxdesk import b64url
-from sync.server import blobs
+from sync.protocol import TaskIn
+from sync.server import (
+    blobs,
+    tasks,
+)
 from sync.server.db import MIGRATIONS, create, open_database
 from sync.server.tables import (
     Attachment,
@@ -283,5 +288,70 @@ def test_upgrade_from_0005_keeps_data_and_gives_each_key_to_its_first_user(
             assert session.scalars(select(LoginChallenge.nonce_sha256)).all() == []
         names = {ix["name"] for ix in inspect(db.engine).get_indexes("device")}
         assert "ix_device_public_key" in names
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0005_scopes_task_codes_per_province_with_data_intact(
+    backend: Backend,
+) -> None:
+    """0008: ``task.code`` is unique per province; existing tasks get their unit's
+    province and keep their reports (SQLite rebuilds the table under them)."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    units = [
+        ("TW", None, "central"),
+        ("QN", "TW", "province"),
+        ("QN-X", "QN", "commune"),
+        ("HT", "TW", "province"),
+        ("HT-Y", "HT", "commune"),
+        ("BO", "TW", "agency"),
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)),
+            [{"code": c, "name": c, "parent_code": p, "level": level} for c, p, level in units],
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+              "unit_code": "QN-X", "full_name": "", "created_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": f"t-{unit}", "code": f"NV-{unit}", "title": "Số hoá", "unit_code": unit,
+              "indicators": [], "progress": 0, "version": -n, "updated_at": now}
+             for n, unit in enumerate(("QN-X", "HT-Y", "TW", "BO"), start=1)],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": f"r{n}", "task_id": "t-QN-X", "unit_code": "QN-X", "submitted_by": 1,
+              "content_sha256": f"{n:064x}", "body": {"results": f"Đã làm {n}"},
+              "progress": n, "status_claim": "in_progress", "classification": "normal",
+              "created_at": now, "received_at": now, "complete": True}
+             for n in range(3)],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            scopes = {r.id: r.code_scope for r in session.execute(select(Task.id, Task.code_scope))}
+            assert scopes == {"t-QN-X": "QN", "t-HT-Y": "HT", "t-TW": "TW", "t-BO": "BO"}
+            reports = session.execute(select(Report.id, Report.task_id).order_by(Report.id))
+            assert [tuple(r) for r in reports] == [(f"r{n}", "t-QN-X") for n in range(3)]
+        with db.write() as session:  # another province may now use QN's code
+            values = TaskIn(code="NV-QN-X", title="Cùng mã, tỉnh khác", unit_code="HT-Y")
+            task, created = tasks.upsert(session, values, "test", replace=False)
+            assert created and task.code_scope == "HT"
+        with pytest.raises(tasks.TaskError, match="already exists"), db.write() as session:
+            values = TaskIn(code="NV-QN-X", title="Trùng", unit_code="QN")
+            tasks.upsert(session, values, "test", replace=False)
     finally:
         db.dispose()

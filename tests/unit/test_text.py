@@ -1,8 +1,18 @@
+import json
 import unicodedata
 
 import pytest
 
-from dxdesk.text import clean, fold, matches, nfc, search_terms
+from dxdesk.text import (
+    clean,
+    first_control,
+    fold,
+    for_terminal,
+    json_for_terminal,
+    matches,
+    nfc,
+    search_terms,
+)
 
 QUA_HAN = "quá hạn"
 
@@ -38,3 +48,24 @@ def test_nfc_makes_decomposed_and_precomposed_equal() -> None:
 
 def test_clean_trims_and_normalises_line_endings() -> None:
     assert clean("  dòng 1\r\ndòng 2\r ") == "dòng 1\ndòng 2"
+
+
+PWNED = "\x1b]0;pwned\x07\x1b[2J"
+
+
+def test_clean_drops_what_a_terminal_would_obey_and_keeps_lines_and_tabs() -> None:
+    assert clean(f"Số hoá{PWNED} hồ sơ\x9b2J\u202e\x7f") == "Số hoá]0;pwned[2J hồ sơ2J"
+    assert clean("dòng 1\vdòng 2\fdòng 3\x85dòng 4\tcột") == "dòng 1\ndòng 2\ndòng 3\ndòng 4\tcột"
+
+
+def test_for_terminal_shows_controls_as_escapes() -> None:
+    assert for_terminal(f"a{PWNED}\u202eb\n\tc") == "a\\x1b]0;pwned\\x07\\x1b[2J\\u202eb\n\tc"
+    assert first_control("dòng 1\n\tdòng 2") is None
+    assert first_control(f"x{PWNED}") == "\x1b"
+
+
+def test_json_for_terminal_escapes_what_json_dumps_leaves_raw() -> None:
+    document = json.dumps({"t": "a\x9b\u202e\x7fb"}, ensure_ascii=False)
+    safe = json_for_terminal(document)
+    assert not any(ch in safe for ch in "\x9b\u202e\x7f")
+    assert json.loads(safe) == {"t": "a\x9b\u202e\x7fb"}

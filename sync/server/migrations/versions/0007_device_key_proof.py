@@ -10,7 +10,7 @@ registration stays, and a profile whose key was removed makes a new one at its n
 login.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 """
 
