@@ -4,22 +4,27 @@ figures, the inbox, one report, its review reaching the officer's next sync."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
+import re
 import uuid
 from collections.abc import Iterator
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 from starlette.requests import Request
 
-from dxdesk.clock import utcnow
-from sync.server import accounts
-from sync.server.console import sessions
+from dxdesk.clock import VIETNAM_TZ, utcnow
+from sync.server import accounts, tasks
+from sync.server.console import export, inbox, overview, sessions
 from sync.server.db import Database
-from sync.server.tables import AuditEvent, Report, Token
-from tests.server.conftest import PASSWORD, World, report_body
-from tests.support.console import ConsoleClient, csrf_of
+from sync.server.tables import AuditEvent, Report, Task, Token
+from tests.server.conftest import PASSWORD, World, report_body, seed_task
+from tests.support.console import ConsoleClient, attribute_of, csrf_of, element
+from tests.support.device import seal
 
 
 @pytest.fixture
@@ -202,3 +207,206 @@ def test_other_units_are_404_by_every_url(
     assert reviewer.get(f"/overview?unit={other_commune}").status_code == 404
     listed = stranger.get("/reports").text  # not listed either
     assert body["id"] not in listed and world.unit_a not in listed
+
+
+# ---------------------------------------------------------------- slice 2: overview
+
+
+def test_overview_counts_the_four_categories_and_drills_down_to_tasks(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    today = tasks.today()
+    p = world.prefix
+    late = seed_task(server_db, f"{p}-LATE", world.unit_a, deadline=today - dt.timedelta(days=5),
+                     indicators=[{"code": "HS", "name": "Hồ sơ số hoá", "unit": "hồ sơ",
+                                  "target": 1200}])  # fmt: skip
+    done_late = seed_task(server_db, f"{p}-DL", world.unit_a, deadline=today - dt.timedelta(3))
+    done_ok = seed_task(server_db, f"{p}-DOK", world.unit_b, deadline=today,
+                        indicators=[{"code": "HS", "name": "Hồ sơ số hoá", "unit": "hồ sơ",
+                                     "target": 800}])  # fmt: skip
+    with server_db.write() as session:
+        for task_id, on in ((done_late, today - dt.timedelta(1)), (done_ok, today)):
+            task = session.get(Task, task_id)
+            assert task is not None
+            tasks.complete(session, task, on, "test")
+    # Unit A has reported (an indicator value); unit B never has.
+    world.officer_a.sync(reports=[report_body(late, indicator_values={"HS": 480})])
+
+    page = reviewer.get("/overview").text
+    row_a = element(page, "data-unit", world.unit_a)
+    row_b = element(page, "data-unit", world.unit_b)
+    # A: two open tasks without deadline + one overdue + one done late; B: one + one on time.
+    assert _count(row_a, "in_progress_on_time") == 2
+    assert _count(row_a, "in_progress_overdue") == 1
+    assert _count(row_a, "done_late") == 1
+    assert _count(row_b, "done_on_time") == 1 and _count(row_b, "in_progress_on_time") == 1
+    assert "(25%)" in row_a  # shares of the unit's tasks
+    overdue = element(page, "data-overdue", f"{p}-LATE")
+    assert attribute_of(overdue, "data-days") == "5"
+    silent = element(page, "data-silent", world.unit_b)
+    assert "Chưa từng báo cáo" in silent
+    assert f'data-silent="{world.unit_a}"' not in page
+    indicator = element(page, "data-indicator", "HS")
+    assert float(attribute_of(indicator, "data-target")) == 2000.0
+    assert float(attribute_of(indicator, "data-reached")) == 480.0
+    this_week = overview.week_start(today).isoformat()
+    assert int(attribute_of(element(page, "data-week", this_week, "g"), "data-count")) >= 1
+
+    commune = reviewer.get(f"/overview?unit={world.unit_a}").text  # drill down
+    task_row = element(commune, "data-task", f"{p}-LATE")
+    assert "Chưa hoàn thành – quá hạn" in task_row and "(5 số ngày quá hạn)" in task_row
+    assert world.unit_b not in commune.split('<main id="main">')[1].split("h-weeks")[0]
+
+    zero = reviewer.get("/overview?days=0")  # named, not a 500
+    assert zero.status_code == 400 and "Số ngày phải từ 1 đến 3650" in zero.text
+
+
+def _count(row: str, category: str) -> int:
+    cell = element(row, "data-cat", category, "td")
+    return int(cell.split(">", 1)[1].split(" ", 1)[0].strip())
+
+
+# ---------------------------------------------------------------- slice 3: inbox, review
+
+
+def test_inbox_lists_newest_first_filters_and_pages_by_keyset(
+    world: World, reviewer: ConsoleClient
+) -> None:
+    bodies = [report_body(world.tasks_a[0], progress=n, results=f"Lần {n}") for n in range(55)]
+    world.officer_a.sync(reports=bodies[:30])
+    world.officer_a.sync(reports=bodies[30:])
+    b_body = report_body(world.tasks_b[0], results="Đã hoàn thành khảo sát")
+    world.officer_b.sync(reports=[b_body])
+
+    first = reviewer.get(f"/reports?unit={world.province}").text
+    ids = _report_ids(first)
+    assert len(ids) == inbox.PAGE and ids[0] == b_body["id"]  # the newest first
+    next_link = attribute_of(element(first, "rel", "next", "a"), "href").replace("&amp;", "&")
+    second = _report_ids(reviewer.get(next_link.removeprefix("/console")).text)
+    assert not set(ids) & set(second)
+    assert set(ids) | set(second) == {b["id"] for b in bodies} | {b_body["id"]}
+
+    searched = reviewer.get("/reports", params={"q": "xa b"}).text  # "Xã B", no accents
+    assert _report_ids(searched) == [b_body["id"]]
+    by_task = reviewer.get("/reports", params={"task": f"{world.prefix}-B0"}).text
+    assert _report_ids(by_task) == [b_body["id"]]
+    tomorrow = (dt.datetime.now(VIETNAM_TZ).date() + dt.timedelta(days=1)).isoformat()
+    assert _report_ids(reviewer.get("/reports", params={"from": tomorrow}).text) == []
+    bad = reviewer.get("/reports", params={"from": "31/02/2026"})
+    assert bad.status_code == 400 and "Ngày không hợp lệ: 31/02/2026" in bad.text
+    forged = reviewer.get("/reports", params={"after": "not-a-cursor"})
+    assert forged.status_code == 400 and "Liên kết trang không hợp lệ" in forged.text
+
+
+def _report_ids(html: str) -> list[str]:
+    return re.findall(r'<tr data-report="([^"]+)"', html)
+
+
+def test_return_with_a_comment_reaches_the_officers_next_sync(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    cursor = world.officer_a.sync()["cursor"]
+    body = report_body(world.tasks_a[0], progress=70, results="Đã số hoá <b>480</b> hồ sơ")
+    world.officer_a.sync(reports=[body])
+    page = reviewer.get(f"/reports/{body['id']}")
+    assert page.status_code == 200
+    assert "Đã số hoá &lt;b&gt;480&lt;/b&gt; hồ sơ" in page.text
+    assert "Hợp lệ" in page.text  # the device's signature checks out
+    assert world.officer_a.device is not None and world.officer_a.device.device_id in page.text
+
+    empty = reviewer.submit(f"/reports/{body['id']}", f"/reports/{body['id']}/review",
+                            action="return", comment="   ")  # fmt: skip
+    assert empty.status_code == 422 and "Cần ghi ý kiến khi trả lại" in empty.text
+    with server_db.read() as session:
+        assert session.get(Report, body["id"]).review_state is None  # type: ignore[union-attr]
+
+    done = reviewer.submit(f"/reports/{body['id']}", f"/reports/{body['id']}/review",
+                           action="return", comment="Bổ sung biên bản nghiệm thu")  # fmt: skip
+    assert done.status_code == 200 and "Bổ sung biên bản nghiệm thu" in done.text
+    pulled = world.officer_a.sync(cursor=cursor)
+    assert [(r["report_id"], r["state"], r["comment"]) for r in pulled["reviews"]] == [
+        (body["id"], "returned", "Bổ sung biên bản nghiệm thu")
+    ]
+    assert _events(server_db, world.usernames["rv"], "report.returned")
+
+
+def test_a_classified_report_shows_no_words_until_opened_and_the_opening_is_audited(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    assert world.officer_a.server_public_key is not None
+    secret = seal(report_body(world.tasks_a[0], results="Số liệu mật 9731"),
+                  world.officer_a.server_public_key)  # fmt: skip
+    world.officer_a.sync(reports=[secret])
+    listed = reviewer.get("/reports").text
+    assert secret["id"] in listed and "9731" not in listed
+    page = reviewer.get(f"/reports/{secret['id']}").text
+    assert "9731" not in page and "nội dung được ẩn" in page
+    assert not _events(server_db, world.usernames["rv"], "report.unseal")
+    opened = reviewer.submit(f"/reports/{secret['id']}", f"/reports/{secret['id']}/open")
+    assert opened.status_code == 200 and "Số liệu mật 9731" in opened.text
+    assert _events(server_db, world.usernames["rv"], "report.unseal")
+
+
+def test_attachments_download_as_files_never_inline(world: World, reviewer: ConsoleClient) -> None:
+    data = b"<html><script>alert(1)</script></html>"
+    sha = hashlib.sha256(data).hexdigest()
+    attachment = {"id": uuid.uuid4().hex[:16], "sha256": sha, "size": len(data),
+                  "file_name": "biên bản <x>.html", "mime_type": "text/html"}  # fmt: skip
+    body = report_body(world.tasks_a[0], attachments=[attachment])
+    world.officer_a.sync(reports=[body])
+    put = world.officer_a.put(f"/blobs/{sha}", data, params={"offset": 0, "size": len(data)})
+    assert put.status_code == 200, put.text
+    page = reviewer.get(f"/reports/{body['id']}").text
+    assert "biên bản &lt;x&gt;.html" in page
+    got = reviewer.get(f"/reports/{body['id']}/files/{attachment['id']}")
+    assert got.status_code == 200 and got.content == data
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert "bi%C3%AAn%20b%E1%BA%A3n%20%3Cx%3E.html" in got.headers["Content-Disposition"]
+    assert got.headers["Content-Security-Policy"].startswith("sandbox")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# ---------------------------------------------------------------- slice 5: export
+
+
+def test_the_tracking_table_exports_as_xlsx_and_csv_with_formulas_neutralised(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    today = tasks.today()
+    code = f"{world.prefix}-X"
+    task_id = seed_task(server_db, code, world.unit_a, deadline=today - dt.timedelta(days=2),
+                        doc_number="17-KH/BCĐ", doc_date=dt.date(2026, 1, 31))  # fmt: skip
+    with server_db.write() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        tasks.patch(session, task, {"title": '=HYPERLINK("http://x","y")'}, "test")
+    body = report_body(task_id, progress=40, results="@SUM(1+1)", difficulties="Mất điện")
+    world.officer_a.sync(reports=[body])
+
+    got = reviewer.get("/export.xlsx")
+    assert got.status_code == 200
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    sheet = openpyxl.load_workbook(io.BytesIO(got.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1] == export.HEADERS_VI
+    by_code = {row[1]: row for row in rows[2:]}
+    assert set(by_code) == {f"{world.prefix}-A0", f"{world.prefix}-A1", f"{world.prefix}-B0", code}
+    row = by_code[code]
+    assert row[2] == '\'=HYPERLINK("http://x","y")'  # text, not a formula
+    assert row[3] == "17-KH/BCĐ, ngày 31/01/2026"
+    assert row[4] == "Xã A"
+    assert row[5] == dt.datetime.combine(today - dt.timedelta(days=2), dt.time())
+    assert row[6] == 40
+    assert row[7] == "Chưa hoàn thành – quá hạn"
+    assert (row[8], row[9]) == ("'@SUM(1+1)", "Mất điện")
+    assert row[10] is not None
+    assert [r[0] for r in rows[2:]] == list(range(1, len(rows) - 1))  # STT
+
+    text = reviewer.get("/export.csv", params={"unit": world.unit_a}).content.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == list(export.HEADERS_VI)
+    assert {r[1] for r in table[1:]} == {f"{world.prefix}-A0", f"{world.prefix}-A1", code}
+    line = next(r for r in table[1:] if r[1] == code)
+    assert line[2].startswith("'=") and line[8] == "'@SUM(1+1)"
+    assert reviewer.get("/export.xlsx", params={"unit": "NO-SUCH"}).status_code == 404

@@ -16,6 +16,21 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def element(html: str, attribute: str, value: str, tag: str = "tr") -> str:
+    """The first ``<tag ... attribute="value" ...>...</tag>`` of a page."""
+    found = re.search(
+        rf'<{tag}\b[^>]*\b{attribute}="{re.escape(value)}"[^>]*>(.*?)</{tag}>', html, re.S
+    )
+    assert found is not None, f"no <{tag} {attribute}={value!r}> on the page"
+    return found.group(0)
+
+
+def attribute_of(html: str, attribute: str) -> str:
+    found = re.search(rf'\b{attribute}="([^"]*)"', html)
+    assert found is not None, f"no {attribute} in {html[:200]!r}"
+    return found.group(1)
+
+
 class ConsoleClient:
     """A browser without JavaScript: follows redirects, keeps cookies."""
 

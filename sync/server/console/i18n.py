@@ -51,6 +51,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "overview_of": ("Tổng quan: {unit}", "Overview: {unit}"),
     "as_of": ("Số liệu đến ngày {date}", "Figures as of {date}"),
     "unit": ("Đơn vị", "Unit"),
+    "export": ("Xuất bảng theo dõi", "Export the tracking table"),
     "tasks": ("Nhiệm vụ", "Tasks"),
     "total": ("Tổng", "Total"),
     "all_units": ("Toàn bộ", "All units"),
