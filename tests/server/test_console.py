@@ -254,7 +254,7 @@ def test_overview_counts_the_four_categories_and_drills_down_to_tasks(
 
     commune = reviewer.get(f"/overview?unit={world.unit_a}").text  # drill down
     task_row = element(commune, "data-task", f"{p}-LATE")
-    assert "Chưa hoàn thành – quá hạn" in task_row and "(5 số ngày quá hạn)" in task_row
+    assert "Chưa hoàn thành – quá hạn" in task_row and "(quá 5 ngày)" in task_row
     assert world.unit_b not in commune.split('<main id="main">')[1].split("h-weeks")[0]
 
     zero = reviewer.get("/overview?days=0")  # named, not a 500

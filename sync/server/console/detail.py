@@ -17,7 +17,7 @@ from sync.server import audit, reviews
 from sync.server.accounts import Principal
 from sync.server.errors import ApiError
 from sync.server.scope import Scope
-from sync.server.tables import Attachment, Blob, BlobChunk, Report, Task
+from sync.server.tables import Attachment, Blob, BlobChunk, Report, Task, Unit
 
 EARLIER_SHOWN = 20
 
@@ -43,6 +43,7 @@ class IndicatorValue:
 class Detail:
     report: ReportOut
     task: Task
+    unit_name: str
     hidden: bool  # a sealed report not opened on this request
     unreadable: bool  # sealed to a key this server does not have
     signature: str | None  # "valid" / "invalid" / "unsigned"; None: checked once opened
@@ -96,7 +97,17 @@ def load(
             .limit(EARLIER_SHOWN)
         )
     ]  # fmt: skip
-    return Detail(out, task, hidden, unreadable, signature, indicators, earlier)
+    unit = session.get(Unit, row.unit_code)
+    return Detail(
+        out,
+        task,
+        unit.name if unit is not None else row.unit_code,
+        hidden,
+        unreadable,
+        signature,
+        indicators,
+        earlier,
+    )
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "up": ("Lên cấp trên", "Up one level"),
     "overdue_tasks": ("Nhiệm vụ quá hạn ({count})", "Overdue tasks ({count})"),
     "days_overdue": ("Số ngày quá hạn", "Days overdue"),
+    "overdue_by": ("quá {days} ngày", "{days} days late"),
     "code": ("Mã", "Code"),
     "task": ("Nhiệm vụ", "Task"),
     "deadline": ("Thời hạn", "Deadline"),
