@@ -123,6 +123,8 @@ def shoot(base: str, out: Path, report_ids: list[str]) -> None:
         save("commune")
         driver.get(f"{base}/console/reports")
         save("inbox")
+        driver.get(f"{base}/console/tasks?unit=QN-HOANHMO")
+        save("tasks")
         driver.get(f"{base}/console/reports/{report_ids[1]}")
         driver.find_element(By.ID, "comment").send_keys(
             "Đề nghị bổ sung biên bản nghiệm thu máy quét."

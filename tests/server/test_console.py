@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import openpyxl
 import pytest
+import requests
 from sqlalchemy import select
 from starlette.requests import Request
 
@@ -410,3 +411,87 @@ def test_the_tracking_table_exports_as_xlsx_and_csv_with_formulas_neutralised(
     line = next(r for r in table[1:] if r[1] == code)
     assert line[2].startswith("'=") and line[8] == "'@SUM(1+1)"
     assert reviewer.get("/export.xlsx", params={"unit": "NO-SUCH"}).status_code == 404
+
+
+# ---------------------------------------------------------------- slice 5: tasks
+
+
+def test_a_task_is_created_and_completed_from_the_page_and_bad_input_is_named(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    code = f"{world.prefix}-NEW"
+    fields = {"code": code, "title": "Lắp camera <giám sát>", "unit_code": world.unit_b,
+              "deadline": "31/12/2026", "doc_number": "05/KH-UBND"}  # fmt: skip
+    bad = reviewer.submit("/tasks", "/tasks", **{**fields, "deadline": "32/12/2026"})
+    assert bad.status_code == 422 and "Ngày không hợp lệ: 32/12/2026" in bad.text
+    assert 'value="Lắp camera &lt;giám sát&gt;"' in bad.text  # the form comes back filled
+    other_reviewer, other_commune = _other_province(world, server_db)
+    foreign = reviewer.submit("/tasks", "/tasks", **{**fields, "unit_code": other_commune})
+    assert foreign.status_code == 422 and "đơn vị mình phụ trách" in foreign.text
+    with server_db.read() as session:
+        assert session.scalar(select(Task).where(Task.code == code)) is None
+
+    made = reviewer.submit("/tasks", "/tasks", **fields)
+    assert made.status_code == 200
+    row = element(made.text, "data-task", code)
+    assert "Lắp camera &lt;giám sát&gt;" in row and "31/12/2026" in row
+    with server_db.read() as session:
+        task = session.scalar(select(Task).where(Task.code == code))
+        assert task is not None and task.unit_code == world.unit_b
+    done = reviewer.submit("/tasks", f"/tasks/{task.id}/complete")
+    assert "Đã hoàn thành – đúng hạn" in element(done.text, "data-task", code)
+    stranger = ConsoleClient(world.server.base)
+    assert stranger.login(other_reviewer, PASSWORD).status_code == 200
+    assert stranger.submit("/tasks", f"/tasks/{task.id}/complete").status_code == 404
+
+
+def _upload(client: ConsoleClient, name: str, content: bytes) -> requests.Response:
+    page = client.get("/tasks")
+    return client.http.post(
+        client.url("/tasks/import"),
+        data={"csrf": csrf_of(page.text)},
+        files={"sheet": (name, content)},
+        timeout=60,
+    )
+
+
+def test_a_sheet_with_bad_rows_lists_them_and_imports_nothing(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    _other, other_commune = _other_province(world, server_db)
+    p = world.prefix
+    sheet = (
+        "Mã;Tên nhiệm vụ;Đơn vị;Thời hạn\n"
+        f"{p}-C1;Rà soát hồ sơ;{world.unit_a};15/01/2027\n"
+        f"{p}-C2;Thiếu thời hạn;{world.unit_a};\n"
+        f"{p}-C3;Đơn vị tỉnh khác;{other_commune};15/01/2027\n"
+        f"{p}-C4;Ngày sai;{world.unit_b};31/02/2027\n"
+    )
+    refused = _upload(reviewer, "nhiem-vu.csv", ("\ufeff" + sheet).encode())
+    assert refused.status_code == 422
+    for number in (3, 4, 5):
+        assert f"row {number}:" in refused.text
+    assert "row 2:" not in refused.text
+    with server_db.read() as session:
+        assert session.scalar(select(Task).where(Task.code == f"{p}-C1")) is None  # nothing
+
+    good = "\n".join(sheet.splitlines()[:2]) + "\n"
+    imported = _upload(reviewer, "nhiem-vu.csv", good.encode())
+    assert imported.status_code == 200 and "Đã nhập: 1 nhiệm vụ mới" in imported.text
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(["Mã", "Tên nhiệm vụ", "Đơn vị", "Thời hạn"])
+    ws.append([f"{p}-X1", "Từ Excel", world.unit_b, dt.datetime(2027, 3, 1)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    from_xlsx = _upload(reviewer, "nhiem-vu.xlsx", buffer.getvalue())
+    assert from_xlsx.status_code == 200, from_xlsx.text
+    with server_db.read() as session:
+        task = session.scalar(select(Task).where(Task.code == f"{p}-X1"))
+        assert task is not None and task.deadline == dt.date(2027, 3, 1)
+    junk = _upload(reviewer, "nhiem-vu.xlsx", b"not a workbook")
+    assert junk.status_code == 422 and "Không đọc được tệp .xlsx" in junk.text
+    wrong = _upload(reviewer, "nhiem-vu.pdf", b"%PDF")
+    assert wrong.status_code == 422 and "Chỉ nhận tệp .csv hoặc .xlsx" in wrong.text

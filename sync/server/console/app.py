@@ -11,7 +11,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.server.config import ServerConfig
-from sync.server.console import sessions, web_export, web_overview, web_reports, web_session
+from sync.server.console import (
+    sessions,
+    web_export,
+    web_overview,
+    web_reports,
+    web_session,
+    web_tasks,
+)
 from sync.server.console.context import (
     BadInputError,
     Console,
@@ -40,7 +47,13 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = console
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (web_session.router, web_overview.router, web_reports.router, web_export.router):
+    for router in (
+        web_session.router,
+        web_overview.router,
+        web_reports.router,
+        web_export.router,
+        web_tasks.router,
+    ):
         app.include_router(router)
     app.add_middleware(SecurityHeaders)
 
