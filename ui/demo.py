@@ -35,6 +35,10 @@ def launcher_display() -> bool:
 
 DEMO_USER = "cb.binhlieu"
 DEMO_PASSWORD = "canbo-demo-2026"  # noqa: S105 (printed by `dxdesk-server demo`)
+# The province's demo reviewer, for the web console (sync/server/demo.py makes it).
+DEMO_REVIEWER = "ld.qn"
+DEMO_REVIEWER_PASSWORD = "lanhdao-demo-2026"  # noqa: S105 (printed by `dxdesk-server demo`)
+CONSOLE_PATH = "/console/"
 
 
 def login(paths: Paths, server: LocalServer, tokens: TokenStore) -> tuple[SignedIn, str]:
@@ -109,6 +113,11 @@ def _show(
     console.print(
         console.vi(f"Máy chủ mẫu: {server.url} · đăng nhập {who}",
                    f"Demo server: {server.url} · logged in as {who}")
+    )  # fmt: skip
+    reviewer = f"{DEMO_REVIEWER} / {DEMO_REVIEWER_PASSWORD}"
+    console.print(
+        console.vi(f"Trang tổng hợp cho lãnh đạo: {server.url}{CONSOLE_PATH} · {reviewer}",
+                   f"Reviewer console: {server.url}{CONSOLE_PATH} · {reviewer}")
     )  # fmt: skip
     if args.headless or not launcher_display():
         if not args.headless:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
-from sync.server import errors
+from sync.server import console, errors
 from sync.server.config import ServerConfig
 from sync.server.db import Database
 from sync.server.middleware import ProtocolAndBody
@@ -58,6 +58,8 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
         tasks.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    # The reviewers' web console: its own pages, errors and security headers.
+    app.mount(console.PREFIX, console.create(config, db))
     # Added last = outermost: gzip wraps everything, including early 413/426 answers.
     app.add_middleware(ProtocolAndBody)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,7 +137,11 @@ def _task_in(columns: dict[str, int], row: list[str]) -> tuple[TaskIn | None, li
     return values, []
 
 
-def import_tasks(session: Session, path: Path, actor: str) -> ImportResult:
+def import_tasks(
+    session: Session, path: Path, actor: str, allowed: Callable[[str], bool] | None = None
+) -> ImportResult:
+    """``allowed``: which unit codes the importer may assign to (the console's
+    reviewer); every unit when absent (the admin's command line)."""
     columns, table = _rows(_read_text(path))
     units = set(session.scalars(select(Unit.code)))
     tree = UnitTree.read(session)
@@ -154,7 +159,7 @@ def import_tasks(session: Session, path: Path, actor: str) -> ImportResult:
             continue  # Excel leaves blank lines at the end
         values, issues = _task_in(columns, row)
         if values is not None:
-            if values.unit_code not in units:
+            if values.unit_code not in units or (allowed and not allowed(values.unit_code)):
                 issues.append(f"unit: no unit {values.unit_code!r}")
             key = (tree.namespace(values.unit_code), values.code)
             if key in seen:

@@ -176,16 +176,23 @@ def signature_status(session: Session, report: Report, opened: SealedContent | N
 
 
 def read(
-    session: Session, actor: str, scope: Scope, report_id: str, key: X25519PrivateKey | None
+    session: Session,
+    actor: str,
+    scope: Scope,
+    report_id: str,
+    key: X25519PrivateKey | None,
+    *,
+    open_sealed: bool = True,
 ) -> ReportOut:
     """One report in full; a sealed one is opened with the server's key, and the
-    opening is audited (in the caller's write transaction)."""
+    opening is audited (in the caller's write transaction). With ``open_sealed``
+    false, a sealed report comes without its words (the console's first view)."""
     found = session.execute(_with_names(scope).where(Report.id == report_id)).first()
     if found is None:  # other units' reports are as absent as unknown ones
         raise ApiError(404, "not_found", "No report with this id in your units.")
     report, task_code, username = found
     try:
-        opened = open_words(report, key)
+        opened = open_words(report, key) if open_sealed else None
     except sealing.SealError as exc:
         raise ApiError(
             409,

@@ -165,6 +165,9 @@ class Report(Base):
         Index("ix_report_review_version", "review_version", unique=True),
         # A unit's reviews in version order, without reading the unit's every report.
         Index("ix_report_unit_review", "unit_code", "review_version"),
+        # The console: the inbox newest first (keyset paging), a task's latest report.
+        Index("ix_report_received_id", "received_at", "id"),
+        Index("ix_report_task_received", "task_id", "received_at"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -355,3 +355,77 @@ def test_upgrade_from_0005_scopes_task_codes_per_province_with_data_intact(
             tasks.upsert(session, values, "test", replace=False)
     finally:
         db.dispose()
+
+
+def test_upgrade_from_0005_keeps_reports_and_adds_the_console_indexes(backend: Backend) -> None:
+    """0011 only adds the console's indexes; a database at 0005 upgrades intact."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+              "unit_code": "X", "full_name": "", "created_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": "t1", "code": "NV-1", "title": "Số hoá hồ sơ", "unit_code": "X",
+              "indicators": [], "progress": 0, "version": 1, "updated_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": f"r{n}", "task_id": "t1", "unit_code": "X", "submitted_by": 1,
+              "content_sha256": f"{n:064x}", "body": {"results": f"Đã làm {n}"},
+              "progress": n, "status_claim": "in_progress", "classification": "normal",
+              "created_at": now, "received_at": now + dt.timedelta(minutes=n),
+              "complete": True}
+             for n in range(5)],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            rows = session.execute(
+                select(Report.id, Report.body).order_by(Report.received_at.desc())
+            ).all()
+            assert [(r.id, r.body["results"]) for r in rows] == [
+                (f"r{n}", f"Đã làm {n}") for n in reversed(range(5))
+            ]
+        names = {ix["name"] for ix in inspect(db.engine).get_indexes("report")}
+        assert {"ix_report_received_id", "ix_report_task_received"} <= names
+    finally:
+        db.dispose()
+
+
+def test_the_inbox_pages_newest_first_through_the_index(tmp_path: Path) -> None:
+    """A keyset page of every unit's newest reports (a central reviewer's inbox over a
+    million reports) reads the index in order and never sorts them all."""
+    db = open_database(f"sqlite:///{tmp_path / 'server.sqlite3'}")
+    try:
+        at = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+        query = (
+            select(Report.id)
+            .where((Report.received_at < at) | ((Report.received_at == at) & (Report.id < "m")))
+            .order_by(Report.received_at.desc(), Report.id.desc())
+            .limit(51)
+        )
+        sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        with db.read() as session:
+            plan = " ".join(
+                str(row[-1])
+                for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+            )
+        assert "ix_report_received_id" in plan
+        assert "TEMP B-TREE" not in plan
+    finally:
+        db.dispose()

@@ -22,6 +22,9 @@ def test_demo_without_display_runs_headless(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert "No display" in result.out
     assert "logged in as cb.binhlieu" in result.out
+    # Both sides of the system: the console's address and a demo reviewer's login.
+    assert "Reviewer console: http://127.0.0.1:" in result.out
+    assert "/console/ · ld.qn / lanhdao-demo-2026" in result.out
     assert "Synced:" in result.out
     assert "NV-2026-" in result.out
     # The demo server was stopped; its data stays for the next run.

@@ -1,0 +1,211 @@
+"""The inbox: reports of the reviewer's subtree, newest first, filtered, paged by
+keyset (``received_at``, ``id``) so the thousandth page costs what the first does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from dxdesk.clock import VIETNAM_TZ
+from dxdesk.text import fold, search_terms
+from sync.server.console.tree import Tree
+from sync.server.scope import Scope
+from sync.server.tables import Report, Task
+
+PAGE = 50
+REVIEW_STATES = ("", "pending", "accepted", "returned")
+# A search naming more tasks than this is too broad to be useful as an IN list.
+MAX_SEARCH_TASKS = 5000
+
+
+class FilterError(ValueError):
+    """A filter the page cannot apply; ``key``/``value`` name it for the message."""
+
+    def __init__(self, key: str, value: str = "") -> None:
+        super().__init__(key)
+        self.key = key
+        self.value = value
+
+
+@dataclass(frozen=True)
+class Filters:
+    unit: str = ""
+    task: str = ""  # a task code
+    state: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    q: str = ""
+
+    def query_items(self) -> dict[str, str]:
+        items = {
+            "unit": self.unit,
+            "task": self.task,
+            "state": self.state,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "q": self.q,
+        }
+        return {k: v for k, v in items.items() if v}
+
+
+def _date(raw: str) -> dt.date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise FilterError("bad_date", raw[:40])
+
+
+def parse_filters(params: dict[str, str]) -> Filters:
+    state = params.get("state", "")
+    if state not in REVIEW_STATES:
+        state = ""
+    return Filters(
+        unit=params.get("unit", "").strip()[:64],
+        task=params.get("task", "").strip()[:64],
+        state=state,
+        date_from=_date(params.get("from", "")),
+        date_to=_date(params.get("to", "")),
+        q=params.get("q", "").strip()[:200],
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    received_at: dt.datetime
+    unit_code: str
+    unit_name: str
+    task_code: str
+    task_title: str
+    progress: int
+    classification: str
+    sealed: bool
+    review_state: str | None
+    results: str
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    next_after: str | None
+
+
+def cursor_of(row: Row) -> str:
+    return f"{row.received_at.astimezone(dt.UTC).isoformat()}|{row.id}"
+
+
+def parse_cursor(raw: str) -> tuple[dt.datetime, str] | None:
+    if not raw:
+        return None
+    at, _, rid = raw.partition("|")
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise FilterError("bad_page") from None
+    if when.tzinfo is None or not rid or len(rid) > 64:
+        raise FilterError("bad_page")
+    return when, rid
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), VIETNAM_TZ).astimezone(dt.UTC)
+
+
+def _search(session: Session, tree: Tree, units: list[str], q: str) -> ColumnElement[bool]:
+    """Diacritic-insensitive: matching task codes and titles, and unit names."""
+    terms = search_terms(q)
+    allowed = set(units)
+    unit_hits = [c for c in units if all(t in fold(f"{c} {tree.name(c)}") for t in terms)]
+    task_hits: list[str] = []
+    query = select(Task.id, Task.code, Task.title, Task.unit_code)
+    if len(units) < len(tree.units):
+        query = query.where(Task.unit_code.in_(units))
+    for tid, code, title, unit_code in session.execute(query):
+        if unit_code in allowed and all(t in fold(f"{code} {title}") for t in terms):
+            task_hits.append(tid)
+            if len(task_hits) > MAX_SEARCH_TASKS:
+                raise FilterError("search_too_broad")
+    return or_(Report.task_id.in_(task_hits), Report.unit_code.in_(unit_hits))
+
+
+def _conditions(
+    session: Session,
+    scope: Scope,
+    tree: Tree,
+    root: str,
+    filters: Filters,
+    after: tuple[dt.datetime, str] | None,
+) -> list[ColumnElement[bool]]:
+    if filters.unit:
+        units = tree.subtree(filters.unit)
+    elif scope.units is None:
+        units = list(tree.units)  # an admin: every unit
+    else:
+        units = tree.subtree(root)
+    units = [u for u in units if scope.allows(u)]
+    where: list[ColumnElement[bool]] = []
+    if len(units) < len(tree.units):
+        where.append(Report.unit_code.in_(units))
+    if filters.task:
+        where.append(Task.code == filters.task)
+    if filters.state == "pending":
+        where.append(Report.review_state.is_(None))
+    elif filters.state:
+        where.append(Report.review_state == filters.state)
+    if filters.date_from:
+        where.append(Report.received_at >= _day_start(filters.date_from))
+    if filters.date_to:
+        where.append(Report.received_at < _day_start(filters.date_to + dt.timedelta(days=1)))
+    if filters.q:
+        where.append(_search(session, tree, units, filters.q))
+    if after is not None:
+        at, rid = after
+        where.append(or_(Report.received_at < at, and_(Report.received_at == at, Report.id < rid)))
+    return where
+
+
+def page(
+    session: Session,
+    scope: Scope,
+    tree: Tree,
+    root: str,
+    filters: Filters,
+    after: tuple[dt.datetime, str] | None,
+) -> Page:
+    query = (
+        select(
+            Report.id, Report.received_at, Report.unit_code, Task.code, Task.title,
+            Report.progress, Report.classification, Report.sealed.is_not(None),
+            Report.review_state, Report.body,
+        )
+        .join(Task, Task.id == Report.task_id)
+        .where(*_conditions(session, scope, tree, root, filters, after))
+        .order_by(Report.received_at.desc(), Report.id.desc())
+        .limit(PAGE + 1)
+    )  # fmt: skip
+    rows = []
+    for rid, raw_at, unit, code, title, progress, cls, sealed, state, body in session.execute(
+        query
+    ):
+        at = raw_at if raw_at.tzinfo is not None else raw_at.replace(tzinfo=dt.UTC)
+        results = "" if sealed else str(_words(body).get("results", ""))[:160]
+        rows.append(
+            Row(rid, at, unit, tree.name(unit), code, title, progress, cls, bool(sealed), state,
+                results)
+        )  # fmt: skip
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return Page(rows, cursor_of(rows[-1]) if more and rows else None)
+
+
+def _words(body: Any) -> dict[str, Any]:
+    return body if isinstance(body, dict) else {}
