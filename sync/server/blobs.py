@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, exists, func, select
@@ -374,3 +375,24 @@ def sweep(session: Session, *, now: dt.datetime, older_than: dt.timedelta) -> Sw
         audit.record(session, "server", "blob.expired", "", uploads=len(expired_ids),
                      bytes=expired_bytes)  # fmt: skip
     return Swept(len(expired_ids), expired_bytes, len(duplicates))
+
+
+def stored_chunks(session: Session, sha256: str) -> Iterator[bytes]:
+    """The verified content of ``sha256``, chunk by chunk (one row in memory at a time),
+    from the copy the sweep keeps: the oldest complete upload that still has bytes."""
+    upload_id = session.scalar(
+        select(func.min(UploadChunk.upload_id))
+        .join(BlobUpload, BlobUpload.id == UploadChunk.upload_id)
+        .where(BlobUpload.sha256 == sha256, BlobUpload.complete.is_(True))
+    )
+    offset = 0
+    while upload_id is not None:
+        data = session.scalar(
+            select(UploadChunk.data).where(
+                UploadChunk.upload_id == upload_id, UploadChunk.offset == offset
+            )
+        )
+        if not data:
+            return
+        yield data
+        offset += len(data)

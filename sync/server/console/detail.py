@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from dxdesk import sealing
 from sync.protocol import ReportOut
-from sync.server import audit, reviews
+from sync.server import audit, blobs, reviews
 from sync.server.accounts import Principal
 from sync.server.errors import ApiError
 from sync.server.scope import Scope
-from sync.server.tables import Attachment, Blob, BlobChunk, Report, Task, Unit
+from sync.server.tables import Attachment, Blob, Report, Task, Unit
 
 EARLIER_SHOWN = 20
 
@@ -141,12 +141,5 @@ def chunks(session: Session, report_id: str, attachment_id: str) -> Iterator[byt
             Attachment.report_id == report_id, Attachment.id == attachment_id
         )
     )
-    offset = 0
-    while sha is not None:
-        data = session.scalar(
-            select(BlobChunk.data).where(BlobChunk.sha256 == sha, BlobChunk.offset == offset)
-        )
-        if not data:
-            return
-        yield data
-        offset += len(data)
+    if sha is not None:
+        yield from blobs.stored_chunks(session, sha)
