@@ -1,0 +1,42 @@
+"""The local profile under hostile conditions: a broken keyring, a permissive
+umask, a read-only home, a full disk. Each runs the installed ``dxdesk`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.integration.cli_runner import keyring_env, run
+
+DEMO_PASSWORD = "demo"
+
+
+def memory_warnings(home: Path) -> list[str]:
+    log = (home / "logs" / "dxdesk.log").read_text(encoding="utf-8")
+    return [line for line in log.splitlines() if "token store: memory" in line]
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "nonexistent_keyring_module.Missing",  # PYTHON_KEYRING_BACKEND naming no class
+        "tests.support.broken_keyring.RaisingKeyring",  # raises on every call
+    ],
+)
+def test_a_broken_keyring_falls_back_to_memory_and_says_so_once(
+    tmp_path: Path, backend: str
+) -> None:
+    home = tmp_path / "home"
+    env = {**keyring_env(home), "PYTHON_KEYRING_BACKEND": backend}
+    created = run(home, "demo", "--local", "--json", env=env)
+    assert created.code == 0, created.err
+    assert created.json()["loaded"] == 30
+    assert len(memory_warnings(home)) == 1
+    # Without a keyring the key is not remembered: the password opens the data.
+    listed = run(home, "--password-stdin", "tasks", "--json", stdin=DEMO_PASSWORD + "\n", env=env)
+    assert listed.code == 0, listed.err
+    assert listed.json()["count"] == 30
+    assert len(memory_warnings(home)) == 2  # once per command, not at every look-up
+    locked = run(home, "tasks", env=env)
+    assert locked.code == 5, locked.err  # asks for the password, as documented
