@@ -3,6 +3,9 @@ umask, a read-only home, a full disk. Each runs the installed ``dxdesk`` command
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,3 +43,41 @@ def test_a_broken_keyring_falls_back_to_memory_and_says_so_once(
     assert len(memory_warnings(home)) == 2  # once per command, not at every look-up
     locked = run(home, "tasks", env=env)
     assert locked.code == 5, locked.err  # asks for the password, as documented
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual Linux default; the command inherits it."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def modes(home: Path) -> dict[str, int]:
+    return {
+        str(path.relative_to(home)): stat.S_IMODE(path.stat().st_mode)
+        for path in sorted(home.rglob("*"))
+    }
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_every_folder_and_file_is_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    # What an earlier version left: a users folder and a log readable by all.
+    (home / "data" / "users").mkdir(parents=True, mode=0o755)
+    (home / "logs").mkdir(mode=0o700)
+    (home / "logs" / "dxdesk.log").write_text("old line\n")
+    (home / "logs" / "dxdesk.log").chmod(0o644)
+    assert run(home, "demo", "--local").code == 0
+    assert run(home, "tasks").code == 0
+    found = modes(home)
+    for name in ("data", "data/users", "logs", "config", "cache"):
+        assert found[name] == 0o700, name
+    assert found["logs/dxdesk.log"] == 0o600
+    assert "old line" in (home / "logs" / "dxdesk.log").read_text()
+    wrong = {
+        name: oct(mode)
+        for name, mode in found.items()
+        if mode != (0o700 if (home / name).is_dir() else 0o600)
+    }
+    assert wrong == {}
