@@ -116,6 +116,16 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Quá nhiều tệp đính kèm: {count}, tối đa {limit}.",
         "Too many attachments: {count}, at most {limit}.",
     ),
+    "too_many_indicators": (
+        "Quá nhiều chỉ tiêu: {count}, tối đa {limit}.",
+        "Too many indicator values: {count}, at most {limit}.",
+    ),
+    "report_cannot_be_sent": (
+        "Báo cáo này không thể gửi ({reason}); hãy lập báo cáo điều chỉnh trong giới hạn. "
+        "Các báo cáo khác vẫn được gửi.",
+        "This report cannot be sent ({reason}); write a correction within the limits. "
+        "The other reports are still sent.",
+    ),
     "report_locked": (
         "Báo cáo {report_id} đã chốt và không thể sửa; hãy lập báo cáo điều chỉnh mới.",
         "Report {report_id} is finalized and cannot be changed; file a correction instead.",

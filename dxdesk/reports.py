@@ -22,7 +22,13 @@ from dxdesk.errors import NotFoundError, ReportLockedError, ValidationError
 from dxdesk.messages import Message
 from dxdesk.models import Attachment, Classification, Report, ReportState, StatusClaim, Task
 from dxdesk.text import clean
-from dxdesk.validation import AttachmentLimits, attachment_issues, content_issues, mime_type_of
+from dxdesk.validation import (
+    AttachmentLimits,
+    attachment_issues,
+    content_issues,
+    mime_type_of,
+    wire_issues,
+)
 
 TEXT_FIELDS = ("results", "difficulties", "proposals")
 
@@ -246,6 +252,11 @@ def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report
     raise_if(
         [Message("attachment_missing", {"path": a.file_name}, field="attachments")
          for a in missing]
+        + wire_issues(
+            attachments=[(a.file_name, a.size) for a in attachments],
+            indicator_count=len(values["indicator_values"]),
+            author=report.author,
+        )
     )  # fmt: skip
     secret = values["classification"] is Classification.SECRET
     sealing_key = server_key.known(session)
