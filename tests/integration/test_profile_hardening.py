@@ -4,13 +4,16 @@ umask, a read-only home, a full disk. Each runs the installed ``dxdesk`` command
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.integration.cli_runner import keyring_env, run
+from tests.support.file_keyring import FILE_ENV
 
 DEMO_PASSWORD = "demo"
 
@@ -81,3 +84,108 @@ def test_every_folder_and_file_is_owner_only_whatever_the_umask(tmp_path: Path) 
         if mode != (0o700 if (home / name).is_dir() else 0o600)
     }
     assert wrong == {}
+
+
+# -- a read-only home, a full disk: real file systems, mounted for the test -------
+
+
+def _mount(*args: str) -> bool:
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    return subprocess.run(["mount", *args], capture_output=True, check=False).returncode == 0
+
+
+def _umount(where: Path) -> None:
+    subprocess.run(["umount", str(where)], capture_output=True, check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB file system of its own (tmpfs): filling it fills nothing else."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    if not _mount("-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(where)):
+        pytest.skip("a small file system needs root and mount(8) (tmpfs); not available here")
+    yield where
+    _umount(where)
+
+
+def read_only(folder: Path) -> None:
+    """``folder`` becomes a read-only mount of itself (root ignores chmod)."""
+    if not (_mount("--bind", str(folder), str(folder))):
+        pytest.skip("a read-only folder needs root and mount(8) (bind mount); not available")
+    if not _mount("-o", "remount,bind,ro", str(folder)):
+        _umount(folder)
+        pytest.skip("cannot remount read-only here")
+
+
+def fill(disk: Path, leave: int) -> None:
+    stats = os.statvfs(disk)
+    free = stats.f_bavail * stats.f_frsize
+    with (disk / "filler").open("wb") as handle:
+        handle.write(b"\0" * max(0, free - leave))
+
+
+def attachment_copies(home: Path) -> list[Path]:
+    return [p for p in (home / "data" / "users").rglob("attachments/**/*") if p.is_file()]
+
+
+def test_a_full_disk_is_named_and_the_failed_report_leaves_nothing(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    home = small_disk / "home"
+    env = keyring_env(home)
+    env[FILE_ENV] = str(tmp_path / "keyring.json")  # the keyring is not on the full disk
+    assert run(home, "demo", "--local", env=env).code == 0
+    before = run(home, "outbox", "--json", env=env).json()["count"]
+    small = tmp_path / "anh-nho.jpg"
+    small.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(200_000))
+    large = tmp_path / "anh-lon.jpg"
+    large.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(1_500_000))
+    fill(small_disk, leave=600_000)
+
+    result = run(
+        home, "--lang", "en", "report", "NV-2026-003", "--progress", "50", "--summary", "Ảnh",
+        "--attach", str(small), "--attach", str(large), env=env,
+    )  # fmt: skip
+    assert result.code == 6, result.err
+    assert "Logging error" not in result.err
+    (line,) = result.err.strip().splitlines()
+    assert "disk" in line and "is full" in line and "cannot read" not in line
+    # Nothing written: no draft, no copy of the first attachment, no temporary file.
+    assert run(home, "outbox", "--json", env=env).json()["count"] == before
+    assert attachment_copies(home) == []
+    vietnamese = run(
+        home, "--lang", "vi", "report", "NV-2026-003", "--progress", "50", "--summary", "Ảnh",
+        "--attach", str(large), env=env,
+    )  # fmt: skip
+    assert vietnamese.code == 6
+    assert "đã đầy" in vietnamese.err
+    # Space freed: the same command works.
+    (small_disk / "filler").unlink()
+    done = run(
+        home, "report", "NV-2026-003", "--progress", "50", "--summary", "Ảnh",
+        "--attach", str(small), "--attach", str(large), env=env,
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    assert len(attachment_copies(home)) == 2
+
+
+def test_a_read_only_home_is_named_with_its_own_exit_code(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert run(home, "demo", "--local").code == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    read_only(home)
+    read_only(empty)
+    try:
+        for where in (home, empty / "new-home"):  # a profile, and none yet
+            for command in (["tasks"], ["--lang", "en", "outbox"]):
+                result = run(where, *command, env=keyring_env(home))
+                assert result.code == 6, (where, command, result.err)
+                assert "Logging error" not in result.err
+                (line,) = result.err.strip().splitlines()
+                assert "chỉ đọc" in line or "read-only" in line, line
+    finally:
+        _umount(home)
+        _umount(empty)
