@@ -24,6 +24,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from dxdesk.disk import writing
 from dxdesk.segmented import CorruptFileError, SegmentReader, SegmentWriter, fsync_file
 
 CHUNK = 1024 * 1024
@@ -33,6 +34,7 @@ CHUNK = 1024 * 1024
 class StoredBlob:
     sha256: str
     size: int
+    new: bool = True  # False: the store already held this content
 
 
 def subkey(data_key: bytes, purpose: bytes) -> bytes:
@@ -60,33 +62,40 @@ class AttachmentStore:
         return self.path_for(sha256).is_file()
 
     def put(self, source: Path) -> StoredBlob:
-        """Copy ``source`` in, hashing as we go; durable once this returns."""
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
-        tmp = Path(tmp_name)
-        try:
-            with source.open("rb") as src, os.fdopen(fd, "wb") as dst:
-                writer = SegmentWriter(dst, self._content_key) if self._content_key else None
-                while chunk := src.read(CHUNK):
-                    digest.update(chunk)
+        """Copy ``source`` in, hashing as we go; durable once this returns. A source
+        that cannot be read raises OSError; a copy that cannot be written (disk full,
+        read-only folder) raises :class:`DiskError`. Either way nothing is left."""
+        with source.open("rb") as src, writing(self.root):
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            digest = hashlib.sha256()
+            size = 0
+            fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+            tmp = Path(tmp_name)
+            try:
+                with os.fdopen(fd, "wb") as dst:
+                    writer = SegmentWriter(dst, self._content_key) if self._content_key else None
+                    while chunk := src.read(CHUNK):
+                        digest.update(chunk)
+                        if writer is not None:
+                            writer.write(chunk)
+                        else:
+                            dst.write(chunk)
+                        size += len(chunk)
                     if writer is not None:
-                        writer.write(chunk)
-                    else:
-                        dst.write(chunk)
-                    size += len(chunk)
-                if writer is not None:
-                    writer.close()
-                fsync_file(dst)
-            blob = StoredBlob(digest.hexdigest(), size)
-            target = self.path_for(blob.sha256)
-            target.parent.mkdir(exist_ok=True, mode=0o700)
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return blob
+                        writer.close()
+                    fsync_file(dst)
+                target = self.path_for(digest.hexdigest())
+                new = not target.exists()
+                target.parent.mkdir(exist_ok=True, mode=0o700)
+                os.replace(tmp, target)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        return StoredBlob(digest.hexdigest(), size, new)
+
+    def remove(self, sha256: str) -> None:
+        """Forget a copy no report refers to (the caller checks that)."""
+        self.path_for(sha256).unlink(missing_ok=True)
 
     def size(self, sha256: str) -> int:
         path = self.path_for(sha256)

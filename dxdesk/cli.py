@@ -3,7 +3,8 @@
 Exit codes (stable, documented in docs/cli.md):
 0 success · 1 unexpected error (a bug; details in the log) · 2 invalid input ·
 3 not found · 4 the local store cannot be used · 5 the data stays locked (wrong or
-missing password, or too many wrong tries).
+missing password, or too many wrong tries) · 6 nothing can be written here: the disk
+is full, or the profile's folder is read-only or not permitted.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dxdesk import (
     clock,
     credentials,
     demo_data,
+    disk,
     local_state,
     logsetup,
     provisioning,
@@ -30,7 +32,7 @@ from dxdesk import (
     tasks,
     users,
 )
-from dxdesk.errors import DxdeskError
+from dxdesk.errors import DxdeskError, StorageError
 from dxdesk.first_start import load_settings as load_profile_settings
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
 from dxdesk.models import Classification, ReportState, StatusClaim
@@ -247,12 +249,10 @@ def cmd_report(args: argparse.Namespace, profile: Profile, console: Console) -> 
                 )
             )
         reports.raise_if(issues)
-        author = profile.settings.author
-        report = reports.create_draft(session, task, content, author)
-        for path in attachments:
-            reports.attach(session, profile.attachments, report.id, path, profile.limits)
-        if not args.draft:
-            report = reports.finalize(session, profile.attachments, report.id)
+        report = reports.compose(
+            session, profile.attachments, task, content, attachments, profile.limits,
+            author=profile.settings.author, final=not args.draft,
+        )  # fmt: skip
         items = [
             i for i in reports.outbox(session, include_accepted=True) if i.report.id == report.id
         ]
@@ -488,7 +488,9 @@ def main(
     opener: Opener = getattr(args, "opener", gui)
     profile = None
     try:
-        paths.ensure()
+        with disk.writing(paths.data):
+            paths.ensure()
+        disk.check_writable(paths.data)  # a read-only home is said before anything starts
         logsetup.configure(paths.log_file, verbose=args.verbose)
         log.info("dxdesk %s: %s", __version__, args.command or "gui")
         if handler is None:
@@ -496,12 +498,25 @@ def main(
         profile = unlock_profile(args, paths, console)
         return handler(args, profile, console)
     except DxdeskError as exc:
-        console.error(exc.render(console.language))
-        return exc.exit_code
+        # The store could not be opened because the disk is full: say that.
+        named = disk.sqlite_disk_error(exc.__cause__, paths.data) if exc.__cause__ else None
+        shown = named if isinstance(exc, StorageError) and named is not None else exc
+        console.error(shown.render(console.language))
+        return shown.exit_code
     except OSError as exc:
+        named = disk.disk_error(exc, paths.data)
+        if named is not None:
+            console.error(named.render(console.language))
+            return named.exit_code
         console.error(f"{exc.strerror or exc}: {exc.filename or ''}")
         return EXIT_BUG
-    except Exception:
+    except Exception as exc:
+        # SQLite says "database or disk is full" as text, from any commit.
+        named = disk.sqlite_disk_error(exc, paths.data)
+        if named is not None:
+            log.warning("%s", exc)
+            console.error(named.render(console.language))
+            return named.exit_code
         log.exception("unexpected error")
         console.error(
             console.vi(f"Lỗi không mong đợi; chi tiết trong {paths.log_file}.",

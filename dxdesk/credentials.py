@@ -9,6 +9,7 @@ have to log in again; there is deliberately no plaintext fallback.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from typing import TYPE_CHECKING, Protocol
 
@@ -90,19 +91,31 @@ def is_secure(backend: keyring.backend.KeyringBackend) -> bool:
 def choose(backend: keyring.backend.KeyringBackend | None = None) -> TokenStore:
     """The OS keyring when it is secure and answers, else memory (logged)."""
     if backend is None:
-        import keyring  # noqa: PLC0415
-
-        backend = keyring.get_keyring()
-    chosen = backend
-    if is_secure(chosen):
         try:
-            chosen.get_password(SERVICE, "probe")  # a locked or dead daemon fails here
-            return KeyringTokenStore(chosen)
-        except Exception as exc:  # any backend failure means "not usable now"
-            log.warning("keyring %s is not usable: %s", type(chosen).__name__, exc)
+            import keyring  # noqa: PLC0415
+
+            backend = keyring.get_keyring()
+        except Exception as exc:  # e.g. PYTHON_KEYRING_BACKEND naming a missing class
+            return _memory(f"the keyring configuration is broken: {exc}")
+    if not is_secure(backend):
+        return _memory("")
+    try:
+        backend.get_password(SERVICE, "probe")  # a locked or dead daemon fails here
+    except Exception as exc:  # any backend failure means "not usable now"
+        return _memory(f"keyring {type(backend).__name__} is not usable: {exc}")
+    return KeyringTokenStore(backend)
+
+
+def _memory(reason: str) -> MemoryTokenStore:
     store = MemoryTokenStore()
-    log.warning("token store: %s", store.description)
+    _say_once(f"token store: {store.description}" + (f"; {reason}" if reason else ""))
     return store
+
+
+@functools.cache
+def _say_once(text: str) -> None:
+    """Commands look the store up several times: one broken keyring is one line."""
+    log.warning("%s", text)
 
 
 def account_name(server_url: str, username: str) -> str:

@@ -116,6 +116,34 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Quá nhiều tệp đính kèm: {count}, tối đa {limit}.",
         "Too many attachments: {count}, at most {limit}.",
     ),
+    "too_many_indicators": (
+        "Quá nhiều chỉ tiêu: {count}, tối đa {limit}.",
+        "Too many indicator values: {count}, at most {limit}.",
+    ),
+    "disk_full": (
+        "Ổ đĩa chứa {path} đã đầy: hãy giải phóng dung lượng rồi chạy lại lệnh. "
+        "Không có gì bị thay đổi.",
+        "The disk holding {path} is full: free some space and run the command again. "
+        "Nothing was changed.",
+    ),
+    "folder_read_only": (
+        "Thư mục {path} chỉ đọc (ổ đĩa hoặc thư mục bị khoá ghi): dxdesk không lưu được gì. "
+        "Không có gì bị thay đổi.",
+        "The folder {path} is read-only (a write-protected disk or folder): dxdesk cannot "
+        "save anything there. Nothing was changed.",
+    ),
+    "folder_not_permitted": (
+        "Tài khoản này không có quyền ghi vào {path}: hãy nhờ quản trị máy sửa quyền của "
+        "thư mục. Không có gì bị thay đổi.",
+        "This account may not write to {path}: ask the computer's administrator to fix "
+        "the folder's permissions. Nothing was changed.",
+    ),
+    "report_cannot_be_sent": (
+        "Báo cáo này không thể gửi ({reason}); hãy lập báo cáo điều chỉnh trong giới hạn. "
+        "Các báo cáo khác vẫn được gửi.",
+        "This report cannot be sent ({reason}); write a correction within the limits. "
+        "The other reports are still sent.",
+    ),
     "report_locked": (
         "Báo cáo {report_id} đã chốt và không thể sửa; hãy lập báo cáo điều chỉnh mới.",
         "Report {report_id} is finalized and cannot be changed; file a correction instead.",

@@ -8,6 +8,7 @@ folder instead, which is what portable installs and tests use.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +86,8 @@ class Paths:
     def ensure(self) -> Paths:
         """Create the folders, readable by the owner only: reports are government data
         and these PCs are shared."""
-        for folder in (self.data, self.config, self.logs, self.cache):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in (self.data, self.users, self.config, self.logs, self.cache):
+            private_folder(folder)
         return self
 
 
@@ -109,9 +110,19 @@ class UserFolder:
         return self.root / "backups"
 
     def ensure(self) -> UserFolder:
-        for folder in (self.root, self.attachments):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in (self.root.parent, self.root, self.attachments):
+            private_folder(folder)
         return self
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder``, created if missing, readable by its owner only whatever the umask
+    (``mkdir(mode=…)`` leaves missing parents to the umask, and an existing folder
+    keeps the mode an earlier version gave it: both are set here)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(folder.stat().st_mode) != 0o700:
+        folder.chmod(0o700)
+    return folder
 
 
 PORTABLE_MARKER = "portable"

@@ -8,6 +8,7 @@ it corrects.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,22 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from dxdesk import audit, device, report_seal, server_key, signing
-from dxdesk.attachment_store import AttachmentStore
+from dxdesk.attachment_store import AttachmentStore, StoredBlob
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from dxdesk.errors import NotFoundError, ReportLockedError, ValidationError
 from dxdesk.messages import Message
 from dxdesk.models import Attachment, Classification, Report, ReportState, StatusClaim, Task
 from dxdesk.text import clean
-from dxdesk.validation import AttachmentLimits, attachment_issues, content_issues, mime_type_of
+from dxdesk.validation import (
+    AttachmentLimits,
+    attachment_issues,
+    content_issues,
+    mime_type_of,
+    wire_issues,
+)
+
+log = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("results", "difficulties", "proposals")
 
@@ -149,23 +158,41 @@ def attach(
     limits: AttachmentLimits,
 ) -> Attachment:
     report = _editable(session, report_id)
+    _check_attachable(session, report_id, source, limits)
+    return _record_attachment(session, report, source, _copy_in(store, source))
+
+
+def _check_attachable(
+    session: Session, report_id: str, source: Path, limits: AttachmentLimits
+) -> None:
     issues = attachment_issues(source, limits)
-    existing = attachments_of(session, report_id)
-    if not issues and len(existing) >= limits.max_count:
+    count = len(attachments_of(session, report_id)) + 1
+    if not issues and count > limits.max_count:
         issues.append(
             Message(
                 "too_many_attachments",
-                {"count": len(existing) + 1, "limit": limits.max_count},
+                {"count": count, "limit": limits.max_count},
                 field="attachments",
             )
         )
     raise_if(issues)
+
+
+def _copy_in(store: AttachmentStore, source: Path) -> StoredBlob:
+    """The attachment's copy in the store. A source that cannot be read is the
+    officer's to fix; a store that cannot be written raises DiskError (not this)."""
     try:
-        blob = store.put(source)
+        return store.put(source)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise_if([Message("attachment_unreadable", {"path": str(source), "reason": reason})])
-        raise  # unreachable: _raise_if raised
+        raise ValidationError(
+            [Message("attachment_unreadable", {"path": str(source), "reason": reason})]
+        ) from exc
+
+
+def _record_attachment(
+    session: Session, report: Report, source: Path, blob: StoredBlob
+) -> Attachment:
     attachment = Attachment(
         report_id=report.id,
         file_name=clean(source.name) or "attachment",  # a file name may hold ESC too
@@ -178,6 +205,80 @@ def attach(
     session.add(report)
     session.commit()
     return attachment
+
+
+def compose(
+    session: Session,
+    store: AttachmentStore,
+    task: Task,
+    content: ReportContent,
+    sources: list[Path],
+    limits: AttachmentLimits,
+    *,
+    author: str = "",
+    final: bool = True,
+) -> Report:
+    """A new report with its attachments, finalized unless ``final`` is false: all
+    of it or nothing, since a failing command writes nothing. The attachments are
+    copied in first (where a full disk shows), then the report is written; if that
+    fails, the draft and the copies only it used are removed again. Refused at
+    finalize (a classified report before any login), the draft is kept, as said."""
+    _checked(content, final=final)
+    issues = [issue for source in sources for issue in attachment_issues(source, limits)]
+    if len(sources) > limits.max_count:
+        issues.append(
+            Message(
+                "too_many_attachments",
+                {"count": len(sources), "limit": limits.max_count},
+                field="attachments",
+            )
+        )
+    raise_if(issues)
+    copies: list[StoredBlob] = []
+    try:
+        copies.extend(_copy_in(store, source) for source in sources)
+    except BaseException:
+        _forget_copies(session, store, copies)
+        raise
+    report = create_draft(session, task, content, author)
+    try:
+        for source, blob in zip(sources, copies, strict=True):
+            _record_attachment(session, report, source, blob)
+    except BaseException:
+        _undo(session, store, report.id, copies)
+        raise
+    if not final:
+        return report
+    try:
+        return finalize(session, store, report.id)
+    except ValidationError:
+        raise  # the draft stays, for the officer to finish
+    except BaseException:
+        _undo(session, store, report.id, copies)
+        raise
+
+
+def _undo(
+    session: Session, store: AttachmentStore, report_id: str, copies: list[StoredBlob]
+) -> None:
+    session.rollback()
+    try:
+        discard_draft(session, report_id)
+    except Exception:  # the disk may still be full: the error being raised says why
+        session.rollback()
+        log.exception("could not remove the unfinished draft %s", report_id)
+    _forget_copies(session, store, copies)
+
+
+def _forget_copies(session: Session, store: AttachmentStore, copies: list[StoredBlob]) -> None:
+    """Remove the copies made for a report that was not written, unless another
+    report uses the same content."""
+    for blob in copies:
+        if not blob.new:
+            continue
+        used = session.exec(select(Attachment.id).where(Attachment.sha256 == blob.sha256)).first()
+        if used is None:
+            store.remove(blob.sha256)
 
 
 def detach(session: Session, report_id: str, attachment_id: str) -> None:
@@ -249,6 +350,11 @@ def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report
     raise_if(
         [Message("attachment_missing", {"path": a.file_name}, field="attachments")
          for a in missing]
+        + wire_issues(
+            attachments=[(a.file_name, a.size) for a in attachments],
+            indicator_count=len(values["indicator_values"]),
+            author=report.author,
+        )
     )  # fmt: skip
     secret = values["classification"] is Classification.SECRET
     sealing_key = server_key.known(session)

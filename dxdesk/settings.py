@@ -49,6 +49,7 @@ class Settings:
     # costs the officer money); the Sync button always works.
     wifi_only: bool = False
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS
+    # Capped by what the protocol carries (dxdesk.limits: 100 MiB, 20 per report).
     max_attachment_mb: int = 20
     max_attachments: int = 10
     allowed_extensions: list[str] = field(default_factory=lambda: list(DEFAULT_ALLOWED_EXTENSIONS))

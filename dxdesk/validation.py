@@ -10,10 +10,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dxdesk import limits
 from dxdesk.messages import Message
 from dxdesk.models import Classification, StatusClaim
 
-MAX_TEXT_CHARS = 20_000
+MAX_TEXT_CHARS = limits.MAX_TEXT_CHARS
 MB = 1024 * 1024
 
 # Leading bytes of the formats we accept, so a renamed .exe is not sent as a .pdf.
@@ -49,6 +50,12 @@ class AttachmentLimits:
     max_bytes: int = 20 * MB
     max_count: int = 10
     allowed_extensions: frozenset[str] = field(default_factory=lambda: frozenset(MIME_TYPES))
+
+    def __post_init__(self) -> None:
+        # Settings may lower the wire's limits, never raise them: an attachment the
+        # protocol cannot carry must be refused when attached, not at every sync.
+        object.__setattr__(self, "max_bytes", min(self.max_bytes, limits.MAX_BLOB_BYTES))
+        object.__setattr__(self, "max_count", min(self.max_count, limits.MAX_ATTACHMENTS))
 
 
 def parse_progress(raw: object) -> int | Message:
@@ -171,3 +178,55 @@ def attachment_issues(path: Path, limits: AttachmentLimits) -> list[Message]:
 
 def mime_type_of(path: Path) -> str:
     return MIME_TYPES.get(extension_of(path), "application/octet-stream")
+
+
+def wire_issues(
+    *, attachments: list[tuple[str, int]], indicator_count: int, author: str
+) -> list[Message]:
+    """What the sync protocol could not carry (``dxdesk.limits``), checked at
+    finalize whatever the settings were when the draft was written: such a report
+    could never be sent. ``attachments`` are (file name, size) pairs."""
+    issues: list[Message] = []
+    if len(attachments) > limits.MAX_ATTACHMENTS:
+        issues.append(
+            Message(
+                "too_many_attachments",
+                {"count": len(attachments), "limit": limits.MAX_ATTACHMENTS},
+                field="attachments",
+            )
+        )
+    for name, size in attachments:
+        if size > limits.MAX_BLOB_BYTES:
+            issues.append(
+                Message(
+                    "attachment_too_large",
+                    {
+                        "path": name,
+                        "size_mb": f"{size / MB:.1f}",
+                        "limit_mb": f"{limits.MAX_BLOB_BYTES / MB:g}",
+                    },
+                    field="attachments",
+                )
+            )
+        if len(name) > limits.MAX_FILE_NAME_CHARS:
+            issues.append(
+                Message(
+                    "too_long",
+                    {"length": len(name), "limit": limits.MAX_FILE_NAME_CHARS},
+                    field="attachments",
+                )
+            )
+    if indicator_count > limits.MAX_INDICATORS:
+        issues.append(
+            Message(
+                "too_many_indicators",
+                {"count": indicator_count, "limit": limits.MAX_INDICATORS},
+                field="indicator_values",
+            )
+        )
+    if len(author) > limits.MAX_AUTHOR_CHARS:
+        issues.append(
+            Message("too_long", {"length": len(author), "limit": limits.MAX_AUTHOR_CHARS},
+                    field="author")
+        )  # fmt: skip
+    return issues

@@ -13,7 +13,9 @@ re-wrapping leaves the old or the new file, never neither.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -142,15 +144,34 @@ class Attempts:
     FREE_TRIES = 5
     FIRST_WAIT_S = 30.0
     MAX_WAIT_S = 15 * 60.0
+    MAX_FAILURES = 1000
 
     def wait_s(self, now: float) -> float:
         return max(0.0, self.not_before - now)
 
     def failed(self, now: float) -> None:
-        self.failures += 1
+        self.failures = min(self.failures + 1, self.MAX_FAILURES)
         extra = self.failures - self.FREE_TRIES
         if extra >= 0:
-            self.not_before = now + min(self.MAX_WAIT_S, self.FIRST_WAIT_S * 2**extra)
+            # 2**extra is capped before it grows: the wait stops doubling at the maximum.
+            self.not_before = now + min(self.MAX_WAIT_S, self.FIRST_WAIT_S * 2 ** min(extra, 20))
+
+    @classmethod
+    def read(cls, raw: object, now: float) -> Attempts:
+        """The counter as stored, made sane. A wait beyond the documented maximum
+        (clock set back, or an edited file) is cut to the maximum from now, never
+        obeyed; a damaged file counts as none, like a deleted one (see above)."""
+        if not isinstance(raw, dict):
+            return cls()
+        failures, not_before = raw.get("failures"), raw.get("not_before")
+        if isinstance(failures, bool) or not isinstance(failures, int):
+            return cls()
+        if isinstance(not_before, bool) or not isinstance(not_before, int | float):
+            return cls()
+        failures = max(0, min(failures, cls.MAX_FAILURES))
+        if not math.isfinite(not_before) or not_before - now > cls.MAX_WAIT_S:
+            not_before = now + cls.MAX_WAIT_S
+        return cls(failures, float(not_before))
 
     @property
     def left(self) -> int:
@@ -222,9 +243,15 @@ class Vault:
     def _attempts(self) -> Attempts:
         try:
             raw = json.loads(self.attempts_file.read_text(encoding="utf-8"))
-            return Attempts(int(raw["failures"]), float(raw["not_before"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, RecursionError):
             return Attempts()
+        attempts = Attempts.read(raw, self.clock())
+        if raw != asdict(attempts):
+            # Store the capped wait, or it would start again at every read (a
+            # read-only folder cannot keep it: then the cap restarts, still bounded).
+            with contextlib.suppress(OSError):
+                self._save_attempts(attempts)
+        return attempts
 
     def _save_attempts(self, attempts: Attempts) -> None:
         _write_atomically(

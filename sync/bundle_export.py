@@ -29,7 +29,7 @@ from dxdesk.messages import Message
 from dxdesk.models import ExportedBundle, Report
 from dxdesk.profile import Profile
 from dxdesk.segmented import CorruptFileError
-from sync.engine import pending_reports, wire_body
+from sync.engine import pending_reports, sendable
 from sync.protocol import MAX_BUNDLE_BYTES
 
 log = logging.getLogger(__name__)
@@ -111,14 +111,17 @@ def export_bundle(
         user = profile.user.username if profile.user is not None else ""
         if registered is None or sealing_key is None or not user:
             raise login_needed("bundle_needs_login")
-        candidates = [
+        key = device.signing_key(session)
+        waiting = [
             r for r in pending_reports(session) if not (new_only and r.exported_at is not None)
         ]
+        built = {report.id: body for report, body in sendable(session, waiting, key, registered)}
+        session.commit()  # reports that can never be sent are rejected here, as by a sync
+        candidates = [r for r in waiting if r.id in built]
         if not candidates:
             return ExportResult(None, path)
         chosen, shas = _pick(session, profile, candidates, max_bytes)
-        key = device.signing_key(session)
-        bodies = [wire_body(session, r, key, registered).model_dump(mode="json") for r in chosen]
+        bodies = [built[r.id].model_dump(mode="json") for r in chosen]
         attachments = [item for item in (_read(profile, sha) for sha in shas) if item]
         bundle_id = str(uuid.uuid4())
         now = utcnow()

@@ -18,11 +18,14 @@ from functools import partial
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from dxdesk import audit, device, local_state, reports, signing
 from dxdesk.attachment_store import AttachmentStore
+from dxdesk.clock import utcnow
 from dxdesk.db import Database
+from dxdesk.messages import Message
 from dxdesk.models import Attachment, Report, ReportState
 from sync import protocol
 from sync.apply import CURSOR, apply_round
@@ -146,11 +149,11 @@ class SyncEngine:
             with self.db.session() as session:
                 batch = self._pending(session, exclude=pushed - repush, limit=self.batch)
                 key, registered = device.signing_key(session), device.registered_device(session)
-                bodies: list[ReportIn | UnparsedReport] = [
-                    self._body(session, r, key, registered) for r in batch
-                ]
+                built = sendable(session, batch, key, registered, actor=self.actor)
+                summary.rejected += len(batch) - len(built)
+                bodies: list[ReportIn | UnparsedReport] = [body for _, body in built]
                 cursor = local_state.get(session, CURSOR)
-                self._mark_sending(session, batch)
+                self._mark_sending(session, [report for report, _ in built])
                 session.commit()  # signatures added to older reports, device ids
             request = SyncIn(cursor=cursor, reports=bodies, limit=protocol.MAX_PAGE)
             self.notify("round", {"pushing": len(bodies)})
@@ -273,11 +276,6 @@ class SyncEngine:
             if self._pending(session, limit=1) and device.registered_device(session) is None:
                 raise _unregistered()
 
-    def _body(
-        self, session: Session, report: Report, key: Ed25519PrivateKey, registered: str | None
-    ) -> ReportIn:
-        return wire_body(session, report, key, registered)
-
     def _note_clock(self, summary: SyncSummary) -> None:
         offset = self.transport.clock_offset_s
         if offset is None:
@@ -317,6 +315,49 @@ def wire_body(
         },
         context=STORED_TEXT,
     )
+
+
+def sendable(
+    session: Session,
+    batch: list[Report],
+    key: Ed25519PrivateKey,
+    registered: str | None,
+    *,
+    actor: str = "",
+) -> list[tuple[Report, ReportIn]]:
+    """The wire bodies of ``batch``. A report the protocol cannot carry (finalized by
+    an older version, or under limits since lowered) could never be sent: it becomes
+    a local rejection with the reason, instead of failing every sync and holding
+    up the queue behind it. The caller commits."""
+    built: list[tuple[Report, ReportIn]] = []
+    for report in batch:
+        try:
+            built.append((report, wire_body(session, report, key, registered)))
+        except ValueError as exc:  # pydantic's ValidationError included
+            reject_locally(session, report, _reason(exc), actor=actor)
+    return built
+
+
+CANNOT_SEND = "cannot_send"
+
+
+def reject_locally(session: Session, report: Report, reason: str, *, actor: str = "") -> None:
+    log.error("report %s cannot be sent: %s", report.id, reason)
+    report.state = ReportState.REJECTED
+    report.state_changed_at = utcnow()
+    report.reject_code = CANNOT_SEND
+    report.reject_message = Message("report_cannot_be_sent", {"reason": reason}).text("en")
+    session.add(report)
+    audit.record(session, "report.unsendable", report.id, actor, reason=reason)
+
+
+def _reason(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"{where}: {first['msg']}{more}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def pending_reports(

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from dxdesk import report_seal, signing
+from dxdesk import limits, report_seal, signing
 from dxdesk.text import escaped, first_control
 
 PROTOCOL_VERSION = 1
@@ -37,17 +37,20 @@ MIB = 1024 * KIB
 MAX_REQUEST_BYTES = 8 * MIB
 # Largest chunk of an attachment in one PUT; clients on 2G use far smaller ones.
 MAX_CHUNK_BYTES = 1 * MIB
-# Largest attachment the server accepts (the client's own limit is 20 MB).
-MAX_BLOB_BYTES = 100 * MIB
 # Largest USB bundle accepted in one upload (POST /bundles); bigger ones are
 # imported at the central office with ``dxdesk-server import-bundle``.
 MAX_BUNDLE_BYTES = 64 * MIB
 MAX_REPORTS_PER_SYNC = 500
 MAX_PAGE = 500
 DEFAULT_PAGE = 200
-MAX_TEXT_CHARS = 20_000
-MAX_ATTACHMENTS = 20
-MAX_INDICATORS = 100
+# What one report may hold: one source in the core, which refuses at finalize
+# what these models could not carry (a report that cannot be sent blocks nothing).
+MAX_TEXT_CHARS = limits.MAX_TEXT_CHARS
+MAX_ATTACHMENTS = limits.MAX_ATTACHMENTS
+MAX_BLOB_BYTES = limits.MAX_BLOB_BYTES  # one attachment
+MAX_INDICATORS = limits.MAX_INDICATORS
+MAX_AUTHOR_CHARS = limits.MAX_AUTHOR_CHARS
+MAX_FILE_NAME_CHARS = limits.MAX_FILE_NAME_CHARS
 
 
 # Validation context for text that was stored before control characters were
@@ -113,7 +116,7 @@ IndicatorValues = Annotated[
     dict[Annotated[SafeStr, Field(max_length=100)], IndicatorValue],
     Field(max_length=MAX_INDICATORS),
 ]
-FileName = Annotated[SafeStr, Field(min_length=1, max_length=255)]
+FileName = Annotated[SafeStr, Field(min_length=1, max_length=MAX_FILE_NAME_CHARS)]
 
 
 # Keys, signatures and sealed payloads: unpadded base64url (dxdesk.b64url).
@@ -259,7 +262,7 @@ class ReportIn(Wire):
     indicator_values: IndicatorValues
     classification: Literal["normal", "secret"]
     corrects_id: Id | None
-    author: Annotated[SafeStr, Field(max_length=200)]
+    author: Annotated[SafeStr, Field(max_length=MAX_AUTHOR_CHARS)]
     created_at: IsoDateTime
     attachments: Annotated[list[AttachmentIn], Field(max_length=MAX_ATTACHMENTS)]
     content_sha256: Sha256

@@ -168,3 +168,46 @@ def test_a_password_the_server_accepted_is_not_held_back_by_local_lockout(
     again = users.enroll(paths, user, "right", params=FAST_KDF)
     assert again.data_key == first.data_key
     assert users.unlock(paths, first.user, "right", clock=clock).data_key == first.data_key
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        '{"failures": 9, "not_before": 1e300}',  # 10^300 s: the report
+        '{"failures": 9, "not_before": 1e999}',  # parses as infinity
+        '{"failures": 1000000000000000000000, "not_before": 1e300}',
+    ],
+)
+def test_an_absurd_wait_is_cut_to_the_documented_maximum(tmp_path: Path, stored: str) -> None:
+    clock = Clock()
+    v = vault(tmp_path, clock)
+    v.create("a@x", "right")
+    v.attempts_file.write_text(stored)
+    with pytest.raises(LockedOutError) as caught:
+        v.unlock("right")
+    assert caught.value.wait_s == 15 * 60
+    assert "900" in caught.value.render("en")
+    with pytest.raises(LockedOutError):  # still waiting, and the wait never grows
+        v.unlock("wrong")
+    clock.now += 15 * 60
+    with pytest.raises(WrongPasswordError):
+        v.unlock("wrong")  # one more failure: the wait doubles up to the maximum only
+    with pytest.raises(LockedOutError) as again:
+        v.unlock("right")
+    assert again.value.wait_s == 15 * 60
+    clock.now += 15 * 60
+    assert len(v.unlock("right")) == 32
+    assert v.failures() == 0
+
+
+@pytest.mark.parametrize(
+    "stored", ["{not json", "[]", '{"failures": "x", "not_before": 0}', "[" * 100_000]
+)
+def test_a_damaged_attempts_file_counts_as_none(tmp_path: Path, stored: str) -> None:
+    v = vault(tmp_path)
+    key = v.create("a@x", "right")
+    v.attempts_file.write_text(stored)
+    with pytest.raises(WrongPasswordError) as caught:
+        v.unlock("wrong")
+    assert caught.value.attempts_left == 4
+    assert v.unlock("right") == key
