@@ -60,6 +60,13 @@ def _safe_text(value: str) -> str:
     return value
 
 
+# A report's time is the device's claim, shown to people but ordering nothing (the
+# server orders by its own receipt time). Outside these bounds it is no clock error
+# but an impossible date, and 9999-12-31T23:00-05:00 is not even representable in UTC.
+EARLIEST_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST_TIME = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
 def _iso_datetime(value: str) -> str:
     try:
         parsed = dt.datetime.fromisoformat(value)
@@ -67,6 +74,15 @@ def _iso_datetime(value: str) -> str:
         raise ValueError("must be an ISO 8601 date and time") from exc
     if parsed.tzinfo is None:
         raise ValueError("must include a UTC offset, e.g. +00:00")
+    try:
+        possible = EARLIEST_TIME <= parsed.astimezone(dt.UTC) < LATEST_TIME
+    except OverflowError:
+        possible = False
+    if not possible:
+        raise ValueError(
+            f"impossible date: must lie between {EARLIEST_TIME.year} and "
+            f"{LATEST_TIME.year - 1} (check the device's clock)"
+        )
     return value
 
 

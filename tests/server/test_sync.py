@@ -13,6 +13,7 @@ from dxdesk import reports as client_reports
 from dxdesk.profile import Profile
 from sync.protocol import MAX_REPORTS_PER_SYNC
 from sync.server.db import Database
+from sync.server.tables import Task
 from tests.conftest import make_task
 from tests.server.conftest import World, login, report_body, seed_task
 from tests.support.device import TestDevice, rehash
@@ -180,3 +181,54 @@ def test_the_real_client_body_is_accepted(world: World, session: Session, profil
     finally:
         officer.close()
     assert ack["status"] == "accepted", ack
+
+
+# -- dates: impossible ones are rejected per report; progress follows receipt ------
+
+IMPOSSIBLE_DATES = (
+    "9999-12-31T23:30:00-05:00",  # past year 9999 in UTC: OverflowError
+    "0001-01-01T00:10:00+05:00",  # before year 1 in UTC
+    "1969-12-31T23:59:59+00:00",
+    "2100-01-01T00:00:00+00:00",
+)
+
+
+def test_impossible_dates_are_rejected_one_by_one(world: World) -> None:
+    good = report_body(world.tasks_a[0], progress=30)
+    bad = [report_body(world.tasks_a[0], created_at=when) for when in IMPOSSIBLE_DATES]
+    acks = _acks(world.officer_a.sync(reports=[*bad, good]))
+    assert acks[good["id"]]["status"] == "accepted"
+    for body in bad:
+        ack = acks[body["id"]]
+        assert (ack["status"], ack["code"], ack["field"]) == (
+            "rejected", "invalid_report", "created_at"
+        ), ack  # fmt: skip
+        assert "impossible date" in ack["message"] and "clock" in ack["message"]
+
+
+def _progress(server_db: Database, task_id: str) -> int:
+    with server_db.read() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        return task.progress
+
+
+def test_progress_follows_the_servers_receipt_not_the_device_clock(
+    world: World, server_db: Database
+) -> None:
+    task = world.tasks_a[0]
+    ahead = report_body(task, progress=90, created_at="2099-01-01T00:00:00+07:00")
+    assert world.officer_a.sync(reports=[ahead])["acks"][0]["status"] == "accepted"
+    assert _progress(server_db, task) == 90
+    # A later report from a correct clock counts: the far future pins nothing.
+    now = report_body(task, progress=50, created_at="2026-11-21T08:00:00+07:00")
+    assert world.officer_a.sync(reports=[now])["acks"][0]["status"] == "accepted"
+    assert _progress(server_db, task) == 50
+    # A device whose clock went back (a dead CMOS battery) still moves the task.
+    behind = report_body(task, progress=60, created_at="1980-01-01T00:00:00+07:00")
+    assert world.officer_a.sync(reports=[behind])["acks"][0]["status"] == "accepted"
+    assert _progress(server_db, task) == 60
+    # The device's time is kept for display.
+    listed = world.reviewer.get("/reports", params={"task_id": task}).json()["reports"]
+    created = {r["id"]: r["created_at"] for r in listed}
+    assert dt.datetime.fromisoformat(created[ahead["id"]]).year in (2098, 2099)
