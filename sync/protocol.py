@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from dxdesk import report_seal, signing
+from dxdesk import report_seal, signing, validation
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Dxdesk-Protocol"
@@ -60,13 +60,6 @@ def _safe_text(value: str) -> str:
     return value
 
 
-# A report's time is the device's claim, shown to people but ordering nothing (the
-# server orders by its own receipt time). Outside these bounds it is no clock error
-# but an impossible date, and 9999-12-31T23:00-05:00 is not even representable in UTC.
-EARLIEST_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-LATEST_TIME = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
-
-
 def _iso_datetime(value: str) -> str:
     try:
         parsed = dt.datetime.fromisoformat(value)
@@ -74,14 +67,12 @@ def _iso_datetime(value: str) -> str:
         raise ValueError("must be an ISO 8601 date and time") from exc
     if parsed.tzinfo is None:
         raise ValueError("must include a UTC offset, e.g. +00:00")
-    try:
-        possible = EARLIEST_TIME <= parsed.astimezone(dt.UTC) < LATEST_TIME
-    except OverflowError:
-        possible = False
-    if not possible:
+    # The device's claim, shown to people but ordering nothing (the server orders by
+    # its receipt time); the device refuses the same bounds at finalize.
+    if not validation.possible_report_time(parsed):
         raise ValueError(
-            f"impossible date: must lie between {EARLIEST_TIME.year} and "
-            f"{LATEST_TIME.year - 1} (check the device's clock)"
+            f"impossible date: must lie between {validation.EARLIEST_REPORT_TIME.year} and "
+            f"{validation.LATEST_REPORT_TIME.year - 1} (check the device's clock)"
         )
     return value
 
