@@ -285,14 +285,22 @@ def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report
 
 
 def start_correction(session: Session, report_id: str, author: str = "") -> Report:
-    """A new draft, prefilled from a finalized report, that corrects it."""
+    """A new draft, prefilled from a finalized report, that corrects it.
+
+    A report the server rejected was never stored there, and the server refuses a
+    correction of no report: the correction of a rejected report takes its place,
+    correcting what it corrected (or nothing), past any rejected ones."""
     original = get_report(session, report_id)
     if original.state is ReportState.DRAFT:
         raise ReportLockedError.of(Message("correction_of_draft", {"report_id": report_id}))
     task = session.get(Task, original.task_id)
     assert task is not None  # foreign key
+    target: Report | None = original
+    while target is not None and target.state is ReportState.REJECTED:
+        target = session.get(Report, target.corrects_id) if target.corrects_id else None
+    corrects = target.id if target is not None else None
     return create_draft(
-        session, task, ReportContent.of(original), author or original.author, original.id
+        session, task, ReportContent.of(original), author or original.author, corrects
     )
 
 

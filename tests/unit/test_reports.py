@@ -240,3 +240,25 @@ def test_a_draft_begun_under_a_broken_clock_finalizes_sendable(
     ReportIn.model_validate(
         {**body, "content_sha256": done.content_sha256, "signature": None, "device_id": None}
     )
+
+
+def test_a_correction_of_a_rejected_report_takes_its_place(
+    session: Session, profile: Profile
+) -> None:
+    """The server stored no rejected report and refuses a correction of no report."""
+    task = make_task(session)
+    first = reports.finalize(
+        session, profile.attachments, reports.create_draft(session, task, content()).id
+    )
+    second = reports.finalize(
+        session, profile.attachments, reports.start_correction(session, first.id).id
+    )
+    second.state = ReportState.REJECTED
+    session.add(second)
+    session.commit()
+    assert reports.start_correction(session, second.id).corrects_id == first.id
+    first.state = ReportState.REJECTED
+    session.add(first)
+    session.commit()
+    assert reports.start_correction(session, first.id).corrects_id is None
+    assert reports.start_correction(session, second.id).corrects_id is None
