@@ -23,7 +23,6 @@ attachments with sha256 and size), then the attachments' bytes in that order.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import struct
 import zlib
@@ -34,7 +33,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from dxdesk import b64url, sealing, signed_doc, signing
+from dxdesk import b64url, json_depth, sealing, signed_doc, signing
 from dxdesk.canonical import canonical_json
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import Message
@@ -215,7 +214,9 @@ def build(
 
 def _header(raw: bytes) -> Header:
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json_depth.loads(raw)
+    except json_depth.TooDeepError as exc:
+        raise refused("bundle_header_damaged", detail="nested too deep") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise refused("bundle_header_damaged", detail="not JSON") from exc
     if not isinstance(data, dict) or set(data) != set(HEADER):
@@ -294,7 +295,9 @@ def _manifest(plaintext: bytes) -> tuple[dict[str, Any], int]:
     if len(raw) > MAX_MANIFEST_BYTES or inflater.unconsumed_tail or not inflater.eof:
         raise refused("bundle_content_damaged", detail="manifest size")
     try:
-        manifest = json.loads(raw.decode("utf-8"))
+        manifest = json_depth.loads(raw)
+    except json_depth.TooDeepError as exc:
+        raise refused("bundle_content_damaged", detail="manifest nested too deep") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise refused("bundle_content_damaged", detail="manifest JSON") from exc
     if not isinstance(manifest, dict):

@@ -76,6 +76,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Trạng thái «{value}» không hợp lệ; chọn một trong: {choices}.",
         "Status “{value}” is not valid; choose one of: {choices}.",
     ),
+    "clock_impossible": (
+        "Đồng hồ máy tính đang chỉ năm {year}: hãy chỉnh ngày giờ của máy rồi hoàn tất "
+        "báo cáo lại (bản nháp vẫn được giữ).",
+        "The computer's clock says {year}: set the date and time, then finalize the "
+        "report again (the draft is kept).",
+    ),
     "done_needs_full_progress": (
         "Báo cáo «đã hoàn thành» phải có tiến độ 100%, không phải {value}%.",
         "A “done” report must have 100% progress, not {value}%.",

@@ -9,12 +9,11 @@ cannot be moved into another report.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from dxdesk import b64url, sealing
+from dxdesk import b64url, json_depth, sealing
 from dxdesk.canonical import canonical_json
 
 SEALED_FIELDS = ("results", "difficulties", "proposals", "indicator_values")
@@ -67,6 +66,6 @@ def open_content(sealed: str, report_id: str, private_key: X25519PrivateKey) -> 
         raise sealing.SealError("the sealed payload is not base64url") from exc
     plaintext = sealing.open_sealed(private_key, blob, aad(report_id))
     try:
-        return json.loads(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json_depth.loads(plaintext)
+    except (UnicodeDecodeError, ValueError) as exc:  # TooDeepError is a ValueError
         raise ValueError("the sealed payload is not JSON") from exc

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from dxdesk import audit, device, report_seal, server_key, signing
+from dxdesk import audit, device, report_seal, server_key, signing, validation
 from dxdesk.attachment_store import AttachmentStore, StoredBlob
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
@@ -361,12 +361,18 @@ def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report
     if secret and sealing_key is None:
         # Never queue a classified report in the clear; the draft stays as it is.
         raise_if([Message("secret_needs_server_key", {}, field="classification")])
+    now = utcnow()
+    if not validation.possible_report_time(report.created_at):
+        # A draft begun under a broken clock is dated now, if now is possible: the
+        # protocol cannot carry its date, and an unsendable report would block the queue.
+        if not validation.possible_report_time(now):
+            raise_if([Message("clock_impossible", {"year": now.year})])
+        report.created_at = now
     for name, value in values.items():
         setattr(report, name, value)
     if secret and sealing_key is not None:
         _seal(report, attachments, sealing_key)
         session.add_all(attachments)
-    now = utcnow()
     report.updated_at = now
     report.finalized_at = now
     report.content_sha256 = content_hash(canonical_body(report, attachments))
@@ -388,14 +394,22 @@ def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report
 
 
 def start_correction(session: Session, report_id: str, author: str = "") -> Report:
-    """A new draft, prefilled from a finalized report, that corrects it."""
+    """A new draft, prefilled from a finalized report, that corrects it.
+
+    A report the server rejected was never stored there, and the server refuses a
+    correction of no report: the correction of a rejected report takes its place,
+    correcting what it corrected (or nothing), past any rejected ones."""
     original = get_report(session, report_id)
     if original.state is ReportState.DRAFT:
         raise ReportLockedError.of(Message("correction_of_draft", {"report_id": report_id}))
     task = session.get(Task, original.task_id)
     assert task is not None  # foreign key
+    target: Report | None = original
+    while target is not None and target.state is ReportState.REJECTED:
+        target = session.get(Report, target.corrects_id) if target.corrects_id else None
+    corrects = target.id if target is not None else None
     return create_draft(
-        session, task, ReportContent.of(original), author or original.author, original.id
+        session, task, ReportContent.of(original), author or original.author, corrects
     )
 
 

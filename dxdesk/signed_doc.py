@@ -13,14 +13,13 @@ Documents are signed, not encrypted: whoever carries one can read it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from dxdesk import b64url, signing
+from dxdesk import b64url, json_depth, signing
 from dxdesk.canonical import canonical_json
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -71,9 +70,11 @@ def load(kind: str, data: bytes) -> Document:
         raise DocumentError("damaged", "truncated or has extra lines")
     line, signature_bytes = lines[0], lines[1]
     try:
-        body = json.loads(line.decode("utf-8"))
+        body = json_depth.loads(line)
         signature = signature_bytes.decode("ascii")
         raw_signature = b64url.decode(signature)
+    except json_depth.TooDeepError as exc:
+        raise DocumentError("damaged", "the content is nested too deep") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise DocumentError("damaged", "the content or signature is damaged") from exc
     if not isinstance(body, dict) or len(raw_signature) != signing.SIGNATURE_BYTES:

@@ -13,6 +13,7 @@ from sync.protocol import API_PREFIX, PROTOCOL_VERSION
 from sync.server import console, errors
 from sync.server.config import ServerConfig
 from sync.server.db import Database
+from sync.server.json_guard import JsonDepthGuard
 from sync.server.middleware import ProtocolAndBody
 from sync.server.publisher import ProgressPublisher
 from sync.server.routes import auth, blobs, bundles, reviews, sync, tasks
@@ -60,7 +61,9 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     # The reviewers' web console: its own pages, errors and security headers.
     app.mount(console.PREFIX, console.create(config, db))
-    # Added last = outermost: gzip wraps everything, including early 413/426 answers.
+    # Added last = outermost: gzip wraps everything, including early 413/426 answers;
+    # the depth guard reads the body that ProtocolAndBody has capped and gunzipped.
+    app.add_middleware(JsonDepthGuard)
     app.add_middleware(ProtocolAndBody)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     return app

@@ -76,13 +76,27 @@ def _read_text(path: Path) -> str:
         raise CsvImportError([f"cannot read {path}: {exc.strerror or exc}"]) from exc
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a cell is longer than {csv.field_size_limit()} characters"
+    return f"not readable as CSV ({exc})"
+
+
 def _rows(text: str) -> tuple[dict[str, int], list[list[str]]]:
     first_line = text.split("\n", 1)[0]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(first_line, ",;\t")
     except csv.Error:
         dialect = csv.excel
-    table = list(csv.reader(io.StringIO(text), dialect))
+    table: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for row in reader:
+            table.append(row)
+    except csv.Error as exc:
+        # A cell over the csv module's limit (128 KiB), a NUL, a stray newline: the
+        # rest of the file cannot be read reliably, so this row is the problem.
+        raise CsvImportError([f"row {len(table) + 1}: {_csv_problem(exc)}"]) from exc
     if not table:
         raise CsvImportError(["the file is empty"])
     columns: dict[str, int] = {}

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from sync.protocol import Ack, ReportIn, UnparsedReport
-from sync.server import audit, blobs, devices, progress, seals
+from sync.server import audit, blobs, devices, progress, report_rules, seals
 from sync.server.accounts import Principal
 from sync.server.errors import field_path
 from sync.server.scope import Scope
@@ -120,7 +120,7 @@ def _content_problem(report: ReportIn, expected: str, server_key: X25519PrivateK
     problem = seals.check(report, server_key)
     if problem is not None:
         return _problem(report.id, problem)
-    return None
+    return report_rules.contradiction(report)
 
 
 def check(
@@ -179,6 +179,14 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
     batch.seen[report.id] = report.content_sha256
     batch.candidates.append((index, report, unit_code))
     return None
+
+
+def _reject_unknown_corrections(session: Session, batch: _Batch) -> None:
+    """Corrections must name a report of their task: stored, or in this batch."""
+    refused = report_rules.unknown_corrections(session, [r for _i, r, _u in batch.candidates])
+    for index, report, _unit in batch.candidates:
+        batch.acks[index] = refused.get(report.id)
+    batch.candidates = [c for c in batch.candidates if c[1].id not in refused]
 
 
 def _declare_blobs(session: Session, shas: set[str]) -> None:
@@ -286,6 +294,7 @@ def store(
     for index, item in enumerate(items):
         if isinstance(item, ReportIn) and checked.acks[index] is None:
             batch.acks[index] = _judge(batch, index, item)
+    _reject_unknown_corrections(session, batch)
 
     shas = {a.sha256 for _index, report, _task in batch.candidates for a in report.attachments}
     _declare_blobs(session, shas)

@@ -1,4 +1,8 @@
-"""A task's progress follows its newest complete report (by the device's report time).
+"""A task's progress follows its newest complete report, by the server's receipt time.
+
+Not by the device's time: a device clock set ahead would pin a task's progress to
+one report, and one set behind would make its new reports silently not count. The
+device's time (kept for display) only orders reports received at the same instant.
 
 A push that moves a task's progress does not take a change version itself: taking
 one locks the change counter until the commit, which would let only one push
@@ -17,7 +21,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sync.server import tasks
-from sync.server.tables import Task, table_of
+from sync.server.tables import Report, Task, table_of
 
 
 class Counted(NamedTuple):
@@ -25,12 +29,15 @@ class Counted(NamedTuple):
 
     id: str
     task_id: str
-    created_at: dt.datetime
+    created_at: dt.datetime  # the device's claim: breaks ties in receipt time only
     progress: int
 
 
 _TASK = table_of(Task)
-# Built once: every sync round that brings complete reports runs both.
+# Built once: every sync round that brings complete reports runs these.
+_RECEIVED = select(Report.id, Report.received_at).where(
+    Report.id.in_(bindparam("ids", expanding=True))
+)
 _CURRENT = (
     select(Task.id, Task.progress, Task.progress_at, Task.completed_on)
     .where(Task.id.in_(bindparam("ids", expanding=True)))
@@ -50,27 +57,31 @@ _MOVE = (
 
 
 def apply(session: Session, counted: list[Counted]) -> None:
-    """Update the tasks of newly counted reports; changed ones await ``publish``."""
+    """Update the tasks of newly counted reports (stored already: their receipt
+    time is read back); changed ones await ``publish``."""
+    if not counted:
+        return
+    connection = session.connection()
+    received = dict(connection.execute(_RECEIVED, {"ids": sorted({r.id for r in counted})}).all())
     newest: dict[str, Counted] = {}
     for report in counted:
         best = newest.get(report.task_id)
-        if best is None or (report.created_at, report.id) > (best.created_at, best.id):
+        order = (received[report.id], report.created_at, report.id)
+        if best is None or order > (received[best.id], best.created_at, best.id):
             newest[report.task_id] = report
-    if not newest:
-        return
-    connection = session.connection()
     found = connection.execute(_CURRENT, {"ids": sorted(newest)})
     changes = []
     for task_id, old_progress, progress_at, completed_on in found:
         report = newest[task_id]
-        stale = progress_at is None or report.created_at > progress_at
+        at = received[report.id]
+        stale = progress_at is None or at > progress_at
         if completed_on is not None or not stale:
             continue  # a reviewer's "done" wins over any report
         changes.append(
             {
                 "task": task_id,
                 "progress": report.progress,
-                "progress_at": report.created_at,
+                "progress_at": at,
                 "pending": old_progress != report.progress,
             }
         )

@@ -146,7 +146,7 @@ class Task(Base):
     indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
     progress: Mapped[int] = mapped_column(Integer, default=0)
-    # client-side created_at of the report that set ``progress``
+    # the server's receipt time of the report that set ``progress`` (migration 0010)
     progress_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Set by a push that moved ``progress``; the publisher gives the task a version.
     progress_pending: Mapped[bool] = mapped_column(

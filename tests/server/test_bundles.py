@@ -183,6 +183,36 @@ def test_a_bundle_repacked_by_another_user_does_not_count(
     assert stored(server_db, [genuine["id"]]) == 0
 
 
+def test_impossible_dates_in_a_bundle_are_rejected_per_report(
+    world: World, server_db: Database, tmp_path: Path
+) -> None:
+    """Relayed or imported at the office: the rest of the bundle counts."""
+    server: ServerProcess = world.server
+    for how in ("relay", "import-bundle"):
+        good = report_body(world.tasks_a[0], progress=20)
+        bad = report_body(world.tasks_a[1], created_at="9999-12-31T23:30:00-05:00")
+        data = make_bundle(world.officer_a, world.usernames["oa"], [good, bad])
+        if how == "relay":
+            answer = deliver(world.officer_b, data)
+            assert answer.status_code == 200, answer.text
+            receipt = answer.json()["receipt"].encode()
+        else:
+            path = tmp_path / "xa-a.dxbundle"
+            path.write_bytes(data)
+            done = run_cli(
+                "import-bundle", str(path), "--db", server.db_url, "--home", str(server.folder)
+            )
+            assert done.returncode == 0, done.stderr
+            assert "Traceback" not in done.stderr and f"rejected {bad['id']}" in done.stdout
+            receipt = Path(f"{path}.receipt").read_bytes()
+        acks = signed_doc.load("receipt", receipt).body["acks"]
+        assert [(a["status"], a["code"], a["field"]) for a in acks] == [
+            ("accepted", None, None),
+            ("rejected", "invalid_report", "created_at"),
+        ], how
+        assert stored(server_db, [good["id"], bad["id"]]) == 1
+
+
 # -- refusals -----------------------------------------------------------------------
 
 

@@ -156,6 +156,24 @@ def test_csv_import_reports_every_bad_row_and_imports_nothing(db_url: str, tmp_p
     assert done.returncode == 1 and "CSV UTF-8" in done.stderr
 
 
+def test_csv_import_names_the_row_of_an_oversized_cell(db_url: str, tmp_path: Path) -> None:
+    _ok("unit", "add", "HT", "Tỉnh Hà Tĩnh", "--level", "province", "--db", db_url)
+    _ok("unit", "add", "HT-KY", "Xã Kỳ Anh", "--parent", "HT", "--db", db_url)
+    huge = tmp_path / "huge.csv"
+    huge.write_text(
+        "code,title,unit,deadline,description\n"
+        "NV-20,Ban hành kế hoạch,HT-KY,31/12/2026,ngắn\n"
+        f'NV-21,"Nhiệm vụ\ndài",HT-KY,31/12/2026,"{"x" * 200_000}"\n'
+        "NV-22,Báo cáo,HT-KY,31/12/2026,\n",
+        encoding="utf-8",
+    )
+    done = run_cli("task", "import", str(huge), "--db", db_url)
+    assert done.returncode == 1, done.stderr
+    assert "nothing imported" in done.stderr
+    assert "row 3: a cell is longer than 131072 characters" in done.stderr
+    assert json.loads(_ok("stats", "--json", "--db", db_url))["per_unit"] == {}
+
+
 def test_reports_and_stats_show_what_came_in(backend: Backend, tmp_path: Path) -> None:
     url = backend.new_url()
     _ok("demo", "--db", url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
 import requests
 
 from sync.protocol import MAX_REQUEST_BYTES, PROTOCOL_HEADER
@@ -109,6 +110,27 @@ def test_broken_bodies_get_clear_errors(world: World) -> None:
     )  # fmt: skip
     assert brotli.status_code == 415
     assert _error(brotli)["code"] == "unsupported_encoding"
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_deeply_nested_json_bodies_are_invalid_json(world: World, anon: Api, depth: int) -> None:
+    api = world.officer_a
+    deep = "[" * depth + "]" * depth
+    body = f'{{"reports":[{{"id":"r1","results":{deep}}}]}}'.encode()
+    json_headers = {"Content-Type": "application/json"}
+    plain = api.http.post(api.url("/sync"), data=body, headers=json_headers, timeout=30)
+    gzipped = api.http.post(
+        api.url("/sync"), data=gzip.compress(body),
+        headers={**json_headers, "Content-Encoding": "gzip"}, timeout=30,
+    )  # fmt: skip
+    untyped = anon.http.post(
+        anon.url("/auth/login"), data=f'{{"username":{deep}}}'.encode(), timeout=30
+    )
+    for response in (plain, gzipped, untyped):
+        assert response.status_code == 400, response.text
+        assert _error(response)["code"] == "invalid_json"
+        assert "nested more than 32 levels" in _error(response)["message"]
+    assert api.sync(reports=[])["acks"] == []  # and the server is fine
 
 
 def test_validation_errors_name_the_field(world: World, anon: Api) -> None:

@@ -429,3 +429,57 @@ def test_the_inbox_pages_newest_first_through_the_index(tmp_path: Path) -> None:
         assert "TEMP B-TREE" not in plan
     finally:
         db.dispose()
+
+
+def test_upgrade_from_0005_frees_a_task_pinned_by_a_future_device_time(backend: Backend) -> None:
+    """0010: progress_at becomes the newest receipt among the task's complete reports
+    (it held the device's time, and 2099 pinned the task); reports stay intact."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+    received = [dt.datetime(2026, 11, 20, 1, n, tzinfo=dt.UTC) for n in range(3)]
+    pinned = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+              "unit_code": "X", "full_name": "", "created_at": received[0]}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": "t1", "code": "NV-1", "title": "Số hoá", "unit_code": "X", "indicators": [],
+              "progress": 70, "progress_at": pinned, "version": 1, "updated_at": received[0]},
+             {"id": "t2", "code": "NV-2", "title": "Chưa báo cáo", "unit_code": "X",
+              "indicators": [], "progress": 0, "progress_at": None, "version": 2,
+              "updated_at": received[0]}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": f"r{n}", "task_id": "t1", "unit_code": "X", "submitted_by": 1,
+              "content_sha256": f"{n:064x}", "body": {"results": f"Đã làm {n}"},
+              "progress": 30 + 20 * n, "status_claim": "in_progress",
+              "classification": "normal", "created_at": pinned if n == 1 else received[n],
+              "received_at": received[n], "complete": n < 2}
+             for n in range(3)],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            tasks = {t.id: t for t in session.scalars(select(Task))}
+            assert (tasks["t1"].progress, tasks["t1"].progress_at) == (70, received[1])
+            assert (tasks["t2"].progress, tasks["t2"].progress_at) == (0, None)
+            rows = session.execute(select(Report.id, Report.body).order_by(Report.id)).all()
+            assert [(r.id, r.body["results"]) for r in rows] == [
+                (f"r{n}", f"Đã làm {n}") for n in range(3)
+            ]
+    finally:
+        db.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from typing import Any
 
 from sqlmodel import Session
@@ -13,6 +14,7 @@ from dxdesk import reports as client_reports
 from dxdesk.profile import Profile
 from sync.protocol import MAX_REPORTS_PER_SYNC
 from sync.server.db import Database
+from sync.server.tables import Task
 from tests.conftest import make_task
 from tests.server.conftest import World, login, report_body, seed_task
 from tests.support.device import TestDevice, rehash
@@ -180,3 +182,102 @@ def test_the_real_client_body_is_accepted(world: World, session: Session, profil
     finally:
         officer.close()
     assert ack["status"] == "accepted", ack
+
+
+# -- dates: impossible ones are rejected per report; progress follows receipt ------
+
+IMPOSSIBLE_DATES = (
+    "9999-12-31T23:30:00-05:00",  # past year 9999 in UTC: OverflowError
+    "0001-01-01T00:10:00+05:00",  # before year 1 in UTC
+    "1969-12-31T23:59:59+00:00",
+    "2100-01-01T00:00:00+00:00",
+)
+
+
+def test_impossible_dates_are_rejected_one_by_one(world: World) -> None:
+    good = report_body(world.tasks_a[0], progress=30)
+    bad = [report_body(world.tasks_a[0], created_at=when) for when in IMPOSSIBLE_DATES]
+    acks = _acks(world.officer_a.sync(reports=[*bad, good]))
+    assert acks[good["id"]]["status"] == "accepted"
+    for body in bad:
+        ack = acks[body["id"]]
+        assert (ack["status"], ack["code"], ack["field"]) == (
+            "rejected", "invalid_report", "created_at"
+        ), ack  # fmt: skip
+        assert "impossible date" in ack["message"] and "clock" in ack["message"]
+
+
+def _progress(server_db: Database, task_id: str) -> int:
+    with server_db.read() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        return task.progress
+
+
+def test_progress_follows_the_servers_receipt_not_the_device_clock(
+    world: World, server_db: Database
+) -> None:
+    task = world.tasks_a[0]
+    ahead = report_body(task, progress=90, created_at="2099-01-01T00:00:00+07:00")
+    assert world.officer_a.sync(reports=[ahead])["acks"][0]["status"] == "accepted"
+    assert _progress(server_db, task) == 90
+    # A later report from a correct clock counts: the far future pins nothing.
+    now = report_body(task, progress=50, created_at="2026-11-21T08:00:00+07:00")
+    assert world.officer_a.sync(reports=[now])["acks"][0]["status"] == "accepted"
+    assert _progress(server_db, task) == 50
+    # A device whose clock went back (a dead CMOS battery) still moves the task.
+    behind = report_body(task, progress=60, created_at="1980-01-01T00:00:00+07:00")
+    assert world.officer_a.sync(reports=[behind])["acks"][0]["status"] == "accepted"
+    assert _progress(server_db, task) == 60
+    # The device's time is kept for display.
+    listed = world.reviewer.get("/reports", params={"task_id": task}).json()["reports"]
+    created = {r["id"]: r["created_at"] for r in listed}
+    assert dt.datetime.fromisoformat(created[ahead["id"]]).year in (2098, 2099)
+
+
+# -- contradictions: a "done" below 100%, a correction of nothing ------------------
+
+
+def test_a_done_claim_needs_full_progress(world: World) -> None:
+    short = report_body(world.tasks_a[0], status_claim="done", progress=40)
+    full = report_body(world.tasks_a[0], status_claim="done", progress=100)
+    acks = _acks(world.officer_a.sync(reports=[short, full]))
+    assert acks[full["id"]]["status"] == "accepted"
+    ack = acks[short["id"]]
+    assert (ack["status"], ack["code"], ack["field"]) == ("rejected", "invalid_report", "progress")
+    assert "100%" in ack["message"] and "40%" in ack["message"]
+
+
+def test_a_correction_must_name_a_report_of_its_task(world: World) -> None:
+    task, other_task = world.tasks_a
+    stored = report_body(task, progress=10)
+    theirs = report_body(world.tasks_b[0])  # unit B's report: not a target for unit A
+    assert world.officer_a.sync(reports=[stored])["acks"][0]["status"] == "accepted"
+    assert world.officer_b.sync(reports=[theirs])["acks"][0]["status"] == "accepted"
+
+    def correcting(target: str, on: str = task) -> dict[str, Any]:
+        return report_body(on, corrects_id=target, progress=20)
+
+    later_in_batch = report_body(task, progress=15)
+    of_stored = correcting(stored["id"])
+    before_its_target = correcting(later_in_batch["id"])  # the target comes later
+    of_nothing = correcting(str(uuid.uuid4()))
+    of_other_unit = correcting(theirs["id"])
+    of_other_task = correcting(stored["id"], on=other_task)
+    of_rejected = correcting(of_nothing["id"])
+    of_itself = report_body(task, progress=20)
+    of_itself = report_body(task, id=of_itself["id"], corrects_id=of_itself["id"])
+    ok = [of_stored, before_its_target, later_in_batch]
+    bad = [of_nothing, of_other_unit, of_other_task, of_rejected, of_itself]
+    acks = _acks(world.officer_a.sync(reports=[*ok[:2], *bad, ok[2]]))
+    assert [acks[b["id"]]["status"] for b in ok] == ["accepted"] * 3
+    for body in bad:
+        ack = acks[body["id"]]
+        assert (ack["status"], ack["code"], ack["field"]) == (
+            "rejected", "invalid_report", "corrects_id"
+        ), ack  # fmt: skip
+    assert len({acks[b["id"]]["message"] for b in bad}) == 1  # no oracle across units
+    # Resent, the accepted ones are duplicates and the rejected stay rejected.
+    again = _acks(world.officer_a.sync(reports=[of_stored, of_nothing]))
+    assert again[of_stored["id"]]["status"] == "duplicate"
+    assert again[of_nothing["id"]]["code"] == "invalid_report"

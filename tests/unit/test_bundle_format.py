@@ -4,6 +4,7 @@ for byte: every kind of damage is named before any key is needed where possible.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from dxdesk import bundle_format, sealing, signed_doc, signing
+from dxdesk import b64url, bundle_format, json_depth, report_seal, sealing, signed_doc, signing
 from dxdesk.bundle_format import BundleRefusedError
+from dxdesk.canonical import canonical_json
 
 SERVER = sealing.generate()
 SERVER_PUBLIC = sealing.public_key_text(SERVER)
@@ -145,3 +147,64 @@ def test_a_relay_checks_what_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> No
         relay.check_locally(data, SERVER_PUBLIC)
     assert caught.value.code == "bundle_too_large_to_upload"
     assert "import-bundle" in caught.value.render("vi")
+
+
+# -- nesting: every reader refuses deep JSON with its own error -------------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # Python's parser alone: RecursionError
+OVER_THE_BOUND = b"[" * 40 + b"]" * 40  # parses, but no format of ours nests so deep
+
+
+@pytest.mark.parametrize("value", [DEEP, OVER_THE_BOUND], ids=["deep", "over_the_bound"])
+def test_a_deeply_nested_header_is_a_damaged_header(value: bytes) -> None:
+    header = b'{"format":1,"kind":' + value[:4000] + b"}"
+    data = bundle_format.MAGIC + header + b"\n" + b"A" * 86 + b"\n"
+    assert _code(data) == "bundle_header_damaged"
+
+
+@pytest.mark.parametrize("value", [DEEP, OVER_THE_BOUND], ids=["deep", "over_the_bound"])
+def test_a_deeply_nested_manifest_is_damaged_content(
+    value: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def manifest_with_a_deep_report(body: Any) -> bytes:
+        if isinstance(body, dict) and "reports" in body and "user" in body:
+            return b'{"format":1,"user":"u","attachments":[],"reports":[{"id":"r1","x":%s}]}' % (
+                value
+            )
+        return canonical_json(body)
+
+    monkeypatch.setattr(bundle_format, "canonical_json", manifest_with_a_deep_report)
+    data = _bundle(attachments=[])
+    monkeypatch.undo()
+    assert _code(data, SERVER) == "bundle_content_damaged"
+
+
+@pytest.mark.parametrize("kind, what", [("receipt", "receipt"), ("tasks", "package")])
+@pytest.mark.parametrize("value", [DEEP, OVER_THE_BOUND], ids=["deep", "over_the_bound"])
+def test_deeply_nested_receipts_and_task_packages_are_unreadable(
+    kind: str, what: str, value: bytes
+) -> None:
+    key = signing.generate()
+    line = b'{"acks":' + value + b"}"
+    signature = b64url.encode(key.sign(f"dxdesk {kind} v1\n".encode() + line))
+    data = signed_doc.magic(kind) + line + b"\n" + signature.encode() + b"\n"
+    with pytest.raises(BundleRefusedError) as caught:
+        bundle_format.open_signed(kind, data, signing.public_key_text(key), what)
+    assert caught.value.code == f"{what}_unreadable"
+    assert "nested too deep" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [DEEP, OVER_THE_BOUND], ids=["deep", "over_the_bound"])
+def test_a_deeply_nested_sealed_report_is_not_json(value: bytes) -> None:
+    blob = sealing.seal(SERVER_PUBLIC, b'{"results":' + value + b"}", report_seal.aad("r1"))
+    with pytest.raises(ValueError, match="not JSON"):
+        report_seal.open_content(b64url.encode(blob), "r1", SERVER)
+
+
+def test_json_depth_allows_what_the_formats_need_and_names_other_damage() -> None:
+    assert json_depth.loads('{"a":[{"b":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}]}') == {
+        "a": [{"b": "[" * 36}]
+    }
+    assert json_depth.loads(b"[" * 32 + b"]" * 32) is not None
+    with pytest.raises(json.JSONDecodeError):
+        json_depth.loads("[" * 40)  # unbalanced, not deep: the parser names it

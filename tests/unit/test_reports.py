@@ -1,3 +1,4 @@
+import datetime as dt
 import unicodedata
 from pathlib import Path
 
@@ -211,3 +212,53 @@ def test_audit_trail_is_append_only(session: Session, profile: Profile) -> None:
     with pytest.raises(IntegrityError, match="append-only"):
         session.execute(text("UPDATE audit_event SET action = 'x'"))
     session.rollback()
+
+
+def test_a_draft_begun_under_a_broken_clock_finalizes_sendable(
+    session: Session, profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The protocol refuses dates outside 1970..2099; the device never queues one."""
+    from sync.protocol import ReportIn
+
+    task = make_task(session)
+    draft = reports.create_draft(session, task, content())
+    draft.created_at = dt.datetime(2150, 1, 1, tzinfo=dt.UTC)  # the clock was broken
+    session.add(draft)
+    session.commit()
+    broken = dt.datetime(2150, 1, 2, tzinfo=dt.UTC)
+    monkeypatch.setattr(reports, "utcnow", lambda: broken)
+    with pytest.raises(ValidationError) as caught:
+        reports.finalize(session, profile.attachments, draft.id)
+    assert [issue.code for issue in caught.value.issues] == ["clock_impossible"]
+    assert "2150" in caught.value.issues[0].text("vi")
+    session.rollback()
+    assert reports.get_report(session, draft.id).state is ReportState.DRAFT
+    monkeypatch.undo()  # the clock is set right: the report is dated now
+    done = reports.finalize(session, profile.attachments, draft.id)
+    assert done.created_at.year < 2100
+    body = reports.canonical_body(done, reports.attachments_of(session, done.id))
+    ReportIn.model_validate(
+        {**body, "content_sha256": done.content_sha256, "signature": None, "device_id": None}
+    )
+
+
+def test_a_correction_of_a_rejected_report_takes_its_place(
+    session: Session, profile: Profile
+) -> None:
+    """The server stored no rejected report and refuses a correction of no report."""
+    task = make_task(session)
+    first = reports.finalize(
+        session, profile.attachments, reports.create_draft(session, task, content()).id
+    )
+    second = reports.finalize(
+        session, profile.attachments, reports.start_correction(session, first.id).id
+    )
+    second.state = ReportState.REJECTED
+    session.add(second)
+    session.commit()
+    assert reports.start_correction(session, second.id).corrects_id == first.id
+    first.state = ReportState.REJECTED
+    session.add(first)
+    session.commit()
+    assert reports.start_correction(session, first.id).corrects_id is None
+    assert reports.start_correction(session, second.id).corrects_id is None

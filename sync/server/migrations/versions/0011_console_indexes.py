@@ -5,7 +5,7 @@ page sorted the subtree's reports (a million of them nationally). The overview r
 each task's latest report (its indicator values) with one seek per task.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
