@@ -55,6 +55,6 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
     ):
         app.include_router(router, prefix=API_PREFIX)
     # Added last = outermost: gzip wraps everything, including early 413/426 answers.
-    app.add_middleware(ProtocolAndBody)
+    app.add_middleware(ProtocolAndBody, config=config, db=db)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     return app

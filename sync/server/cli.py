@@ -39,10 +39,12 @@ from sync.server import (
 )
 from sync.server.app import create_app
 from sync.server.config import (
+    BODY_TIMEOUT_ENV,
     DB_ENV,
     KEY_FILE_ENV,
     TOKEN_TTL_ENV,
     ServerConfig,
+    body_timeout,
     database_url,
     key_file,
     token_ttl,
@@ -83,6 +85,7 @@ def _signing_key(args: argparse.Namespace) -> Ed25519PrivateKey:
 def _serve(args: argparse.Namespace, db: Database) -> int:
     try:
         ttl = token_ttl(args.token_ttl)
+        body_s = body_timeout(args.body_timeout)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     if args.workers < 1:
@@ -92,6 +95,7 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
         server_key=_server_key(args, create=True),
         signing_key=_signing_key(args),
         token_ttl=ttl,
+        body_timeout_s=body_s,
     )
     options: dict[str, Any] = {
         "host": args.host,
@@ -109,6 +113,7 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
     os.environ[DB_ENV] = args.url
     os.environ[KEY_FILE_ENV] = str(key_file(args.key_file, args.url, args.home))
     os.environ[TOKEN_TTL_ENV] = str(ttl.total_seconds())
+    os.environ[BODY_TIMEOUT_ENV] = str(body_s)
     db.dispose()
     uvicorn.run("sync.server.worker:app", factory=True, workers=args.workers, **options)
     return EXIT_OK
@@ -451,6 +456,11 @@ def _serve_and_demo(cmd: _Commands, commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--token-ttl", type=float, help="token lifetime in seconds (30 days)")
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        help="seconds a request body may take, plus 1 s per 8 KiB it declares (60)",
+    )
     serve.add_argument(
         "--workers",
         type=int,

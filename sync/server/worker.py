@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from sync.server import keys
 from sync.server.app import create_app
-from sync.server.config import ServerConfig, database_url, key_file, token_ttl
+from sync.server.config import ServerConfig, body_timeout, database_url, key_file, token_ttl
 from sync.server.db import open_database
 
 
@@ -28,5 +28,6 @@ def app() -> FastAPI:
         server_key=keys.load(sealing),
         signing_key=keys.load_signing(keys.signing_key_path(sealing)),
         token_ttl=token_ttl(None),
+        body_timeout_s=body_timeout(None),
     )
     return create_app(config, open_database(url))
