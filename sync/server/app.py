@@ -39,6 +39,9 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
         # The interactive pages are HTML; this server answers JSON only.
         docs_url=None,
         redoc_url=None,
+        # "/api/v1/ping/" is a JSON 404, not an empty redirect a client would take
+        # for a captive portal.
+        redirect_slashes=False,
     )
     app.state.config = config
     app.state.db = db

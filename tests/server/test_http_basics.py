@@ -155,3 +155,17 @@ def test_bytes_after_the_first_gzip_member_are_refused(world: World) -> None:
         )
         assert response.status_code == 400, response.text
         assert _error(response)["code"] == "bad_gzip"
+
+
+def test_a_trailing_slash_is_a_json_404_never_a_redirect(anon: Api) -> None:
+    spec = anon.get("/openapi.json").json()
+    for path, item in spec["paths"].items():
+        concrete = path.replace("{sha256}", "0" * 64).replace("{report_id}", "x")
+        concrete = concrete.replace("{task_id}", "x")
+        for method in item:
+            response = anon.http.request(
+                method, f"{anon.base}{concrete}/", allow_redirects=False, timeout=10
+            )
+            assert not 300 <= response.status_code < 400, (method, path, response.headers)
+            assert _error(response)["code"] == "not_found", (method, path)
+    assert anon.get("/ping/").status_code == 404
