@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
-from sync.server import errors
+from sync.server import errors, openapi
 from sync.server.config import ServerConfig
 from sync.server.db import Database
 from sync.server.middleware import ProtocolAndBody
@@ -48,6 +48,7 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
     app.state.round_slots = asyncio.Semaphore(config.concurrent_rounds)
     app.state.password_slots = asyncio.Semaphore(config.concurrent_password_checks)
     errors.install(app)
+    openapi.install(app)
     for router in (
         auth.router,
         sync.router,
