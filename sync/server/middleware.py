@@ -57,7 +57,7 @@ class ProtocolAndBody:
         self.app = app
         self.config = config
         self.db = db
-        self._large_slots = asyncio.Semaphore(config.concurrent_large_bodies)
+        self._large = _LargeBodies(config.concurrent_large_bodies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,22 +99,14 @@ class ProtocolAndBody:
         if rule.needs_token:
             caller = await self._authenticate(headers)
             scope.setdefault("state", {})[PRINCIPAL_STATE] = caller
-        large = declared is None or declared > LARGE_BODY_BYTES
-        if large:
-            if self._large_slots.locked():
-                raise ApiError(
-                    503,
-                    "server_busy",
-                    "The server is receiving as many large uploads as it can; "
-                    f"try again in {BUSY_RETRY_AFTER_S} seconds.",
-                    headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
-                )
-            await self._large_slots.acquire()
+        slot = _LargeSlot(self._large)
+        if declared is None or declared > LARGE_BODY_BYTES:
+            slot.take()
         spool = BodySpool(rule, gzipped=encoding == b"gzip", json_text=_is_json(headers))
         try:
             deadline = self.config.body_deadline_s(rule.limit if declared is None else declared)
             try:
-                if not await self._receive(spool, receive, deadline):
+                if not await self._receive(spool, slot, receive, deadline):
                     return  # the client went away
                 spool.finish()
             except ApiError as exc:  # part of the body may still be on its way
@@ -127,11 +119,12 @@ class ProtocolAndBody:
             await self.app(scope, _replay(spool.pieces(), receive), send)
         finally:
             spool.close()
-            if large:
-                self._large_slots.release()
+            slot.release()
 
     @staticmethod
-    async def _receive(spool: BodySpool, receive: Receive, deadline_s: float) -> bool:
+    async def _receive(
+        spool: BodySpool, slot: _LargeSlot, receive: Receive, deadline_s: float
+    ) -> bool:
         try:
             async with asyncio.timeout(deadline_s):
                 while True:
@@ -139,6 +132,8 @@ class ProtocolAndBody:
                     if message["type"] == "http.disconnect":
                         return False
                     spool.feed(message.get("body", b""))
+                    if spool.size > LARGE_BODY_BYTES:  # small on the wire, large inflated
+                        slot.take()
                     if not message.get("more_body", False):
                         return True
         except TimeoutError:
@@ -180,6 +175,42 @@ class ProtocolAndBody:
                 f"{raw.decode('latin-1')[:20]}; update dxdesk to a matching version.",
                 headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
             )
+
+
+class _LargeBodies:
+    """How many large bodies are being received; only the event loop's thread counts."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.receiving = 0
+
+
+class _LargeSlot:
+    """One request's share of the large-body slots: taken at most once, without
+    waiting (a client kept waiting would still be sending), given back when done."""
+
+    def __init__(self, bodies: _LargeBodies) -> None:
+        self._bodies = bodies
+        self._held = False
+
+    def take(self) -> None:
+        if self._held:
+            return
+        if self._bodies.receiving >= self._bodies.limit:
+            raise ApiError(
+                503,
+                "server_busy",
+                "The server is receiving as many large uploads as it can; "
+                f"try again in {BUSY_RETRY_AFTER_S} seconds.",
+                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+            )
+        self._bodies.receiving += 1
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._bodies.receiving -= 1
 
 
 class _RefusedMidBodyError(Exception):

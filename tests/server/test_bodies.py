@@ -4,6 +4,7 @@ and received a few large ones at a time."""
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import socket
@@ -164,6 +165,17 @@ def test_large_uploads_are_received_a_few_at_a_time(plain: ServerProcess) -> Non
             status, headers, error = _answer(sock)
         assert (status, error["code"]) == (503, "server_busy")
         assert int(headers["retry-after"]) > 0
+        # Small on the wire, large once inflated: it needs a slot too.
+        padded = b'{"reports": [], "cursor": null' + b" " * 2 * MIB + b"}"
+        bomb = requests.post(
+            f"{plain.base}/api/v1/sync",
+            data=gzip.compress(padded),
+            headers={"Authorization": f"Bearer {token}", "Content-Encoding": "gzip",
+                     "Content-Type": "application/json"},
+            timeout=ANSWER_WITHIN_S,
+        )  # fmt: skip
+        assert bomb.status_code == 503, bomb.text
+        assert bomb.json()["error"]["code"] == "server_busy"
     finally:
         for sock in holders:
             sock.close()
