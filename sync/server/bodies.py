@@ -46,11 +46,12 @@ class BodyRule:
 def rule_for(path: str) -> BodyRule:
     """Every API body but a login's needs a signed-in caller; the login's is small.
 
-    Paths outside the API (none yet) authenticate themselves."""
+    Paths outside the API (none take a body yet) get the small cap of a body read
+    from anyone, so nobody unauthenticated can hold a large-body slot."""
     if path == LOGIN_PATH:
         return BodyRule(MAX_LOGIN_BYTES, "body_too_large", "login request", needs_token=False)
     if not path.startswith(f"{API_PREFIX}/"):
-        return BodyRule(MAX_REQUEST_BYTES, "body_too_large", "request body", needs_token=False)
+        return BodyRule(MAX_LOGIN_BYTES, "body_too_large", "request body", needs_token=False)
     if path.startswith(BLOB_PREFIX):
         return BodyRule(MAX_CHUNK_BYTES, "chunk_too_large", "attachment chunk", needs_token=True)
     if path == BUNDLE_PATH:

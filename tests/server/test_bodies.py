@@ -106,6 +106,8 @@ def test_bodies_are_refused_from_the_headers_without_reading_them(plain: ServerP
         ("PUT", f"/api/v1/blobs/{sha}?offset=0", MIB + 1, token, 413, "chunk_too_large"),
         # Read before anyone is signed in, so a login's body is kept small.
         ("POST", "/api/v1/auth/login", MIB, None, 413, "body_too_large"),
+        # Outside the API, nothing takes a body from anyone: the same small cap.
+        ("POST", "/elsewhere", MAX_REQUEST_BYTES, None, 413, "body_too_large"),
     ]
     for method, path, length, bearer, status, code in cases:
         with _connect(plain) as sock:
