@@ -35,6 +35,8 @@ KIB = 1024
 MIB = 1024 * KIB
 # Largest request body after gzip decompression (sync batches, logins…).
 MAX_REQUEST_BYTES = 8 * MIB
+# Largest login body: read before anyone is authenticated, so kept tight.
+MAX_LOGIN_BYTES = 64 * KIB
 # Largest chunk of an attachment in one PUT; clients on 2G use far smaller ones.
 MAX_CHUNK_BYTES = 1 * MIB
 # Largest USB bundle accepted in one upload (POST /bundles); bigger ones are

@@ -260,6 +260,8 @@ def _error_from(status: int, data: Any) -> TransportError:
     text = str(message or f"HTTP {status}")
     if status == 401 or code == "too_many_attempts":  # a lockout is not worth retrying
         failure = Failure.AUTH
+    elif status == 408:  # the server cut a body that came too slowly: the link's fault
+        failure = Failure.OFFLINE
     elif status == 426:
         failure = Failure.OUTDATED
     elif status == 429 or status >= 500:

@@ -213,6 +213,19 @@ _TOKEN_LOOKUP = (
 )
 
 
+def require_bearer(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header, or a 401."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            "auth_required",
+            "Sign in first: send 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return token.strip()
+
+
 def authenticate(session: Session, token: str) -> Principal:
     hashed = token_hash(token)
     found = session.connection().execute(_TOKEN_LOOKUP, {"hashed": hashed}).first()

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
-from sync.server import console, errors
+from sync.server import console, errors, openapi
 from sync.server.config import ServerConfig
 from sync.server.db import Database
 from sync.server.json_guard import JsonDepthGuard
@@ -44,12 +44,16 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
         # The interactive pages are HTML; this server answers JSON only.
         docs_url=None,
         redoc_url=None,
+        # "/api/v1/ping/" is a JSON 404, not an empty redirect a client would take
+        # for a captive portal.
+        redirect_slashes=False,
     )
     app.state.config = config
     app.state.db = db
     app.state.round_slots = asyncio.Semaphore(config.concurrent_rounds)
     app.state.password_slots = asyncio.Semaphore(config.concurrent_password_checks)
     errors.install(app)
+    openapi.install(app)
     for router in (
         auth.router,
         sync.router,
@@ -64,6 +68,6 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
     # Added last = outermost: gzip wraps everything, including early 413/426 answers;
     # the depth guard reads the body that ProtocolAndBody has capped and gunzipped.
     app.add_middleware(JsonDepthGuard)
-    app.add_middleware(ProtocolAndBody)
+    app.add_middleware(ProtocolAndBody, config=config, db=db)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     return app

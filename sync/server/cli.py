@@ -42,6 +42,7 @@ from sync.server import (
 )
 from sync.server.app import create_app
 from sync.server.config import (
+    BODY_TIMEOUT_ENV,
     DB_ENV,
     KEY_FILE_ENV,
     MIB,
@@ -49,6 +50,7 @@ from sync.server.config import (
     UPLOAD_QUOTA_ENV,
     UPLOAD_TTL_ENV,
     ServerConfig,
+    body_timeout,
     database_url,
     key_file,
     token_ttl,
@@ -99,6 +101,7 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
         ttl = token_ttl(args.token_ttl)
         quota = upload_quota(args.upload_quota_mib)
         expiry = upload_ttl(args.upload_ttl)
+        body_s = body_timeout(args.body_timeout)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     if args.workers < 1:
@@ -110,6 +113,7 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
         token_ttl=ttl,
         upload_quota=quota,
         upload_ttl=expiry,
+        body_timeout_s=body_s,
     )
     options: dict[str, Any] = {
         "host": args.host,
@@ -129,6 +133,7 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
     os.environ[TOKEN_TTL_ENV] = str(ttl.total_seconds())
     os.environ[UPLOAD_QUOTA_ENV] = str(quota / MIB)
     os.environ[UPLOAD_TTL_ENV] = str(expiry.total_seconds())
+    os.environ[BODY_TIMEOUT_ENV] = str(body_s)
     db.dispose()
     uvicorn.run("sync.server.worker:app", factory=True, workers=args.workers, **options)
     return EXIT_OK
@@ -488,6 +493,11 @@ def _serve_and_demo(cmd: _Commands, commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--token-ttl", type=float, help="token lifetime in seconds (30 days)")
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        help="seconds a request body may take, plus 1 s per 8 KiB it declares (60)",
+    )
     serve.add_argument(
         "--workers",
         type=int,

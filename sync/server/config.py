@@ -28,6 +28,8 @@ MIB = 1024 * 1024
 DEFAULT_UPLOAD_QUOTA = 10 * MAX_BLOB_BYTES
 # An upload with no progress for this long is abandoned and its bytes dropped.
 DEFAULT_UPLOAD_TTL = dt.timedelta(days=7)
+BODY_TIMEOUT_ENV = "DXDESK_SERVER_BODY_TIMEOUT"
+DEFAULT_BODY_TIMEOUT_S = 60.0
 
 
 def data_dir(home: str | os.PathLike[str] | None = None) -> Path:
@@ -110,6 +112,23 @@ def upload_ttl(seconds: float | None) -> dt.timedelta:
     return dt.timedelta(seconds=chosen)
 
 
+def body_timeout(seconds: float | None) -> float:
+    """``--body-timeout``, else ``DXDESK_SERVER_BODY_TIMEOUT``, else 60 s."""
+    if seconds is None:
+        raw = os.environ.get(BODY_TIMEOUT_ENV)
+        if not raw:
+            return DEFAULT_BODY_TIMEOUT_S
+        try:
+            seconds = float(raw)
+        except ValueError as exc:
+            raise ValueError(
+                f"{BODY_TIMEOUT_ENV} must be a number of seconds, not {raw!r}"
+            ) from exc
+    if not seconds > 0:
+        raise ValueError("the body timeout must be a positive number of seconds")
+    return seconds
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     database_url: str
@@ -129,3 +148,14 @@ class ServerConfig:
     concurrent_rounds: int = 4
     # Passwords checked at once: each Argon2 check takes 64 MiB and ~0.1 s of CPU.
     concurrent_password_checks: int = 2
+    # A request body must arrive within this many seconds plus one second for every
+    # ``body_min_rate`` bytes it declares (64 MiB: about 2 h; 8 MiB: about 17 min),
+    # so a body that trickles in cannot hold a connection and a slot for ever.
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+    body_min_rate: int = 8 * 1024
+    # Bodies larger than one attachment chunk (bundles, big sync batches) received at
+    # once; one more is refused with 503 and Retry-After rather than queued.
+    concurrent_large_bodies: int = 2
+
+    def body_deadline_s(self, declared: int) -> float:
+        return self.body_timeout_s + declared / self.body_min_rate

@@ -1,108 +1,182 @@
-"""ASGI layers in front of the routes: protocol version check and request bodies.
+"""ASGI layer in front of the routes: protocol version check and request bodies.
 
-Request bodies are read here, once, with a size cap, and gunzipped when the client
-sent ``Content-Encoding: gzip`` (requests does not compress by itself; our client
-does, because on 2G every byte costs). The cap applies to the bytes *after*
-decompression, so a small gzip bomb is refused too.
+Everything that can be judged from the headers is judged before a byte of the body
+is read: the protocol version, the declared ``Content-Length`` against the path's
+limit, the encoding and, for every API body but a login's, the bearer token. Only
+then is the body read, within a deadline, into a spool (``sync.server.bodies``):
+inflated when the client sent ``Content-Encoding: gzip`` (our client does: on 2G
+every byte costs), with the size cap applied after inflation. Large bodies are
+received a few at a time per process.
 """
 
 from __future__ import annotations
 
-import zlib
+import asyncio
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sync.protocol import (
-    API_PREFIX,
-    MAX_BUNDLE_BYTES,
-    MAX_CHUNK_BYTES,
-    MAX_REQUEST_BYTES,
-    MIB,
-    PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
-)
+from sync.protocol import MAX_CHUNK_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.server.accounts import Principal, authenticate, require_bearer
+from sync.server.bodies import ANONYMOUS_RULE, BodySpool, rule_for, too_large
+from sync.server.config import ServerConfig
+from sync.server.db import Database
 from sync.server.errors import ApiError, error_response
 
 _PROTOCOL = PROTOCOL_HEADER.lower().encode("latin-1")
-BLOB_PREFIX = f"{API_PREFIX}/blobs/"
-BUNDLE_PATH = f"{API_PREFIX}/bundles"
-DRAIN_FACTOR = 16
+# Where the routes find the caller this layer authenticated (see routes.deps).
+PRINCIPAL_STATE = "dxdesk.principal"
+# A refused body up to this size is left for the server to read and drop after the
+# answer, so a client still sending sees the answer rather than a reset; a bigger
+# one (or one of unknown size) is not read: the connection is closed instead.
+DRAIN_BYTES = 64 * 1024
+# Bodies above this (more than an attachment chunk) count as large.
+LARGE_BODY_BYTES = MAX_CHUNK_BYTES
+BUSY_RETRY_AFTER_S = 30
 
 
-def body_limit(path: str) -> int:
-    if path.startswith(BLOB_PREFIX):
-        return MAX_CHUNK_BYTES
-    if path.rstrip("/") == BUNDLE_PATH:
-        return MAX_BUNDLE_BYTES
-    return MAX_REQUEST_BYTES
+def _declared_length(headers: dict[bytes, bytes]) -> int | None:
+    """The body's declared size; None when it comes chunked (size unknown)."""
+    if b"transfer-encoding" in headers:
+        return None
+    raw = headers.get(b"content-length", b"0").strip()
+    if not raw.isdigit():  # the HTTP parser has refused these already
+        raise ApiError(400, "bad_request", "The Content-Length header is not a number.")
+    return int(raw)
 
 
-def _too_large(limit: int) -> ApiError:
-    if limit == MAX_BUNDLE_BYTES:
-        return ApiError(
-            413,
-            "bundle_too_large",
-            f"The bundle is larger than {limit // MIB} MiB, too large to deliver over the "
-            "network: give the file to the central office, which imports it with "
-            "dxdesk-server import-bundle (or export smaller bundles).",
-        )
-    what = "attachment chunk" if limit == MAX_CHUNK_BYTES else "request body"
-    return ApiError(
-        413,
-        "chunk_too_large" if limit == MAX_CHUNK_BYTES else "body_too_large",
-        f"The {what} is larger than {limit} bytes; send less at a time.",
-    )
-
-
-def gunzip(data: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, limit + 1)
-        if len(out) > limit or inflater.unconsumed_tail:
-            raise _too_large(limit)
-        out += inflater.flush()
-    except zlib.error as exc:
-        raise ApiError(400, "bad_gzip", "The gzip-compressed body is corrupt.") from exc
-    if not inflater.eof:
-        raise ApiError(400, "bad_gzip", "The gzip-compressed body is truncated.")
-    if len(out) > limit:
-        raise _too_large(limit)
-    return out
+def _is_json(headers: dict[bytes, bytes]) -> bool:
+    """As FastAPI decides: no content type, or application/json or …+json."""
+    kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return not kind or kind == b"application/json" or kind.endswith(b"+json")
 
 
 class ProtocolAndBody:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, config: ServerConfig, db: Database) -> None:
         self.app = app
+        self.config = config
+        self.db = db
+        self._large = _LargeBodies(config.concurrent_large_bodies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = dict(scope["headers"])
+        declared: int | None = None  # unknown until parsed: close after a refusal
         try:
-            headers = dict(scope["headers"])
+            declared = _declared_length(headers)
             self._check_protocol(headers)
-            body = await self._read_body(scope, headers, receive)
+            if declared == 0:  # nothing to read or decode
+                await self.app(scope, receive, send)
+                return
+            await self._with_body(scope, headers, declared, receive, send)
+        except _RefusedMidBodyError as refused:
+            await self._refuse(scope, receive, send, refused.error, close=refused.close)
         except ApiError as exc:
-            response = error_response(exc.status, exc.detail, exc.headers)
-            await response(scope, receive, send)
-            return
-        if body is None:  # client went away
-            return
-        scope["headers"] = [
-            (name, value)
-            for name, value in scope["headers"]
-            if name not in (b"content-encoding", b"content-length")
-        ] + [(b"content-length", str(len(body)).encode("ascii"))]
-        sent = False
+            close = declared is None or declared > DRAIN_BYTES
+            await self._refuse(scope, receive, send, exc, close=close)
 
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+    async def _with_body(
+        self,
+        scope: Scope,
+        headers: dict[bytes, bytes],
+        declared: int | None,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        rule = rule_for(scope["path"])
+        if declared is not None and declared > rule.limit:
+            raise too_large(rule)
+        encoding = headers.get(b"content-encoding", b"identity").strip().lower()
+        if encoding not in (b"identity", b"", b"gzip"):
+            raise ApiError(
+                415,
+                "unsupported_encoding",
+                "Only gzip request bodies are supported (Content-Encoding: gzip).",
+            )
+        if rule.needs_token:
+            try:
+                caller = await self._authenticate(headers, rule.token_cookie)
+            except ApiError:
+                if rule.token_cookie is None:
+                    raise
+                # A console form without a live session: the page itself sends the
+                # browser to sign in, but only after a small body.
+                rule = ANONYMOUS_RULE
+                if declared is not None and declared > rule.limit:
+                    raise too_large(rule) from None
+            else:
+                scope.setdefault("state", {})[PRINCIPAL_STATE] = caller
+        slot = _LargeSlot(self._large)
+        if declared is None or declared > LARGE_BODY_BYTES:
+            slot.take()
+        spool = BodySpool(rule, gzipped=encoding == b"gzip", json_text=_is_json(headers))
+        try:
+            deadline = self.config.body_deadline_s(rule.limit if declared is None else declared)
+            try:
+                if not await self._receive(spool, slot, receive, deadline):
+                    return  # the client went away
+                spool.finish()
+            except ApiError as exc:  # part of the body may still be on its way
+                raise _RefusedMidBodyError(exc, close=True) from exc
+            scope["headers"] = [
+                (name, value)
+                for name, value in scope["headers"]
+                if name not in (b"content-encoding", b"content-length", b"transfer-encoding")
+            ] + [(b"content-length", str(spool.size).encode("ascii"))]
+            await self.app(scope, _replay(spool.pieces(), receive), send)
+        finally:
+            spool.close()
+            slot.release()
 
-        await self.app(scope, replay, send)
+    @staticmethod
+    async def _receive(
+        spool: BodySpool, slot: _LargeSlot, receive: Receive, deadline_s: float
+    ) -> bool:
+        try:
+            async with asyncio.timeout(deadline_s):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return False
+                    spool.feed(message.get("body", b""))
+                    if spool.size > LARGE_BODY_BYTES:  # small on the wire, large inflated
+                        slot.take()
+                    if not message.get("more_body", False):
+                        return True
+        except TimeoutError:
+            raise ApiError(
+                408,
+                "body_timeout",
+                f"The request body did not arrive within {deadline_s:.0f} seconds; "
+                "send it again (on a better connection, or in smaller parts).",
+            ) from None
+
+    async def _authenticate(self, headers: dict[bytes, bytes], cookie: str | None) -> Principal:
+        if cookie is not None:
+            jar = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+            morsel = jar.get(cookie)
+            token = require_bearer(f"Bearer {morsel.value}" if morsel and morsel.value else None)
+        else:
+            raw = headers.get(b"authorization")
+            token = require_bearer(raw.decode("latin-1") if raw is not None else None)
+        return await run_in_threadpool(self._lookup, token)
+
+    def _lookup(self, token: str) -> Principal:
+        with self.db.read() as session:
+            return authenticate(session, token)
+
+    @staticmethod
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, error: ApiError, *, close: bool
+    ) -> None:
+        headers = dict(error.headers)
+        if close:  # uvicorn closes the connection after this answer, unread
+            headers["Connection"] = "close"
+        await error_response(error.status, error.detail, headers)(scope, receive, send)
 
     @staticmethod
     def _check_protocol(headers: dict[bytes, bytes]) -> None:
@@ -118,37 +192,71 @@ class ProtocolAndBody:
                 headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
             )
 
-    @staticmethod
-    async def _read_body(
-        scope: Scope, headers: dict[bytes, bytes], receive: Receive
-    ) -> bytes | None:
-        limit = body_limit(scope["path"])
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            # Keep reading (and dropping) an oversized body, up to a bound, so the
-            # client is still listening when the 413 comes instead of seeing a reset.
-            if size <= limit:
-                chunks.append(chunk)
-            elif size > DRAIN_FACTOR * limit:
-                raise _too_large(limit)
-            if not message.get("more_body", False):
-                break
-        if size > limit:
-            raise _too_large(limit)
-        body = b"".join(chunks)
-        encoding = headers.get(b"content-encoding", b"identity").strip().lower()
-        if encoding == b"gzip":
-            return gunzip(body, limit)
-        if encoding not in (b"identity", b""):
+
+class _LargeBodies:
+    """How many large bodies are being received; only the event loop's thread counts."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.receiving = 0
+
+
+class _LargeSlot:
+    """One request's share of the large-body slots: taken at most once, without
+    waiting (a client kept waiting would still be sending), given back when done."""
+
+    def __init__(self, bodies: _LargeBodies) -> None:
+        self._bodies = bodies
+        self._held = False
+
+    def take(self) -> None:
+        if self._held:
+            return
+        if self._bodies.receiving >= self._bodies.limit:
             raise ApiError(
-                415,
-                "unsupported_encoding",
-                "Only gzip request bodies are supported (Content-Encoding: gzip).",
+                503,
+                "server_busy",
+                "The server is receiving as many large uploads as it can; "
+                f"try again in {BUSY_RETRY_AFTER_S} seconds.",
+                headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
             )
-        return body
+        self._bodies.receiving += 1
+        self._held = True
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._bodies.receiving -= 1
+
+
+class _RefusedMidBodyError(Exception):
+    """A refusal after part of the body was read: the rest is not worth reading."""
+
+    def __init__(self, error: ApiError, *, close: bool) -> None:
+        super().__init__(error.detail.message)
+        self.error = error
+        self.close = close
+
+
+def _replay(pieces: Iterator[bytes], receive: Receive) -> Receive:
+    """The spooled body, handed over piece by piece; then the client's own messages."""
+    current = next(pieces, b"")
+    done = False
+
+    async def replay() -> Message:
+        nonlocal current, done
+        if done:
+            return await receive()
+        following = next(pieces, None)
+        message: Message = {
+            "type": "http.request",
+            "body": current,
+            "more_body": following is not None,
+        }
+        if following is None:
+            done = True
+        else:
+            current = following
+        return message
+
+    return replay

@@ -18,6 +18,7 @@ from sync.server import keys
 from sync.server.app import create_app
 from sync.server.config import (
     ServerConfig,
+    body_timeout,
     database_url,
     key_file,
     token_ttl,
@@ -37,5 +38,6 @@ def app() -> FastAPI:
         token_ttl=token_ttl(None),
         upload_quota=upload_quota(None),
         upload_ttl=upload_ttl(None),
+        body_timeout_s=body_timeout(None),
     )
     return create_app(config, open_database(url))

@@ -149,3 +149,45 @@ def test_validation_errors_name_the_field(world: World, anon: Api) -> None:
     nul = anon.post("/auth/login", {"username": "a\u0000b", "password": "x"})
     assert nul.status_code == 422
     assert _error(nul)["field"] == "username"
+
+
+def test_json_that_is_not_utf8_is_invalid_json(world: World) -> None:
+    api = world.officer_a
+    latin1 = '{"cursor": "Bình Liêu", "reports": []}'.encode("latin-1")
+    for body, extra in ((latin1, {}), (gzip.compress(latin1), {"Content-Encoding": "gzip"})):
+        response = api.http.post(
+            api.url("/sync"),
+            data=body,
+            headers={"Content-Type": "application/json", **extra},
+            timeout=10,
+        )
+        assert response.status_code == 400, response.text
+        assert _error(response)["code"] == "invalid_json"
+
+
+def test_bytes_after_the_first_gzip_member_are_refused(world: World) -> None:
+    api = world.officer_a
+    first = gzip.compress(json.dumps({"cursor": None, "reports": []}).encode())
+    for tail in (gzip.compress(b'{"smuggled": true}'), b"trailing junk"):
+        response = api.http.post(
+            api.url("/sync"),
+            data=first + tail,
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            timeout=10,
+        )
+        assert response.status_code == 400, response.text
+        assert _error(response)["code"] == "bad_gzip"
+
+
+def test_a_trailing_slash_is_a_json_404_never_a_redirect(anon: Api) -> None:
+    spec = anon.get("/openapi.json").json()
+    for path, item in spec["paths"].items():
+        concrete = path.replace("{sha256}", "0" * 64).replace("{report_id}", "x")
+        concrete = concrete.replace("{task_id}", "x")
+        for method in item:
+            response = anon.http.request(
+                method, f"{anon.base}{concrete}/", allow_redirects=False, timeout=10
+            )
+            assert not 300 <= response.status_code < 400, (method, path, response.headers)
+            assert _error(response)["code"] == "not_found", (method, path)
+    assert anon.get("/ping/").status_code == 404

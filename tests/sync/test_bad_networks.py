@@ -94,6 +94,21 @@ def test_server_errors_are_retried_then_reported_offline(
     assert states(client) == {"queued"}
 
 
+def test_a_body_cut_for_arriving_too_slowly_is_retried_as_offline(
+    client: Client, link: BadLink
+) -> None:
+    logged_in(client, link, "cb.hoanhmo")
+    queue_reports(client, 1)
+    body = b'{"error": {"code": "body_timeout", "message": "too slow"}}'
+    with stub_server(408, body=body, content_type="application/json") as cutting:
+        link.retarget(cutting.port)
+        result = client("sync", "--json")
+        assert result.code == EXIT_OFFLINE
+        assert result.json()["failure"] == "offline"
+        assert cutting.hits == 4  # retried like a dropped connection, not a refusal
+    assert states(client) == {"queued"}
+
+
 def test_a_link_that_stops_answering_times_out(client: Client, link: BadLink) -> None:
     logged_in(client, link, "cb.coto")
     queue_reports(client, 1)

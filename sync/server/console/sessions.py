@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.responses import Response
 
-from sync.server import accounts, audit
+from sync.server import accounts, audit, bodies
 from sync.server.accounts import Principal
 from sync.server.db import Database
 from sync.server.errors import ApiError
@@ -31,7 +31,7 @@ from sync.server.reviews import REVIEWER_ROLES
 from sync.server.routes.deps import write
 from sync.server.tables import User
 
-SESSION_COOKIE = "dx_console"
+SESSION_COOKIE = bodies.CONSOLE_SESSION_COOKIE  # the body middleware reads it too
 PRE_COOKIE = "dx_pre"  # the login form's double-submit CSRF value
 LANG_COOKIE = "dx_lang"
 SESSION_TTL = dt.timedelta(hours=8)  # a working day; the API's tokens last 30 days

@@ -10,11 +10,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from sync.server.accounts import Principal, authenticate
+from sync.server.accounts import Principal, authenticate, require_bearer
 from sync.server.config import ServerConfig
 from sync.server.db import Database
-from sync.server.errors import ApiError
+from sync.server.middleware import PRINCIPAL_STATE
+from sync.server.security import token_hash
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 4
@@ -54,24 +56,27 @@ PasswordSlotsDep = Annotated[asyncio.Semaphore, Depends(password_slots)]
 
 
 async def bearer_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ApiError(
-            401,
-            "auth_required",
-            "Sign in first: send 'Authorization: Bearer <token>'.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return credentials.credentials
+    # HTTPBearer documents the scheme in OpenAPI; the check is the middleware's too.
+    return require_bearer(request.headers.get("authorization"))
 
 
 TokenDep = Annotated[str, Depends(bearer_token)]
 
 
-def principal(db: DbDep, token: TokenDep) -> Principal:
+def _lookup(db: Database, token: str) -> Principal:
     with db.read() as session:
         return authenticate(session, token)
+
+
+async def principal(request: Request, db: DbDep, token: TokenDep) -> Principal:
+    """The caller the middleware authenticated before reading the body, else looked up."""
+    known = request.scope.get("state", {}).get(PRINCIPAL_STATE)
+    if isinstance(known, Principal) and known.token_hash == token_hash(token):
+        return known
+    return await run_in_threadpool(_lookup, db, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]
