@@ -118,6 +118,33 @@ def test_bodies_are_refused_from_the_headers_without_reading_them(plain: ServerP
         assert headers.get("connection") == "close"
 
 
+def test_console_forms_take_a_larger_body_only_with_a_live_session(plain: ServerProcess) -> None:
+    """The console's browser sends its session cookie, not a bearer header: with a
+    live one a form or a task sheet may be large; without, the anonymous 64 KiB cap."""
+    token = _token(plain)
+    sheet = b"ma,ten\r\n" + b"x" * (2 * MIB)
+    files = {"sheet": ("nhiem-vu.csv", sheet, "text/csv")}
+    url = f"{plain.base}/console/tasks/import"
+    anonymous = requests.post(url, files=files, allow_redirects=False, timeout=30)
+    assert anonymous.status_code == 413, anonymous.text
+    assert anonymous.json()["error"]["code"] == "body_too_large"
+    stale = requests.post(
+        url, files=files, cookies={"dx_console": "not-a-token"}, allow_redirects=False, timeout=30
+    )
+    assert stale.status_code == 413, stale.text
+    # Read in full and handed to the console, which judges the account (an officer's
+    # session is refused there, not by the body's size).
+    signed_in = requests.post(
+        url, files=files, cookies={"dx_console": token}, allow_redirects=False, timeout=30
+    )
+    assert signed_in.status_code != 413, signed_in.text
+    with _connect(plain) as sock:
+        sock.sendall(_head("POST", "/console/tasks/import", 8 * MIB + 1))
+        got, headers, error = _answer(sock)
+    assert (got, error["code"]) == (413, "body_too_large")
+    assert headers.get("connection") == "close"
+
+
 def _flood(server: ServerProcess, path: str, length: int, sent: list[int]) -> None:
     """Post ``length`` junk bytes without a token, as fast as the server takes them."""
     piece = b"x" * MIB
