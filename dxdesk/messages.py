@@ -266,6 +266,25 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Tệp {path} đã có; hãy chọn tên khác (hoặc thêm --overwrite).",
         "{path} already exists; choose another name (or add --overwrite).",
     ),
+    "file_is_link": (
+        "{path} là một liên kết (symlink): dxdesk không đọc và không ghi qua liên kết, vì "
+        "một USB đã được chuẩn bị sẵn có thể trỏ nó tới bất kỳ tệp nào. Không có gì bị "
+        "thay đổi; hãy dùng đường dẫn tới chính tệp đó.",
+        "{path} is a symbolic link: dxdesk neither reads nor writes through links, since a "
+        "prepared USB stick could point one at any file. Nothing was changed; give the path "
+        "of the file itself.",
+    ),
+    "file_not_regular": (
+        "{path} không phải là một tệp thông thường (mà là thư mục, ống dẫn hoặc thiết bị). "
+        "Không có gì bị thay đổi.",
+        "{path} is not an ordinary file (it is a folder, a pipe or a device). Nothing was changed.",
+    ),
+    "file_too_large": (
+        "{path} nặng {size_mb} MB, lớn hơn mức {limit_mb} MB của loại tệp này; không đọc. "
+        "Không có gì bị thay đổi.",
+        "{path} is {size_mb} MB, over the {limit_mb} MB any file of this kind can be; it was "
+        "not read. Nothing was changed.",
+    ),
     "receipt_unreadable": (
         "Tệp biên nhận không đọc được ({detail}).",
         "The receipt file cannot be read ({detail}).",
