@@ -61,3 +61,10 @@ class SchemaTooNewError(StorageError):
 
 class SettingsError(DxdeskError):
     exit_code = 2
+
+
+class UnsafeFileError(DxdeskError):
+    """A path given to read or write is a link, not an ordinary file, or too large:
+    refused, since a prepared USB stick could point it anywhere."""
+
+    exit_code = 2

@@ -300,6 +300,58 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Tệp {path} đã có; hãy chọn tên khác (hoặc thêm --overwrite).",
         "{path} already exists; choose another name (or add --overwrite).",
     ),
+    "store_lost": (
+        "Không thấy dữ liệu {path} (mất hoặc rỗng), trong khi {key_file} cho thấy người dùng "
+        "này đã có dữ liệu: bắt đầu lại từ đầu sẽ làm mất các báo cáo đang chờ gửi, nên "
+        "dxdesk dừng lại. Không có gì bị thay đổi. Trong {backups} chưa có bản sao lưu nào: "
+        "hãy chép lại tệp từ bản sao của máy này, hoặc nhờ bộ phận hỗ trợ.",
+        "The store {path} is missing or empty, yet {key_file} shows this user had one: "
+        "starting afresh would lose the reports waiting in it, so dxdesk stops here. Nothing "
+        "was changed. There is no backup in {backups} yet: put the file back from a copy of "
+        "this computer, or ask support.",
+    ),
+    "store_lost_backup": (
+        "Không thấy dữ liệu {path} (mất hoặc rỗng), trong khi {key_file} cho thấy người dùng "
+        "này đã có dữ liệu: bắt đầu lại từ đầu sẽ làm mất các báo cáo đang chờ gửi, nên "
+        "dxdesk dừng lại. Không có gì bị thay đổi. Bản sao lưu mới nhất là {backup}: hãy chép "
+        "nó thành {path} (hoặc nhờ bộ phận hỗ trợ).",
+        "The store {path} is missing or empty, yet {key_file} shows this user had one: "
+        "starting afresh would lose the reports waiting in it, so dxdesk stops here. Nothing "
+        "was changed. The newest backup is {backup}: copy it to {path} (or ask support).",
+    ),
+    "store_damaged": (
+        "Dữ liệu {path} bị hỏng ({detail}); dxdesk không dùng nó để không mất thêm. Không có "
+        "gì bị thay đổi. Trong {backups} chưa có bản sao lưu nào: hãy nhờ bộ phận hỗ trợ.",
+        "The store {path} is damaged ({detail}); dxdesk will not use it, so nothing more is "
+        "lost. Nothing was changed. There is no backup in {backups} yet: ask support.",
+    ),
+    "store_damaged_backup": (
+        "Dữ liệu {path} bị hỏng ({detail}); dxdesk không dùng nó để không mất thêm. Không có "
+        "gì bị thay đổi. Bản sao lưu mới nhất là {backup}: hãy chép nó thành {path} (hoặc "
+        "nhờ bộ phận hỗ trợ).",
+        "The store {path} is damaged ({detail}); dxdesk will not use it, so nothing more is "
+        "lost. Nothing was changed. The newest backup is {backup}: copy it to {path} (or ask "
+        "support).",
+    ),
+    "file_is_link": (
+        "{path} là một liên kết (symlink): dxdesk không đọc và không ghi qua liên kết, vì "
+        "một USB đã được chuẩn bị sẵn có thể trỏ nó tới bất kỳ tệp nào. Không có gì bị "
+        "thay đổi; hãy dùng đường dẫn tới chính tệp đó.",
+        "{path} is a symbolic link: dxdesk neither reads nor writes through links, since a "
+        "prepared USB stick could point one at any file. Nothing was changed; give the path "
+        "of the file itself.",
+    ),
+    "file_not_regular": (
+        "{path} không phải là một tệp thông thường (mà là thư mục, ống dẫn hoặc thiết bị). "
+        "Không có gì bị thay đổi.",
+        "{path} is not an ordinary file (it is a folder, a pipe or a device). Nothing was changed.",
+    ),
+    "file_too_large": (
+        "{path} nặng {size_mb} MB, lớn hơn mức {limit_mb} MB của loại tệp này; không đọc. "
+        "Không có gì bị thay đổi.",
+        "{path} is {size_mb} MB, over the {limit_mb} MB any file of this kind can be; it was "
+        "not read. Nothing was changed.",
+    ),
     "receipt_unreadable": (
         "Tệp biên nhận không đọc được ({detail}).",
         "The receipt file cannot be read ({detail}).",

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dxdesk import legacy_migration
+from dxdesk import legacy_migration, store_damage
 from dxdesk.attachment_store import AttachmentStore
 from dxdesk.db import Database, open_database
 from dxdesk.first_start import load_settings
-from dxdesk.paths import Paths
+from dxdesk.paths import Paths, UserFolder
 from dxdesk.settings import Settings
 from dxdesk.users import KnownUser, UnlockedUser
 from dxdesk.validation import MB, AttachmentLimits
+from dxdesk.vault import Vault
 
 
 @dataclass
@@ -35,6 +36,14 @@ class Profile:
         self.db.close()
 
 
+def _refuse_a_lost_store(folder: UserFolder, vault: Vault, *, made: bool) -> None:
+    """A store this user had is never silently started afresh: its queued reports would
+    vanish and a new device key be made. The key file's mark (or a backup) proves it."""
+    existed = made or store_damage.newest_backup(folder.database) is not None
+    if existed and store_damage.is_missing_or_empty(folder.database):
+        raise store_damage.lost(folder.database, vault.key_file)
+
+
 def open_profile(
     paths: Paths,
     settings: Settings | None = None,
@@ -51,6 +60,15 @@ def open_profile(
         return Profile(paths, chosen, db, AttachmentStore(paths.attachments))
     legacy_migration.migrate(paths, user)
     folder = user.folder.ensure()
+    vault = Vault(folder.root)
+    made = vault.store_made()
+    _refuse_a_lost_store(folder, vault, made=made)
     db = open_database(folder.database, key=user.data_key)
+    if not made:
+        try:
+            vault.mark_store_made()
+        except BaseException:
+            db.close()
+            raise
     store = AttachmentStore(folder.attachments, user.data_key)
     return Profile(paths, chosen, db, store, user.user)

@@ -37,6 +37,9 @@ def _random_bytes(count: int) -> bytes:
 
 KEY_BYTES = 32
 FORMAT = 1
+# In the key file: whether the store was created. It survives a lost or emptied store,
+# so that is refused instead of silently started afresh (dxdesk.profile).
+STORE_MADE = "store_made"
 
 
 class VaultError(DxdeskError):
@@ -206,8 +209,25 @@ class Vault:
         """A fresh random data key, stored wrapped by ``password``."""
         self.key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         data_key = _random_bytes(KEY_BYTES)
-        _write_atomically(self.key_file, wrap(data_key, password, account, self.params))
+        payload = wrap(data_key, password, account, self.params)
+        _write_atomically(self.key_file, {**payload, STORE_MADE: False})
         return data_key
+
+    def store_made(self) -> bool:
+        """Whether this user's store was ever created. Key files of earlier versions
+        lack the mark; those versions made the store at once, so it existed. A key
+        file that is gone or unreadable (a key kept in the keyring still opens the
+        store) is no proof of a first start either."""
+        try:
+            return bool(self._load().get(STORE_MADE, True))
+        except VaultError:
+            return True
+
+    def mark_store_made(self) -> None:
+        """From now on a missing or empty store is a loss, never a first start."""
+        payload = self._load()
+        if payload.get(STORE_MADE) is False:
+            _write_atomically(self.key_file, {**payload, STORE_MADE: True})
 
     def unlock(self, password: str) -> bytes:
         attempts = self._attempts()
@@ -233,8 +253,9 @@ class Vault:
         return data_key
 
     def rewrap(self, data_key: bytes, new_password: str) -> None:
-        account = str(self._load()["account"])
-        _write_atomically(self.key_file, wrap(data_key, new_password, account, self.params))
+        old = self._load()
+        payload = wrap(data_key, new_password, str(old["account"]), self.params)
+        _write_atomically(self.key_file, {**payload, STORE_MADE: old.get(STORE_MADE, True)})
         self._save_attempts(Attempts())
 
     def failures(self) -> int:

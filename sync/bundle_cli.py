@@ -14,10 +14,12 @@ from pathlib import Path
 
 from dxdesk import credentials, server_key
 from dxdesk.atomic_file import write_atomically
-from dxdesk.bundle_format import BundleRefusedError
+from dxdesk.bundle_format import MAX_FILE_BYTES, BundleRefusedError
 from dxdesk.cli import Console
 from dxdesk.clock import VIETNAM_TZ
 from dxdesk.profile import Profile
+from dxdesk.signed_doc import MAX_DOCUMENT_BYTES
+from dxdesk.untrusted_files import read_untrusted, refuse_unsafe_target
 from sync import account, relay
 from sync.bundle_export import export_bundle
 from sync.cli import EXIT_REJECTED, SyncCommandError, _transport
@@ -36,8 +38,10 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
-def _read(path: Path) -> bytes:
-    return path.read_bytes()  # OSError: one line and exit 1, from the core's main
+def _read(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    # A link, pipe, device or oversized file on the stick: UnsafeFileError, exit 2.
+    # Any other OSError: one line and exit 1, from the core's main.
+    return read_untrusted(path, limit)
 
 
 def cmd_export_bundle(args: argparse.Namespace, profile: Profile, console: Console) -> int:
@@ -79,7 +83,9 @@ def cmd_export_bundle(args: argparse.Namespace, profile: Profile, console: Conso
 
 def cmd_deliver_bundle(args: argparse.Namespace, profile: Profile, console: Console) -> int:
     source = Path(args.file)
-    data = _read(source)
+    data = _read(source, MAX_FILE_BYTES)
+    target = Path(args.receipt) if args.receipt else source.with_name(source.name + ".receipt")
+    refuse_unsafe_target(target)  # before the upload: said now, not after the server took it
     tokens = credentials.choose()
     transport = _transport(profile)
     try:
@@ -98,7 +104,6 @@ def cmd_deliver_bundle(args: argparse.Namespace, profile: Profile, console: Cons
         raise SyncCommandError(exc) from exc
     finally:
         transport.close()
-    target = Path(args.receipt) if args.receipt else source.with_name(source.name + ".receipt")
     write_atomically(target, out.receipt.encode("utf-8"))
     if args.json:
         console.json({**out.model_dump(exclude={"receipt"}), "receipt_file": str(target)})

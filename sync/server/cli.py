@@ -23,10 +23,12 @@ from sqlalchemy import select
 
 from dxdesk import sealing
 from dxdesk.atomic_file import write_atomically
-from dxdesk.bundle_format import BundleRefusedError
+from dxdesk.bundle_format import MAX_FILE_BYTES, BundleRefusedError
 from dxdesk.clock import utcnow
+from dxdesk.errors import UnsafeFileError
 from dxdesk.status import Category
 from dxdesk.text import for_terminal, json_for_terminal
+from dxdesk.untrusted_files import read_untrusted, refuse_unsafe_target
 from sync.protocol import TaskIn
 from sync.server import (
     accounts,
@@ -314,14 +316,20 @@ def _write_file(path: Path, data: bytes) -> None:
     """Whole or not at all: a half-written file on a stick is worse than none."""
     try:
         write_atomically(path, data, mode=0o644)
+    except UnsafeFileError as exc:  # a link or a folder where the file should go
+        raise CommandError(exc.render("en")) from exc
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _import_bundle(args: argparse.Namespace, db: Database) -> int:
     source = Path(args.file)
+    target = Path(args.receipt) if args.receipt else source.with_name(source.name + ".receipt")
     try:
-        data = source.read_bytes()
+        data = read_untrusted(source, MAX_FILE_BYTES)
+        refuse_unsafe_target(target)  # now: nothing is imported whose receipt cannot be written
+    except UnsafeFileError as exc:  # a link, pipe, device or oversized file on the stick
+        raise CommandError(exc.render("en")) from exc
     except OSError as exc:
         raise CommandError(f"cannot read {source}: {exc.strerror or exc}") from exc
     server_key, signing_key = _server_key(args, create=False), _signing_key(args)
@@ -335,7 +343,6 @@ def _import_bundle(args: argparse.Namespace, db: Database) -> int:
         with db.write() as session:
             bundles.record_refusal(session, "admin", exc, data)
         raise CommandError(f"{source}: {exc.render('en')}") from exc
-    target = Path(args.receipt) if args.receipt else source.with_name(source.name + ".receipt")
     _write_file(target, delivery.receipt)
     counts = {s: delivery.count(s) for s in ("accepted", "duplicate", "incomplete", "rejected")}
     if args.json:
