@@ -36,6 +36,8 @@ def test_a_bad_profile_stops_the_build_before_anything_is_frozen(tmp_path: Path)
     assert not (tmp_path / "d").exists()
 
 
+# The build alone may take 900 s (its own limit) on a busy machine; then the smoke run.
+@pytest.mark.timeout(1200)
 @pytest.mark.slow
 def test_frozen_build_reports_to_the_baked_in_server(tmp_path: Path) -> None:
     server = RunningServer(tmp_path / "server").start()

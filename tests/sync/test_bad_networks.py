@@ -3,6 +3,7 @@ expired logins. Each must be reported as what it is, and nothing marked sent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import time
@@ -10,8 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
+from dxdesk.clock import utcnow
 from sync.cli import EXIT_CAPTIVE, EXIT_LOGIN, EXIT_OFFLINE, EXIT_TLS
+from sync.server.db import open_database
+from sync.server.tables import Token, User
 from tests.support.badlink import EDGE, BadLink, LinkProfile
 from tests.support.server import RunningServer
 from tests.support.stub_http import PORTAL_PAGE, silent_server, stub_server
@@ -185,20 +190,36 @@ def test_self_signed_certificate_refused_then_trusted_when_provisioned(
         assert client("sync").code == 0
 
 
-def test_expired_token_asks_for_login_and_keeps_reports(tmp_path: Path, client: Client) -> None:
-    # Long enough for a login and a sync (two processes) on a busy machine.
-    short = RunningServer(tmp_path / "short-ttl", token_ttl_s=6).start()
+def _expire_tokens(server: RunningServer, username: str) -> None:
+    """What the passing of the token's lifetime does, without racing a real clock
+    (a short real lifetime ran out during the logins on a busy machine)."""
+    db = open_database(server.db_url)
     try:
-        assert client.login(short.url, "cb.bache").code == 0
+        with db.write() as session:
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            assert user_id is not None
+            session.execute(
+                update(Token)
+                .where(Token.user_id == user_id)
+                .values(expires_at=utcnow() - dt.timedelta(seconds=1))
+            )
+    finally:
+        db.dispose()
+
+
+def test_expired_token_asks_for_login_and_keeps_reports(tmp_path: Path, client: Client) -> None:
+    server = RunningServer(tmp_path / "expiring").start()
+    try:
+        assert client.login(server.url, "cb.bache").code == 0
         assert client("sync").code == 0
         queue_reports(client, 2)
-        time.sleep(6.5)
+        _expire_tokens(server, "cb.bache")
         result = client("sync", "--json")
         assert result.code == EXIT_LOGIN
         assert json.loads(result.out)["failure"] == "auth"
         assert states(client) == {"queued"}
-        assert client.login(short.url, "cb.bache").code == 0
+        assert client.login(server.url, "cb.bache").code == 0
         assert client("sync").code == 0
         assert states(client) == {"accepted"}
     finally:
-        short.stop()
+        server.stop()
