@@ -499,3 +499,66 @@ def test_a_sheet_with_bad_rows_lists_them_and_imports_nothing(
     assert junk.status_code == 422 and "Không đọc được tệp .xlsx" in junk.text
     wrong = _upload(reviewer, "nhiem-vu.pdf", b"%PDF")
     assert wrong.status_code == 422 and "Chỉ nhận tệp .csv hoặc .xlsx" in wrong.text
+
+
+def test_a_task_is_edited_with_the_apis_checks_and_done_only_after_a_confirmation(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    code = f"{world.prefix}-ED"
+    made = reviewer.submit("/tasks", "/tasks", code=code, title="Cũ", unit_code=world.unit_b,
+                           deadline="31/12/2026")  # fmt: skip
+    assert made.status_code == 200
+    with server_db.read() as session:
+        task = session.scalar(select(Task).where(Task.code == code))
+        assert task is not None
+        version = task.version
+    page = reviewer.get(f"/tasks/{task.id}/edit")
+    assert page.status_code == 200 and 'value="31/12/2026"' in page.text
+    assert f'href="/console/tasks/{task.id}/edit"' in element(made.text, "data-task", code)
+
+    fields = {"title": "Mới <b>", "description": "Mô tả", "doc_number": "07/KH",
+              "doc_date": "02/01/2026", "doc_issuer": "UBND tỉnh", "start_date": "05/01/2026",
+              "deadline": "30/06/2027", "expected_output": "Báo cáo"}  # fmt: skip
+    path = f"/tasks/{task.id}/edit"
+    for bad, named in (
+        ({"deadline": "31/02/2027"}, "Thời hạn: Ngày không hợp lệ: 31/02/2027"),
+        ({"title": "  "}, "Tên nhiệm vụ: Value should have at least 1"),
+        ({"deadline": "01/01/2026"}, "the deadline is before the start"),
+        ({"title": "x\u0007y"}, "Tên nhiệm vụ:"),
+    ):
+        refused = reviewer.submit(path, path, **{**fields, **bad})
+        assert refused.status_code == 422 and named in refused.text, refused.text
+        assert 'value="07/KH"' in refused.text  # the form comes back as typed
+    with server_db.read() as session:
+        kept = session.get(Task, task.id)
+        assert kept is not None and kept.title == "Cũ" and kept.version == version
+
+    saved = reviewer.submit(path, path, **fields)
+    assert saved.status_code == 200
+    assert "Mới &lt;b&gt;" in element(saved.text, "data-task", code)
+    with server_db.read() as session:
+        changed = session.get(Task, task.id)
+        assert changed is not None and changed.version > version
+        assert (changed.title, changed.deadline, changed.doc_issuer, changed.start_date) == (
+            "Mới <b>",
+            dt.date(2027, 6, 30),
+            "UBND tỉnh",
+            dt.date(2026, 1, 5),
+        )
+    assert _events(server_db, world.usernames["rv"], "task.update")
+
+    # "Hoàn thành" is a link to a confirmation page: nothing is done until it is posted.
+    confirm = reviewer.get(f"/tasks/{task.id}/complete")
+    assert confirm.status_code == 200 and "Xác nhận hoàn thành" in confirm.text
+    with server_db.read() as session:
+        pending = session.get(Task, task.id)
+        assert pending is not None and pending.completed_on is None
+    done = reviewer.submit(f"/tasks/{task.id}/complete", f"/tasks/{task.id}/complete")
+    assert "Đã hoàn thành" in element(done.text, "data-task", code)
+
+    other_reviewer, _commune = _other_province(world, server_db)
+    stranger = ConsoleClient(world.server.base)
+    assert stranger.login(other_reviewer, PASSWORD).status_code == 200
+    for url_path in (path, f"/tasks/{task.id}/complete", "/tasks/NO-SUCH/edit"):
+        assert stranger.get(url_path).status_code == 404
+    assert stranger.submit("/tasks", path, **fields).status_code == 404
