@@ -156,6 +156,44 @@ def test_posts_without_the_sessions_csrf_token_change_nothing(
     assert reviewer.get("/overview").url.endswith("/console/overview")  # still signed in
 
 
+def test_a_stale_or_expired_review_form_gives_the_comment_back(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    body = report_body(world.tasks_a[0])
+    world.officer_a.sync(reports=[body])
+    path = f"/reports/{body['id']}"
+    stale = csrf_of(reviewer.get(path).text)
+    words = "Đề nghị bổ sung <biên bản> nghiệm thu & ảnh hiện trường"
+    typed = {"action": "return", "comment": words}
+    # Signed in again elsewhere: the page's token belongs to the old session.
+    reviewer.http.cookies.clear()
+    assert reviewer.login(world.usernames["rv"], PASSWORD).status_code == 200
+    again = reviewer.post(f"{path}/review", {**typed, "csrf": stale})
+    assert again.status_code == 400 and "Phiên làm việc đã hết hạn" in again.text
+    form = element(again.text, "id", "comment", tag="textarea")
+    assert "Đề nghị bổ sung &lt;biên bản&gt; nghiệm thu &amp; ảnh hiện trường" in form
+    resent = reviewer.post(f"{path}/review", {**typed, "csrf": csrf_of(again.text)})
+    assert resent.status_code == 200
+    with server_db.read() as session:
+        returned = session.get(Report, body["id"])
+        assert returned is not None and returned.review_comment == words
+
+    other = report_body(world.tasks_a[0])
+    world.officer_a.sync(reports=[other])
+    token = csrf_of(reviewer.get(f"/reports/{other['id']}").text)
+    hashed = hashlib.sha256(reviewer.http.cookies["dx_console"].encode()).hexdigest()
+    with server_db.write() as session:  # the session ends while the comment is typed
+        row = session.get(Token, hashed)
+        assert row is not None
+        row.expires_at = utcnow() - dt.timedelta(seconds=1)
+    lost = reviewer.post(f"/reports/{other['id']}/review", {**typed, "csrf": token})
+    assert lost.status_code == 401 and "đăng nhập lại" in lost.text
+    kept = element(lost.text, "id", "kept", tag="textarea")
+    assert "Đề nghị bổ sung &lt;biên bản&gt; nghiệm thu &amp; ảnh hiện trường" in kept
+    with server_db.read() as session:
+        assert session.get(Report, other["id"]).review_state is None  # type: ignore[union-attr]
+
+
 def test_english_is_a_switch_away(world: World, reviewer: ConsoleClient) -> None:
     assert "Tổng quan" in reviewer.get("/overview").text
     switched = reviewer.get("/lang/en", params={"next": "/console/reports"})
