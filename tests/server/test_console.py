@@ -341,6 +341,30 @@ def test_inbox_lists_newest_first_filters_and_pages_by_keyset(
     assert forged.status_code == 400 and "Liên kết trang không hợp lệ" in forged.text
 
 
+def test_the_inbox_search_finds_report_words_without_diacritics_but_never_sealed_words(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    plain = report_body(world.tasks_a[0], results="Lắp đặt", difficulties="Thiếu kinh phí",
+                        proposals="Đề nghị tỉnh hỗ trợ 50% máy chủ")  # fmt: skip
+    other = report_body(world.tasks_a[0], results="Khác hẳn")
+    assert world.officer_a.server_public_key is not None
+    device_sealed = seal(report_body(world.tasks_a[0], difficulties="Thiếu kinh phí mật"),
+                         world.officer_a.server_public_key)  # fmt: skip
+    server_sealed = report_body(world.tasks_a[0], difficulties="Thiếu kinh phí mật",
+                                classification="secret")  # fmt: skip
+    world.officer_a.sync(reports=[plain, other, device_sealed, server_sealed])
+
+    for query in ("thieu KINH phi", "đề nghị 50%", "ho tro may"):
+        found = reviewer.get("/reports", params={"q": query}).text
+        assert _report_ids(found) == [plain["id"]], query
+    assert _report_ids(reviewer.get("/reports", params={"q": "50_"}).text) == []  # no wildcard
+    assert _report_ids(reviewer.get("/reports", params={"q": "kinh phi mat"}).text) == []
+    with server_db.read() as session:
+        words = {r.id: r.search_words for r in session.scalars(select(Report))}
+    assert words[plain["id"]] == "lap dat thieu kinh phi de nghi tinh ho tro 50% may chu"
+    assert words[device_sealed["id"]] is None and words[server_sealed["id"]] is None
+
+
 def _report_ids(html: str) -> list[str]:
     return re.findall(r'<tr data-report="([^"]+)"', html)
 
