@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
@@ -165,3 +166,47 @@ def test_a_sheet_with_bad_rows_uploaded_in_the_browser_is_listed_and_nothing_imp
     with server_db.read() as session:
         codes = [f"{p}-S1", f"{p}-S2", f"{p}-S3"]
         assert not list(session.scalars(select(Task).where(Task.code.in_(codes))))
+
+
+# Every form control named for a screen reader; the page never wider than the window.
+_LAYOUT_PROBLEMS = """
+const problems = [];
+for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button')) {
+  const named = (el.labels && el.labels.length) || el.getAttribute('aria-label')
+    || (el.tagName === 'BUTTON' && el.textContent.trim());
+  if (!named) problems.push('unlabelled ' + el.outerHTML.slice(0, 80));
+}
+if (document.documentElement.scrollWidth > window.innerWidth + 1)
+  problems.push('page wider than the window: ' + document.documentElement.scrollWidth);
+return problems;
+"""
+
+
+def test_every_page_fits_1024x600_is_labelled_and_starts_with_a_skip_link(world: World) -> None:
+    body = report_body(world.tasks_a[0], results="Đã lắp 12 điểm Wi-Fi công cộng")
+    world.officer_a.sync(reports=[body])
+    task_id = world.tasks_a[0]
+    driver = chromium.start(1024, 600)
+    try:
+        base = world.server.base
+        driver.get(f"{base}/console/login")
+        assert driver.execute_script(_LAYOUT_PROBLEMS) == []
+        _sign_in(driver, base, world.usernames["rv"])
+        for path in (
+            "/console/overview",
+            "/console/reports",
+            f"/console/reports/{body['id']}",
+            "/console/tasks",
+            f"/console/tasks/{task_id}/edit",
+            f"/console/tasks/{task_id}/complete",
+        ):
+            driver.get(base + path)
+            assert driver.execute_script(_LAYOUT_PROBLEMS) == [], path
+            # Keyboard: the first Tab reaches "skip to content", which leads to <main>.
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+            first = driver.switch_to.active_element
+            assert (first.get_attribute("href") or "").endswith("#main"), path
+            first.send_keys(Keys.ENTER)
+            assert driver.execute_script("return location.hash") == "#main"
+    finally:
+        driver.quit()
