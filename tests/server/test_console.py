@@ -617,6 +617,21 @@ def test_a_task_is_edited_with_the_apis_checks_and_done_only_after_a_confirmatio
         assert pending is not None and pending.completed_on is None
     done = reviewer.submit(f"/tasks/{task.id}/complete", f"/tasks/{task.id}/complete")
     assert "Đã hoàn thành" in element(done.text, "data-task", code)
+    with server_db.write() as session:  # done some days ago
+        finished = session.get(Task, task.id)
+        assert finished is not None
+        finished.completed_on = tasks.today() - dt.timedelta(days=3)
+        version = finished.version
+    again = reviewer.get(f"/tasks/{task.id}/complete")
+    assert (
+        "Nhiệm vụ đã hoàn thành ngày" in again.text
+        and "Xác nhận hoàn thành</button>" not in again.text
+    )
+    reviewer.post(f"/tasks/{task.id}/complete", {"csrf": csrf_of(again.text)})  # resent
+    with server_db.read() as session:
+        kept = session.get(Task, task.id)
+        assert kept is not None and kept.version == version
+        assert kept.completed_on == tasks.today() - dt.timedelta(days=3)
 
     other_reviewer, _commune = _other_province(world, server_db)
     stranger = ConsoleClient(world.server.base)

@@ -38,6 +38,7 @@ _WORDS: dict[str, tuple[str, str]] = {
         "The task will be recorded as done today ({day}) at 100%; the change reaches the "
         "unit's devices at their next sync.",
     ),
+    "already_done": ("Nhiệm vụ đã hoàn thành ngày {day}.", "The task was done on {day}."),
     "complete_yes": ("Xác nhận hoàn thành", "Yes, mark it done"),
     "session_lost": (
         "Phiên làm việc đã hết hạn hoặc biểu mẫu đã cũ, nên ý kiến chưa được gửi. Nội dung "

@@ -138,7 +138,8 @@ async def complete_task(console: ConsoleDep, request: Request, task_id: str) -> 
 
     def work(session: Session) -> str:
         task = _visible(session, principal, task_id)
-        tasks.complete(session, task, None, principal.username)
+        if task.completed_on is None:  # a second post (back, resend) keeps the first date
+            tasks.complete(session, task, None, principal.username)
         return task.unit_code
 
     unit = await run_in_threadpool(write, console.db, work)
