@@ -6,7 +6,8 @@ docs/screenshots/console-*.png.
 Starts a demo ``dxdesk-server`` in a temporary folder, lets three demo officers'
 devices sync signed reports (one with an indicator value, one later returned by the
 province's reviewer), then signs the reviewer in and photographs every page at
-1366×768, the commonest office screen.
+1366×768, the commonest office screen, and the main pages again at 1024×600 (a small
+laptop or netbook: ``console-*-1024.png``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dxdesk.canonical import content_hash
 from sync.local_server import LocalServer
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.support import chromium
+from tests.support.device import TestDevice
 
 OFFICER_PASSWORD = "canbo-demo-2026"  # noqa: S105 (printed by `dxdesk-server demo`)
 REVIEWER = ("ld.qn", "lanhdao-demo-2026")
@@ -47,14 +49,15 @@ REPORTS = {
 class Device:
     def __init__(self, base: str, username: str, password: str) -> None:
         self.base = base
-        self.key = signing.generate()
-        self.device_id = str(uuid.uuid4())
+        device = TestDevice()  # a key, and the login's proof that this device holds it
+        self.key = device.key
+        self.device_id = device.device_id
         self.http = requests.Session()
         self.http.headers[PROTOCOL_HEADER] = str(PROTOCOL_VERSION)
         login = self.http.post(
             f"{base}/api/v1/auth/login",
-            json={"username": username, "password": password, "device_id": self.device_id,
-                  "device_public_key": signing.public_key_text(self.key)},
+            json={"username": username, "password": password,
+                  **device.login_fields(base, username)},
             timeout=30,
         )  # fmt: skip
         login.raise_for_status()
@@ -125,6 +128,14 @@ def shoot(base: str, out: Path, report_ids: list[str]) -> None:
         save("inbox")
         driver.get(f"{base}/console/tasks?unit=QN-HOANHMO")
         save("tasks")
+        edit = driver.find_element(By.CSS_SELECTOR, "td.row-actions a")
+        edit.click()
+        WebDriverWait(driver, 15).until(ec.url_contains("/edit"))
+        save("task-edit")
+        driver.get(f"{base}/console/tasks?unit=QN-HOANHMO")
+        driver.find_element(By.CSS_SELECTOR, 'td.row-actions a[href$="/complete"]').click()
+        WebDriverWait(driver, 15).until(ec.url_contains("/complete"))
+        save("task-complete")
         driver.get(f"{base}/console/reports/{report_ids[1]}")
         driver.find_element(By.ID, "comment").send_keys(
             "Đề nghị bổ sung biên bản nghiệm thu máy quét."
@@ -136,6 +147,15 @@ def shoot(base: str, out: Path, report_ids: list[str]) -> None:
         save("report")
         driver.get(f"{base}/console/reports/{uuid.uuid4()}")
         save("not-found")
+        driver.set_window_size(1024, 600)
+        for name, path in (
+            ("overview-1024", "/console/overview"),
+            ("inbox-1024", "/console/reports"),
+            ("report-1024", f"/console/reports/{report_ids[1]}"),
+            ("tasks-1024", "/console/tasks?unit=QN-HOANHMO"),
+        ):
+            driver.get(base + path)
+            save(name)
     finally:
         driver.quit()
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from sync.protocol import Ack, ReportIn, UnparsedReport
-from sync.server import audit, blobs, devices, progress, report_rules, seals
+from sync.server import audit, blobs, devices, progress, report_rules, report_words, seals
 from sync.server.accounts import Principal
 from sync.server.errors import field_path
 from sync.server.scope import Scope
@@ -240,6 +240,7 @@ def _store(
             "device_id": report.device_id,
             "sealed": sealed,
             "sealed_by": sealed_by,
+            "search_words": report_words.folded(body, sealed),
         }
     )
     batch.attachments += [

@@ -196,6 +196,8 @@ class Report(Base):
     # "device": sealed before sending, and ``body`` + sealed is what was hashed;
     # "server": sent in the clear by an older device and sealed here on arrival.
     sealed_by: Mapped[str | None] = mapped_column(String(16))
+    # The clear words folded for the console's search (report_words); None when sealed.
+    search_words: Mapped[str | None] = mapped_column(Text)
 
 
 class Attachment(Base):

@@ -156,6 +156,44 @@ def test_posts_without_the_sessions_csrf_token_change_nothing(
     assert reviewer.get("/overview").url.endswith("/console/overview")  # still signed in
 
 
+def test_a_stale_or_expired_review_form_gives_the_comment_back(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    body = report_body(world.tasks_a[0])
+    world.officer_a.sync(reports=[body])
+    path = f"/reports/{body['id']}"
+    stale = csrf_of(reviewer.get(path).text)
+    words = "Đề nghị bổ sung <biên bản> nghiệm thu & ảnh hiện trường"
+    typed = {"action": "return", "comment": words}
+    # Signed in again elsewhere: the page's token belongs to the old session.
+    reviewer.http.cookies.clear()
+    assert reviewer.login(world.usernames["rv"], PASSWORD).status_code == 200
+    again = reviewer.post(f"{path}/review", {**typed, "csrf": stale})
+    assert again.status_code == 400 and "Phiên làm việc đã hết hạn" in again.text
+    form = element(again.text, "id", "comment", tag="textarea")
+    assert "Đề nghị bổ sung &lt;biên bản&gt; nghiệm thu &amp; ảnh hiện trường" in form
+    resent = reviewer.post(f"{path}/review", {**typed, "csrf": csrf_of(again.text)})
+    assert resent.status_code == 200
+    with server_db.read() as session:
+        returned = session.get(Report, body["id"])
+        assert returned is not None and returned.review_comment == words
+
+    other = report_body(world.tasks_a[0])
+    world.officer_a.sync(reports=[other])
+    token = csrf_of(reviewer.get(f"/reports/{other['id']}").text)
+    hashed = hashlib.sha256(reviewer.http.cookies["dx_console"].encode()).hexdigest()
+    with server_db.write() as session:  # the session ends while the comment is typed
+        row = session.get(Token, hashed)
+        assert row is not None
+        row.expires_at = utcnow() - dt.timedelta(seconds=1)
+    lost = reviewer.post(f"/reports/{other['id']}/review", {**typed, "csrf": token})
+    assert lost.status_code == 401 and "đăng nhập lại" in lost.text
+    kept = element(lost.text, "id", "kept", tag="textarea")
+    assert "Đề nghị bổ sung &lt;biên bản&gt; nghiệm thu &amp; ảnh hiện trường" in kept
+    with server_db.read() as session:
+        assert session.get(Report, other["id"]).review_state is None  # type: ignore[union-attr]
+
+
 def test_english_is_a_switch_away(world: World, reviewer: ConsoleClient) -> None:
     assert "Tổng quan" in reviewer.get("/overview").text
     switched = reviewer.get("/lang/en", params={"next": "/console/reports"})
@@ -301,6 +339,30 @@ def test_inbox_lists_newest_first_filters_and_pages_by_keyset(
     assert bad.status_code == 400 and "Ngày không hợp lệ: 31/02/2026" in bad.text
     forged = reviewer.get("/reports", params={"after": "not-a-cursor"})
     assert forged.status_code == 400 and "Liên kết trang không hợp lệ" in forged.text
+
+
+def test_the_inbox_search_finds_report_words_without_diacritics_but_never_sealed_words(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    plain = report_body(world.tasks_a[0], results="Lắp đặt", difficulties="Thiếu kinh phí",
+                        proposals="Đề nghị tỉnh hỗ trợ 50% máy chủ")  # fmt: skip
+    other = report_body(world.tasks_a[0], results="Khác hẳn")
+    assert world.officer_a.server_public_key is not None
+    device_sealed = seal(report_body(world.tasks_a[0], difficulties="Thiếu kinh phí mật"),
+                         world.officer_a.server_public_key)  # fmt: skip
+    server_sealed = report_body(world.tasks_a[0], difficulties="Thiếu kinh phí mật",
+                                classification="secret")  # fmt: skip
+    world.officer_a.sync(reports=[plain, other, device_sealed, server_sealed])
+
+    for query in ("thieu KINH phi", "đề nghị 50%", "ho tro may"):
+        found = reviewer.get("/reports", params={"q": query}).text
+        assert _report_ids(found) == [plain["id"]], query
+    assert _report_ids(reviewer.get("/reports", params={"q": "50_"}).text) == []  # no wildcard
+    assert _report_ids(reviewer.get("/reports", params={"q": "kinh phi mat"}).text) == []
+    with server_db.read() as session:
+        words = {r.id: r.search_words for r in session.scalars(select(Report))}
+    assert words[plain["id"]] == "lap dat thieu kinh phi de nghi tinh ho tro 50% may chu"
+    assert words[device_sealed["id"]] is None and words[server_sealed["id"]] is None
 
 
 def _report_ids(html: str) -> list[str]:
@@ -499,3 +561,81 @@ def test_a_sheet_with_bad_rows_lists_them_and_imports_nothing(
     assert junk.status_code == 422 and "Không đọc được tệp .xlsx" in junk.text
     wrong = _upload(reviewer, "nhiem-vu.pdf", b"%PDF")
     assert wrong.status_code == 422 and "Chỉ nhận tệp .csv hoặc .xlsx" in wrong.text
+
+
+def test_a_task_is_edited_with_the_apis_checks_and_done_only_after_a_confirmation(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    code = f"{world.prefix}-ED"
+    made = reviewer.submit("/tasks", "/tasks", code=code, title="Cũ", unit_code=world.unit_b,
+                           deadline="31/12/2026")  # fmt: skip
+    assert made.status_code == 200
+    with server_db.read() as session:
+        task = session.scalar(select(Task).where(Task.code == code))
+        assert task is not None
+        version = task.version
+    page = reviewer.get(f"/tasks/{task.id}/edit")
+    assert page.status_code == 200 and 'value="31/12/2026"' in page.text
+    assert f'href="/console/tasks/{task.id}/edit"' in element(made.text, "data-task", code)
+
+    fields = {"title": "Mới <b>", "description": "Mô tả", "doc_number": "07/KH",
+              "doc_date": "02/01/2026", "doc_issuer": "UBND tỉnh", "start_date": "05/01/2026",
+              "deadline": "30/06/2027", "expected_output": "Báo cáo"}  # fmt: skip
+    path = f"/tasks/{task.id}/edit"
+    for bad, named in (
+        ({"deadline": "31/02/2027"}, "Thời hạn: Ngày không hợp lệ: 31/02/2027"),
+        ({"title": "  "}, "Tên nhiệm vụ: Value should have at least 1"),
+        ({"deadline": "01/01/2026"}, "the deadline is before the start"),
+        ({"title": "x\u0007y"}, "Tên nhiệm vụ:"),
+    ):
+        refused = reviewer.submit(path, path, **{**fields, **bad})
+        assert refused.status_code == 422 and named in refused.text, refused.text
+        assert 'value="07/KH"' in refused.text  # the form comes back as typed
+    with server_db.read() as session:
+        kept = session.get(Task, task.id)
+        assert kept is not None and kept.title == "Cũ" and kept.version == version
+
+    saved = reviewer.submit(path, path, **fields)
+    assert saved.status_code == 200
+    assert "Mới &lt;b&gt;" in element(saved.text, "data-task", code)
+    with server_db.read() as session:
+        changed = session.get(Task, task.id)
+        assert changed is not None and changed.version > version
+        assert (changed.title, changed.deadline, changed.doc_issuer, changed.start_date) == (
+            "Mới <b>",
+            dt.date(2027, 6, 30),
+            "UBND tỉnh",
+            dt.date(2026, 1, 5),
+        )
+    assert _events(server_db, world.usernames["rv"], "task.update")
+
+    # "Hoàn thành" is a link to a confirmation page: nothing is done until it is posted.
+    confirm = reviewer.get(f"/tasks/{task.id}/complete")
+    assert confirm.status_code == 200 and "Xác nhận hoàn thành" in confirm.text
+    with server_db.read() as session:
+        pending = session.get(Task, task.id)
+        assert pending is not None and pending.completed_on is None
+    done = reviewer.submit(f"/tasks/{task.id}/complete", f"/tasks/{task.id}/complete")
+    assert "Đã hoàn thành" in element(done.text, "data-task", code)
+    with server_db.write() as session:  # done some days ago
+        finished = session.get(Task, task.id)
+        assert finished is not None
+        finished.completed_on = tasks.today() - dt.timedelta(days=3)
+        version = finished.version
+    again = reviewer.get(f"/tasks/{task.id}/complete")
+    assert (
+        "Nhiệm vụ đã hoàn thành ngày" in again.text
+        and "Xác nhận hoàn thành</button>" not in again.text
+    )
+    reviewer.post(f"/tasks/{task.id}/complete", {"csrf": csrf_of(again.text)})  # resent
+    with server_db.read() as session:
+        kept = session.get(Task, task.id)
+        assert kept is not None and kept.version == version
+        assert kept.completed_on == tasks.today() - dt.timedelta(days=3)
+
+    other_reviewer, _commune = _other_province(world, server_db)
+    stranger = ConsoleClient(world.server.base)
+    assert stranger.login(other_reviewer, PASSWORD).status_code == 200
+    for url_path in (path, f"/tasks/{task.id}/complete", "/tasks/NO-SUCH/edit"):
+        assert stranger.get(url_path).status_code == 404
+    assert stranger.submit("/tasks", path, **fields).status_code == 404

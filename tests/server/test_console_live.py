@@ -56,6 +56,7 @@ def test_polls_share_one_query_per_interval_and_see_new_reports(tmp_path: Path) 
                     {
                         "id": "t1",
                         "code": "NV",
+                        "code_scope": "X",
                         "title": "NV",
                         "unit_code": "X",
                         "indicators": [],

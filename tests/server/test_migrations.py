@@ -407,6 +407,60 @@ def test_upgrade_from_0005_keeps_reports_and_adds_the_console_indexes(backend: B
         db.dispose()
 
 
+def test_upgrade_from_0005_folds_the_clear_words_of_stored_reports(backend: Backend) -> None:
+    """0013 fills the console's search column for reports already stored, in the clear
+    only: a sealed report's words stay sealed."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    words = {"results": "Đã làm", "difficulties": "Thiếu KINH PHÍ", "proposals": ""}
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+              "unit_code": "X", "full_name": "", "created_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": "t1", "code": "NV-1", "title": "Số hoá hồ sơ", "unit_code": "X",
+              "indicators": [], "progress": 0, "version": 1, "updated_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": rid, "task_id": "t1", "unit_code": "X", "submitted_by": 1,
+              "content_sha256": f"{n:064x}", "body": {**words, "n": n},
+              "progress": n, "status_claim": "in_progress", "classification": cls,
+              "created_at": now, "received_at": now + dt.timedelta(minutes=n),
+              "complete": True, "sealed": sealed}
+             for n, (rid, cls, sealed) in enumerate(
+                 [("r0", "normal", None), ("r1", "normal", None), ("r2", "secret", "opaque")]
+             )],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            rows = session.execute(
+                select(Report.id, Report.body, Report.search_words).order_by(Report.id)
+            ).all()
+        assert [(r.id, r.body["n"], r.search_words) for r in rows] == [
+            ("r0", 0, "da lam thieu kinh phi"),
+            ("r1", 1, "da lam thieu kinh phi"),
+            ("r2", 2, None),
+        ]
+    finally:
+        db.dispose()
+
+
 def test_the_inbox_pages_newest_first_through_the_index(tmp_path: Path) -> None:
     """A keyset page of every unit's newest reports (a central reviewer's inbox over a
     million reports) reads the index in order and never sorts them all."""

@@ -17,6 +17,7 @@ from sync.server.console import (
     web_overview,
     web_reports,
     web_session,
+    web_task_edit,
     web_tasks,
 )
 from sync.server.console.context import (
@@ -52,6 +53,7 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
         web_overview.router,
         web_reports.router,
         web_export.router,
+        web_task_edit.router,
         web_tasks.router,
     ):
         app.include_router(router)

@@ -71,13 +71,20 @@ def signed_in(console: Console, request: Request) -> Principal:
     return principal
 
 
-async def posted(request: Request) -> dict[str, str]:
-    """The posted text fields, after the CSRF check."""
+async def form_fields(request: Request) -> tuple[dict[str, str], bool]:
+    """The posted text fields and whether their CSRF token is this session's: a form
+    that holds the reviewer's writing can give it back instead of failing."""
     try:
         data = await request.form()
     except Exception as exc:  # a malformed body: the browser's fault or an attacker's
         raise BadInputError(words(request)("form_expired")) from exc
     fields = {k: v[:MAX_FORM_FIELD] for k, v in data.items() if isinstance(v, str)}
-    if not sessions.csrf_ok(request, fields.get("csrf", "")):
+    return fields, sessions.csrf_ok(request, fields.get("csrf", ""))
+
+
+async def posted(request: Request) -> dict[str, str]:
+    """The posted text fields, after the CSRF check."""
+    fields, fresh = await form_fields(request)
+    if not fresh:
         raise BadInputError(words(request)("form_expired"))
     return fields

@@ -24,6 +24,35 @@ _WORDS: dict[str, tuple[str, str]] = {
     "expected_output": ("Sản phẩm đầu ra", "Expected output"),
     "create": ("Giao nhiệm vụ", "Create"),
     "complete": ("Hoàn thành", "Mark done"),
+    "edit": ("Sửa", "Edit"),
+    "edit_task": ("Sửa nhiệm vụ {code}", "Edit task {code}"),
+    "description": ("Mô tả", "Description"),
+    "start_date": ("Ngày bắt đầu", "Start date"),
+    "save": ("Lưu", "Save"),
+    "cancel": ("Huỷ", "Cancel"),
+    "saved": ("Đã lưu nhiệm vụ {code}.", "Task {code} saved."),
+    "complete_task": ("Xác nhận hoàn thành nhiệm vụ {code}", "Mark task {code} done"),
+    "complete_ask": (
+        "Nhiệm vụ sẽ được ghi là đã hoàn thành hôm nay ({day}), tiến độ 100%; thay đổi này "
+        "được gửi xuống máy của đơn vị ở lần đồng bộ sau.",
+        "The task will be recorded as done today ({day}) at 100%; the change reaches the "
+        "unit's devices at their next sync.",
+    ),
+    "already_done": ("Nhiệm vụ đã hoàn thành ngày {day}.", "The task was done on {day}."),
+    "complete_yes": ("Xác nhận hoàn thành", "Yes, mark it done"),
+    "session_lost": (
+        "Phiên làm việc đã hết hạn hoặc biểu mẫu đã cũ, nên ý kiến chưa được gửi. Nội dung "
+        "bạn đã gõ vẫn còn dưới đây: hãy gửi lại.",
+        "Your session expired or the form was stale, so the comment was not sent. What you "
+        "typed is kept below: submit it again.",
+    ),
+    "session_lost_signin": (
+        "Phiên làm việc đã hết hạn, nên ý kiến chưa được gửi. Hãy sao chép nội dung dưới đây, "
+        "đăng nhập lại rồi gửi lại.",
+        "Your session expired, so the comment was not sent. Copy what you typed below, sign "
+        "in again and submit it again.",
+    ),
+    "your_comment": ("Ý kiến bạn đã gõ", "The comment you typed"),
     "import_sheet": ("Nhập từ tệp CSV/XLSX", "Import a CSV/XLSX sheet"),
     "import_hint": (
         "Cột: mã, tên nhiệm vụ, đơn vị, thời hạn (dd/mm/yyyy) và tuỳ chọn. Có lỗi ở bất kỳ "

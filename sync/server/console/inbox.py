@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import VIETNAM_TZ
@@ -121,7 +121,8 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _search(session: Session, tree: Tree, units: list[str], q: str) -> ColumnElement[bool]:
-    """Diacritic-insensitive: matching task codes and titles, and unit names."""
+    """Diacritic-insensitive: matching task codes and titles, unit names, and the
+    clear words of reports (results, difficulties, proposals; never sealed ones)."""
     terms = search_terms(q)
     allowed = set(units)
     unit_hits = [c for c in units if all(t in fold(f"{c} {tree.name(c)}") for t in terms)]
@@ -134,7 +135,14 @@ def _search(session: Session, tree: Tree, units: list[str], q: str) -> ColumnEle
             task_hits.append(tid)
             if len(task_hits) > MAX_SEARCH_TASKS:
                 raise FilterError("search_too_broad")
-    return or_(Report.task_id.in_(task_hits), Report.unit_code.in_(unit_hits))
+    in_words = and_(
+        true(), *(Report.search_words.like(f"%{_like(t)}%", escape="\\") for t in terms)
+    )
+    return or_(Report.task_id.in_(task_hits), Report.unit_code.in_(unit_hits), in_words)
+
+
+def _like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _conditions(

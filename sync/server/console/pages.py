@@ -30,6 +30,9 @@ def _date(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+vndate = _date  # dd/mm/yyyy, as forms are filled in
+
+
 def _datetime(value: dt.datetime | str | None) -> str:
     if value is None:
         return ""

@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from sync.protocol import AcceptIn, ReturnIn
 from sync.server import reviews
 from sync.server.accounts import Principal
-from sync.server.console import detail, inbox
+from sync.server.console import detail, inbox, sessions
 from sync.server.console.context import (
     Console,
     ConsoleDep,
     NotFoundError,
+    form_fields,
     posted,
     signed_in,
     url,
@@ -117,11 +118,21 @@ def _review_input(t: object, action: str, comment: str) -> tuple[str, str]:
 
 @router.post("/reports/{report_id}/review")
 async def review_report(console: ConsoleDep, request: Request, report_id: str) -> Response:
-    principal = signed_in(console, request)
-    fields = await posted(request)
+    principal = sessions.current(console.db, request)
+    fields, fresh = await form_fields(request)
     comment = fields.get("comment", "")
+    t = words(request)
+    if principal is None:  # signed out or expired mid-comment: keep what was typed
+        return console.pages.render(
+            request, "comment_kept.html", status=401, comment=comment, report_id=report_id[:MAX_ID]
+        )
+    if not fresh:  # a stale form (another sign-in since): the form again, comment kept
+        return await run_in_threadpool(
+            _show, console, request, principal, report_id, opened=False,
+            error=t("session_lost"), comment=comment, status=400,
+        )  # fmt: skip
     try:
-        state, text = _review_input(words(request), fields.get("action", ""), comment)
+        state, text = _review_input(t, fields.get("action", ""), comment)
     except ValueError as exc:
         return await run_in_threadpool(
             _show, console, request, principal, report_id, opened=False, error=str(exc),

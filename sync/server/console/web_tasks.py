@@ -1,4 +1,4 @@
-"""Nhiệm vụ: a subtree's tasks; create one, mark one done, import a sheet (CSV or
+"""Nhiệm vụ: a subtree's tasks; create one, import a sheet (CSV or
 XLSX) with the same checks as ``dxdesk-server task import``: every problem listed
 with its row number, nothing imported on any error."""
 
@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -127,26 +126,6 @@ async def _again(
     return await run_in_threadpool(
         _page, console, request, principal, "", problems=problems, values=fields, status=422
     )
-
-
-@router.post("/tasks/{task_id}/complete")
-async def complete_task(console: ConsoleDep, request: Request, task_id: str) -> Response:
-    principal = signed_in(console, request)
-    await posted(request)
-
-    def work(session: Session) -> str:
-        task = session.scalar(
-            select(Task).where(
-                Task.id == task_id[:64], principal.scope(session).where(Task.unit_code)
-            )
-        )
-        if task is None:
-            raise NotFoundError()
-        tasks.complete(session, task, None, principal.username)
-        return task.unit_code
-
-    unit = await run_in_threadpool(write, console.db, work)
-    return RedirectResponse(url("/tasks", unit=quote(unit)), status_code=303)
 
 
 def _xlsx_to_csv(data: bytes) -> bytes:
