@@ -164,7 +164,8 @@ def build_national(db: Database, scale: Scale, seed: int = 14) -> Roots:
             indicators = [INDICATORS[k % 2]] if k % 3 == 0 else []
             task_rows.append({
                 "id": tid, "code": f"{code.split('-')[1]}-{k + 1:02d}", "code_scope": province,
-                "title": f"{TASK_TITLES[k % len(TASK_TITLES)]} của {name} ({k + 1})",
+                "title": (title := f"{TASK_TITLES[k % len(TASK_TITLES)]} của {name} ({k + 1})"),
+                "search_key": tasks.search_key(f"{code.split('-')[1]}-{k + 1:02d}", title),
                 "description": "", "doc_number": f"{k + 1}-KH/BCĐ", "doc_date": None,
                 "doc_issuer": "Ban Chỉ đạo", "unit_code": code, "start_date": None,
                 "deadline": deadline, "expected_output": "", "indicators": indicators,
