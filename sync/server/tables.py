@@ -135,6 +135,10 @@ class Task(Base):
     # The unit whose codes this task's code is unique among: its unit's province.
     code_scope: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
+    # ``fold(code + " " + title)`` (dxdesk.text): the console's diacritic-insensitive
+    # search matches it in SQL instead of folding every task's title per request
+    # (seconds at national scale). Written with the title, by tasks._fill.
+    search_key: Mapped[str] = mapped_column(Text, server_default="")
     description: Mapped[str] = mapped_column(Text, default="")
     doc_number: Mapped[str] = mapped_column(Text, default="")
     doc_date: Mapped[dt.date | None] = mapped_column(Date)

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import VIETNAM_TZ, utcnow
-from dxdesk.text import clean
+from dxdesk.text import clean, fold
 from sync.protocol import TaskIn, TaskOut
 from sync.server import audit, versions
 from sync.server.scope import UnitTree
@@ -78,6 +78,7 @@ def _check(session: Session, values: TaskIn) -> None:
 
 def _fill(task: Task, values: TaskIn) -> None:
     task.title = clean(values.title)
+    task.search_key = search_key(task.code, task.title)
     task.description = clean(values.description)
     task.doc_number = clean(values.doc_number)
     task.doc_date = values.doc_date
@@ -86,6 +87,11 @@ def _fill(task: Task, values: TaskIn) -> None:
     task.deadline = values.deadline
     task.expected_output = clean(values.expected_output)
     task.indicators = [item.model_dump() for item in values.indicators]
+
+
+def search_key(code: str, title: str) -> str:
+    """What the console's search matches a task by (``Task.search_key``)."""
+    return fold(f"{code} {title}")
 
 
 def find(session: Session, namespace: str, code: str) -> Task | None:
@@ -172,6 +178,7 @@ def stamp(session: Session, changed: list[Task]) -> None:
 def patch(session: Session, task: Task, changes: dict[str, Any], actor: str) -> Task:
     for name, value in changes.items():
         setattr(task, name, clean(value) if isinstance(value, str) else value)
+    task.search_key = search_key(task.code, task.title)
     if task.start_date and task.deadline and task.deadline < task.start_date:
         raise TaskError("deadline_before_start", "the deadline is before the start", "deadline")
     stamp(session, [task])

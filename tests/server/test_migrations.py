@@ -20,7 +20,10 @@ from sync.server import (
     blobs,
     tasks,
 )
+from sync.server.console import inbox
+from sync.server.console.tree import Tree
 from sync.server.db import MIGRATIONS, create, open_database
+from sync.server.scope import Scope
 from sync.server.tables import (
     Attachment,
     AuditEvent,
@@ -535,5 +538,63 @@ def test_upgrade_from_0005_frees_a_task_pinned_by_a_future_device_time(backend: 
             assert [(r.id, r.body["results"]) for r in rows] == [
                 (f"r{n}", f"Đã làm {n}") for n in range(3)
             ]
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0011_gives_existing_tasks_their_search_key(backend: Backend) -> None:
+    """0012: every existing task gets its folded code and title, which the console's
+    search matches in SQL; tasks and their reports are kept."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0011")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    titles = {"t1": ("NV-01", "Số hoá hồ sơ Đảng viên"), "t2": ("NV-02", "Khảo sát 100%_mạng")}
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+              "unit_code": "X", "full_name": "", "created_at": now}],
+        )  # fmt: skip
+        # Columns named one by one: the model's table has search_key, 0011's has not.
+        task = sa.table("task", *(sa.column(name) for name in (
+            "id", "code", "code_scope", "title", "unit_code", "indicators", "progress",
+            "version", "updated_at", "description", "doc_number", "doc_issuer",
+            "expected_output", "progress_pending")))  # fmt: skip
+        connection.execute(
+            insert(task),
+            [{"id": tid, "code": code, "code_scope": "X", "title": title, "unit_code": "X",
+              "indicators": "[]", "progress": 0, "version": n, "updated_at": now,
+              "description": "", "doc_number": "", "doc_issuer": "", "expected_output": "",
+              "progress_pending": False}
+             for n, (tid, (code, title)) in enumerate(sorted(titles.items()), start=1)],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": "r1", "task_id": "t1", "unit_code": "X", "submitted_by": 1,
+              "content_sha256": "0" * 64, "body": {"results": "Đã làm"}, "progress": 5,
+              "status_claim": "in_progress", "classification": "normal", "created_at": now,
+              "received_at": now, "complete": True}],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            keys = {tid: key for tid, key in session.execute(select(Task.id, Task.search_key))}
+            assert keys == {"t1": "nv-01 so hoa ho so dang vien", "t2": "nv-02 khao sat 100%_mang"}
+            tree = Tree(session)
+            scope = Scope(None)
+            for q, found in (("dang VIEN", ["r1"]), ("100%_", []), ("hoa ho", ["r1"])):
+                filters = inbox.Filters(q=q)
+                page = inbox.page(session, scope, tree, "X", filters, None)
+                assert [row.id for row in page.rows] == found, q
     finally:
         db.dispose()

@@ -121,28 +121,19 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def _search(session: Session, tree: Tree, units: list[str], q: str) -> ColumnElement[bool]:
-    """Diacritic-insensitive: matching task codes and titles, unit names, and the
-    clear words of reports (results, difficulties, proposals; never sealed ones)."""
+    """Diacritic-insensitive: matching task codes and titles (in SQL, by the tasks'
+    folded ``search_key``), unit names, and the clear words of reports (results,
+    difficulties, proposals; never sealed ones)."""
     terms = search_terms(q)
-    allowed = set(units)
     unit_hits = [c for c in units if all(t in fold(f"{c} {tree.name(c)}") for t in terms)]
-    task_hits: list[str] = []
-    query = select(Task.id, Task.code, Task.title, Task.unit_code)
+    query = select(Task.id).where(*[Task.search_key.contains(t, autoescape=True) for t in terms])
     if len(units) < len(tree.units):
         query = query.where(Task.unit_code.in_(units))
-    for tid, code, title, unit_code in session.execute(query):
-        if unit_code in allowed and all(t in fold(f"{code} {title}") for t in terms):
-            task_hits.append(tid)
-            if len(task_hits) > MAX_SEARCH_TASKS:
-                raise FilterError("search_too_broad")
-    in_words = and_(
-        true(), *(Report.search_words.like(f"%{_like(t)}%", escape="\\") for t in terms)
-    )
+    task_hits = list(session.scalars(query.limit(MAX_SEARCH_TASKS + 1)))
+    if len(task_hits) > MAX_SEARCH_TASKS:
+        raise FilterError("search_too_broad")
+    in_words = and_(true(), *(Report.search_words.contains(t, autoescape=True) for t in terms))
     return or_(Report.task_id.in_(task_hits), Report.unit_code.in_(unit_hits), in_words)
-
-
-def _like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _conditions(

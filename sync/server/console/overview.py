@@ -242,9 +242,14 @@ def _silent(
 
 def _indicators(session: Session, units: list[str], everything: bool) -> list[IndicatorRow]:
     """Each task's targets against its latest report's values, summed per indicator."""
-    tasks = session.execute(
-        select(Task.id, Task.indicators).where(_in(Task.unit_code, units, everything))
-    ).all()
+    # Only tasks that have targets, read through Core: nationally most of the ~100,000
+    # tasks have none, and fetching and decoding every task's list through the ORM
+    # was most of the central overview's time (docs/benchmarks.md, reviewer console).
+    tasks = session.connection().execute(
+        select(Task.id, Task.indicators).where(
+            _in(Task.unit_code, units, everything), func.json_array_length(Task.indicators) > 0
+        )
+    )
     with_targets = {tid: inds for tid, inds in tasks if inds}
     latest: dict[str, dict[str, Any]] = {}
     ids = sorted(with_targets)

@@ -4,7 +4,7 @@
 Sealed (classified) reports get nothing: their words are never stored in the clear.
 
 Revision ID: 0013
-Revises: 0011 (0012, the console's query indexes, is another branch's; the merge chains them)
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sync.server.report_words import folded
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
