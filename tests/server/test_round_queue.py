@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import pytest
 import requests
@@ -65,11 +66,12 @@ class WatchedDatabase(Database):
 
 def _token_check() -> bool:
     """The body layer's token lookup, made before a body is read: not part of a round."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     for _ in range(6):
         if frame is None:
             return False
-        if frame.f_code.co_name == "_lookup" and frame.f_code.co_filename.endswith("middleware.py"):
+        code = frame.f_code
+        if code.co_name == "_lookup" and code.co_filename.endswith("middleware.py"):
             return True
         frame = frame.f_back
     return False
