@@ -114,19 +114,12 @@ def upload_ttl(seconds: float | None) -> dt.timedelta:
 
 def body_timeout(seconds: float | None) -> float:
     """``--body-timeout``, else ``DXDESK_SERVER_BODY_TIMEOUT``, else 60 s."""
-    if seconds is None:
-        raw = os.environ.get(BODY_TIMEOUT_ENV)
-        if not raw:
-            return DEFAULT_BODY_TIMEOUT_S
-        try:
-            seconds = float(raw)
-        except ValueError as exc:
-            raise ValueError(
-                f"{BODY_TIMEOUT_ENV} must be a number of seconds, not {raw!r}"
-            ) from exc
-    if not seconds > 0:
+    chosen = _number(seconds, BODY_TIMEOUT_ENV, "a number of seconds")
+    if chosen is None:
+        return DEFAULT_BODY_TIMEOUT_S
+    if not chosen > 0:
         raise ValueError("the body timeout must be a positive number of seconds")
-    return seconds
+    return chosen
 
 
 @dataclass(frozen=True)
