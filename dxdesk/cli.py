@@ -42,7 +42,7 @@ from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
 from dxdesk.text import for_terminal, json_for_terminal
-from dxdesk.validation import attachment_issues, content_issues
+from dxdesk.validation import attachment_issues, content_issues, too_many_attachments
 from dxdesk.vault import VaultError
 
 log = logging.getLogger(__name__)
@@ -242,12 +242,7 @@ def cmd_report(args: argparse.Namespace, profile: Profile, console: Console) -> 
         for path in attachments:
             issues += attachment_issues(path, profile.limits)
         if len(attachments) > profile.limits.max_count:
-            issues.append(
-                Message(
-                    "too_many_attachments",
-                    {"count": len(attachments), "limit": profile.limits.max_count},
-                )
-            )
+            issues.append(too_many_attachments(len(attachments), profile.limits.max_count))
         reports.raise_if(issues)
         report = reports.compose(
             session, profile.attachments, task, content, attachments, profile.limits,

@@ -168,13 +168,7 @@ def _check_attachable(
     issues = attachment_issues(source, limits)
     count = len(attachments_of(session, report_id)) + 1
     if not issues and count > limits.max_count:
-        issues.append(
-            Message(
-                "too_many_attachments",
-                {"count": count, "limit": limits.max_count},
-                field="attachments",
-            )
-        )
+        issues.append(validation.too_many_attachments(count, limits.max_count))
     raise_if(issues)
 
 
@@ -226,13 +220,7 @@ def compose(
     _checked(content, final=final)
     issues = [issue for source in sources for issue in attachment_issues(source, limits)]
     if len(sources) > limits.max_count:
-        issues.append(
-            Message(
-                "too_many_attachments",
-                {"count": len(sources), "limit": limits.max_count},
-                field="attachments",
-            )
-        )
+        issues.append(validation.too_many_attachments(len(sources), limits.max_count))
     raise_if(issues)
     copies: list[StoredBlob] = []
     try:

@@ -194,6 +194,10 @@ def mime_type_of(path: Path) -> str:
     return MIME_TYPES.get(extension_of(path), "application/octet-stream")
 
 
+def too_many_attachments(count: int, limit: int) -> Message:
+    return Message("too_many_attachments", {"count": count, "limit": limit}, field="attachments")
+
+
 def wire_issues(
     *, attachments: list[tuple[str, int]], indicator_count: int, author: str
 ) -> list[Message]:
@@ -202,13 +206,7 @@ def wire_issues(
     could never be sent. ``attachments`` are (file name, size) pairs."""
     issues: list[Message] = []
     if len(attachments) > limits.MAX_ATTACHMENTS:
-        issues.append(
-            Message(
-                "too_many_attachments",
-                {"count": len(attachments), "limit": limits.MAX_ATTACHMENTS},
-                field="attachments",
-            )
-        )
+        issues.append(too_many_attachments(len(attachments), limits.MAX_ATTACHMENTS))
     for name, size in attachments:
         if size > limits.MAX_BLOB_BYTES:
             issues.append(
