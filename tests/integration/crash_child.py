@@ -23,6 +23,10 @@ def main(home: str, attachment: str) -> None:
             {"id": "crash-task", "code": "NV-CRASH", "title": "Thử mất điện", "unit_code": "U"},
         )
         session.commit()
+        # The parent times its kill from here, not from process start, so a slow machine
+        # cannot make it kill before anything was finalized.
+        sys.stdout.write("ready\n")
+        sys.stdout.flush()
         n = 0
         while True:
             n += 1
