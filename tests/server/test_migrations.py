@@ -34,6 +34,7 @@ from sync.server.tables import (
     LoginChallenge,
     Report,
     Task,
+    TaskIndicator,
     Unit,
     UploadChunk,
     User,
@@ -596,5 +597,76 @@ def test_upgrade_from_0011_gives_existing_tasks_their_search_key(backend: Backen
                 filters = inbox.Filters(q=q)
                 page = inbox.page(session, scope, tree, "X", filters, None)
                 assert [row.id for row in page.rows] == found, q
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0005_gives_tasks_their_indicator_rows_with_the_newest_values(
+    backend: Backend,
+) -> None:
+    """0014 writes each task's indicators beside the value of its newest report (by
+    arrival, then id): what the overview sums. Reports and tasks stay intact."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    hs = {"code": "HS", "name": "Hồ sơ", "unit": "hồ sơ", "target": 1200}
+    nd = {"code": "ND", "name": "Người", "unit": "người", "target": None}
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+              "unit_code": "X", "full_name": "", "created_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": tid, "code": f"NV-{n}", "title": "Số hoá", "unit_code": "X",
+              "indicators": inds, "progress": 0, "version": n + 1, "updated_at": now}
+             for n, (tid, inds) in enumerate([("t1", [hs, nd]), ("t2", [hs]), ("t3", [])])],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": rid, "task_id": tid, "unit_code": "X", "submitted_by": 1,
+              "content_sha256": f"{n:064x}", "body": {"indicator_values": values},
+              "progress": n, "status_claim": "in_progress", "classification": "normal",
+              "created_at": now, "received_at": now + dt.timedelta(minutes=minutes),
+              "complete": True}
+             for n, (rid, tid, minutes, values) in enumerate([
+                 ("r1", "t1", 1, {"HS": 100, "ND": 7}),
+                 ("r3", "t1", 5, {"HS": 300, "ND": True}),  # newest of t1 (same time, id)
+                 ("r2", "t1", 5, {"HS": 200}),
+                 ("r4", "t1", 2, {"HS": 999}),
+                 ("r5", "t3", 9, {"HS": 5}),
+             ])],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            rows = session.execute(
+                select(
+                    TaskIndicator.task_id, TaskIndicator.code, TaskIndicator.unit_code,
+                    TaskIndicator.target, TaskIndicator.value, TaskIndicator.value_report,
+                ).order_by(TaskIndicator.task_id, TaskIndicator.position)
+            ).all()  # fmt: skip
+            assert [tuple(r) for r in rows] == [
+                ("t1", "HS", "X", 1200.0, 300.0, "r3"),
+                ("t1", "ND", "X", None, None, "r3"),  # True is not a number
+                ("t2", "HS", "X", 1200.0, None, None),  # never reported
+            ]
+            assert session.scalar(select(sa.func.count()).select_from(Report)) == 5
+            assert [t.indicators for t in session.scalars(select(Task).order_by(Task.id))] == [
+                [hs, nd],
+                [hs],
+                [],
+            ]
     finally:
         db.dispose()

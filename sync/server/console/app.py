@@ -30,6 +30,7 @@ from sync.server.console.context import (
 )
 from sync.server.console.headers import SecurityHeaders
 from sync.server.console.live import ChangeToken
+from sync.server.console.overview import WeekCounts
 from sync.server.console.pages import STATIC, Pages
 from sync.server.db import Database
 from sync.server.errors import ApiError
@@ -43,6 +44,7 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
         db=db,
         pages=Pages(),
         changes=ChangeToken(db),
+        weeks=WeekCounts(),
         session_ttl=min(sessions.SESSION_TTL, config.token_ttl),
     )
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
