@@ -104,6 +104,29 @@ _WORDS: dict[str, tuple[str, str]] = {
         "There is no such item in the units you may see.",
     ),
     "bad_request_title": ("Yêu cầu không hợp lệ", "Bad request"),
+    "error_title": ("Đã có lỗi", "Something went wrong"),
+    "internal_error": (
+        "Máy chủ gặp lỗi khi xử lý yêu cầu; không có gì bị thay đổi. Vui lòng thử lại "
+        "sau ít phút hoặc báo cho quản trị.",
+        "The server failed to handle the request; nothing was changed. Please try again "
+        "in a few minutes or tell the administrator.",
+    ),
+    "method_not_allowed": (
+        "Địa chỉ này không nhận kiểu yêu cầu đó.",
+        "This address does not take that kind of request.",
+    ),
+    "too_large": (
+        "Tệp hoặc biểu mẫu gửi lên quá lớn (tối đa {size}); không có gì được nhập.",
+        "The file or form sent is too large (at most {size}); nothing was imported.",
+    ),
+    "body_timeout": (
+        "Dữ liệu gửi lên đến quá chậm; vui lòng gửi lại.",
+        "What was sent arrived too slowly; please send it again.",
+    ),
+    "bad_request_text": (
+        "Trình duyệt gửi một yêu cầu máy chủ không đọc được; vui lòng thử lại.",
+        "The browser sent a request the server cannot read; please try again.",
+    ),
     "signed_in_as": ("Đăng nhập: {name}", "Signed in: {name}"),
     "language": ("Ngôn ngữ", "Language"),
     "lang_other": ("English", "Tiếng Việt"),
