@@ -639,3 +639,64 @@ def test_a_task_is_edited_with_the_apis_checks_and_done_only_after_a_confirmatio
     for url_path in (path, f"/tasks/{task.id}/complete", "/tasks/NO-SUCH/edit"):
         assert stranger.get(url_path).status_code == 404
     assert stranger.submit("/tasks", path, **fields).status_code == 404
+
+
+def test_indicator_targets_are_set_and_edited_from_the_forms_with_the_apis_checks(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    code = f"{world.prefix}-IND"
+    rows = {"ind-0-code": "HS", "ind-0-name": "Hồ sơ số hoá", "ind-0-unit": "hồ sơ",
+            "ind-0-target": "1200", "ind-1-code": "ND", "ind-1-name": "Người <tập huấn>",
+            "ind-1-target": "12,5"}  # fmt: skip
+    new = {"code": code, "title": "Số hoá", "unit_code": world.unit_a}
+    for bad, named in (
+        ({"ind-0-target": "1.200"}, "Chỉ tiêu 1: mục tiêu “1.200” không phải là một số"),
+        ({"ind-1-target": "nhiều"}, "Chỉ tiêu 2: mục tiêu “nhiều”"),
+        ({"ind-1-code": ""}, "Chỉ tiêu 2: cần cả mã và tên chỉ tiêu"),
+        ({"ind-1-code": "HS"}, "Chỉ tiêu 2: mã “HS” đã dùng ở dòng trên"),
+        ({"ind-1-code": "x" * 101}, "Chỉ tiêu 2 (Mã chỉ tiêu):"),
+    ):
+        refused = reviewer.submit("/tasks", "/tasks", **new, **{**rows, **bad})
+        assert refused.status_code == 422 and named in refused.text, refused.text
+        assert 'value="Người &lt;tập huấn&gt;"' in refused.text  # given back as typed
+    with server_db.read() as session:
+        assert session.scalar(select(Task).where(Task.code == code)) is None
+
+    made = reviewer.submit("/tasks", "/tasks", **new, **rows)
+    assert made.status_code == 200, made.text
+    with server_db.read() as session:
+        task = session.scalar(select(Task).where(Task.code == code))
+        assert task is not None
+        assert [(i["code"], i["unit"], i["target"]) for i in task.indicators] == [
+            ("HS", "hồ sơ", 1200),
+            ("ND", "", 12.5),
+        ]
+    world.officer_a.sync(reports=[report_body(task.id, indicator_values={"HS": 480, "ND": 4})])
+    path = f"/tasks/{task.id}/edit"
+    page = reviewer.get(path).text
+    assert 'value="1200"' in page and 'value="12,5"' in page
+
+    fields = {
+        "title": "Số hoá",
+        "ind-0-code": "HS",
+        "ind-0-name": "Hồ sơ số hoá",
+        "ind-0-unit": "hồ sơ",
+        "ind-0-target": "1500",
+    }  # ND's row cleared
+    refused = reviewer.submit(path, path, **{**fields, "ind-0-target": "1,200"})
+    assert refused.status_code == 422 and "Chỉ tiêu 1: mục tiêu “1,200”" in refused.text
+    with server_db.read() as session:
+        kept = session.get(Task, task.id)
+        assert kept is not None and len(kept.indicators) == 2
+    assert reviewer.submit(path, path, **fields).status_code == 200
+    with server_db.read() as session:
+        changed = session.get(Task, task.id)
+        assert changed is not None
+        assert [(i["code"], i["target"]) for i in changed.indicators] == [("HS", 1500)]
+    # The overview sums the new target against the value reported before the edit.
+    indicator = element(reviewer.get(f"/overview?unit={world.unit_a}").text, "data-indicator", "HS")
+    assert float(attribute_of(indicator, "data-target")) == 1500.0
+    assert float(attribute_of(indicator, "data-reached")) == 480.0
+    assert 'data-indicator="ND"' not in reviewer.get(f"/overview?unit={world.unit_a}").text
+    updates = _events(server_db, world.usernames["rv"], "task.update")
+    assert any("indicators" in str(e.detail) for e in updates)

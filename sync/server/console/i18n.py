@@ -105,6 +105,24 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "bad_request_title": ("Yêu cầu không hợp lệ", "Bad request"),
     "error_title": ("Đã có lỗi", "Something went wrong"),
+    "ind_hint": (
+        "Mỗi dòng một chỉ tiêu; xoá trắng một dòng để bỏ chỉ tiêu đó. Mục tiêu viết "
+        "không có dấu phân cách hàng nghìn (1200; 12,5).",
+        "One indicator a row; clear a row to remove it. Targets without thousands "
+        "separators (1200; 12.5).",
+    ),
+    "ind_row": ("Chỉ tiêu {n}", "Indicator {n}"),
+    "ind_code": ("Mã chỉ tiêu", "Code"),
+    "ind_name": ("Tên chỉ tiêu", "Name"),
+    "ind_unit": ("Đơn vị tính", "Measure"),
+    "ind_target": ("Mục tiêu", "Target"),
+    "ind_bad_number": (
+        "mục tiêu “{value}” không phải là một số viết không dấu phân cách hàng nghìn "
+        "(ví dụ 1200 hoặc 12,5)",
+        "the target “{value}” is not a number without thousands separators (e.g. 1200 or 12.5)",
+    ),
+    "ind_needs_code_name": ("cần cả mã và tên chỉ tiêu", "needs both a code and a name"),
+    "ind_duplicate": ("mã “{code}” đã dùng ở dòng trên", "the code “{code}” is used above"),
     "internal_error": (
         "Máy chủ gặp lỗi khi xử lý yêu cầu; không có gì bị thay đổi. Vui lòng thử lại "
         "sau ít phút hoặc báo cho quản trị.",
