@@ -46,11 +46,17 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Your session expired or the form was stale, so the comment was not sent. What you "
         "typed is kept below: submit it again.",
     ),
-    "session_lost_signin": (
-        "Phiên làm việc đã hết hạn, nên ý kiến chưa được gửi. Hãy sao chép nội dung dưới đây, "
-        "đăng nhập lại rồi gửi lại.",
-        "Your session expired, so the comment was not sent. Copy what you typed below, sign "
-        "in again and submit it again.",
+    "session_lost_resume": (
+        "Phiên làm việc đã hết hạn, nên ý kiến chưa được gửi. Hãy đăng nhập lại: ý kiến "
+        "bạn đã gõ được giữ lại và sẽ hiện lại trên báo cáo để bạn gửi.",
+        "Your session expired, so the comment was not sent. Sign in again: what you typed "
+        "is kept and comes back on the report for you to send.",
+    ),
+    "comment_resumed": (
+        "Ý kiến bạn gõ trước khi phiên hết hạn đã được giữ lại bên dưới; kiểm tra rồi bấm "
+        "Chấp nhận hoặc Trả lại để gửi.",
+        "The comment you typed before the session expired is kept below; check it, then "
+        "press Accept or Return to send it.",
     ),
     "your_comment": ("Ý kiến bạn đã gõ", "The comment you typed"),
     "import_sheet": ("Nhập từ tệp CSV/XLSX", "Import a CSV/XLSX sheet"),
