@@ -133,6 +133,12 @@ def test_the_overviews_figures_equal_a_computation_from_scratch_after_every_writ
             now = utcnow()
             expected = _scratch(session, world.province, when, now, 14)
             assert _kept(session, world.province, when, now, 14, weeks) == expected
+            # The whole tree's path (no list of codes) finds the same silent units.
+            tree = Tree(session)
+            with_tasks = sorted(expected["units"])
+            assert overview._silent(session, with_tasks, True, tree, now, 14) == overview._silent(
+                session, with_tasks, False, tree, now, 14
+            )
             return expected
 
     start = check()
