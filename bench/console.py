@@ -48,7 +48,7 @@ from sqlalchemy import insert, select, text, update
 
 from dxdesk.clock import utcnow
 from sync.local_server import LocalServer
-from sync.server import accounts, demo, tasks
+from sync.server import accounts, demo, indicators, tasks
 from sync.server.console import inbox, overview
 from sync.server.console.tree import Tree
 from sync.server.db import Database, open_database
@@ -161,25 +161,27 @@ def build_national(db: Database, scale: Scale, seed: int = 14) -> Roots:
             deadline = today + dt.timedelta(days=rnd.randint(-200, 200))
             done = rnd.random() < 0.4
             completed = deadline + dt.timedelta(days=rnd.randint(-60, 20)) if done else None
-            indicators = [INDICATORS[k % 2]] if k % 3 == 0 else []
+            defined = [INDICATORS[k % 2]] if k % 3 == 0 else []
             task_rows.append({
                 "id": tid, "code": f"{code.split('-')[1]}-{k + 1:02d}", "code_scope": province,
                 "title": (title := f"{TASK_TITLES[k % len(TASK_TITLES)]} của {name} ({k + 1})"),
                 "search_key": tasks.search_key(f"{code.split('-')[1]}-{k + 1:02d}", title),
                 "description": "", "doc_number": f"{k + 1}-KH/BCĐ", "doc_date": None,
                 "doc_issuer": "Ban Chỉ đạo", "unit_code": code, "start_date": None,
-                "deadline": deadline, "expected_output": "", "indicators": indicators,
+                "deadline": deadline, "expected_output": "", "indicators": defined,
                 "completed_on": min(completed, today) if completed else None,
                 "progress": 100 if done else rnd.randint(0, 95), "progress_at": None,
                 "progress_pending": False, "version": len(task_rows) + 1, "updated_at": now,
             })  # fmt: skip
             if code not in never:
-                (quiet if code in stopped else active).append((tid, code, bool(indicators)))
+                (quiet if code in stopped else active).append((tid, code, bool(defined)))
     with loading(db) as conn:
         for start in range(0, len(task_rows), BATCH):
             conn.execute(insert(table_of(Task)), task_rows[start : start + BATCH])
     version = len(task_rows)
     _load_reports(db, rnd, scale.reports, (active, quiet), version, users)
+    with loading(db) as conn:  # what the ingest keeps for reports loaded around it
+        indicators.rebuild(conn)
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return Roots("TW", "P01", communes[1][0])
@@ -288,6 +290,7 @@ def build_demo(db: Database, per_task: int = 20, seed: int = 14) -> Roots:
         conn.execute(insert(table_of(Report)), reports)
         conn.execute(update(table_of(ChangeCounter)).where(counter.name == COUNTER)
                      .values(value=version))  # fmt: skip
+        indicators.rebuild(conn)
     communes = [lg.unit_code for lg in logins if lg.role == "officer"]
     return Roots(root, root, communes[0])
 
@@ -353,12 +356,16 @@ class PageSpec:
 
 
 def _overview(user_unit: str) -> Callable[[Database], object]:
+    weeks = overview.WeekCounts()  # one per server process: ended weeks are kept
+
     def run(db: Database) -> object:
         with db.read() as session:
             scope = accounts.Principal(0, "", "reviewer", user_unit, "", "").scope(session)
             tree = Tree(session)
             assert scope.allows(user_unit)
-            return overview.compute(session, tree, user_unit, tasks.today(), utcnow(), SILENT_DAYS)
+            return overview.compute(
+                session, tree, user_unit, tasks.today(), utcnow(), SILENT_DAYS, weeks
+            )
 
     return run
 

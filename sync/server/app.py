@@ -64,10 +64,13 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
     ):
         app.include_router(router, prefix=API_PREFIX)
     # The reviewers' web console: its own pages, errors and security headers.
-    app.mount(console.PREFIX, console.create(config, db))
+    console_app = console.create(config, db)
+    app.mount(console.PREFIX, console_app)
     # Added last = outermost: gzip wraps everything, including early 413/426 answers;
     # the depth guard reads the body that ProtocolAndBody has capped and gunzipped.
     app.add_middleware(JsonDepthGuard)
-    app.add_middleware(ProtocolAndBody, config=config, db=db)
+    # Its refusals under /console are the console's pages; the API's stay JSON.
+    pages = (f"{console.PREFIX}/", console.refusal(console_app))
+    app.add_middleware(ProtocolAndBody, config=config, db=db, pages=pages)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     return app

@@ -85,17 +85,27 @@ def rule_for(path: str) -> BodyRule:
     return BodyRule(MAX_REQUEST_BYTES, "body_too_large", "request body", needs_token=True)
 
 
-def too_large(rule: BodyRule) -> ApiError:
+class TooLargeError(ApiError):
+    """A 413, with the limit that applied (the console says it to the reader)."""
+
+    def __init__(self, limit: int, code: str, message: str) -> None:
+        super().__init__(413, code, message)
+        self.limit = limit
+
+
+def too_large(rule: BodyRule) -> TooLargeError:
     if rule.code == "bundle_too_large":
-        return ApiError(
-            413,
+        return TooLargeError(
+            rule.limit,
             rule.code,
             f"The bundle is larger than {rule.limit // MIB} MiB, too large to deliver over "
             "the network: give the file to the central office, which imports it with "
             "dxdesk-server import-bundle (or export smaller bundles).",
         )
-    return ApiError(
-        413, rule.code, f"The {rule.what} is larger than {rule.limit} bytes; send less at a time."
+    return TooLargeError(
+        rule.limit,
+        rule.code,
+        f"The {rule.what} is larger than {rule.limit} bytes; send less at a time.",
     )
 
 

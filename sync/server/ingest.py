@@ -26,7 +26,16 @@ from sqlalchemy.orm import Session
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from sync.protocol import Ack, ReportIn, UnparsedReport
-from sync.server import audit, blobs, devices, progress, report_rules, report_words, seals
+from sync.server import (
+    audit,
+    blobs,
+    devices,
+    indicators,
+    progress,
+    report_rules,
+    report_words,
+    seals,
+)
 from sync.server.accounts import Principal
 from sync.server.errors import field_path
 from sync.server.scope import Scope
@@ -335,6 +344,8 @@ def store(
             )
         batch.acks[index] = current
     progress.apply(session, counted)
+    # After progress: a task's row, then its indicators, as a task edit locks them.
+    indicators.record(session, batch.rows)
     devices.touch(session, principal.user_id, checked.signed_on)
     acks = [ack for ack in batch.acks if ack is not None]
     statuses = [ack.status for ack in acks]

@@ -12,10 +12,11 @@ received a few at a time per process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.cookies import SimpleCookie
 
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync.protocol import MAX_CHUNK_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION
@@ -28,6 +29,8 @@ from sync.server.errors import ApiError, error_response
 _PROTOCOL = PROTOCOL_HEADER.lower().encode("latin-1")
 # Where the routes find the caller this layer authenticated (see routes.deps).
 PRINCIPAL_STATE = "dxdesk.principal"
+# A refusal as a page for people, from the request and the error.
+HtmlRefusal = Callable[[Scope, ApiError], Response]
 # A refused body up to this size is left for the server to read and drop after the
 # answer, so a client still sending sees the answer rather than a reset; a bigger
 # one (or one of unknown size) is not read: the connection is closed instead.
@@ -54,10 +57,19 @@ def _is_json(headers: dict[bytes, bytes]) -> bool:
 
 
 class ProtocolAndBody:
-    def __init__(self, app: ASGIApp, *, config: ServerConfig, db: Database) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        config: ServerConfig,
+        db: Database,
+        pages: tuple[str, HtmlRefusal] | None = None,
+    ) -> None:
         self.app = app
         self.config = config
         self.db = db
+        # (a path prefix, its renderer): refusals there are pages for people, not JSON
+        self.pages = pages
         self._large = _LargeBodies(config.concurrent_large_bodies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -169,13 +181,17 @@ class ProtocolAndBody:
         with self.db.read() as session:
             return authenticate(session, token)
 
-    @staticmethod
     async def _refuse(
-        scope: Scope, receive: Receive, send: Send, error: ApiError, *, close: bool
+        self, scope: Scope, receive: Receive, send: Send, error: ApiError, *, close: bool
     ) -> None:
         headers = dict(error.headers)
         if close:  # uvicorn closes the connection after this answer, unread
             headers["Connection"] = "close"
+        if self.pages is not None and scope["path"].startswith(self.pages[0]):
+            page = self.pages[1](scope, error)
+            page.headers.update(headers)
+            await page(scope, receive, send)
+            return
         await error_response(error.status, error.detail, headers)(scope, receive, send)
 
     @staticmethod

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -126,6 +127,10 @@ class Task(Base):
     __table_args__ = (
         # A unit's changes in version order: what every sync round's pull reads.
         Index("ix_task_unit_version", "unit_code", "version"),
+        # The console's overview: categories per unit and the overdue list, read from
+        # the index alone (docs/benchmarks.md, reviewer console).
+        Index("ix_task_unit_state", "unit_code", "completed_on", "deadline"),
+        Index("ix_task_open_deadline", "completed_on", "deadline", "code", "unit_code"),
         # Codes are unique per province, not across the country (scope.UnitTree).
         UniqueConstraint("code_scope", "code", name="uq_task_scope_code"),
     )
@@ -158,6 +163,27 @@ class Task(Base):
     )
     version: Mapped[int] = mapped_column(BigInteger, unique=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class TaskIndicator(Base):
+    """One of a task's indicators beside the value its newest report gave, kept by
+    :mod:`sync.server.indicators`: the overview sums these in one aggregate instead
+    of reading every task and seeking its latest report (migration 0014)."""
+
+    __tablename__ = "task_indicator"
+    __table_args__ = (Index("ix_task_indicator_unit", "unit_code"),)
+
+    task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # in the task's list
+    unit_code: Mapped[str] = mapped_column(String(64))  # the task's (tasks never move)
+    code: Mapped[str] = mapped_column(String(100))
+    measure: Mapped[str] = mapped_column(String(100))  # the indicator's "unit" (ha, hồ sơ)
+    name: Mapped[str] = mapped_column(Text)
+    target: Mapped[float | None] = mapped_column(Float)
+    # from the task's newest report by (received_at, id); None: it gave no number
+    value: Mapped[float | None] = mapped_column(Float)
+    value_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    value_report: Mapped[str | None] = mapped_column(String(64))
 
 
 class Report(Base):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dxdesk.clock import VIETNAM_TZ, utcnow
 from dxdesk.text import clean, fold
 from sync.protocol import TaskIn, TaskOut
-from sync.server import audit, versions
+from sync.server import audit, indicators, versions
 from sync.server.scope import UnitTree
 from sync.server.tables import Task, Unit
 
@@ -168,11 +168,13 @@ def stamp(session: Session, changed: list[Task]) -> None:
     """Give changed tasks new versions, so they flow down; the last step of a write."""
     if not changed:
         return
+    redefined = indicators.redefined(changed)
     for task, version in zip(changed, versions.allocate(session, len(changed)), strict=True):
         task.version = version
         task.updated_at = utcnow()
         session.add(task)
     session.flush()
+    indicators.define(session, redefined)
 
 
 def patch(session: Session, task: Task, changes: dict[str, Any], actor: str) -> Task:

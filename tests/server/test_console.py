@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import html as html_lib
 import io
 import re
 import uuid
@@ -639,3 +640,125 @@ def test_a_task_is_edited_with_the_apis_checks_and_done_only_after_a_confirmatio
     for url_path in (path, f"/tasks/{task.id}/complete", "/tasks/NO-SUCH/edit"):
         assert stranger.get(url_path).status_code == 404
     assert stranger.submit("/tasks", path, **fields).status_code == 404
+
+
+def test_indicator_targets_are_set_and_edited_from_the_forms_with_the_apis_checks(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    code = f"{world.prefix}-IND"
+    rows = {"ind-0-code": "HS", "ind-0-name": "Hồ sơ số hoá", "ind-0-unit": "hồ sơ",
+            "ind-0-target": "1200", "ind-1-code": "ND", "ind-1-name": "Người <tập huấn>",
+            "ind-1-target": "12,5"}  # fmt: skip
+    new = {"code": code, "title": "Số hoá", "unit_code": world.unit_a}
+    for bad, named in (
+        ({"ind-0-target": "1.200"}, "Chỉ tiêu 1: mục tiêu “1.200” không phải là một số"),
+        ({"ind-1-target": "nhiều"}, "Chỉ tiêu 2: mục tiêu “nhiều”"),
+        ({"ind-1-code": ""}, "Chỉ tiêu 2: cần cả mã và tên chỉ tiêu"),
+        ({"ind-1-code": "HS"}, "Chỉ tiêu 2: mã “HS” đã dùng ở dòng trên"),
+        ({"ind-1-code": "x" * 101}, "Chỉ tiêu 2 (Mã chỉ tiêu):"),
+    ):
+        refused = reviewer.submit("/tasks", "/tasks", **new, **{**rows, **bad})
+        assert refused.status_code == 422 and named in refused.text, refused.text
+        assert 'value="Người &lt;tập huấn&gt;"' in refused.text  # given back as typed
+    with server_db.read() as session:
+        assert session.scalar(select(Task).where(Task.code == code)) is None
+
+    made = reviewer.submit("/tasks", "/tasks", **new, **rows)
+    assert made.status_code == 200, made.text
+    with server_db.read() as session:
+        task = session.scalar(select(Task).where(Task.code == code))
+        assert task is not None
+        assert [(i["code"], i["unit"], i["target"]) for i in task.indicators] == [
+            ("HS", "hồ sơ", 1200),
+            ("ND", "", 12.5),
+        ]
+    world.officer_a.sync(reports=[report_body(task.id, indicator_values={"HS": 480, "ND": 4})])
+    path = f"/tasks/{task.id}/edit"
+    page = reviewer.get(path).text
+    assert 'value="1200"' in page and 'value="12,5"' in page
+
+    fields = {
+        "title": "Số hoá",
+        "ind-0-code": "HS",
+        "ind-0-name": "Hồ sơ số hoá",
+        "ind-0-unit": "hồ sơ",
+        "ind-0-target": "1500",
+    }  # ND's row cleared
+    refused = reviewer.submit(path, path, **{**fields, "ind-0-target": "1,200"})
+    assert refused.status_code == 422 and "Chỉ tiêu 1: mục tiêu “1,200”" in refused.text
+    with server_db.read() as session:
+        kept = session.get(Task, task.id)
+        assert kept is not None and len(kept.indicators) == 2
+    assert reviewer.submit(path, path, **fields).status_code == 200
+    with server_db.read() as session:
+        changed = session.get(Task, task.id)
+        assert changed is not None
+        assert [(i["code"], i["target"]) for i in changed.indicators] == [("HS", 1500)]
+    # The overview sums the new target against the value reported before the edit.
+    indicator = element(reviewer.get(f"/overview?unit={world.unit_a}").text, "data-indicator", "HS")
+    assert float(attribute_of(indicator, "data-target")) == 1500.0
+    assert float(attribute_of(indicator, "data-reached")) == 480.0
+    assert 'data-indicator="ND"' not in reviewer.get(f"/overview?unit={world.unit_a}").text
+    updates = _events(server_db, world.usernames["rv"], "task.update")
+    assert any("indicators" in str(e.detail) for e in updates)
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    """What a browser posts from the page's first form: inputs and textareas."""
+    form = html.split("<form", 1)[1].split("</form>", 1)[0]
+    fields = dict(re.findall(r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', form))
+    for name, text in re.findall(r'<textarea[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', form,
+                                 re.S):  # fmt: skip
+        fields[name] = text.removeprefix("\n")  # the parser drops a newline after the tag
+    return {k: html_lib.unescape(v) for k, v in fields.items()}
+
+
+def test_a_comment_typed_while_the_session_expired_comes_back_after_signing_in(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    body = report_body(world.tasks_a[0])
+    world.officer_a.sync(reports=[body])
+    path = f"/reports/{body['id']}"
+    token = csrf_of(reviewer.get(path).text)
+    words = "Đề nghị bổ sung <biên bản> & ảnh\nhiện trường (dòng 2)"
+    hashed = hashlib.sha256(reviewer.http.cookies["dx_console"].encode()).hexdigest()
+    with server_db.write() as session:  # the session ends while the comment is typed
+        row = session.get(Token, hashed)
+        assert row is not None
+        row.expires_at = utcnow() - dt.timedelta(seconds=1)
+    lost = reviewer.post(f"{path}/review", {"action": "return", "comment": words, "csrf": token})
+    assert lost.status_code == 401 and "đăng nhập lại" in lost.text
+    form = _form_fields(lost.text)  # the sign-in form, carrying the comment in its body
+    assert form["resume_report"] == body["id"] and form["resume_comment"] == words
+
+    # Its CSRF rule holds: without the sign-in form's token, no session and the draft kept.
+    forged = reviewer.post("/login", {**form, "csrf": "guess", "username":
+                                      world.usernames["rv"], "password": PASSWORD})  # fmt: skip
+    assert forged.status_code == 400 and _form_fields(forged.text)["resume_comment"] == words
+    wrong = reviewer.post("/login", {**form, "username": world.usernames["rv"], "password": "x"})
+    assert wrong.status_code == 401 and _form_fields(wrong.text)["resume_comment"] == words
+
+    signing = {**_form_fields(wrong.text), "username": world.usernames["rv"], "password": PASSWORD}
+    back = reviewer.post("/login", signing)
+    assert back.status_code == 200 and "được giữ lại" in back.text
+    assert all(words not in r.url and "resume" not in r.url for r in [*back.history, back])
+    review = _form_fields(back.text.split('id="h-review"', 1)[1])
+    assert review["comment"] == words
+    with server_db.read() as session:  # nothing was sent for the reviewer
+        assert session.get(Report, body["id"]).review_state is None  # type: ignore[union-attr]
+    sent = reviewer.post(f"{path}/review", {**review, "action": "return"})
+    assert sent.status_code == 200 and sent.url.endswith(path)
+    with server_db.read() as session:
+        returned = session.get(Report, body["id"])
+        assert returned is not None and returned.review_state == "returned"
+        assert returned.review_comment == words
+    assert "biên bản" not in world.server.log()
+
+    # Another province's reviewer signing in with that draft sees nothing of the report.
+    other, _commune = _other_province(world, server_db)
+    stranger = ConsoleClient(world.server.base)
+    page = stranger.get("/login").text
+    moved = stranger.post("/login", {**_form_fields(page), "resume_report": body["id"],
+                                     "resume_comment": "x", "username": other,
+                                     "password": PASSWORD})  # fmt: skip
+    assert moved.url.endswith("/console/overview") and body["id"] not in moved.text

@@ -168,6 +168,23 @@ def test_a_sheet_with_bad_rows_uploaded_in_the_browser_is_listed_and_nothing_imp
         assert not list(session.scalars(select(Task).where(Task.code.in_(codes))))
 
 
+def test_an_indicator_target_is_set_in_the_browsers_edit_form(
+    world: World, browser: webdriver.Chrome, server_db: Database
+) -> None:
+    task_id = world.tasks_b[0]
+    _sign_in(browser, world.server.base, world.usernames["rv"])
+    browser.get(f"{world.server.base}/console/tasks/{task_id}/edit")
+    for part, typed in (("code", "HS"), ("name", "Hồ sơ số hoá"), ("unit", "hồ sơ"),
+                        ("target", "1200")):  # fmt: skip
+        browser.find_element(By.NAME, f"ind-0-{part}").send_keys(typed)
+    browser.find_element(By.CSS_SELECTOR, "form.stack button.primary").click()
+    WebDriverWait(browser, 15).until(ec.url_contains("/console/tasks?unit="))
+    with server_db.read() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        assert [(i["code"], i["target"]) for i in task.indicators] == [("HS", 1200)]
+
+
 # Every form control named for a screen reader; the page never wider than the window.
 _LAYOUT_PROBLEMS = """
 const problems = [];

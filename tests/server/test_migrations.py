@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from sync.server.tables import (
     LoginChallenge,
     Report,
     Task,
+    TaskIndicator,
     Unit,
     UploadChunk,
     User,
@@ -596,5 +598,158 @@ def test_upgrade_from_0011_gives_existing_tasks_their_search_key(backend: Backen
                 filters = inbox.Filters(q=q)
                 page = inbox.page(session, scope, tree, "X", filters, None)
                 assert [row.id for row in page.rows] == found, q
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0005_gives_tasks_their_indicator_rows_with_the_newest_values(
+    backend: Backend,
+) -> None:
+    """0014 writes each task's indicators beside the value of its newest report (by
+    arrival, then id): what the overview sums. Reports and tasks stay intact."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    hs = {"code": "HS", "name": "Hồ sơ", "unit": "hồ sơ", "target": 1200}
+    nd = {"code": "ND", "name": "Người", "unit": "người", "target": None}
+    with engine.begin() as connection:
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(User)),
+            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+              "unit_code": "X", "full_name": "", "created_at": now}],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": tid, "code": f"NV-{n}", "title": "Số hoá", "unit_code": "X",
+              "indicators": inds, "progress": 0, "version": n + 1, "updated_at": now}
+             for n, (tid, inds) in enumerate([("t1", [hs, nd]), ("t2", [hs]), ("t3", [])])],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": rid, "task_id": tid, "unit_code": "X", "submitted_by": 1,
+              "content_sha256": f"{n:064x}", "body": {"indicator_values": values},
+              "progress": n, "status_claim": "in_progress", "classification": "normal",
+              "created_at": now, "received_at": now + dt.timedelta(minutes=minutes),
+              "complete": True}
+             for n, (rid, tid, minutes, values) in enumerate([
+                 ("r1", "t1", 1, {"HS": 100, "ND": 7}),
+                 ("r3", "t1", 5, {"HS": 300, "ND": True}),  # newest of t1 (same time, id)
+                 ("r2", "t1", 5, {"HS": 200}),
+                 ("r4", "t1", 2, {"HS": 999}),
+                 ("r5", "t3", 9, {"HS": 5}),
+             ])],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            rows = session.execute(
+                select(
+                    TaskIndicator.task_id, TaskIndicator.code, TaskIndicator.unit_code,
+                    TaskIndicator.target, TaskIndicator.value, TaskIndicator.value_report,
+                ).order_by(TaskIndicator.task_id, TaskIndicator.position)
+            ).all()  # fmt: skip
+            assert [tuple(r) for r in rows] == [
+                ("t1", "HS", "X", 1200.0, 300.0, "r3"),
+                ("t1", "ND", "X", None, None, "r3"),  # True is not a number
+                ("t2", "HS", "X", 1200.0, None, None),  # never reported
+            ]
+            assert session.scalar(select(sa.func.count()).select_from(Report)) == 5
+            assert [t.indicators for t in session.scalars(select(Task).order_by(Task.id))] == [
+                [hs, nd],
+                [hs],
+                [],
+            ]
+    finally:
+        db.dispose()
+
+
+def test_a_provinces_inbox_walks_the_arrival_index_and_a_communes_its_own(tmp_path: Path) -> None:
+    """SQLite reads a province's (large subtree's) newest page from the arrival index
+    instead of sorting all its reports; a commune's still from the unit index. The
+    page is the same either way: the subtree's newest reports in order."""
+    db = open_database(f"sqlite:///{tmp_path / 'server.sqlite3'}")
+    try:
+        now = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+        units = [{"code": "TW", "name": "Trung ương", "level": "central", "parent_code": None}]
+        units += [{"code": f"P{p}", "name": f"Tỉnh {p}", "level": "province",
+                   "parent_code": "TW"} for p in range(4)]  # fmt: skip
+        units += [{"code": f"P{n % 4}-X{n}", "name": f"Xã {n}", "level": "commune",
+                   "parent_code": f"P{n % 4}"} for n in range(200)]  # fmt: skip
+        communes = [u["code"] for u in units[5:]]
+        with db.engine.begin() as connection:
+            connection.execute(insert(table_of(Unit)), units)
+            connection.execute(
+                insert(table_of(User)),
+                [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+                  "unit_code": "P0-X0", "full_name": "", "created_at": now}],
+            )  # fmt: skip
+            connection.execute(
+                insert(table_of(Task)),
+                [{"id": f"t{n}", "code": f"NV-{n}", "code_scope": str(c)[:2], "title": "T",
+                  "unit_code": c, "indicators": [], "progress": 0, "version": n + 1,
+                  "updated_at": now} for n, c in enumerate(communes)],
+            )  # fmt: skip
+            connection.execute(
+                insert(table_of(Report)),
+                [{"id": f"r{n:05d}", "task_id": f"t{n % 200}", "unit_code": communes[n % 200],
+                  "submitted_by": 1, "content_sha256": f"{n:064x}", "body": {}, "progress": 1,
+                  "status_claim": "in_progress", "classification": "normal",
+                  "created_at": now, "received_at": now + dt.timedelta(minutes=n % 997),
+                  "complete": True} for n in range(6000)],
+            )  # fmt: skip
+            connection.exec_driver_sql("ANALYZE")
+            # The statistics of the national database (bench/console.py: a million
+            # reports, ~300 a commune), under which SQLite chose the unit index.
+            connection.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl IN ('report', 'task')")
+            connection.exec_driver_sql(
+                "INSERT INTO sqlite_stat1 VALUES "
+                "('report', 'ix_report_task_received', '1000000 11 1'),"
+                "('report', 'ix_report_received_id', '1000000 1 1'),"
+                "('report', 'ix_report_unit_review', '1000000 311 3'),"
+                "('report', 'ix_report_review_version', '1000000 3'),"
+                "('report', 'ix_report_unit_received', '1000000 311 1'),"
+                "('report', 'ix_report_task_id', '1000000 11'),"
+                "('report', 'sqlite_autoindex_report_1', '1000000 1'),"
+                "('task', 'ix_task_unit_code', '99630 30'),"
+                "('task', 'sqlite_autoindex_task_1', '99630 1')"
+            )
+            connection.exec_driver_sql("ANALYZE sqlite_schema")  # the planner rereads them
+        plans: list[str] = []
+
+        def explain(conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+            if statement.lstrip().startswith("SELECT report.id"):
+                rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+                plans.append(" ".join(str(row[-1]) for row in rows))
+
+        sa.event.listen(db.engine, "before_cursor_execute", explain)
+        try:
+            with db.read() as session:
+                scope = Scope(frozenset(Tree(session).subtree("P1")))
+                tree = Tree(session)
+                province = inbox.page(session, scope, tree, "P1", inbox.Filters(), None)
+                commune = inbox.page(session, scope, tree, "P1",
+                                     inbox.parse_filters({"unit": "P1-X5"}), None)  # fmt: skip
+                everything = session.execute(
+                    select(Report.id, Report.received_at, Report.unit_code)
+                ).all()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", explain)
+        assert "ix_report_received_id" in plans[0] and "TEMP B-TREE" not in plans[0], plans[0]
+        assert "ix_report_received_id" not in plans[1], plans[1]
+        for found, where in ((province, lambda u: u.startswith("P1-")), (commune, "P1-X5".__eq__)):
+            newest = sorted(
+                ((r.received_at, r.id) for r in everything if where(r.unit_code)), reverse=True
+            )[: inbox.PAGE]
+            assert [(row.received_at, row.id) for row in found.rows] == newest
     finally:
         db.dispose()

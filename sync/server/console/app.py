@@ -4,12 +4,17 @@ its own routers, HTML error pages and security headers."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
+from sync.protocol import KIB, MIB
+from sync.server.accounts import Principal
+from sync.server.bodies import TooLargeError
 from sync.server.config import ServerConfig
 from sync.server.console import (
     sessions,
@@ -28,8 +33,9 @@ from sync.server.console.context import (
     url,
     words,
 )
-from sync.server.console.headers import SecurityHeaders
+from sync.server.console.headers import HEADERS, SecurityHeaders
 from sync.server.console.live import ChangeToken
+from sync.server.console.overview import WeekCounts
 from sync.server.console.pages import STATIC, Pages
 from sync.server.db import Database
 from sync.server.errors import ApiError
@@ -43,6 +49,7 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
         db=db,
         pages=Pages(),
         changes=ChangeToken(db),
+        weeks=WeekCounts(),
         session_ttl=min(sessions.SESSION_TTL, config.token_ttl),
     )
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -65,8 +72,7 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
 
     def problem(request: Request, status: int, message: str) -> Response:
         principal = sessions.current(db, request)
-        return console.pages.render(request, "error.html", principal, status=status,
-                                    message=message)  # fmt: skip
+        return error_page(console, request, principal, status, message)
 
     async def sign_in_first(_request: Request, _exc: Exception) -> Response:
         return RedirectResponse(url("/login"), status_code=303)
@@ -88,7 +94,7 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 404:
             return not_found(request)
-        return problem(request, exc.status_code, str(exc.detail))
+        return problem(request, exc.status_code, status_message(request, exc.status_code))
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("console: unexpected error", exc_info=exc)
@@ -101,3 +107,56 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
     return app
+
+
+def error_page(
+    console: Console,
+    request: Request,
+    principal: Principal | None,
+    status: int,
+    message: str,
+    *,
+    home: bool = False,
+) -> Response:
+    """The console's error page: the problem in the reader's language and a way back
+    (the overview when signed in or unknown — it sends others to sign in)."""
+    title = "error_title" if status >= 500 else "bad_request_title"
+    response = console.pages.render(
+        request, "error.html", principal, status=status, title=title, message=message,
+        code=status, home=home or principal is not None,
+    )  # fmt: skip
+    # A 500 is answered outside the console's header middleware: the same headers here.
+    for name, value in {**HEADERS, "Cache-Control": "no-store"}.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def status_message(request: Request, status: int, limit: int | None = None) -> str:
+    """What a refusal by status says to a reader (the API's words are for programs)."""
+    t = words(request)
+    if status == 405:
+        return t("method_not_allowed")
+    if status == 408:
+        return t("body_timeout")
+    if status == 413:
+        return t("too_large", size=_size(limit or 0))
+    return t("internal_error") if status >= 500 else t("bad_request_text")
+
+
+def _size(limit: int) -> str:
+    return f"{limit / MIB:g} MiB" if limit >= MIB else f"{limit / KIB:g} KiB"
+
+
+def refusal(console_app: FastAPI) -> Callable[[Scope, ApiError], Response]:
+    """The console's page for a request the body layer (``sync.server.middleware``)
+    refuses before the console sees it: a 413 upload, a slow or malformed body."""
+    console = console_app.state.console
+    assert isinstance(console, Console)
+
+    def page(scope: Scope, error: ApiError) -> Response:
+        request = Request(scope)
+        limit = error.limit if isinstance(error, TooLargeError) else None
+        message = status_message(request, error.status, limit)
+        return error_page(console, request, None, error.status, message, home=True)
+
+    return page

@@ -16,6 +16,7 @@ from sync.server.accounts import Principal
 from sync.server.config import ServerConfig
 from sync.server.console import i18n, sessions
 from sync.server.console.live import ChangeToken
+from sync.server.console.overview import WeekCounts
 from sync.server.console.pages import Pages
 from sync.server.db import Database
 
@@ -43,6 +44,7 @@ class Console:
     db: Database
     pages: Pages
     changes: ChangeToken
+    weeks: WeekCounts
     session_ttl: dt.timedelta
 
 

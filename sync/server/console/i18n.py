@@ -46,11 +46,17 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Your session expired or the form was stale, so the comment was not sent. What you "
         "typed is kept below: submit it again.",
     ),
-    "session_lost_signin": (
-        "Phiên làm việc đã hết hạn, nên ý kiến chưa được gửi. Hãy sao chép nội dung dưới đây, "
-        "đăng nhập lại rồi gửi lại.",
-        "Your session expired, so the comment was not sent. Copy what you typed below, sign "
-        "in again and submit it again.",
+    "session_lost_resume": (
+        "Phiên làm việc đã hết hạn, nên ý kiến chưa được gửi. Hãy đăng nhập lại: ý kiến "
+        "bạn đã gõ được giữ lại và sẽ hiện lại trên báo cáo để bạn gửi.",
+        "Your session expired, so the comment was not sent. Sign in again: what you typed "
+        "is kept and comes back on the report for you to send.",
+    ),
+    "comment_resumed": (
+        "Ý kiến bạn gõ trước khi phiên hết hạn đã được giữ lại bên dưới; kiểm tra rồi bấm "
+        "Chấp nhận hoặc Trả lại để gửi.",
+        "The comment you typed before the session expired is kept below; check it, then "
+        "press Accept or Return to send it.",
     ),
     "your_comment": ("Ý kiến bạn đã gõ", "The comment you typed"),
     "import_sheet": ("Nhập từ tệp CSV/XLSX", "Import a CSV/XLSX sheet"),
@@ -104,6 +110,47 @@ _WORDS: dict[str, tuple[str, str]] = {
         "There is no such item in the units you may see.",
     ),
     "bad_request_title": ("Yêu cầu không hợp lệ", "Bad request"),
+    "error_title": ("Đã có lỗi", "Something went wrong"),
+    "ind_hint": (
+        "Mỗi dòng một chỉ tiêu; xoá trắng một dòng để bỏ chỉ tiêu đó. Mục tiêu viết "
+        "không có dấu phân cách hàng nghìn (1200; 12,5).",
+        "One indicator a row; clear a row to remove it. Targets without thousands "
+        "separators (1200; 12.5).",
+    ),
+    "ind_row": ("Chỉ tiêu {n}", "Indicator {n}"),
+    "ind_code": ("Mã chỉ tiêu", "Code"),
+    "ind_name": ("Tên chỉ tiêu", "Name"),
+    "ind_unit": ("Đơn vị tính", "Measure"),
+    "ind_target": ("Mục tiêu", "Target"),
+    "ind_bad_number": (
+        "mục tiêu “{value}” không phải là một số viết không dấu phân cách hàng nghìn "
+        "(ví dụ 1200 hoặc 12,5)",
+        "the target “{value}” is not a number without thousands separators (e.g. 1200 or 12.5)",
+    ),
+    "ind_needs_code_name": ("cần cả mã và tên chỉ tiêu", "needs both a code and a name"),
+    "ind_duplicate": ("mã “{code}” đã dùng ở dòng trên", "the code “{code}” is used above"),
+    "internal_error": (
+        "Máy chủ gặp lỗi khi xử lý yêu cầu; không có gì bị thay đổi. Vui lòng thử lại "
+        "sau ít phút hoặc báo cho quản trị.",
+        "The server failed to handle the request; nothing was changed. Please try again "
+        "in a few minutes or tell the administrator.",
+    ),
+    "method_not_allowed": (
+        "Địa chỉ này không nhận kiểu yêu cầu đó.",
+        "This address does not take that kind of request.",
+    ),
+    "too_large": (
+        "Tệp hoặc biểu mẫu gửi lên quá lớn (tối đa {size}); không có gì được nhập.",
+        "The file or form sent is too large (at most {size}); nothing was imported.",
+    ),
+    "body_timeout": (
+        "Dữ liệu gửi lên đến quá chậm; vui lòng gửi lại.",
+        "What was sent arrived too slowly; please send it again.",
+    ),
+    "bad_request_text": (
+        "Trình duyệt gửi một yêu cầu máy chủ không đọc được; vui lòng thử lại.",
+        "The browser sent a request the server cannot read; please try again.",
+    ),
     "signed_in_as": ("Đăng nhập: {name}", "Signed in: {name}"),
     "language": ("Ngôn ngữ", "Language"),
     "lang_other": ("English", "Tiếng Việt"),

@@ -5,18 +5,19 @@ against their targets, reports received per week. Judged by the server's date.""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from dxdesk.clock import VIETNAM_TZ
 from dxdesk.status import Category
 from sync.server.console.tree import Tree
-from sync.server.tables import Report, Task
+from sync.server.tables import Report, Task, TaskIndicator, Unit
 
 OVERDUE_SHOWN = 50
 SILENT_SHOWN = 100
@@ -139,18 +140,11 @@ def compute(
     today: dt.date,
     now: dt.datetime,
     silent_days: int,
+    weeks: WeekCounts | None = None,
 ) -> Overview:
     units = tree.subtree(root)
     everything = len(units) == len(tree.units)
-    category = category_of(today)
-    per_unit: dict[str, Counts] = {}
-    grouped = (
-        select(Task.unit_code, category, func.count())
-        .where(_in(Task.unit_code, units, everything))
-        .group_by(Task.unit_code, category)
-    )
-    for unit_code, cat, count in session.execute(grouped):
-        per_unit.setdefault(unit_code, Counts()).by_category[cat] += int(count)
+    per_unit = _categories(session, units, everything, today)
     totals = Counts()
     for counts in per_unit.values():
         totals.add(counts)
@@ -166,25 +160,24 @@ def compute(
         rows.append(UnitRow(child, tree.name(child), counts, bool(tree.children.get(child))))
 
     own_tasks = [] if tree.children.get(root) else _unit_tasks(session, root, today)
-    overdue_filter = (
-        _in(Task.unit_code, units, everything),
-        Task.completed_on.is_(None),
-        Task.deadline < today,
-    )
-    overdue_count = int(session.scalar(select(func.count()).where(*overdue_filter)) or 0)
+    # The most overdue first, walking ix_task_open_deadline; the count is the category's.
     overdue = [
         TaskRow(t.id, t.code, t.title, t.unit_code, t.deadline, t.progress,
                 Category.IN_PROGRESS_OVERDUE.value,
                 (today - t.deadline).days if t.deadline else 0)
         for t in session.execute(
             select(Task.id, Task.code, Task.title, Task.unit_code, Task.deadline, Task.progress)
-            .where(*overdue_filter)
-            .order_by(Task.deadline, Task.code)
+            .where(
+                Task.completed_on.is_(None),
+                Task.deadline < today,
+                _in(Task.unit_code, units, everything),
+            )
+            .order_by(Task.completed_on, Task.deadline, Task.code)
             .limit(OVERDUE_SHOWN)
         )
     ]  # fmt: skip
 
-    silent, silent_count = _silent(session, sorted(per_unit), tree, now, silent_days)
+    silent, silent_count = _silent(session, sorted(per_unit), everything, tree, now, silent_days)
     return Overview(
         today=today,
         root=root,
@@ -192,13 +185,46 @@ def compute(
         totals=totals,
         tasks=own_tasks,
         overdue=overdue,
-        overdue_count=overdue_count,
+        overdue_count=totals.by_category[Category.IN_PROGRESS_OVERDUE.value],
         silent=silent,
         silent_count=silent_count,
         silent_days=silent_days,
         indicators=_indicators(session, units, everything),
-        weeks=_weeks(session, units, everything, now),
+        weeks=(weeks or WeekCounts()).get(session, units, everything, now),
     )
+
+
+def _categories(
+    session: Session, units: list[str], everything: bool, today: dt.date
+) -> dict[str, Counts]:
+    """Tasks per category per unit: one pass over an index of (unit, completed_on,
+    deadline) in unit order, no table rows. Four cheap counts, not a CASE per
+    category: done late, done, overdue, all (the others are differences), as
+    :func:`dxdesk.status.categorise` judges them."""
+    done_late = and_(Task.completed_on.is_not(None), Task.deadline.is_not(None),
+                     Task.completed_on > Task.deadline)  # fmt: skip
+    overdue = and_(Task.completed_on.is_(None), Task.deadline.is_not(None), Task.deadline < today)
+    query = (
+        select(
+            Task.unit_code,
+            func.count(case((done_late, 1))),
+            func.count(Task.completed_on),
+            func.count(case((overdue, 1))),
+            func.count(),
+        )
+        .where(_in(Task.unit_code, units, everything))
+        .group_by(Task.unit_code)
+    )
+    per_unit: dict[str, Counts] = {}
+    for unit_code, late, done, behind, total in session.execute(query):
+        counts = {
+            Category.DONE_LATE: late,
+            Category.DONE_ON_TIME: done - late,
+            Category.IN_PROGRESS_OVERDUE: behind,
+            Category.IN_PROGRESS_ON_TIME: total - done - behind,
+        }
+        per_unit[unit_code] = Counts({c.value: int(counts[c]) for c in Category})
+    return per_unit
 
 
 def _latest_report_at(unit_or_task: Any) -> Any:
@@ -222,18 +248,26 @@ def _unit_tasks(session: Session, unit: str, today: dt.date) -> list[TaskRow]:
 
 
 def _silent(
-    session: Session, units: list[str], tree: Tree, now: dt.datetime, days: int
+    session: Session,
+    units: list[str],
+    everything: bool,
+    tree: Tree,
+    now: dt.datetime,
+    days: int,
 ) -> tuple[list[tuple[str, str, dt.datetime | None]], int]:
-    """Units with tasks whose newest report is older than ``days`` (or absent)."""
+    """Units with tasks (``units``) whose newest report is older than ``days`` (or
+    absent): one index seek per unit, from the unit table."""
     since = now - dt.timedelta(days=days)
+    wanted = set(units)
     found: list[tuple[str, str, dt.datetime | None]] = []
-    for start in range(0, len(units), 2000):  # bounded IN lists
-        chunk = units[start : start + 2000]
-        query = select(Task.unit_code, _latest_report_at(Report.unit_code == Task.unit_code))
-        query = query.where(Task.unit_code.in_(chunk)).group_by(Task.unit_code)
-        for code, raw in session.execute(query):
+    query = select(Unit.code, _latest_report_at(Report.unit_code == Unit.code))
+    # The whole tree needs no list of 3,000 codes to bind and plan (PostgreSQL).
+    chunks = [[]] if everything else [units[i : i + 2000] for i in range(0, len(units), 2000)]
+    for chunk in chunks:  # bounded IN lists
+        rows = session.execute(query.where(Unit.code.in_(chunk)) if chunk else query)
+        for code, raw in rows:
             at = _aware(raw)
-            if at is None or at < since:
+            if code in wanted and (at is None or at < since):
                 found.append((code, tree.name(code), at))
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
     found.sort(key=lambda item: (item[2] or epoch, item[1]))
@@ -241,76 +275,95 @@ def _silent(
 
 
 def _indicators(session: Session, units: list[str], everything: bool) -> list[IndicatorRow]:
-    """Each task's targets against its latest report's values, summed per indicator."""
-    # Only tasks that have targets, read through Core: nationally most of the ~100,000
-    # tasks have none, and fetching and decoding every task's list through the ORM
-    # was most of the central overview's time (docs/benchmarks.md, reviewer console).
-    tasks = session.connection().execute(
-        select(Task.id, Task.indicators).where(
-            _in(Task.unit_code, units, everything), func.json_array_length(Task.indicators) > 0
+    """Each task's targets against its latest report's values, summed per indicator:
+    one aggregate over ``task_indicator`` (kept at ingest, sync.server.indicators)."""
+    query = (
+        select(
+            TaskIndicator.code,
+            TaskIndicator.measure,
+            func.min(TaskIndicator.name),
+            func.coalesce(func.sum(TaskIndicator.target), 0.0),
+            func.coalesce(func.sum(TaskIndicator.value), 0.0),
+            func.count(),
+            func.count(TaskIndicator.value),
         )
+        .where(_in(TaskIndicator.unit_code, units, everything))
+        .group_by(TaskIndicator.code, TaskIndicator.measure)
     )
-    with_targets = {tid: inds for tid, inds in tasks if inds}
-    latest: dict[str, dict[str, Any]] = {}
-    ids = sorted(with_targets)
-    inner = aliased(Report)
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        newest = (
-            select(inner.id)
-            .where(inner.task_id == Task.id)
-            .order_by(inner.received_at.desc(), inner.id.desc())
-            .limit(1)
-            .correlate(Task)
-            .scalar_subquery()
-        )
-        query = (
-            select(Report.task_id, Report.body)
-            .join(Task, Report.id == newest)
-            .where(Task.id.in_(chunk))
-        )
-        for task_id, body in session.execute(query):
-            values = body.get("indicator_values") if isinstance(body, dict) else None
-            latest[task_id] = values if isinstance(values, dict) else {}
-    sums: dict[tuple[str, str], list[Any]] = {}
-    for tid, inds in with_targets.items():
-        values = latest.get(tid, {})
-        for ind in inds:
-            key = (str(ind.get("code", "")), str(ind.get("unit", "")))
-            entry = sums.setdefault(key, [str(ind.get("name", "")), 0.0, 0.0, 0, 0])
-            target = ind.get("target")
-            entry[1] += float(target) if isinstance(target, int | float) else 0.0
-            entry[3] += 1
-            value = values.get(key[0])
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                entry[2] += float(value)
-                entry[4] += 1
-    return [
-        IndicatorRow(code, name, measure, target, reached, count, reporting)
-        for (code, measure), (name, target, reached, count, reporting) in sorted(sums.items())
+    found = [
+        IndicatorRow(code, name, measure, float(target or 0), float(reached or 0), n, reporting)
+        for code, measure, name, target, reached, n, reporting in session.execute(query)
     ]
+    return sorted(found, key=lambda row: (row.code, row.measure))  # not the collation's order
 
 
 def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _weeks(session: Session, units: list[str], everything: bool, now: dt.datetime) -> list[Week]:
-    """Reports received per week (Monday to Sunday, Vietnam time), one SQL pass."""
-    this_week = week_start(now.astimezone(VIETNAM_TZ).date())
-    starts = [this_week - dt.timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
-    bounds = [dt.datetime.combine(s, dt.time(), VIETNAM_TZ).astimezone(dt.UTC) for s in starts] + [
-        dt.datetime.combine(this_week + dt.timedelta(weeks=1), dt.time(), VIETNAM_TZ)
-    ]
+class WeekCounts:
+    """Reports received per week (Monday to Sunday, Vietnam time) for a subtree.
+
+    A week that ended is never counted again: a report's arrival time and unit never
+    change, and every new one arrives now, so only the current week is counted per
+    request (nationally the twelve weeks are a quarter of a million reports). One per
+    server process, held by the console; bounded, least recently used first out."""
+
+    # Past this long after a week's end no transaction that took its arrival time
+    # inside the week can still be committing.
+    SETTLED = dt.timedelta(minutes=10)
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done: OrderedDict[tuple[tuple[str, ...], dt.date], int] = OrderedDict()
+
+    def get(
+        self, session: Session, units: list[str], everything: bool, now: dt.datetime
+    ) -> list[Week]:
+        this_week = week_start(now.astimezone(VIETNAM_TZ).date())
+        starts = [this_week - dt.timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+        scope = ("*",) if everything else tuple(units)
+        with self._lock:
+            known = {s: self._done[(scope, s)] for s in starts if (scope, s) in self._done}
+            for start in known:
+                self._done.move_to_end((scope, start))
+        missing = [s for s in starts if s not in known]
+        counted = _count_weeks(session, units, everything, missing) if missing else {}
+        settled = now - self.SETTLED
+        with self._lock:
+            for start, count in counted.items():
+                if _bounds(start)[1] <= settled:
+                    self._done[(scope, start)] = count
+            while len(self._done) > self.SIZE:
+                self._done.popitem(last=False)
+        return [Week(s, known[s] if s in known else counted[s]) for s in starts]
+
+
+def _bounds(start: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    end = start + dt.timedelta(weeks=1)
+    return (
+        dt.datetime.combine(start, dt.time(), VIETNAM_TZ).astimezone(dt.UTC),
+        dt.datetime.combine(end, dt.time(), VIETNAM_TZ).astimezone(dt.UTC),
+    )
+
+
+def _count_weeks(
+    session: Session, units: list[str], everything: bool, starts: list[dt.date]
+) -> dict[dt.date, int]:
+    """The given weeks' report counts in one SQL pass."""
+    bounds = [_bounds(s) for s in starts]
     buckets = [
         func.coalesce(
             func.sum(case((and_(Report.received_at >= lo, Report.received_at < hi), 1), else_=0)),
             0,
         )
-        for lo, hi in itertools.pairwise(bounds)
+        for lo, hi in bounds
     ]
     query = select(*buckets).where(
-        _in(Report.unit_code, units, everything), Report.received_at >= bounds[0]
+        _in(Report.unit_code, units, everything),
+        Report.received_at >= min(lo for lo, _hi in bounds),
+        Report.received_at < max(hi for _lo, hi in bounds),
     )
     counts = session.execute(query).one()
-    return [Week(start, int(count)) for start, count in zip(starts, counts, strict=True)]
+    return {start: int(count) for start, count in zip(starts, counts, strict=True)}

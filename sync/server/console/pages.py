@@ -77,14 +77,17 @@ class Pages:
         name: str,
         principal: Principal | None = None,
         status: int = 200,
+        csrf: str | None = None,
         **context: Any,
     ) -> HTMLResponse:
+        """``csrf``: the forms' token when it is not the request's session's (the
+        answer to a sign-in, whose new session the request does not carry yet)."""
         lang = i18n.pick(request.cookies.get(sessions.LANG_COOKIE))
         html = self.env.get_template(name).render(
             t=i18n.translator(lang),
             lang=lang,
             user=principal,
-            csrf=sessions.csrf_token(request),
+            csrf=csrf if csrf is not None else sessions.csrf_token(request),
             here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             categories=list(Category),
             cat_label=lambda value: _label(Category(value), lang),

@@ -106,7 +106,11 @@ def sign_in(db: Database, username: str, password: str, ttl: dt.timedelta) -> Si
 
 def current(db: Database, request: Request) -> Principal | None:
     """The signed-in reviewer or admin, or None (no cookie, expired, revoked)."""
-    token = request.cookies.get(SESSION_COOKIE)
+    return principal_of(db, request.cookies.get(SESSION_COOKIE))
+
+
+def principal_of(db: Database, token: str | None) -> Principal | None:
+    """The reviewer or admin a session token stands for, or None."""
     if not token or len(token) > 100:
         return None
     try:
@@ -126,8 +130,12 @@ def csrf_token(request: Request) -> str:
     """The token every form of this session carries."""
     session_token = request.cookies.get(SESSION_COOKIE, "")
     if session_token:
-        return hmac.new(session_token.encode(), b"dxdesk-console-csrf", hashlib.sha256).hexdigest()
+        return csrf_for(session_token)
     return request.cookies.get(PRE_COOKIE, "")
+
+
+def csrf_for(session_token: str) -> str:
+    return hmac.new(session_token.encode(), b"dxdesk-console-csrf", hashlib.sha256).hexdigest()
 
 
 def new_pre_token() -> str:

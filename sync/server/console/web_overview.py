@@ -38,7 +38,13 @@ def overview_page(
         if not visible(scope, root, tree):
             raise NotFoundError()
         data = overview.compute(
-            session, tree, root, tasks.today(), utcnow(), silent_days or DEFAULT_SILENT_DAYS
+            session,
+            tree,
+            root,
+            tasks.today(),
+            utcnow(),
+            silent_days or DEFAULT_SILENT_DAYS,
+            console.weeks,
         )
     top = None if scope.units is None else principal.unit_code
     parent = tree.units[root].parent

@@ -25,7 +25,9 @@ from sync.server.console.context import (
     url,
     words,
 )
+from sync.server.console.login_page import Draft, login_form
 from sync.server.console.tree import Tree, home_unit, visible
+from sync.server.errors import ApiError
 from sync.server.routes.deps import write
 
 router = APIRouter()
@@ -67,7 +69,7 @@ def inbox_page(console: ConsoleDep, request: Request) -> Response:
 
 def _show(
     console: Console, request: Request, principal: Principal, report_id: str, *,
-    opened: bool, error: str = "", comment: str = "", status: int = 200,
+    opened: bool, error: str = "", comment: str = "", status: int = 200, csrf: str | None = None,
 ) -> Response:  # fmt: skip
     if len(report_id) > MAX_ID:
         raise NotFoundError()
@@ -85,7 +87,7 @@ def _show(
             found = work(session)
     return console.pages.render(
         request, "report.html", principal, status=status, d=found, r=found.report,
-        error=error, comment=comment,
+        error=error, comment=comment, csrf=csrf,
     )  # fmt: skip
 
 
@@ -116,16 +118,31 @@ def _review_input(t: object, action: str, comment: str) -> tuple[str, str]:
     raise ValueError(t("bad_request_title"))
 
 
+def resume(
+    console: Console, request: Request, principal: Principal, draft: Draft, csrf: str
+) -> Response:
+    """The report again right after signing in, its review form holding the comment
+    the expired session could not send: checked and sent by the reviewer, as ever,
+    with the new session's CSRF token (nothing is sent for them)."""
+    try:
+        return _show(console, request, principal, draft.report_id, opened=False,
+                     error=words(request)("comment_resumed"), comment=draft.comment,
+                     csrf=csrf)  # fmt: skip
+    except (NotFoundError, ApiError) as exc:  # not theirs (another account): the overview
+        if isinstance(exc, ApiError) and exc.status != 404:
+            raise
+        return RedirectResponse(url("/overview"), status_code=303)
+
+
 @router.post("/reports/{report_id}/review")
 async def review_report(console: ConsoleDep, request: Request, report_id: str) -> Response:
     principal = sessions.current(console.db, request)
     fields, fresh = await form_fields(request)
     comment = fields.get("comment", "")
     t = words(request)
-    if principal is None:  # signed out or expired mid-comment: keep what was typed
-        return console.pages.render(
-            request, "comment_kept.html", status=401, comment=comment, report_id=report_id[:MAX_ID]
-        )
+    if principal is None:  # signed out or expired mid-comment: sign in, then back here
+        draft = Draft(report_id[:MAX_ID], comment)
+        return login_form(console, request, t("session_lost_resume"), status=401, draft=draft)
     if not fresh:  # a stale form (another sign-in since): the form again, comment kept
         return await run_in_threadpool(
             _show, console, request, principal, report_id, opened=False,

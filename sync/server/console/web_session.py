@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server.console import i18n, sessions
+from sync.server.console import i18n, sessions, web_reports
 from sync.server.console.context import PREFIX, ConsoleDep, posted, signed_in, url, words
+from sync.server.console.login_page import Draft, login_form
 
 router = APIRouter()
-PRE_COOKIE_AGE_S = 3600
 LANG_COOKIE_AGE_S = 365 * 86400
 
 
@@ -20,22 +20,11 @@ async def home(console: ConsoleDep, request: Request) -> Response:
     return RedirectResponse(url("/overview"), status_code=303)
 
 
-def _login_form(
-    console: ConsoleDep, request: Request, error: str = "", username: str = "", status: int = 200
-) -> Response:
-    pre = request.cookies.get(sessions.PRE_COOKIE) or sessions.new_pre_token()
-    response = console.pages.render(
-        request, "login.html", status=status, error=error, username=username, pre=pre
-    )
-    sessions.set_cookie(request, response, sessions.PRE_COOKIE, pre, PRE_COOKIE_AGE_S)
-    return response
-
-
 @router.get("/login")
 async def login_page(console: ConsoleDep, request: Request) -> Response:
     if sessions.current(console.db, request) is not None:
         return RedirectResponse(url("/overview"), status_code=303)
-    return _login_form(console, request)
+    return login_form(console, request)
 
 
 @router.post("/login")
@@ -44,11 +33,12 @@ async def login(console: ConsoleDep, request: Request) -> Response:
     try:
         data = await request.form()
     except Exception:  # a malformed body
-        return _login_form(console, request, t("form_expired"), status=400)
+        return login_form(console, request, t("form_expired"), status=400)
     fields = {k: v for k, v in data.items() if isinstance(v, str)}
     username = fields.get("username", "")[:150]
+    draft = Draft.posted(fields)  # a comment an expired session could not send
     if not sessions.pre_csrf_ok(request, fields.get("csrf", "")):
-        return _login_form(console, request, t("form_expired"), username, status=400)
+        return login_form(console, request, t("form_expired"), username, 400, draft)
     result = await run_in_threadpool(
         sessions.sign_in, console.db, username, fields.get("password", "")[:1000],
         console.session_ttl,
@@ -57,10 +47,17 @@ async def login(console: ConsoleDep, request: Request) -> Response:
         return console.pages.render(request, "officer.html", status=403)
     if result.locked_minutes is not None:
         message = t("locked", minutes=result.locked_minutes)
-        return _login_form(console, request, message, username, status=429)
+        return login_form(console, request, message, username, 429, draft)
     if result.token is None:
-        return _login_form(console, request, t("bad_login"), username, status=401)
-    response = RedirectResponse(url("/overview"), status_code=303)
+        return login_form(console, request, t("bad_login"), username, 401, draft)
+    response: Response = RedirectResponse(url("/overview"), status_code=303)
+    if draft is not None:
+        principal = await run_in_threadpool(sessions.principal_of, console.db, result.token)
+        if principal is not None:
+            csrf = sessions.csrf_for(result.token)
+            response = await run_in_threadpool(
+                web_reports.resume, console, request, principal, draft, csrf
+            )
     age = int(console.session_ttl.total_seconds())
     sessions.set_cookie(request, response, sessions.SESSION_COOKIE, result.token, age)
     response.delete_cookie(sessions.PRE_COOKIE, path=PREFIX)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from sync.protocol import TaskPatch
 from sync.server import tasks
 from sync.server.accounts import Principal
+from sync.server.console import indicator_form
 from sync.server.console.context import (
     Console,
     ConsoleDep,
@@ -59,9 +60,14 @@ def _form(
     with console.db.read() as session:
         task = _visible(session, principal, task_id)
         shown = values if values is not None else _values(task)
+        rows = (
+            indicator_form.form_rows(fields=values)
+            if values is not None
+            else indicator_form.form_rows(task.indicators)
+        )
         return console.pages.render(
             request, "task_edit.html", principal, status=status, task=task, values=shown,
-            problems=problems or [],
+            problems=problems or [], ind_rows=rows,
         )  # fmt: skip
 
 
@@ -71,8 +77,13 @@ def edit_page(console: ConsoleDep, request: Request, task_id: str) -> Response:
 
 
 def _changes(fields: dict[str, str], t: Callable[..., str]) -> dict[str, Any]:
-    """The posted form as the API's TaskPatch checks it; ValueError lists each problem."""
+    """The posted form as the API's TaskPatch checks it, with the indicators as the
+    API's IndicatorIn checks them; ValueError lists each problem."""
     problems: list[str] = []
+    try:
+        indicators = indicator_form.parse(fields, t)
+    except ValueError as exc:
+        problems += exc.args[0]
     raw: dict[str, Any] = {name: fields.get(name, "").strip() for name in TEXTS}
     for name in DATES:
         text = fields.get(name, "").strip()
@@ -82,7 +93,9 @@ def _changes(fields: dict[str, str], t: Callable[..., str]) -> dict[str, Any]:
             problems.append(f"{t(name)}: {t('bad_date', value=text[:40])}")
     if not problems:
         try:
-            return TaskPatch(**raw).model_dump()
+            return TaskPatch(**raw).model_dump() | {
+                "indicators": [item.model_dump() for item in indicators]
+            }
         except ValidationError as exc:
             for error in exc.errors():
                 name = str(error["loc"][0]) if error["loc"] else ""
@@ -106,6 +119,8 @@ async def save_task(console: ConsoleDep, request: Request, task_id: str) -> Resp
 
     def work(session: Session) -> tuple[str, str]:
         task = _visible(session, principal, task_id)
+        if changes["indicators"] == task.indicators:  # unchanged: not rewritten, not audited
+            del changes["indicators"]
         tasks.patch(session, task, changes, principal.username)
         return task.unit_code, task.code
 

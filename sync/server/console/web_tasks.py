@@ -23,6 +23,7 @@ from dxdesk.status import categorise
 from sync.protocol import MAX_REQUEST_BYTES, TaskIn
 from sync.server import csv_import, tasks
 from sync.server.accounts import Principal
+from sync.server.console import indicator_form
 from sync.server.console.context import (
     Console,
     ConsoleDep,
@@ -63,7 +64,7 @@ def _page(
     return console.pages.render(
         request, "tasks.html", principal, status=status, rows=found, tree=tree, root=root,
         units=[tree.units[c] for c in codes], problems=problems or [], values=values or {},
-        notice=notice, shown=SHOWN,
+        notice=notice, shown=SHOWN, ind_rows=indicator_form.form_rows(fields=values or {}),
     )  # fmt: skip
 
 
@@ -88,6 +89,10 @@ async def create_task(console: ConsoleDep, request: Request) -> Response:
     fields = await posted(request)
     t = words(request)
     try:
+        indicators = indicator_form.parse(fields, t)
+    except ValueError as exc:
+        return await _again(console, request, principal, exc.args[0], fields)
+    try:
         values = TaskIn(
             code=fields.get("code", "").strip(),
             title=fields.get("title", "").strip(),
@@ -97,6 +102,7 @@ async def create_task(console: ConsoleDep, request: Request) -> Response:
             expected_output=fields.get("expected_output", "").strip(),
             deadline=_date(fields.get("deadline", ""), t),
             doc_date=_date(fields.get("doc_date", ""), t),
+            indicators=indicators,
         )
     except ValidationError as exc:
         problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
