@@ -43,16 +43,16 @@ class LocalServer:
     def log_file(self) -> Path:
         return self.folder / "server.log"
 
-    def load_demo(self) -> None:
+    def load_demo(self, timeout_s: float = 120) -> None:
         subprocess.run(
             [server_command(), "demo", "--db", self.db_url],
-            check=True, capture_output=True, timeout=120,
+            check=True, capture_output=True, timeout=timeout_s,
         )  # fmt: skip
 
     def start(self, *, demo: bool = True, timeout_s: float = 60) -> LocalServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         if demo:
-            self.load_demo()  # idempotent: a second load updates
+            self.load_demo(max(timeout_s, 120))  # idempotent: a second load updates
         argv = [server_command(), "serve", "--db", self.db_url, "--port", str(self.port)]
         with self.log_file.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(

@@ -24,8 +24,8 @@ from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
 from sync.server import accounts, tasks
 from sync.server.db import Database, open_database
 from tests.support.device import TestDevice
+from tests.support.server import START_TIMEOUT_S
 
-START_TIMEOUT = 120.0  # a busy 2-core machine starts a server process in 30+ s
 PG_VERSION = "15"
 PASSWORD = "mat-khau-thu-nghiem"
 _counter = itertools.count()
@@ -155,7 +155,7 @@ class ServerProcess(LocalServer):
         args = ("--home", str(home), "--log-level", "warning", *extra)
         super().__init__(home, db_url=url, serve_args=args)
         self.base = self.url
-        self.start(demo=False, timeout_s=START_TIMEOUT)
+        self.start(demo=False, timeout_s=START_TIMEOUT_S)
 
     def log(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")

@@ -21,6 +21,7 @@ from sync.server.db import Database
 from sync.server.tables import Task
 from tests.server.conftest import PASSWORD, World
 from tests.support.console import ConsoleClient, attribute_of, csrf_of, element
+from tests.support.server import START_TIMEOUT_S
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_unknown_addresses_wrong_methods_and_sessionless_posts_are_pages(
 
 def test_an_unexpected_failure_is_the_consoles_page_not_a_json_or_a_stack(tmp_path: Path) -> None:
     """The database loses a table under a running server: the overview fails."""
-    server = LocalServer(tmp_path).start(demo=True)
+    server = LocalServer(tmp_path).start(demo=True, timeout_s=START_TIMEOUT_S)
     try:
         client = ConsoleClient(server.url)
         assert client.login("ld.qn", "lanhdao-demo-2026").url.endswith("/console/overview")

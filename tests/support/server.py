@@ -14,6 +14,9 @@ from sync.local_server import LocalServer, server_command
 SERVER = Path(server_command())
 DEMO_PASSWORD = "canbo-demo-2026"  # printed by `dxdesk-server demo`
 REVIEWER = ("ld.qn", "lanhdao-demo-2026")
+# How long a test waits for a server process to answer. Generous: on a loaded 2-core
+# machine a start has taken over 120 s; a server that dies is noticed at once anyway.
+START_TIMEOUT_S = 600.0
 
 
 class RunningServer(LocalServer):
@@ -23,7 +26,7 @@ class RunningServer(LocalServer):
         ttl = ("--token-ttl", str(token_ttl_s)) if token_ttl_s is not None else ()
         super().__init__(folder, serve_args=ttl)
 
-    def start(self, *, demo: bool = True, timeout_s: float = 60) -> RunningServer:
+    def start(self, *, demo: bool = True, timeout_s: float = START_TIMEOUT_S) -> RunningServer:
         super().start(demo=demo, timeout_s=timeout_s)
         return self
 
