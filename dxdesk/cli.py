@@ -359,18 +359,7 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
         prog="dxdesk", description="Offline-first progress reporting (báo cáo tiến độ nhiệm vụ)."
     )
     parser.add_argument("--version", action="store_true", help="show the version and site")
-    parser.add_argument("--home", help="keep every file under DIR (portable use, tests)")
-    parser.add_argument(
-        "--lang", choices=LANGUAGES, help="language of messages (default: settings)"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    parser.add_argument("--user", help="whose data to open (default: the last user)")
-    parser.add_argument(
-        "--password-stdin",
-        dest="unlock_stdin",
-        action="store_true",
-        help="read the password that unlocks the data from stdin (scripts)",
-    )
+    _global_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("tasks", help="list tasks assigned to this unit")
@@ -408,7 +397,35 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
     # its --local form calls cmd_demo below.
     for extend in extensions:
         extend(sub)
+    for command in sub.choices.values():
+        _global_options(command, after_command=True)
     return parser
+
+
+def _global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """The options every command takes, before or after its name (`outbox --json
+    --password-stdin`, `tasks --lang en`). After the name they default to nothing, so
+    the value given before it stands; a command's own option of the same name wins."""
+    quiet: dict[str, Any] = {"default": argparse.SUPPRESS} if after_command else {}
+    options: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+        (("--home",), {"help": "keep every file under DIR (portable use, tests)"}),
+        (("--lang",), {"choices": LANGUAGES, "help": "language of messages (default: settings)"}),
+        (("-v", "--verbose"), {"action": "store_true", "help": "log debug details"}),
+        (("--user",), {"help": "whose data to open (default: the last user)"}),
+        (
+            ("--password-stdin",),
+            {
+                "dest": "unlock_stdin",
+                "action": "store_true",
+                "help": "read the password that unlocks the data from stdin (scripts)",
+            },
+        ),
+    ]
+    for flags, settings in options:
+        try:
+            parser.add_argument(*flags, **settings, **quiet)
+        except argparse.ArgumentError:
+            continue  # the command defines this option itself (login --user)
 
 
 def _language(args: argparse.Namespace, paths: Paths) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dxdesk import __version__
-from tests.integration.cli_runner import Result, run
+from tests.integration.cli_runner import Result, keyring_env, run
 
 TASK_KEYS = {
     "code", "title", "unit", "deadline", "status", "status_label", "due_soon", "overdue",
@@ -222,3 +222,20 @@ def test_bare_command_without_a_display_says_so(tmp_path: Path) -> None:
     result = run(tmp_path / "h", "--lang", "en", env=env)
     assert result.code == 2
     assert "No display" in one_line_error(result)
+
+
+def test_global_options_are_taken_after_the_command_too(demo_home: Path) -> None:
+    before = run(demo_home, "--lang", "en", "tasks", "--overdue")
+    after = run(demo_home, "tasks", "--overdue", "--lang", "en")
+    assert (after.code, after.out) == (0, before.out), after.err
+    vietnamese = run(demo_home, "tasks", "--overdue")
+    assert vietnamese.out != after.out, "--lang after the command was ignored"
+
+
+def test_password_stdin_after_the_command_unlocks(demo_home: Path) -> None:
+    # No keyring holds the key: only the password read from stdin can open the data.
+    env = {**keyring_env(demo_home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    after = run(demo_home, "outbox", "--json", "--password-stdin", stdin="demo\n", env=env)
+    before = run(demo_home, "--password-stdin", "outbox", "--json", stdin="demo\n", env=env)
+    assert after.code == 0, after.err
+    assert after.json() == before.json()
