@@ -13,6 +13,7 @@ import argparse
 import getpass
 import json
 import logging
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -297,9 +298,12 @@ def cmd_demo(args: argparse.Namespace, profile: Profile, console: Console) -> in
     for category, number in counts.items():
         label = category.label_vi if console.language == "vi" else category.label_en
         console.print(f"  {label}: {number}")
+    # The hint must open this same profile when pasted, so it names the --home given.
+    command = f"dxdesk --home {shlex.quote(args.home)}" if args.home else "dxdesk"
+    report = "--progress 50 --summary '…'"
     console.print(
-        console.vi("Thử: dxdesk tasks --overdue · dxdesk report MÃ --progress 50 --summary '…'",
-                   "Try: dxdesk tasks --overdue · dxdesk report CODE --progress 50 --summary '…'")
+        console.vi(f"Thử: {command} tasks --overdue · {command} report MÃ {report}",
+                   f"Try: {command} tasks --overdue · {command} report CODE {report}")
     )  # fmt: skip
     return EXIT_OK
 

@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,15 @@ def test_password_stdin_after_the_command_unlocks(demo_home: Path) -> None:
     before = run(demo_home, "--password-stdin", "outbox", "--json", stdin="demo\n", env=env)
     assert after.code == 0, after.err
     assert after.json() == before.json()
+
+
+def test_the_demos_hint_opens_the_same_profile(tmp_path: Path) -> None:
+    home = tmp_path / "thư mục có dấu cách"
+    shown = run(home, "--lang", "en", "demo", "--local")
+    assert shown.code == 0, shown.err
+    hint = next(line for line in shown.out.splitlines() if line.startswith("Try: "))
+    first = shlex.split(hint.removeprefix("Try: ").split(" · ")[0])
+    assert first[:3] == ["dxdesk", "--home", str(home)]
+    tried = run(home, *first[3:], "--lang", "en")
+    assert tried.code == 0, tried.err
+    assert tried.out == run(home, "--lang", "en", "tasks", "--overdue").out
