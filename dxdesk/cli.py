@@ -42,7 +42,7 @@ from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
-from dxdesk.text import for_terminal, json_for_terminal
+from dxdesk.text import Match, for_terminal, json_for_terminal
 from dxdesk.validation import attachment_issues, content_issues, too_many_attachments
 from dxdesk.vault import VaultError
 
@@ -96,6 +96,7 @@ def _task_json(row: tasks.TaskRow, language: str) -> dict[str, Any]:
         "completed_on": _date(task.completed_on),
         "doc_number": task.doc_number,
         "latest_report_state": row.latest_report_state.value if row.latest_report_state else None,
+        "search_match": row.match.name.lower() if row.match is not None else None,
     }
 
 
@@ -153,7 +154,14 @@ def cmd_tasks(args: argparse.Namespace, profile: Profile, console: Console) -> i
             f"{row.latest_progress:>3}%  {_clip(_status_text(console, row), 44):<44} "
             f"{_clip(row.task.title, 70)}"
         )
-    console.print(console.vi(f"{len(rows)} nhiệm vụ", f"{len(rows)} tasks"))
+    if args.search:
+        whole = sum(1 for row in rows if row.match is not None and row.match <= Match.WORDS)
+        console.print(
+            console.vi(f"{len(rows)} nhiệm vụ, {whole} khớp trọn từng chữ",
+                       f"{len(rows)} tasks, {whole} matching whole words")
+        )  # fmt: skip
+    else:
+        console.print(console.vi(f"{len(rows)} nhiệm vụ", f"{len(rows)} tasks"))
     return EXIT_OK
 
 

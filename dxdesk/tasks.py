@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from dxdesk.clock import utcnow
 from dxdesk.models import Report, ReportState, Task
 from dxdesk.status import DEFAULT_DUE_SOON_DAYS, TaskStatus, categorise
-from dxdesk.text import fold, search_terms
+from dxdesk.text import Match, fold, match_rank, search_terms
 
 
 def search_key_for(task: Task) -> str:
@@ -38,6 +38,7 @@ class TaskRow:
     status: TaskStatus
     latest_report_state: ReportState | None
     latest_progress: int  # newest local report's progress, else the server's
+    match: Match | None = None  # how it answered the search, when there was one
 
     @property
     def returned(self) -> bool:
@@ -58,12 +59,18 @@ def list_tasks(
     search: str | None = None,
 ) -> list[TaskRow]:
     """Tasks by deadline (open-ended last). ``overdue`` and ``due_soon`` together
-    mean either."""
+    mean either. A search ranks first (whole syllables in order, then in any order,
+    then syllable beginnings); matches inside a syllable are listed only when nothing
+    matched better, so "so hoa" does not bring every "Kế hoạch"."""
     query = select(Task)
     for term in search_terms(search or ""):
         query = query.where(col(Task.search_key).like(f"%{_escape_like(term)}%", escape="\\"))
     query = query.order_by(col(Task.deadline).is_(None), col(Task.deadline), col(Task.code))
     tasks = list(session.exec(query))
+    ranks: dict[str, Match] = {}
+    if search_terms(search or ""):
+        ranks = _ranked(tasks, search or "")
+        tasks = sorted((t for t in tasks if t.id in ranks), key=lambda t: ranks[t.id])
 
     latest: dict[str, Report] = {}
     reports = select(Report).order_by(col(Report.created_at), col(Report.id))
@@ -84,6 +91,16 @@ def list_tasks(
                 status=status,
                 latest_report_state=newest.state if newest else None,
                 latest_progress=newest.progress if newest else task.progress,
+                match=ranks.get(task.id),
             )
         )
     return rows
+
+
+def _ranked(tasks: list[Task], search: str) -> dict[str, Match]:
+    found = {
+        task.id: rank for task in tasks if (rank := match_rank(task.search_key, search)) is not None
+    }
+    if any(rank < Match.PARTIAL for rank in found.values()):
+        found = {task_id: rank for task_id, rank in found.items() if rank < Match.PARTIAL}
+    return found

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import IntEnum
 
 _SPACES = re.compile(r"\s+")
 # C0 controls but tab and newline, DEL, C1 (0x80-0x9f), and the bidi embeddings,
@@ -76,3 +77,34 @@ def search_terms(query: str) -> list[str]:
 
 def matches(search_key: str, query: str) -> bool:
     return all(term in search_key for term in search_terms(query))
+
+
+class Match(IntEnum):
+    """How well a search key answers a query, best first. Vietnamese is written in
+    syllables, so "so hoa" should find "Số hoá" before "Rà soát" or "Kế hoạch"."""
+
+    PHRASE = 0  # the query's syllables, whole and in order ("so hoa" in "số hoá hồ sơ")
+    WORDS = 1  # each syllable whole, any order
+    PREFIXES = 2  # each a syllable's beginning ("so ho" in "số hoá")
+    PARTIAL = 3  # each somewhere, inside a syllable too ("hoa" in "kế hoạch")
+
+
+_WORD = re.compile(r"\w+")
+
+
+def match_rank(search_key: str, query: str) -> Match | None:
+    """The best way ``query`` matches ``search_key`` (both folded), or None."""
+    terms = _WORD.findall(fold(query))
+    if not terms:
+        return Match.PHRASE
+    words = _WORD.findall(search_key)
+    if f" {' '.join(terms)} " in f" {' '.join(words)} ":
+        return Match.PHRASE
+    present = set(words)
+    if all(term in present for term in terms):
+        return Match.WORDS
+    if all(any(word.startswith(term) for word in words) for term in terms):
+        return Match.PREFIXES
+    if all(term in search_key for term in terms):
+        return Match.PARTIAL
+    return None

@@ -11,6 +11,7 @@ from tests.integration.cli_runner import Result, keyring_env, run
 TASK_KEYS = {
     "code", "title", "unit", "deadline", "status", "status_label", "due_soon", "overdue",
     "days_left", "progress", "completed_on", "doc_number", "latest_report_state",
+    "search_match",
 }  # fmt: skip
 OUTBOX_KEYS = {
     "id", "task_code", "state", "created_at", "finalized_at", "progress", "status_claim",
@@ -252,3 +253,19 @@ def test_the_demos_hint_opens_the_same_profile(tmp_path: Path) -> None:
     tried = run(home, *first[3:], "--lang", "en")
     assert tried.code == 0, tried.err
     assert tried.out == run(home, "--lang", "en", "tasks", "--overdue").out
+
+
+def test_search_lists_whole_syllables_first_and_counts_them(demo_home: Path) -> None:
+    found = run(demo_home, "tasks", "--search", "so hoa", "--json").json()["tasks"]
+    assert found, "the demo has digitisation tasks"
+    matches = [task["search_match"] for task in found]
+    assert matches == sorted(matches, key=["phrase", "words", "prefixes"].index)
+    phrase = [t for t in found if t["search_match"] == "phrase"]
+    assert phrase and all(t["title"].startswith("Số hoá") for t in phrase)
+    assert len(phrase) < len(found), "syllable beginnings (Kế hoạch, sóng) follow"
+    assert all(t["search_match"] != "partial" for t in found)
+    shown = run(demo_home, "--lang", "en", "tasks", "--search", "so hoa")
+    whole = sum(1 for t in found if t["search_match"] in {"phrase", "words"})
+    assert shown.out.splitlines()[-1] == f"{len(found)} tasks, {whole} matching whole words"
+    partial_only = run(demo_home, "tasks", "--search", "oach", "--json").json()["tasks"]
+    assert partial_only and all(t["search_match"] == "partial" for t in partial_only)

@@ -4,11 +4,13 @@ import unicodedata
 import pytest
 
 from dxdesk.text import (
+    Match,
     clean,
     first_control,
     fold,
     for_terminal,
     json_for_terminal,
+    match_rank,
     matches,
     nfc,
     search_terms,
@@ -69,3 +71,17 @@ def test_json_for_terminal_escapes_what_json_dumps_leaves_raw() -> None:
     safe = json_for_terminal(document)
     assert not any(ch in safe for ch in "\x9b\u202e\x7f")
     assert json.loads(safe) == {"t": "a\x9b\u202e\x7fb"}
+
+
+def test_search_ranks_whole_syllables_before_beginnings_before_insides() -> None:
+    def rank(title: str, query: str) -> Match | None:
+        return match_rank(fold(title), query)
+
+    assert rank("Số hoá hồ sơ, tài liệu lưu trữ", "so hoa") is Match.PHRASE
+    assert rank("Hồ sơ số hoá", "hoa so") is Match.WORDS  # whole, other order
+    assert rank("Số hoá tài liệu", "so ho") is Match.PREFIXES
+    assert rank("Kế hoạch rà soát", "so hoa") is Match.PREFIXES  # "soát", "hoạch" begin so
+    assert rank("Hồ sơ khoá sổ", "oa") is Match.PARTIAL  # only inside "khoá"
+    assert rank("Kế hoạch năm 2026", "so hoa") is None
+    assert rank("NV-2026-003 Gửi văn bản", "2026-003") is Match.PHRASE  # codes by their parts
+    assert rank("anything", "") is Match.PHRASE
