@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from dxdesk import audit, device, report_seal, server_key, signing, validation
+from dxdesk import audit, device, limits, report_seal, server_key, signing, validation
 from dxdesk.attachment_store import AttachmentStore, StoredBlob
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
@@ -350,10 +350,10 @@ def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report
         # Never queue a classified report in the clear; the draft stays as it is.
         raise_if([Message("secret_needs_server_key", {}, field="classification")])
     now = utcnow()
-    if not validation.possible_report_time(report.created_at):
+    if not limits.possible_report_time(report.created_at):
         # A draft begun under a broken clock is dated now, if now is possible: the
         # protocol cannot carry its date, and an unsendable report would block the queue.
-        if not validation.possible_report_time(now):
+        if not limits.possible_report_time(now):
             raise_if([Message("clock_impossible", {"year": now.year})])
         report.created_at = now
     for name, value in values.items():

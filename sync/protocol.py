@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from dxdesk import limits, report_seal, signing, validation
+from dxdesk import limits, report_seal, signing
 from dxdesk.text import escaped, first_control
 
 PROTOCOL_VERSION = 1
@@ -96,10 +96,10 @@ def _iso_datetime(value: str) -> str:
         raise ValueError("must include a UTC offset, e.g. +00:00")
     # The device's claim, shown to people but ordering nothing (the server orders by
     # its receipt time); the device refuses the same bounds at finalize.
-    if not validation.possible_report_time(parsed):
+    if not limits.possible_report_time(parsed):
         raise ValueError(
-            f"impossible date: must lie between {validation.EARLIEST_REPORT_TIME.year} and "
-            f"{validation.LATEST_REPORT_TIME.year - 1} (check the device's clock)"
+            f"impossible date: must lie between {limits.EARLIEST_REPORT_TIME.year} and "
+            f"{limits.LATEST_REPORT_TIME.year - 1} (check the device's clock)"
         )
     return value
 
