@@ -437,7 +437,29 @@ def read_password(prompt: str = "Mật khẩu / Password: ", *, from_stdin: bool
     return None
 
 
-def unlock_profile(args: argparse.Namespace, paths: Paths, console: Console) -> Profile:
+class PasswordPrompt:
+    """The password of one command, asked at most once: unlocking the data and a
+    login that follows (``sync --password-stdin``) read the same line of stdin."""
+
+    def __init__(self, *, from_stdin: bool) -> None:
+        self.from_stdin = from_stdin
+        self._asked = False
+        self._password: str | None = None
+
+    def __call__(self) -> str | None:
+        if not self._asked:
+            self._asked = True
+            self._password = read_password(from_stdin=self.from_stdin)
+        return self._password
+
+
+def prompt_for(args: argparse.Namespace) -> PasswordPrompt:
+    return PasswordPrompt(from_stdin=args.unlock_stdin or getattr(args, "password_stdin", False))
+
+
+def unlock_profile(
+    args: argparse.Namespace, paths: Paths, password: PasswordPrompt | None = None
+) -> Profile:
     """The chosen user's profile: unlocked with the key they keep in the OS keyring,
     or with their password (offline: the server is never asked)."""
     settings = load_profile_settings(paths)  # a broken settings file is said first
@@ -445,15 +467,12 @@ def unlock_profile(args: argparse.Namespace, paths: Paths, console: Console) -> 
     unlocked = users.unlock_with_keyring(paths, user, credentials.choose())
     method = "keyring"
     if unlocked is None:
-        from_stdin = args.unlock_stdin or getattr(args, "password_stdin", False)
-        password = read_password(from_stdin=from_stdin)
-        # `sync --password-stdin` may need the same password to log in again.
-        args.stdin_password = password if from_stdin else None
-        if password is None:
+        given = (password or prompt_for(args))()
+        if given is None:
             message = Message("password_needed", {"user": user.username})
             raise VaultError(message.text("en"), message)
         try:
-            unlocked = users.unlock(paths, user, password)
+            unlocked = users.unlock(paths, user, given)
         except DxdeskError:
             log.warning("unlock of %s refused", user.username)
             raise
@@ -490,7 +509,7 @@ def main(
         log.info("dxdesk %s: %s", __version__, args.command or "gui")
         if handler is None:
             return opener(args, paths, console)
-        profile = unlock_profile(args, paths, console)
+        profile = unlock_profile(args, paths)
         return handler(args, profile, console)
     except DxdeskError as exc:
         # The store could not be opened because the disk is full: say that.

@@ -22,8 +22,9 @@ from dxdesk.signed_doc import MAX_DOCUMENT_BYTES
 from dxdesk.untrusted_files import read_untrusted, refuse_unsafe_target
 from sync import account, relay
 from sync.bundle_export import export_bundle
-from sync.cli import EXIT_REJECTED, SyncCommandError, _transport
+from sync.exit_codes import EXIT_REJECTED, SyncCommandError
 from sync.receipt_import import import_receipt
+from sync.session import transport_for
 from sync.task_import import import_tasks
 from sync.transport import Failure, TransportError
 
@@ -87,7 +88,10 @@ def cmd_deliver_bundle(args: argparse.Namespace, profile: Profile, console: Cons
     target = Path(args.receipt) if args.receipt else source.with_name(source.name + ".receipt")
     refuse_unsafe_target(target)  # before the upload: said now, not after the server took it
     tokens = credentials.choose()
-    transport = _transport(profile)
+    try:
+        transport = transport_for(profile.settings)
+    except TransportError as exc:
+        raise SyncCommandError(exc) from exc
     try:
         with profile.db.session() as session:
             checked = relay.check_locally(data, server_key.known(session))

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication
 
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from dxdesk.settings import save as save_settings
 from ui.crash import CrashHandler
 from ui.i18n import Translations
 from ui.tasks_runner import PoolRunner, Runner
@@ -108,9 +107,6 @@ class Shell(QObject):
             from ui.desktop import build  # noqa: PLC0415
 
         self._open_remembered = False
-        if opened.server_url and self.settings.server_url != opened.server_url:
-            self.settings.server_url = opened.server_url
-            save_settings(self.settings, self.paths.settings_file)
         try:
             desktop = build(
                 opened.profile, opened.tokens, self.runner, crash=self.crash,

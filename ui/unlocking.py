@@ -106,26 +106,16 @@ class Unlocker:
         """Online: the server checks the password, then the user's folder is created
         (first login here) or opened, re-wrapped if the password changed."""
         warm_up()
-        from sync.signin import sign_in  # noqa: PLC0415 (the server client: only now)
-        from sync.transport import Transport  # noqa: PLC0415
+        from sync.session import first_sign_in  # noqa: PLC0415 (the server client: only now)
 
-        settings = self.settings
         store = self.tokens.get()
-        transport = Transport(
-            request.server_url,
-            ca_bundle=settings.ca_bundle or None,
-            allow_http=settings.allow_http,
-            connect_timeout_s=settings.connect_timeout_s,
-            read_timeout_s=settings.read_timeout_s,
-        )
-        try:
-            signed = sign_in(
-                self.paths, settings, transport, store, request.username, request.password,
-                previous_password=request.previous_password, keep_key=request.remember,
-            )  # fmt: skip
-        finally:
-            transport.close()
-        return Opened(signed.profile, signed.unlocked, store, transport.base_url, request.remember)
+        signed = first_sign_in(
+            self.paths, self.settings, store, request.username, request.password,
+            server_url=request.server_url, previous_password=request.previous_password,
+            keep_key=request.remember,
+        )  # fmt: skip
+        server_url = self.settings.server_url
+        return Opened(signed.profile, signed.unlocked, store, server_url, request.remember)
 
     def _open(self, unlocked: UnlockedUser, store: TokenStore, method: str) -> Opened:
         from dxdesk import audit  # noqa: PLC0415 (the store: imported behind the first window)
