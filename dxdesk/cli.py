@@ -20,7 +20,6 @@ from typing import Any, TextIO
 
 from dxdesk import (
     __version__,
-    audit,
     clock,
     credentials,
     demo_data,
@@ -30,6 +29,7 @@ from dxdesk import (
     provisioning,
     reports,
     tasks,
+    unlock,
     users,
 )
 from dxdesk.errors import DxdeskError, StorageError
@@ -464,24 +464,15 @@ def unlock_profile(
     or with their password (offline: the server is never asked)."""
     settings = load_profile_settings(paths)  # a broken settings file is said first
     user = users.require_user(paths, args.user)
-    unlocked = users.unlock_with_keyring(paths, user, credentials.choose())
-    method = "keyring"
-    if unlocked is None:
+    tokens = credentials.choose()
+    opened = unlock.with_keyring(paths, settings, user, tokens)
+    if opened is None:
         given = (password or prompt_for(args))()
         if given is None:
             message = Message("password_needed", {"user": user.username})
             raise VaultError(message.text("en"), message)
-        try:
-            unlocked = users.unlock(paths, user, given)
-        except DxdeskError:
-            log.warning("unlock of %s refused", user.username)
-            raise
-        method = "password"
-    profile = open_profile(paths, settings, user=unlocked)
-    with profile.db.session() as session:
-        audit.record(session, "unlock", user.username, user.username, method=method)
-        session.commit()
-    return profile
+        opened = unlock.with_password(paths, settings, user, given, tokens)
+    return opened.profile
 
 
 def main(

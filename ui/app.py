@@ -28,7 +28,7 @@ from ui.tasks_runner import PoolRunner
 from ui.token_access import Tokens
 
 if TYPE_CHECKING:
-    from ui.unlocking import Opened
+    from dxdesk.unlock import Opened
 
 log = logging.getLogger(__name__)
 

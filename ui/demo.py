@@ -120,8 +120,8 @@ def _show(
                 )
             )
         return headless(signed.profile, server, tokens, console)
+    from dxdesk.unlock import Opened  # noqa: PLC0415
     from ui.app import run  # noqa: PLC0415
-    from ui.unlocking import Opened  # noqa: PLC0415
 
     # Straight to the demo officer's window; "Lock" then leads to the lock screen.
     opened = Opened(signed.profile, signed.unlocked, tokens)

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import QApplication
 
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
+from dxdesk.unlock import Opened
 from ui.crash import CrashHandler
 from ui.i18n import Translations
 from ui.tasks_runner import PoolRunner, Runner
 from ui.token_access import Tokens
 from ui.unlock_screen import UnlockScreen
-from ui.unlocking import KeyringState, Opened, Unlocker
+from ui.unlocking import KeyringState, Unlocker
 from ui.warmup import importing, warm_up
 
 if TYPE_CHECKING:

@@ -11,32 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from dxdesk import users
+from dxdesk import unlock, users
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from dxdesk.users import KnownUser, UnlockedUser, UserIndex
+from dxdesk.unlock import Opened
+from dxdesk.users import KnownUser, UserIndex
 from ui.token_access import Tokens
 from ui.warmup import importing, warm_up
 
-if TYPE_CHECKING:
-    from dxdesk.credentials import TokenStore
-    from dxdesk.profile import Profile
-
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Opened:
-    """A user's profile, open, with what their desktop needs."""
-
-    profile: Profile
-    unlocked: UnlockedUser
-    tokens: TokenStore
-    server_url: str = ""  # after an online login: the address that answered
-    remembered: bool = False  # the data key was just put in the keyring
 
 
 @dataclass(frozen=True)
@@ -86,18 +71,15 @@ class Unlocker:
     def with_password(self, user: KnownUser, password: str, *, remember: bool) -> Opened:
         """Offline: the password opens the key file; the server is never asked."""
         warm_up()
-        unlocked = users.unlock(self.paths, user, password, clock=self._clock)
-        store = self.tokens.get()
-        kept = remember and _keep_key(store, unlocked)
-        opened = self._open(unlocked, store, "password")
-        return replace(opened, remembered=kept)
+        return unlock.with_password(
+            self.paths, self.settings, user, password, self.tokens.get(),
+            remember=remember, clock=self._clock,
+        )  # fmt: skip
 
     def with_keyring(self, user: KnownUser) -> Opened | None:
         """None when the keyring no longer holds this user's key."""
         warm_up()
-        store = self.tokens.get()
-        unlocked = users.unlock_with_keyring(self.paths, user, store)
-        return None if unlocked is None else self._open(unlocked, store, "keyring")
+        return unlock.with_keyring(self.paths, self.settings, user, self.tokens.get())
 
     def forget(self, user: KnownUser) -> None:
         users.forget_key(self.tokens.get(), user)
@@ -114,31 +96,4 @@ class Unlocker:
             server_url=request.server_url, previous_password=request.previous_password,
             keep_key=request.remember,
         )  # fmt: skip
-        server_url = self.settings.server_url
-        return Opened(signed.profile, signed.unlocked, store, server_url, request.remember)
-
-    def _open(self, unlocked: UnlockedUser, store: TokenStore, method: str) -> Opened:
-        from dxdesk import audit  # noqa: PLC0415 (the store: imported behind the first window)
-        from dxdesk.profile import open_profile  # noqa: PLC0415
-
-        profile = open_profile(self.paths, self.settings, user=unlocked)
-        try:
-            with profile.db.session() as session:
-                name = unlocked.user.username
-                audit.record(session, "unlock", name, name, method=method)
-                session.commit()
-        except BaseException:
-            profile.close()
-            raise
-        return Opened(profile, unlocked, store)
-
-
-def _keep_key(store: TokenStore, unlocked: UnlockedUser) -> bool:
-    """Best effort: a keyring that refuses only means the password is asked next time."""
-    try:
-        users.remember_key(store, unlocked)
-    except Exception as exc:  # any backend failure; the key itself is never logged
-        log.warning("could not keep %s's key in the keyring: %s", unlocked.user.username,
-                    type(exc).__name__)  # fmt: skip
-        return False
-    return True
+        return Opened(signed.profile, signed.unlocked, store, remembered=request.remember)
