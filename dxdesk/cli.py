@@ -42,7 +42,6 @@ from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
 from dxdesk.text import for_terminal, json_for_terminal
-from dxdesk.validation import attachment_issues, content_issues, too_many_attachments
 from dxdesk.vault import VaultError
 
 log = logging.getLogger(__name__)
@@ -231,20 +230,7 @@ def cmd_report(args: argparse.Namespace, profile: Profile, console: Console) -> 
     attachments = [Path(p) for p in args.attach]
     with profile.db.session() as session:
         task = reports.find_task(session, args.task_code)
-        # Check everything before writing anything, so a typo leaves no half-report.
-        issues = content_issues(
-            progress=content.progress,
-            status_claim=content.status_claim,
-            classification=content.classification,
-            texts={name: getattr(content, name) for name in reports.TEXT_FIELDS},
-            final=not args.draft,
-        )
-        for path in attachments:
-            issues += attachment_issues(path, profile.limits)
-        if len(attachments) > profile.limits.max_count:
-            issues.append(too_many_attachments(len(attachments), profile.limits.max_count))
-        reports.raise_if(issues)
-        report = reports.compose(
+        report = reports.create(
             session, profile.attachments, task, content, attachments, profile.limits,
             author=profile.settings.author, final=not args.draft,
         )  # fmt: skip

@@ -137,9 +137,7 @@ def export_bundle(
         )
         write_atomically(path, data)
         for report in chosen:
-            report.exported_bundle = bundle_id
-            report.exported_at = now
-            session.add(report)
+            reports.mark_exported(session, report, bundle_id, now)
         size = sum(len(d) for _s, d in attachments)
         session.add(
             ExportedBundle(

@@ -21,11 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from dxdesk import audit, device, local_state, reports, signing
+from dxdesk import audit, device, local_state, reports
 from dxdesk.attachment_store import AttachmentStore
-from dxdesk.clock import utcnow
 from dxdesk.db import Database
-from dxdesk.messages import Message
 from dxdesk.models import Attachment, Report, ReportState
 from sync import protocol
 from sync.apply import CURSOR, apply_round
@@ -246,13 +244,8 @@ class SyncEngine:
         return pending_reports(session, exclude=exclude, limit=limit)
 
     def _mark_sending(self, session: Session, batch: list[Report]) -> None:
-        """Shown as "sending" while in flight; a crash leaves it pending, not lost."""
-        changed = [r for r in batch if r.state is ReportState.QUEUED]
-        self._in_flight |= {r.id for r in changed}
-        for report in changed:
-            report.state = ReportState.SENDING
-            report.send_attempts += 1
-            session.add(report)
+        changed = [r.id for r in batch if reports.mark_sending(session, r)]
+        self._in_flight |= set(changed)
         if changed:
             session.commit()
 
@@ -262,9 +255,7 @@ class SyncEngine:
             return
         with self.db.session() as session:
             for report in session.exec(select(Report).where(col(Report.id).in_(self._in_flight))):
-                if report.state is ReportState.SENDING:
-                    report.state = ReportState.QUEUED
-                    session.add(report)
+                reports.back_to_queued(session, report)
             session.commit()
         self._in_flight.clear()
 
@@ -290,19 +281,9 @@ class SyncEngine:
 def wire_body(
     session: Session, report: Report, key: Ed25519PrivateKey, registered: str | None
 ) -> ReportIn:
-    """A queued report exactly as it goes to the server (a sync or a USB bundle).
-    The caller commits: a report queued unsigned, or signed with a key a login has
-    since replaced, is signed here with ``key``, and ``registered`` recorded."""
-    assert report.content_sha256 is not None  # set by finalize
-    # Queued before reports were signed, or signed with a key since replaced by
-    # a login: sign the same, immutable content with the registered key.
-    if report.signature is None or not signing.is_valid(
-        key.public_key(), report.content_sha256, report.signature
-    ):
-        report.signature = signing.sign_report(key, report.content_sha256)
-    # Not covered by the signature: the registered device whose key it is.
-    report.device_id = registered
-    session.add(report)
+    """A queued report exactly as it goes to the server (a sync or a USB bundle),
+    signed with ``key`` (the registered device ``registered``'s). The caller commits."""
+    reports.sign_for_sending(session, report, key, registered)
     body = reports.canonical_body(report, reports.attachments_of(session, report.id))
     # Leniently: a report queued with control characters (before the device dropped
     # them) goes out and comes back rejected with a reason, not stuck in the queue.
@@ -338,16 +319,11 @@ def sendable(
     return built
 
 
-CANNOT_SEND = "cannot_send"
+CANNOT_SEND = reports.CANNOT_SEND
 
 
 def reject_locally(session: Session, report: Report, reason: str, *, actor: str = "") -> None:
-    log.error("report %s cannot be sent: %s", report.id, reason)
-    report.state = ReportState.REJECTED
-    report.state_changed_at = utcnow()
-    report.reject_code = CANNOT_SEND
-    report.reject_message = Message("report_cannot_be_sent", {"reason": reason}).text("en")
-    session.add(report)
+    reports.reject_locally(session, report, reason)
     audit.record(session, "report.unsendable", report.id, actor, reason=reason)
 
 
