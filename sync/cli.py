@@ -7,7 +7,6 @@ only prints. Exit codes: ``sync.exit_codes`` (docs/cli.md).
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from dxdesk import credentials
 from dxdesk.cli import Console, PasswordPrompt, prompt_for, read_password, unlock_profile
@@ -27,8 +26,9 @@ from sync.exit_codes import (
     SyncCommandError,
 )
 from sync.failure_messages import failure_message
+from sync.progress import Notify, Progress, Retrying, RoundStarted, UploadProgress
 from sync.session import ClientSession, first_sign_in
-from sync.transport import Failure, TransportError
+from sync.transport import TransportError
 
 __all__ = [
     "EXIT_CAPTIVE", "EXIT_LOGIN", "EXIT_OFFLINE", "EXIT_OUTDATED", "EXIT_REJECTED", "EXIT_TLS",
@@ -96,20 +96,20 @@ def cmd_logout(args: argparse.Namespace, profile: Profile, console: Console) -> 
     return 0
 
 
-def _progress(console: Console, enabled: bool) -> Any:
+def _progress(console: Console, enabled: bool) -> Notify:
     """A one-line progress display on a terminal (stderr, so --json stays clean)."""
 
-    def notify(event: str, data: dict[str, Any]) -> None:
+    def notify(event: Progress) -> None:
         if not enabled:
             return
-        if event == "round":
-            n = data["pushing"]
+        if isinstance(event, RoundStarted):
+            n = event.pushing
             text = console.vi(f"Đang đồng bộ ({n} báo cáo)…", f"Syncing ({n} reports)…")
-        elif event == "upload_progress":
-            pc = 100 * data["done"] // max(1, data["total"])
+        elif isinstance(event, UploadProgress):
+            pc = 100 * event.done // max(1, event.total)
             text = console.vi(f"Đang gửi tệp đính kèm: {pc}%", f"Uploading attachment: {pc}%")
-        elif event == "retry":
-            wait = f"{data['delay_s']:.0f} s"
+        elif isinstance(event, Retrying):
+            wait = f"{event.delay_s:.0f} s"
             text = console.vi(f"Mạng yếu; thử lại sau {wait}…", f"Weak network; retry in {wait}…")
         else:
             return
@@ -154,7 +154,7 @@ def _sync(
 def _report(summary: SyncSummary, console: Console, as_json: bool) -> int:
     code = 0
     if summary.failure is not None:
-        code = FAILURE_EXIT[Failure(summary.failure)]
+        code = FAILURE_EXIT[summary.failure]
     elif summary.rejected:
         code = EXIT_REJECTED
     if as_json:
@@ -181,7 +181,7 @@ def _report(summary: SyncSummary, console: Console, as_json: bool) -> int:
             )
         )
     if summary.failure is not None:
-        console.error(failure_message(Failure(summary.failure)).text(console.language))
+        console.error(failure_message(summary.failure).text(console.language))
     return code
 
 

@@ -28,6 +28,14 @@ from dxdesk.models import Attachment, Report, ReportState
 from sync import protocol
 from sync.apply import CURSOR, apply_round
 from sync.backoff import Backoff
+from sync.progress import (
+    AcksApplied,
+    Notify,
+    Retrying,
+    RoundStarted,
+    UploadProgress,
+    UploadStarted,
+)
 from sync.protocol import STORED_TEXT, ReportIn, SyncIn, SyncOut, UnparsedReport
 from sync.transport import Failure, Transport, TransportError
 from sync.uploads import MIN_CHUNK, ChunkSizer, OffsetMemory, upload_blob
@@ -60,15 +68,12 @@ class SyncSummary:
     still_queued: int = 0
     clock_offset_s: float | None = None
     clock_warning: bool = False
-    failure: str | None = None
+    failure: Failure | None = None
     message: str | None = None
     rejected_reports: list[dict[str, str | None]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-Notify = Callable[[str, dict[str, Any]], None]
 
 
 class SyncEngine:
@@ -92,7 +97,7 @@ class SyncEngine:
         self.backoff = backoff or Backoff(base_s=1.0, cap_s=30.0)
         self.max_attempts = max_attempts
         self.batch = batch
-        self.notify = notify or (lambda _event, _data: None)
+        self.notify: Notify = notify or (lambda _event: None)
         self.sleep = sleep
         self.sizer = ChunkSizer()
         self._in_flight: set[str] = set()  # marked "sending" by this run, not yet acked
@@ -106,7 +111,7 @@ class SyncEngine:
         try:
             self._run(summary)
         except TransportError as exc:
-            summary.failure = exc.failure.value
+            summary.failure = exc.failure
             summary.message = str(exc)
             log.warning("sync stopped: %s (%s)", exc, exc.failure)
             self._back_to_queued()
@@ -154,7 +159,7 @@ class SyncEngine:
                 self._mark_sending(session, [report for report, _ in built])
                 session.commit()  # signatures added to older reports, device ids
             request = SyncIn(cursor=cursor, reports=bodies, limit=protocol.MAX_PAGE)
-            self.notify("round", {"pushing": len(bodies)})
+            self.notify(RoundStarted(len(bodies)))
             out = self._retrying(partial(self.transport.call, "POST", "/sync", SyncOut, request))
             self._note_clock(summary)
             with self.db.session() as session:
@@ -170,7 +175,7 @@ class SyncEngine:
             pushed |= sent_ids
             repushed |= sent_ids & repush
             repush -= sent_ids
-            self.notify("acks", {"accepted": result.accepted, "rejected": result.rejected})
+            self.notify(AcksApplied(tuple(result.accepted), tuple(result.rejected)))
             if result.device_unknown:
                 raise _unregistered()
 
@@ -195,7 +200,7 @@ class SyncEngine:
                     raise
                 delay = self.backoff.delay(attempt)
                 log.info("attempt %d failed (%s); retrying in %.1f s", attempt, exc, delay)
-                self.notify("retry", {"attempt": attempt, "delay_s": delay, "reason": str(exc)})
+                self.notify(Retrying(attempt, delay, str(exc)))
                 self.sleep(delay)
 
     def _upload_missing(self, incomplete: dict[str, list[str]], summary: SyncSummary) -> None:
@@ -203,7 +208,7 @@ class SyncEngine:
             if not self.store.has(sha):
                 log.error("attachment %s is missing from the local store", sha)
                 continue
-            self.notify("upload", {"sha256": sha, "size": self.store.size(sha)})
+            self.notify(UploadStarted(sha, self.store.size(sha)))
             sent = self._retrying(partial(self._upload, sha))
             summary.attachments_uploaded += 1
             summary.attachment_bytes += sent
@@ -234,7 +239,7 @@ class SyncEngine:
             session.commit()
 
     def _upload_progress(self, sha: str, done: int, total: int) -> None:
-        self.notify("upload_progress", {"sha256": sha, "done": done, "total": total})
+        self.notify(UploadProgress(sha, done, total))
 
     # -- local data ----------------------------------------------------------------
 
@@ -366,4 +371,4 @@ def sent_ids_of(bodies: list[ReportIn | UnparsedReport]) -> set[str]:
 
 
 def is_offline(summary: SyncSummary) -> bool:
-    return summary.failure == Failure.OFFLINE.value
+    return summary.failure is Failure.OFFLINE

@@ -25,8 +25,9 @@ from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
 from dxdesk.users import UnlockedUser
 from sync import account
-from sync.engine import Notify, SyncEngine, SyncSummary
+from sync.engine import SyncEngine, SyncSummary
 from sync.failure_messages import error_message
+from sync.progress import Notify
 from sync.protocol import LoginOut, OkOut
 from sync.signin import SignedIn, sign_in
 from sync.transport import Failure, Transport, TransportError
@@ -145,7 +146,7 @@ class ClientSession:
             if given:
                 self.login(who.username, given, transport=transport)
         if not transport.token:
-            return SyncSummary(failure=Failure.AUTH.value, message="Login needed.")
+            return SyncSummary(failure=Failure.AUTH, message="Login needed.")
         engine = SyncEngine(
             db,
             self.profile.attachments,
@@ -154,7 +155,7 @@ class ClientSession:
             notify=notify,
         )
         summary = engine.run()
-        if summary.failure == Failure.AUTH.value:
+        if summary.failure is Failure.AUTH:
             with db.session() as session:
                 account.forget_token(session, transport.base_url, self.tokens)
         return summary

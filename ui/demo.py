@@ -22,7 +22,7 @@ from sync.failure_messages import failure_message
 from sync.local_server import LocalServer
 from sync.session import ClientSession, first_sign_in
 from sync.signin import SignedIn
-from sync.transport import Failure, TransportError
+from sync.transport import TransportError
 from ui.options import WindowOptions
 
 
@@ -58,7 +58,7 @@ def headless(profile: Profile, server: LocalServer, tokens: TokenStore, console:
     finally:
         transport.close()
     if summary.failure is not None:
-        console.error(failure_message(Failure(summary.failure)).text(console.language))
+        console.error(failure_message(summary.failure).text(console.language))
         return 10
     console.print(
         console.vi(

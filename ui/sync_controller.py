@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -20,6 +19,7 @@ from dxdesk.errors import DxdeskError
 from dxdesk.profile import Profile
 from dxdesk.users import UnlockedUser
 from sync.engine import SyncSummary
+from sync.progress import Progress
 from sync.scheduler import Connectivity, SchedulerStatus, SyncScheduler
 from sync.session import ClientSession, LoginResult
 from sync.transport import Failure, Transport, TransportError
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 class SyncController(QObject):
     status_changed = Signal(object)  # SchedulerStatus, on the GUI thread
-    sync_event = Signal(str, object)  # the engine's progress events (round, upload_progress…)
+    sync_event = Signal(object)  # the engine's progress events (sync.progress)
     finished = Signal(object)  # SyncSummary of every sync that ran
     login_needed = Signal()  # a sync the user asked for needs a login
     login_done = Signal(object)  # LoginOut
@@ -165,10 +165,10 @@ class SyncController(QObject):
         try:
             transport = self._current_transport()
         except (TransportError, DxdeskError) as exc:
-            return SyncSummary(failure=Failure.CONFIG.value, message=str(exc))
+            return SyncSummary(failure=Failure.CONFIG, message=str(exc))
         if transport is None:
-            return SyncSummary(failure=Failure.CONFIG.value, message="no server")
+            return SyncSummary(failure=Failure.CONFIG, message="no server")
         return self._session.sync(transport, notify=self._notify)
 
-    def _notify(self, name: str, data: dict[str, Any]) -> None:
-        self.sync_event.emit(name, data)
+    def _notify(self, event: Progress) -> None:
+        self.sync_event.emit(event)

@@ -23,7 +23,7 @@ def cli_sync_error(failure: Failure, language: str) -> str:
     """What ``dxdesk sync`` prints on stderr when a sync ends with ``failure``."""
     err = io.StringIO()
     console = Console(io.StringIO(), err, language)
-    sync_cli._report(SyncSummary(failure=failure.value, message="detail"), console, False)
+    sync_cli._report(SyncSummary(failure=failure, message="detail"), console, False)
     return err.getvalue().strip().removeprefix("dxdesk: ")
 
 
