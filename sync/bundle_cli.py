@@ -14,15 +14,15 @@ from pathlib import Path
 
 from dxdesk import credentials, server_key
 from dxdesk.atomic_file import write_atomically
-from dxdesk.bundle_format import MAX_FILE_BYTES, BundleRefusedError
 from dxdesk.cli import Console
 from dxdesk.clock import VIETNAM_TZ
 from dxdesk.profile import Profile
-from dxdesk.signed_doc import MAX_DOCUMENT_BYTES
 from dxdesk.untrusted_files import read_untrusted, refuse_unsafe_target
 from sync import account, relay
 from sync.bundle_export import export_bundle
 from sync.exit_codes import EXIT_REJECTED, SyncCommandError
+from sync.protocol.bundle_format import MAX_FILE_BYTES, BundleRefusedError
+from sync.protocol.signed_doc import MAX_DOCUMENT_BYTES
 from sync.receipt_import import import_receipt
 from sync.session import transport_for
 from sync.task_import import import_tasks

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from dxdesk import audit, device, server_key
-from dxdesk.bundle_format import login_needed, open_signed, refused
 from dxdesk.clock import utcnow
 from dxdesk.models import ExportedBundle, Report, ReportState
 from dxdesk.profile import Profile
 from sync.apply import UNKNOWN_DEVICE, RoundResult, apply_ack
 from sync.protocol import Ack
+from sync.protocol.bundle_format import login_needed, open_signed, refused
 
 KIND = "receipt"
 

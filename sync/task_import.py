@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from dxdesk import server_key
-from dxdesk.bundle_format import login_needed, open_signed, refused
 from dxdesk.profile import Profile
 from sync import account
 from sync.apply import PackageResult, apply_package
 from sync.protocol import ReviewOut, TaskOut
+from sync.protocol.bundle_format import login_needed, open_signed, refused
 
 KIND = "tasks"
 

@@ -1,5 +1,12 @@
 """Wire protocol v1: the JSON shapes both ends agree on (docs/protocol.md explains them).
 
+This package is all the client and the server share (the import contracts in
+pyproject.toml hold the server to it): the wire models here, and the USB stick's
+file formats (``bundle_format``: a bundle of reports; ``signed_doc``: receipts and
+task packages). A report's limits come from ``dxdesk.limits`` (the core refuses at
+finalize what the wire could not carry, and may not import this package); every
+other limit is defined here or in those two modules, once.
+
 These are pydantic models so that the server validates with them and serves them as
 OpenAPI, and the client engine builds and parses the very same shapes. Validation is
 strict (no silent coercion): a report's content hash is recomputed from what was
