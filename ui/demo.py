@@ -23,14 +23,8 @@ from sync.local_server import LocalServer
 from sync.session import ClientSession, first_sign_in
 from sync.signin import SignedIn
 from sync.transport import TransportError
+from ui.display import has_display
 from ui.options import WindowOptions
-
-
-def launcher_display() -> bool:
-    from ui.launcher import has_display  # noqa: PLC0415 (launcher imports this module)
-
-    return has_display()
-
 
 DEMO_USER = "cb.binhlieu"
 DEMO_PASSWORD = "canbo-demo-2026"  # noqa: S105 (printed by `dxdesk-server demo`)
@@ -111,7 +105,7 @@ def _show(
         console.vi(f"Trang tổng hợp cho lãnh đạo: {server.url}{CONSOLE_PATH} · {reviewer}",
                    f"Reviewer console: {server.url}{CONSOLE_PATH} · {reviewer}")
     )  # fmt: skip
-    if args.headless or not launcher_display():
+    if args.headless or not has_display():
         if not args.headless:
             console.print(
                 console.vi(

@@ -14,7 +14,6 @@ same window when no subcommand is given.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 # ``from __feature__ import``), which the first window would pay for each of them.
 from dxdesk import logsetup, settings, users  # noqa: F401
 from dxdesk.messages import LANGUAGES
+from ui.display import has_display
 from ui.options import WindowOptions
 
 if TYPE_CHECKING:
@@ -31,14 +31,6 @@ if TYPE_CHECKING:
 
     from dxdesk.cli import Console
     from dxdesk.paths import Paths
-
-
-def has_display() -> bool:
-    if sys.platform != "linux":
-        return True
-    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal", "vnc")):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def window_options(argv: Sequence[str]) -> WindowOptions | None:
