@@ -35,7 +35,7 @@ from dxdesk.models import Report, Task  # noqa: E402
 from dxdesk.paths import Paths  # noqa: E402
 from dxdesk.profile import Profile, open_profile  # noqa: E402
 from dxdesk.reports import ReportContent  # noqa: E402
-from sync import account  # noqa: E402
+from sync import client_account  # noqa: E402
 from sync.engine import SyncEngine, SyncSummary  # noqa: E402
 from sync.transport import Transport  # noqa: E402
 from sync.uploads import FIRST_CHUNK, MAX_CHUNK  # noqa: E402
@@ -87,7 +87,7 @@ def make_profile(folder: Path, server: RunningServer, user: str) -> tuple[Profil
     profile = open_profile(Paths.under(folder))
     transport = Transport(server.url)
     with profile.db.session() as session:
-        account.login(session, transport, MemoryTokenStore(), user, DEMO_PASSWORD)
+        client_account.login(session, transport, MemoryTokenStore(), user, DEMO_PASSWORD)
     SyncEngine(profile.db, profile.attachments, transport).run()  # pull tasks, fast link
     transport.close()
     return profile, transport
@@ -194,7 +194,7 @@ def scenario(
         queue(profile, count, photos)
         transport = Transport(server.url)
         with profile.db.session() as session:
-            out = account.login(session, transport, MemoryTokenStore(), user, DEMO_PASSWORD)
+            out = client_account.login(session, transport, MemoryTokenStore(), user, DEMO_PASSWORD)
         transport.close()
         with BadLink(server.port, link_profile) as link:
             if style == "dxdesk":
@@ -239,7 +239,9 @@ def cut_mid_attachment(server: RunningServer, base: Path, size: int) -> dict[str
         queue(profile, 1, photo_files(folder / "photos", 1, size))
         transport = Transport(server.url)
         with profile.db.session() as session:
-            out = account.login(session, transport, MemoryTokenStore(), "cb.coto", DEMO_PASSWORD)
+            out = client_account.login(
+                session, transport, MemoryTokenStore(), "cb.coto", DEMO_PASSWORD
+            )
         transport.close()
         with BadLink(server.port, link_profile) as link:
             cutter = None

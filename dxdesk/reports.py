@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, col, func, select
 
-from dxdesk import audit, limits, report_seal, server_key, signing, validation
+from dxdesk import audit, limits, report_seal, signing, trusted_server_key, validation
 from dxdesk.attachment_store import AttachmentStore, StoredBlob
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
@@ -367,7 +367,7 @@ def _queue(session: Session, store: AttachmentStore, report: Report) -> Report:
         )
     )  # fmt: skip
     secret = report.classification is Classification.SECRET
-    sealing_key = server_key.known(session)
+    sealing_key = trusted_server_key.known(session)
     if secret and sealing_key is None:
         # Never queue a classified report in the clear; the draft stays as it is.
         raise_if([Message("secret_needs_server_key", {}, field="classification")])

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from dxdesk import audit, device, reports, server_key
+from dxdesk import audit, device, reports, trusted_server_key
 from dxdesk.atomic_file import write_atomically
 from dxdesk.clock import utcnow
 from dxdesk.messages import Message
@@ -107,7 +107,7 @@ def export_bundle(
         raise BundleFileExistsError(message.text("en"), message)
     with profile.db.session() as session:
         registered = device.registered_device(session)
-        sealing_key = server_key.known(session)
+        sealing_key = trusted_server_key.known(session)
         user = profile.user.username if profile.user is not None else ""
         if registered is None or sealing_key is None or not user:
             raise login_needed("bundle_needs_login")

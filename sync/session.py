@@ -24,7 +24,7 @@ from dxdesk.profile import Profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
 from dxdesk.users import UnlockedUser
-from sync import account
+from sync import client_account
 from sync.engine import SyncEngine, SyncSummary
 from sync.failure_messages import error_message
 from sync.progress import Notify
@@ -120,7 +120,7 @@ class ClientSession:
 
     def token(self, server_url: str) -> str | None:
         with self.profile.db.session() as session:
-            return account.token_for(session, server_url.rstrip("/"), self.tokens)
+            return client_account.token_for(session, server_url.rstrip("/"), self.tokens)
 
     def has_token(self) -> bool:
         url = self.profile.settings.server_url
@@ -139,7 +139,7 @@ class ClientSession:
         is forgotten, so the next sync asks for a login."""
         db = self.profile.db
         with db.session() as session:
-            who = account.current(session)
+            who = client_account.current(session)
         transport.token = self.token(transport.base_url)
         if not transport.token and password is not None and who is not None:
             given = password()
@@ -157,7 +157,7 @@ class ClientSession:
         summary = engine.run()
         if summary.failure is Failure.AUTH:
             with db.session() as session:
-                account.forget_token(session, transport.base_url, self.tokens)
+                client_account.forget_token(session, transport.base_url, self.tokens)
         return summary
 
     def login(
@@ -176,7 +176,7 @@ class ClientSession:
         settings = self.profile.settings
         try:
             with self.profile.db.session() as session:
-                out = account.login(
+                out = client_account.login(
                     session, used, self.tokens, username, password,
                     device_id=device.device_id(self.profile.paths),
                     pinned_server_key=settings.server_public_key or None,
@@ -193,11 +193,11 @@ class ClientSession:
         transport = self.transport()
         try:
             with self.profile.db.session() as session:
-                transport.token = account.token_for(session, transport.base_url, self.tokens)
+                transport.token = client_account.token_for(session, transport.base_url, self.tokens)
                 if transport.token:
                     with contextlib.suppress(TransportError):
                         transport.call("POST", "/auth/logout", OkOut)
-                account.forget_token(session, transport.base_url, self.tokens)
+                client_account.forget_token(session, transport.base_url, self.tokens)
         finally:
             transport.close()
 

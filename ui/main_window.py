@@ -500,9 +500,9 @@ class MainWindow(QMainWindow):
         if self.login_dialog is not None and self.login_dialog.isVisible():
             return
         with self._profile.db.session() as session:
-            from sync import account  # noqa: PLC0415 (a small, already loaded module)
+            from sync import client_account  # noqa: PLC0415 (a small, already loaded module)
 
-            who = account.current(session)
+            who = client_account.current(session)
         # A profile is one user's: logging in again is for that user; someone else
         # uses "Switch user".
         dialog = LoginDialog(

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from dxdesk import audit, device, report_seal, reports, sealing, server_key, signing
+from dxdesk import audit, device, report_seal, reports, sealing, signing, trusted_server_key
 from dxdesk.canonical import content_hash
 from dxdesk.errors import ValidationError
 from dxdesk.models import Classification, ReportState
@@ -72,7 +72,7 @@ def test_a_classified_report_is_sealed_before_it_is_queued(
     session: Session, profile: Profile, pdf_file: Path
 ) -> None:
     server = sealing.generate()
-    server_key.remember(session, sealing.public_key_text(server))
+    trusted_server_key.remember(session, sealing.public_key_text(server))
     task = make_task(session)
     draft = reports.create_draft(session, task, secret(), author="Cán bộ A")
     reports.attach(session, profile.attachments, draft.id, pdf_file, profile.limits)
@@ -110,7 +110,7 @@ def test_a_classified_report_is_sealed_before_it_is_queued(
 
 
 def test_a_normal_report_is_never_sealed(session: Session, profile: Profile) -> None:
-    server_key.remember(session, sealing.public_key_text(sealing.generate()))
+    trusted_server_key.remember(session, sealing.public_key_text(sealing.generate()))
     task = make_task(session)
     draft = reports.create_draft(session, task, secret(classification="normal"))
     final = reports.finalize(session, profile.attachments, draft.id)
