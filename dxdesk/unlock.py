@@ -1,7 +1,7 @@
 """Opening one user's data offline: unlock their key, open their store, audit it.
 
 One implementation for the command line (``dxdesk.cli``) and the lock screen
-(``ui.unlocking``, which runs these on its worker thread). The server is never
+(``ui.lock.unlocking``, which runs these on its worker thread). The server is never
 asked: the password opens the key file, or the OS keyring hands back the key.
 """
 

@@ -22,10 +22,10 @@ from dxdesk.settings import Settings
 from dxdesk.unlock import Opened
 from ui.crash import CrashHandler
 from ui.i18n import Translations
+from ui.lock.unlock_screen import UnlockScreen
+from ui.lock.unlocking import KeyringState, Unlocker
 from ui.tasks_runner import PoolRunner, Runner
 from ui.token_access import Tokens
-from ui.unlock_screen import UnlockScreen
-from ui.unlocking import KeyringState, Unlocker
 from ui.warmup import importing, warm_up
 
 if TYPE_CHECKING:
