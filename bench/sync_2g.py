@@ -133,22 +133,28 @@ def one_request_per_report(profile: Profile, token: str, link: BadLink) -> Run:
             for r in session.exec(select(Report).where(Report.state == "queued"))
         ]
         registered = device.registered_device(session)
+        key = device.signing_key(session)
+        bodies = []
+        for report, attachments in pending:  # signed as they leave, as the engine does
+            reports.sign_for_sending(session, report, key, registered)
+            body = {**reports.canonical_body(report, attachments)}
+            body["content_sha256"] = report.content_sha256
+            body["signature"], body["device_id"] = report.signature, registered
+            bodies.append((body, [a.sha256 for a in attachments]))
+        session.commit()
     http = requests.Session()
     http.headers.update({"Authorization": f"Bearer {token}", "X-Dxdesk-Protocol": "1"})
     before = (link.stats.bytes_up, link.stats.bytes_down)
     started = time.monotonic()
     count = 0
-    for report, attachments in pending:
-        body = {**reports.canonical_body(report, attachments)}
-        body["content_sha256"] = report.content_sha256
-        body["signature"], body["device_id"] = report.signature, registered
+    for body, shas in bodies:
         response = http.post(f"{link.url}/api/v1/sync", json={"reports": [body]}, timeout=600)
         response.raise_for_status()
         count += 1
-        for attachment in attachments:
-            data = profile.attachments.path_for(attachment.sha256).read_bytes()
+        for sha in shas:
+            data = profile.attachments.path_for(sha).read_bytes()
             put = http.put(
-                f"{link.url}/api/v1/blobs/{attachment.sha256}",
+                f"{link.url}/api/v1/blobs/{sha}",
                 params={"offset": 0, "size": len(data)},
                 data=data,
                 headers={"Content-Type": "application/octet-stream"},
