@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from sync_2g import typical  # noqa: E402
 
-from dxdesk import clock, demo_data, device, reports, sealing, server_key  # noqa: E402
+from dxdesk import clock, demo_data, device, reports, sealing, trusted_server_key  # noqa: E402
 from dxdesk.models import Task  # noqa: E402
 from dxdesk.profile import Profile  # noqa: E402
 from dxdesk.reports import ReportContent  # noqa: E402
@@ -45,7 +45,7 @@ def fresh_profile(folder: Path) -> Profile:
     with profile.db.session() as session:
         demo_data.load(session, clock.reference_date(None))
         device.mark_registered(session, str(uuid.uuid4()), device.signing_key(session))
-        server_key.remember(session, SERVER_KEY)
+        trusted_server_key.remember(session, SERVER_KEY)
         session.commit()
     return profile
 

@@ -35,7 +35,7 @@ from dxdesk.models import Report, Task  # noqa: E402
 from dxdesk.paths import Paths  # noqa: E402
 from dxdesk.profile import Profile, open_profile  # noqa: E402
 from dxdesk.reports import ReportContent  # noqa: E402
-from sync import account  # noqa: E402
+from sync import client_account  # noqa: E402
 from sync.engine import SyncEngine, SyncSummary  # noqa: E402
 from sync.transport import Transport  # noqa: E402
 from sync.uploads import FIRST_CHUNK, MAX_CHUNK  # noqa: E402
@@ -87,7 +87,7 @@ def make_profile(folder: Path, server: RunningServer, user: str) -> tuple[Profil
     profile = open_profile(Paths.under(folder))
     transport = Transport(server.url)
     with profile.db.session() as session:
-        account.login(session, transport, MemoryTokenStore(), user, DEMO_PASSWORD)
+        client_account.login(session, transport, MemoryTokenStore(), user, DEMO_PASSWORD)
     SyncEngine(profile.db, profile.attachments, transport).run()  # pull tasks, fast link
     transport.close()
     return profile, transport
@@ -133,22 +133,28 @@ def one_request_per_report(profile: Profile, token: str, link: BadLink) -> Run:
             for r in session.exec(select(Report).where(Report.state == "queued"))
         ]
         registered = device.registered_device(session)
+        key = device.signing_key(session)
+        bodies = []
+        for report, attachments in pending:  # signed as they leave, as the engine does
+            reports.sign_for_sending(session, report, key, registered)
+            body = {**reports.canonical_body(report, attachments)}
+            body["content_sha256"] = report.content_sha256
+            body["signature"], body["device_id"] = report.signature, registered
+            bodies.append((body, [a.sha256 for a in attachments]))
+        session.commit()
     http = requests.Session()
     http.headers.update({"Authorization": f"Bearer {token}", "X-Dxdesk-Protocol": "1"})
     before = (link.stats.bytes_up, link.stats.bytes_down)
     started = time.monotonic()
     count = 0
-    for report, attachments in pending:
-        body = {**reports.canonical_body(report, attachments)}
-        body["content_sha256"] = report.content_sha256
-        body["signature"], body["device_id"] = report.signature, registered
+    for body, shas in bodies:
         response = http.post(f"{link.url}/api/v1/sync", json={"reports": [body]}, timeout=600)
         response.raise_for_status()
         count += 1
-        for attachment in attachments:
-            data = profile.attachments.path_for(attachment.sha256).read_bytes()
+        for sha in shas:
+            data = profile.attachments.path_for(sha).read_bytes()
             put = http.put(
-                f"{link.url}/api/v1/blobs/{attachment.sha256}",
+                f"{link.url}/api/v1/blobs/{sha}",
                 params={"offset": 0, "size": len(data)},
                 data=data,
                 headers={"Content-Type": "application/octet-stream"},
@@ -194,7 +200,7 @@ def scenario(
         queue(profile, count, photos)
         transport = Transport(server.url)
         with profile.db.session() as session:
-            out = account.login(session, transport, MemoryTokenStore(), user, DEMO_PASSWORD)
+            out = client_account.login(session, transport, MemoryTokenStore(), user, DEMO_PASSWORD)
         transport.close()
         with BadLink(server.port, link_profile) as link:
             if style == "dxdesk":
@@ -239,7 +245,9 @@ def cut_mid_attachment(server: RunningServer, base: Path, size: int) -> dict[str
         queue(profile, 1, photo_files(folder / "photos", 1, size))
         transport = Transport(server.url)
         with profile.db.session() as session:
-            out = account.login(session, transport, MemoryTokenStore(), "cb.coto", DEMO_PASSWORD)
+            out = client_account.login(
+                session, transport, MemoryTokenStore(), "cb.coto", DEMO_PASSWORD
+            )
         transport.close()
         with BadLink(server.port, link_profile) as link:
             cutter = None

@@ -21,7 +21,6 @@ from typing import Any, TextIO
 
 from dxdesk import (
     __version__,
-    audit,
     clock,
     credentials,
     demo_data,
@@ -31,6 +30,7 @@ from dxdesk import (
     provisioning,
     reports,
     tasks,
+    unlock,
     users,
 )
 from dxdesk.errors import DxdeskError, StorageError
@@ -43,7 +43,6 @@ from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
 from dxdesk.text import Match, for_terminal, json_for_terminal
-from dxdesk.validation import attachment_issues, content_issues, too_many_attachments
 from dxdesk.vault import VaultError
 
 log = logging.getLogger(__name__)
@@ -240,20 +239,7 @@ def cmd_report(args: argparse.Namespace, profile: Profile, console: Console) -> 
     attachments = [Path(p) for p in args.attach]
     with profile.db.session() as session:
         task = reports.find_task(session, args.task_code)
-        # Check everything before writing anything, so a typo leaves no half-report.
-        issues = content_issues(
-            progress=content.progress,
-            status_claim=content.status_claim,
-            classification=content.classification,
-            texts={name: getattr(content, name) for name in reports.TEXT_FIELDS},
-            final=not args.draft,
-        )
-        for path in attachments:
-            issues += attachment_issues(path, profile.limits)
-        if len(attachments) > profile.limits.max_count:
-            issues.append(too_many_attachments(len(attachments), profile.limits.max_count))
-        reports.raise_if(issues)
-        report = reports.compose(
+        report = reports.create(
             session, profile.attachments, task, content, attachments, profile.limits,
             author=profile.settings.author, final=not args.draft,
         )  # fmt: skip
@@ -466,32 +452,42 @@ def read_password(prompt: str = "Mật khẩu / Password: ", *, from_stdin: bool
     return None
 
 
-def unlock_profile(args: argparse.Namespace, paths: Paths, console: Console) -> Profile:
+class PasswordPrompt:
+    """The password of one command, asked at most once: unlocking the data and a
+    login that follows (``sync --password-stdin``) read the same line of stdin."""
+
+    def __init__(self, *, from_stdin: bool) -> None:
+        self.from_stdin = from_stdin
+        self._asked = False
+        self._password: str | None = None
+
+    def __call__(self) -> str | None:
+        if not self._asked:
+            self._asked = True
+            self._password = read_password(from_stdin=self.from_stdin)
+        return self._password
+
+
+def prompt_for(args: argparse.Namespace) -> PasswordPrompt:
+    return PasswordPrompt(from_stdin=args.unlock_stdin or getattr(args, "password_stdin", False))
+
+
+def unlock_profile(
+    args: argparse.Namespace, paths: Paths, password: PasswordPrompt | None = None
+) -> Profile:
     """The chosen user's profile: unlocked with the key they keep in the OS keyring,
     or with their password (offline: the server is never asked)."""
     settings = load_profile_settings(paths)  # a broken settings file is said first
     user = users.require_user(paths, args.user)
-    unlocked = users.unlock_with_keyring(paths, user, credentials.choose())
-    method = "keyring"
-    if unlocked is None:
-        from_stdin = args.unlock_stdin or getattr(args, "password_stdin", False)
-        password = read_password(from_stdin=from_stdin)
-        # `sync --password-stdin` may need the same password to log in again.
-        args.stdin_password = password if from_stdin else None
-        if password is None:
+    tokens = credentials.choose()
+    opened = unlock.with_keyring(paths, settings, user, tokens)
+    if opened is None:
+        given = (password or prompt_for(args))()
+        if given is None:
             message = Message("password_needed", {"user": user.username})
             raise VaultError(message.text("en"), message)
-        try:
-            unlocked = users.unlock(paths, user, password)
-        except DxdeskError:
-            log.warning("unlock of %s refused", user.username)
-            raise
-        method = "password"
-    profile = open_profile(paths, settings, user=unlocked)
-    with profile.db.session() as session:
-        audit.record(session, "unlock", user.username, user.username, method=method)
-        session.commit()
-    return profile
+        opened = unlock.with_password(paths, settings, user, given, tokens)
+    return opened.profile
 
 
 def main(
@@ -519,7 +515,7 @@ def main(
         log.info("dxdesk %s: %s", __version__, args.command or "gui")
         if handler is None:
             return opener(args, paths, console)
-        profile = unlock_profile(args, paths, console)
+        profile = unlock_profile(args, paths)
         return handler(args, profile, console)
     except DxdeskError as exc:
         # The store could not be opened because the disk is full: say that.

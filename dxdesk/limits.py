@@ -8,6 +8,8 @@ finalized beyond them could never be sent, and would hold up the queue.
 
 from __future__ import annotations
 
+import datetime as dt
+
 MIB = 1024 * 1024
 
 MAX_TEXT_CHARS = 20_000  # each of results, difficulties, proposals
@@ -16,3 +18,16 @@ MAX_BLOB_BYTES = 100 * MIB  # one attachment (the client's default limit is 20 M
 MAX_INDICATORS = 100
 MAX_AUTHOR_CHARS = 200
 MAX_FILE_NAME_CHARS = 255
+
+
+# The times a report may carry, in UTC; the wire protocol refuses others: outside
+# them a device's clock is broken, not merely wrong.
+EARLIEST_REPORT_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST_REPORT_TIME = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def possible_report_time(value: dt.datetime) -> bool:
+    try:
+        return EARLIEST_REPORT_TIME <= value.astimezone(dt.UTC) < LATEST_REPORT_TIME
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00: past year 9999 in UTC
+        return False

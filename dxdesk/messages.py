@@ -56,6 +56,59 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Dữ liệu của {user} đang khoá: nhập mật khẩu (hoặc dùng --password-stdin).",
         "{user}'s data is locked: give the password (or use --password-stdin).",
     ),
+    # Talking to the server (sync.session names each failure with one of these).
+    "no_server": (
+        "Chưa cài đặt máy chủ: hãy chạy dxdesk login --server https://… --user TÊN trước.",
+        "No server is set up: run dxdesk login --server https://… --user NAME first.",
+    ),
+    "server_unreachable": (
+        "Không kết nối được máy chủ. Hãy kiểm tra mạng hoặc địa chỉ; "
+        "báo cáo vẫn an toàn trên máy này.",
+        "Cannot reach the server. Check the network or the address; "
+        "your reports are safe on this computer.",
+    ),
+    "server_trouble": (
+        "Máy chủ đang gặp sự cố; hãy thử lại sau. Báo cáo vẫn an toàn trên máy này.",
+        "The server has a problem right now; try again later. "
+        "Your reports are safe on this computer.",
+    ),
+    "login_needed": (
+        "Cần đăng nhập lại để đồng bộ (không mất gì; báo cáo vẫn chờ gửi).",
+        "Login needed to sync: log in again (nothing was lost; reports stay queued).",
+    ),
+    "wrong_credentials": (
+        "Sai tên đăng nhập hoặc mật khẩu.",
+        "Wrong user name or password.",
+    ),
+    "account_locked": (
+        "Nhập sai mật khẩu quá nhiều lần: tài khoản tạm khoá khoảng 15 phút. "
+        "Hãy thử lại sau, hoặc liên hệ quản trị viên.",
+        "Too many wrong passwords: this account is locked for about 15 minutes. "
+        "Try again later, or ask your administrator.",
+    ),
+    "captive_portal": (
+        "Mạng này cần đăng nhập trước: mở trình duyệt, chấp nhận điều khoản Wi-Fi, rồi thử lại.",
+        "This network needs sign-in first: open a web browser, accept the Wi-Fi terms, "
+        "then try again.",
+    ),
+    "certificate_untrusted": (
+        "Chứng thư của máy chủ không được tin cậy. Hãy kiểm tra địa chỉ, hoặc xin quản trị "
+        "viên chứng thư của đơn vị (Cài đặt).",
+        "The server's certificate is not trusted. Check the address, or ask your "
+        "administrator for the site certificate (Settings).",
+    ),
+    "client_outdated": (
+        "Phiên bản dxdesk này đã cũ so với máy chủ; hãy cập nhật.",
+        "This dxdesk is too old for the server; please update it.",
+    ),
+    "server_address_invalid": (
+        "Địa chỉ máy chủ không hợp lệ (cần dạng https://…).",
+        "The server address is not valid (expected https://…).",
+    ),
+    "server_refused": (
+        "Máy chủ từ chối yêu cầu.",
+        "The server refused the request.",
+    ),
     "progress_not_number": (
         "Tiến độ phải là một số nguyên từ 0 đến 100, không phải «{value}».",
         "Progress must be a whole number from 0 to 100, not “{value}”.",

@@ -1,21 +1,25 @@
-"""The report lifecycle: draft → finalized (queued) → states set by sync.
+"""The report lifecycle, every state change of it: draft → queued → sending →
+accepted, rejected or returned (and queued again when an attempt gets no answer).
 
 A draft is saved as often as the editor likes and may be incomplete. Finalizing
 validates everything, fixes the content hash and makes the report immutable (the
 database refuses changes too). A correction is a new report that points at the one
-it corrects.
+it corrects. After finalize, the sync engine and the USB stick code move a report
+only through the named functions at the end of this module.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, col, func, select
 
-from dxdesk import audit, device, report_seal, server_key, signing, validation
+from dxdesk import audit, limits, report_seal, signing, trusted_server_key, validation
 from dxdesk.attachment_store import AttachmentStore, StoredBlob
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
@@ -66,19 +70,22 @@ def raise_if(issues: list[Message]) -> None:
         raise ValidationError(issues)
 
 
-def _checked(content: ReportContent, *, final: bool) -> dict[str, Any]:
+def _checked(
+    content: ReportContent, *, final: bool, also: list[Message] | None = None
+) -> dict[str, Any]:
+    """The content's stored values; ValidationError naming every problem, the
+    content's and ``also`` (the attachments'), at once."""
     texts = {name: clean(getattr(content, name)) for name in TEXT_FIELDS}
     status_claim = str(getattr(content.status_claim, "value", content.status_claim))
     classification = str(getattr(content.classification, "value", content.classification))
-    raise_if(
-        content_issues(
-            progress=content.progress,
-            status_claim=status_claim,
-            classification=classification,
-            texts=texts,
-            final=final,
-        )
+    issues = content_issues(
+        progress=content.progress,
+        status_claim=status_claim,
+        classification=classification,
+        texts=texts,
+        final=final,
     )
+    raise_if(issues + (also or []))
     return {
         "progress": int(str(content.progress).strip().removesuffix("%")),
         "status_claim": StatusClaim(status_claim),
@@ -131,7 +138,16 @@ def create_draft(
     author: str = "",
     corrects_id: str | None = None,
 ) -> Report:
-    values = _checked(content, final=False)
+    return _new_draft(session, task, _checked(content, final=False), author, corrects_id)
+
+
+def _new_draft(
+    session: Session,
+    task: Task,
+    values: dict[str, Any],
+    author: str,
+    corrects_id: str | None = None,
+) -> Report:
     report = Report(task_id=task.id, author=clean(author), corrects_id=corrects_id, **values)
     session.add(report)
     audit.record(session, "report.draft", report.id, author, task=task.code)
@@ -201,7 +217,7 @@ def _record_attachment(
     return attachment
 
 
-def compose(
+def create(
     session: Session,
     store: AttachmentStore,
     task: Task,
@@ -213,22 +229,22 @@ def compose(
     final: bool = True,
 ) -> Report:
     """A new report with its attachments, finalized unless ``final`` is false: all
-    of it or nothing, since a failing command writes nothing. The attachments are
-    copied in first (where a full disk shows), then the report is written; if that
-    fails, the draft and the copies only it used are removed again. Refused at
+    of it or nothing, since a failing command writes nothing. Everything is checked
+    once, first, and every problem said together (ValidationError). The attachments
+    are then copied in (where a full disk shows), then the report is written; if
+    that fails, the draft and the copies only it used are removed again. Refused at
     finalize (a classified report before any login), the draft is kept, as said."""
-    _checked(content, final=final)
     issues = [issue for source in sources for issue in attachment_issues(source, limits)]
     if len(sources) > limits.max_count:
         issues.append(validation.too_many_attachments(len(sources), limits.max_count))
-    raise_if(issues)
+    values = _checked(content, final=final, also=issues)
     copies: list[StoredBlob] = []
     try:
         copies.extend(_copy_in(store, source) for source in sources)
     except BaseException:
         _forget_copies(session, store, copies)
         raise
-    report = create_draft(session, task, content, author)
+    report = _new_draft(session, task, values, author)
     try:
         for source, blob in zip(sources, copies, strict=True):
             _record_attachment(session, report, source, blob)
@@ -238,7 +254,7 @@ def compose(
     if not final:
         return report
     try:
-        return finalize(session, store, report.id)
+        return _queue(session, store, report)
     except ValidationError:
         raise  # the draft stays, for the officer to finish
     except BaseException:
@@ -332,40 +348,43 @@ def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report
     """Validate fully, seal a classified report, sign, and make the report
     immutable. Durable when this returns."""
     report = _editable(session, report_id)
-    values = _checked(ReportContent.of(report), final=True)
-    attachments = attachments_of(session, report_id)
+    for name, value in _checked(ReportContent.of(report), final=True).items():
+        setattr(report, name, value)
+    return _queue(session, store, report)
+
+
+def _queue(session: Session, store: AttachmentStore, report: Report) -> Report:
+    """Finalize a draft whose content was checked (final) and stored by the caller."""
+    attachments = attachments_of(session, report.id)
     missing = [a for a in attachments if not store.has(a.sha256)]
     raise_if(
         [Message("attachment_missing", {"path": a.file_name}, field="attachments")
          for a in missing]
         + wire_issues(
             attachments=[(a.file_name, a.size) for a in attachments],
-            indicator_count=len(values["indicator_values"]),
+            indicator_count=len(report.indicator_values),
             author=report.author,
         )
     )  # fmt: skip
-    secret = values["classification"] is Classification.SECRET
-    sealing_key = server_key.known(session)
+    secret = report.classification is Classification.SECRET
+    sealing_key = trusted_server_key.known(session)
     if secret and sealing_key is None:
         # Never queue a classified report in the clear; the draft stays as it is.
         raise_if([Message("secret_needs_server_key", {}, field="classification")])
     now = utcnow()
-    if not validation.possible_report_time(report.created_at):
+    if not limits.possible_report_time(report.created_at):
         # A draft begun under a broken clock is dated now, if now is possible: the
         # protocol cannot carry its date, and an unsendable report would block the queue.
-        if not validation.possible_report_time(now):
+        if not limits.possible_report_time(now):
             raise_if([Message("clock_impossible", {"year": now.year})])
         report.created_at = now
-    for name, value in values.items():
-        setattr(report, name, value)
     if secret and sealing_key is not None:
         _seal(report, attachments, sealing_key)
         session.add_all(attachments)
     report.updated_at = now
     report.finalized_at = now
     report.content_sha256 = content_hash(canonical_body(report, attachments))
-    report.signature = signing.sign_report(device.signing_key(session), report.content_sha256)
-    report.device_id = device.registered_device(session)
+    # Not signed here: see sign_for_sending.
     report.state = ReportState.QUEUED
     report.state_changed_at = now
     session.add(report)
@@ -436,3 +455,120 @@ def outbox(session: Session, *, include_accepted: bool = False) -> list[OutboxIt
     counts = dict(session.exec(count_query).all())
     return [OutboxItem(report, task.code, task.title, counts.get(report.id, 0))
             for report, task in rows]  # fmt: skip
+
+
+# -- after finalize: every state change of a report is one of these --------------
+#
+# The sync engine, the applying of the server's answers, a USB bundle's export and
+# a receipt's import all move reports through these functions and nothing else,
+# so the states a report can pass through can be read here in one place. The
+# caller commits (a round applies many answers in one transaction).
+
+CANNOT_SEND = "cannot_send"  # the code of a report rejected on this device
+
+
+def _move(report: Report, state: ReportState) -> None:
+    if report.state is not state:
+        report.state = state
+        report.state_changed_at = utcnow()
+
+
+def mark_sending(session: Session, report: Report) -> bool:
+    """Queued → sending, for one attempt (shown as "sending" while in flight; a
+    crash leaves it pending, not lost). False when it was not queued."""
+    if report.state is not ReportState.QUEUED:
+        return False
+    report.state = ReportState.SENDING  # in flight only: not a change the officer made
+    report.send_attempts += 1
+    session.add(report)
+    return True
+
+
+def back_to_queued(session: Session, report: Report) -> None:
+    """Sending → queued: the attempt never got an answer; the report waits again."""
+    if report.state is ReportState.SENDING:
+        report.state = ReportState.QUEUED
+        session.add(report)
+
+
+def accept(session: Session, report: Report) -> None:
+    """The server stored it (or had it already): accepted, any earlier error gone."""
+    if report.state in (ReportState.QUEUED, ReportState.SENDING, ReportState.REJECTED):
+        _move(report, ReportState.ACCEPTED)
+        report.reject_code = report.reject_message = report.last_error = None
+        session.add(report)
+
+
+def await_attachments(session: Session, report: Report) -> None:
+    """The server holds it until its attachments are uploaded: still sending."""
+    _move(report, ReportState.SENDING)
+    session.add(report)
+
+
+def await_registration(session: Session, report: Report, reason: str | None) -> None:
+    """Not the report's fault (the server does not know this device's key): it
+    waits, queued, for a login that registers the key."""
+    _move(report, ReportState.QUEUED)
+    report.last_error = reason
+    session.add(report)
+
+
+def reject(session: Session, report: Report, code: str, message: str | None) -> None:
+    """Refused for good, with the reason; a correction is a new report."""
+    _move(report, ReportState.REJECTED)
+    report.reject_code = code
+    report.reject_message = message
+    session.add(report)
+
+
+def reject_locally(session: Session, report: Report, reason: str) -> None:
+    """The protocol cannot carry it (finalized by an older version, or under limits
+    since lowered): it could never be sent, so it is rejected here instead of failing
+    every sync and holding up the queue behind it."""
+    log.error("report %s cannot be sent: %s", report.id, reason)
+    message = Message("report_cannot_be_sent", {"reason": reason}).text("en")
+    reject(session, report, CANNOT_SEND, message)
+
+
+def review(
+    session: Session, report: Report, *, returned: bool, comment: str, at: dt.datetime | None
+) -> bool:
+    """A reviewer's decision: returned for revision (with the comment) or accepted,
+    unless a newer decision was applied already (a stale USB task package must not
+    undo what a later sync brought). True when applied."""
+    if report.state is ReportState.DRAFT:
+        return False
+    if at is not None and report.reviewed_at is not None and at < report.reviewed_at:
+        return False
+    report.review_comment = comment or report.review_comment
+    _move(report, ReportState.RETURNED if returned else ReportState.ACCEPTED)
+    report.reviewed_at = at or report.reviewed_at
+    session.add(report)
+    return True
+
+
+def mark_exported(session: Session, report: Report, bundle_id: str, at: dt.datetime) -> None:
+    """Written to a USB bundle: still queued until a receipt or a sync confirms it."""
+    report.exported_bundle = bundle_id
+    report.exported_at = at
+    session.add(report)
+
+
+def sign_for_sending(
+    session: Session, report: Report, key: Ed25519PrivateKey, registered: str | None
+) -> None:
+    """Sign the report with the key the server registered, as it leaves the device.
+
+    Signed here, once, and not at finalize: every password login registers a fresh
+    key (sync.signin), so a report queued offline before a login would carry a
+    signature the server no longer checks against. Only when it is sent (a sync or
+    a USB bundle) is the registered key known. The signature covers the immutable
+    content hash, so signing later signs exactly what was finalized."""
+    assert report.content_sha256 is not None  # set by finalize
+    if report.signature is None or not signing.is_valid(
+        key.public_key(), report.content_sha256, report.signature
+    ):
+        report.signature = signing.sign_report(key, report.content_sha256)
+    # Not covered by the signature: the registered device whose key it is.
+    report.device_id = registered
+    session.add(report)

@@ -6,7 +6,6 @@ checks everything.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,19 +15,6 @@ from dxdesk.messages import Message
 from dxdesk.models import Classification, StatusClaim
 
 MAX_TEXT_CHARS = limits.MAX_TEXT_CHARS
-# The times a report may carry, in UTC; the wire protocol refuses others
-# (sync.protocol): outside them a device's clock is broken, not merely wrong.
-EARLIEST_REPORT_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-LATEST_REPORT_TIME = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
-
-
-def possible_report_time(value: dt.datetime) -> bool:
-    try:
-        return EARLIEST_REPORT_TIME <= value.astimezone(dt.UTC) < LATEST_REPORT_TIME
-    except OverflowError:  # e.g. 9999-12-31T23:00-05:00: past year 9999 in UTC
-        return False
-
-
 MB = 1024 * 1024
 
 # Leading bytes of the formats we accept, so a renamed .exe is not sent as a .pdf.

@@ -36,11 +36,11 @@ from dxdesk.users import KnownUser, UnlockedUser
 from ui.app import application
 from ui.desktop import build
 from ui.i18n import Translations
+from ui.lock.unlock_screen import UnlockScreen
+from ui.lock.unlocking import Unlocker
 from ui.login_dialog import LoginDialog
 from ui.tasks_runner import InlineRunner
 from ui.token_access import Tokens
-from ui.unlock_screen import UnlockScreen
-from ui.unlocking import Unlocker
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ("main", "editor", "dashboard", "outbox", "login", "unlock")

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from dxdesk import audit, device, local_state, tasks
-from dxdesk.clock import utcnow
+from dxdesk import audit, device, local_state, reports, tasks
 from dxdesk.models import Report, ReportState, Task
 from sync.protocol import Ack, ReviewOut, SyncOut, TaskOut
 
@@ -59,37 +58,24 @@ def task_values(task: TaskOut) -> dict[str, object]:
     }
 
 
-def _set_state(report: Report, state: ReportState) -> None:
-    if report.state is not state:
-        report.state = state
-        report.state_changed_at = utcnow()
-
-
 def apply_ack(session: Session, ack: Ack, result: RoundResult) -> None:
     report = session.get(Report, ack.id)
     if report is None or report.state is ReportState.DRAFT:
         return  # not ours to change (e.g. the server echoes a malformed id)
     if ack.status in ("accepted", "duplicate"):
-        if report.state in (ReportState.QUEUED, ReportState.SENDING, ReportState.REJECTED):
-            _set_state(report, ReportState.ACCEPTED)
-            report.reject_code = report.reject_message = report.last_error = None
+        reports.accept(session, report)
         result.accepted.append(report.id)
     elif ack.status == "incomplete":
-        _set_state(report, ReportState.SENDING)
+        reports.await_attachments(session, report)
         result.incomplete[report.id] = list(ack.missing_blobs)
     elif ack.code == UNKNOWN_DEVICE:
-        # Not the report's fault: it waits, queued, for a login that registers the key.
-        _set_state(report, ReportState.QUEUED)
-        report.last_error = ack.message or ack.code
+        reports.await_registration(session, report, ack.message or ack.code)
         if not result.device_unknown:
             device.forget_registration(session)
         result.device_unknown = True
     else:
-        _set_state(report, ReportState.REJECTED)
-        report.reject_code = ack.code or "rejected"
-        report.reject_message = ack.message or ack.code
+        reports.reject(session, report, ack.code or "rejected", ack.message or ack.code)
         result.rejected.append(report.id)
-    session.add(report)
 
 
 def _review_time(review: ReviewOut) -> dt.datetime | None:
@@ -101,19 +87,17 @@ def _review_time(review: ReviewOut) -> dt.datetime | None:
 
 
 def apply_review(session: Session, review: ReviewOut) -> bool:
-    """Apply a review outcome unless a newer one was applied already (a stale USB
-    task package must not undo what a later sync brought). True when applied."""
+    """Apply a review outcome (``reports.review``). True when applied."""
     report = session.get(Report, review.report_id)
-    if report is None or report.state is ReportState.DRAFT:
+    if report is None:
         return False
-    at = _review_time(review)
-    if at is not None and report.reviewed_at is not None and at < report.reviewed_at:
-        return False
-    report.review_comment = review.comment or report.review_comment
-    _set_state(report, ReportState.RETURNED if review.state == "returned" else ReportState.ACCEPTED)
-    report.reviewed_at = at or report.reviewed_at
-    session.add(report)
-    return True
+    return reports.review(
+        session,
+        report,
+        returned=review.state == "returned",
+        comment=review.comment,
+        at=_review_time(review),
+    )
 
 
 def apply_round(session: Session, out: SyncOut, *, actor: str) -> RoundResult:

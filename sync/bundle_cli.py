@@ -12,18 +12,19 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from dxdesk import credentials, server_key
+from dxdesk import credentials, trusted_server_key
 from dxdesk.atomic_file import write_atomically
-from dxdesk.bundle_format import MAX_FILE_BYTES, BundleRefusedError
 from dxdesk.cli import Console
 from dxdesk.clock import VIETNAM_TZ
 from dxdesk.profile import Profile
-from dxdesk.signed_doc import MAX_DOCUMENT_BYTES
 from dxdesk.untrusted_files import read_untrusted, refuse_unsafe_target
-from sync import account, relay
+from sync import client_account, relay
 from sync.bundle_export import export_bundle
-from sync.cli import EXIT_REJECTED, SyncCommandError, _transport
+from sync.exit_codes import EXIT_REJECTED, SyncCommandError
+from sync.protocol.bundle_format import MAX_FILE_BYTES, BundleRefusedError
+from sync.protocol.signed_doc import MAX_DOCUMENT_BYTES
 from sync.receipt_import import import_receipt
+from sync.session import transport_for
 from sync.task_import import import_tasks
 from sync.transport import Failure, TransportError
 
@@ -87,12 +88,15 @@ def cmd_deliver_bundle(args: argparse.Namespace, profile: Profile, console: Cons
     target = Path(args.receipt) if args.receipt else source.with_name(source.name + ".receipt")
     refuse_unsafe_target(target)  # before the upload: said now, not after the server took it
     tokens = credentials.choose()
-    transport = _transport(profile)
+    try:
+        transport = transport_for(profile.settings)
+    except TransportError as exc:
+        raise SyncCommandError(exc) from exc
     try:
         with profile.db.session() as session:
-            checked = relay.check_locally(data, server_key.known(session))
-            signing_key = server_key.signing_known(session)
-            transport.token = account.token_for(session, transport.base_url, tokens)
+            checked = relay.check_locally(data, trusted_server_key.known(session))
+            signing_key = trusted_server_key.signing_known(session)
+            transport.token = client_account.token_for(session, transport.base_url, tokens)
         if not transport.token:
             raise TransportError(
                 Failure.AUTH, "Login needed: run dxdesk login (the bundle was not sent)."

@@ -2,7 +2,7 @@
 
 Writes the queued reports — the very bodies a sync would send, signed, classified
 ones already sealed — and their attachments into one bundle file
-(``dxdesk.bundle_format``): signed by this profile's registered key, sealed to the
+(``sync.protocol.bundle_format``): signed by this profile's registered key, sealed to the
 server's key. The reports are then marked "exported, awaiting receipt" but stay
 queued: a sync still sends them if a network appears first, and whichever reaches
 the server first wins (the other is a harmless duplicate).
@@ -21,16 +21,16 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from dxdesk import audit, bundle_format, device, reports, server_key
+from dxdesk import audit, device, reports, trusted_server_key
 from dxdesk.atomic_file import write_atomically
-from dxdesk.bundle_format import BundleFileExistsError, login_needed
 from dxdesk.clock import utcnow
 from dxdesk.messages import Message
 from dxdesk.models import ExportedBundle, Report
 from dxdesk.profile import Profile
 from dxdesk.segmented import CorruptFileError
 from sync.engine import pending_reports, sendable
-from sync.protocol import MAX_BUNDLE_BYTES
+from sync.protocol import MAX_BUNDLE_BYTES, bundle_format
+from sync.protocol.bundle_format import BundleFileExistsError, login_needed
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def export_bundle(
         raise BundleFileExistsError(message.text("en"), message)
     with profile.db.session() as session:
         registered = device.registered_device(session)
-        sealing_key = server_key.known(session)
+        sealing_key = trusted_server_key.known(session)
         user = profile.user.username if profile.user is not None else ""
         if registered is None or sealing_key is None or not user:
             raise login_needed("bundle_needs_login")
@@ -137,9 +137,7 @@ def export_bundle(
         )
         write_atomically(path, data)
         for report in chosen:
-            report.exported_bundle = bundle_id
-            report.exported_at = now
-            session.add(report)
+            reports.mark_exported(session, report, bundle_id, now)
         size = sum(len(d) for _s, d in attachments)
         session.add(
             ExportedBundle(

@@ -1,55 +1,39 @@
-"""``dxdesk login``, ``logout`` and ``sync``: the sync engine on the command line
-(and, through ``sync.bundle_cli``, the USB stick commands).
+"""``dxdesk login``, ``logout`` and ``sync``: the client session on the command line.
 
-Exit codes beyond the core's (docs/cli.md): 10 the server cannot be reached
-(nothing lost, everything still queued) · 11 login needed · 12 some reports were
-rejected (see ``dxdesk outbox``) · 13 this network needs sign-in in a browser ·
-14 the server's certificate is not trusted · 15 this dxdesk is too old for the server.
+The session (``sync.session``) does the work and names each failure; this module
+only prints. Exit codes: ``sync.exit_codes`` (docs/cli.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-from typing import Any
 
-from dxdesk import credentials, device
-from dxdesk.cli import Console, read_password
+from dxdesk import credentials
+from dxdesk.cli import Console, PasswordPrompt, prompt_for, read_password, unlock_profile
 from dxdesk.errors import DxdeskError
 from dxdesk.first_start import load_settings
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
-from dxdesk.settings import Settings
-from dxdesk.settings import save as save_settings
-from sync import account
-from sync.engine import SyncEngine, SyncSummary
-from sync.protocol import OkOut
-from sync.signin import sign_in
-from sync.transport import Failure, Transport, TransportError
+from sync.engine import SyncSummary
+from sync.exit_codes import (
+    EXIT_CAPTIVE,
+    EXIT_LOGIN,
+    EXIT_OFFLINE,
+    EXIT_OUTDATED,
+    EXIT_REJECTED,
+    EXIT_TLS,
+    FAILURE_EXIT,
+    SyncCommandError,
+)
+from sync.failure_messages import failure_message
+from sync.progress import Notify, Progress, Retrying, RoundStarted, UploadProgress
+from sync.session import ClientSession, first_sign_in
+from sync.transport import TransportError
 
-EXIT_OFFLINE = 10
-EXIT_LOGIN = 11
-EXIT_REJECTED = 12
-EXIT_CAPTIVE = 13
-EXIT_TLS = 14
-EXIT_OUTDATED = 15
-
-FAILURE_EXIT = {
-    Failure.OFFLINE: EXIT_OFFLINE,
-    Failure.SERVER: EXIT_OFFLINE,
-    Failure.AUTH: EXIT_LOGIN,
-    Failure.CAPTIVE_PORTAL: EXIT_CAPTIVE,
-    Failure.TLS: EXIT_TLS,
-    Failure.OUTDATED: EXIT_OUTDATED,
-    Failure.CONFIG: 2,
-    Failure.REJECTED: 1,
-}
-
-
-class SyncCommandError(DxdeskError):
-    def __init__(self, error: TransportError) -> None:
-        super().__init__(str(error))
-        self.exit_code = FAILURE_EXIT[error.failure]
+__all__ = [
+    "EXIT_CAPTIVE", "EXIT_LOGIN", "EXIT_OFFLINE", "EXIT_OUTDATED", "EXIT_REJECTED", "EXIT_TLS",
+    "register",
+]  # fmt: skip
 
 
 def _read_password(args: argparse.Namespace, prompt: str = "Mật khẩu / Password: ") -> str:
@@ -59,47 +43,22 @@ def _read_password(args: argparse.Namespace, prompt: str = "Mật khẩu / Passw
     return password
 
 
-def _transport(profile: Profile | Settings, server_url: str | None = None) -> Transport:
-    settings = profile if isinstance(profile, Settings) else profile.settings
-    url = server_url or settings.server_url
-    if not url:
-        raise DxdeskError(
-            "No server is set up: run dxdesk login --server https://… --user NAME first."
-        )
-    try:
-        return Transport(
-            url,
-            ca_bundle=settings.ca_bundle or None,
-            allow_http=settings.allow_http,
-            connect_timeout_s=settings.connect_timeout_s,
-            read_timeout_s=settings.read_timeout_s,
-        )
-    except TransportError as exc:
-        raise SyncCommandError(exc) from exc
-
-
 def cmd_login(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     settings = load_settings(paths)
-    transport = _transport(settings, args.server)
     tokens = credentials.choose()
     password = _read_password(args)
     previous = None
     if args.password_changed:
         previous = _read_password(args, "Mật khẩu cũ / Previous password: ")
     try:
-        signed = sign_in(
-            paths, settings, transport, tokens, args.user, password,
+        signed = first_sign_in(
+            paths, settings, tokens, args.user, password, server_url=args.server,
             previous_password=previous, keep_key=args.remember_key,
         )  # fmt: skip
     except TransportError as exc:
-        raise SyncCommandError(exc) from exc
-    finally:
-        transport.close()
+        raise SyncCommandError(exc, login=True) from exc
     signed.profile.close()
     out = signed.login
-    if settings.server_url != transport.base_url:
-        settings.server_url = transport.base_url
-        save_settings(settings, paths.settings_file)
     if args.json:
         console.json(
             {
@@ -129,34 +88,28 @@ def cmd_login(args: argparse.Namespace, paths: Paths, console: Console) -> int:
 
 
 def cmd_logout(args: argparse.Namespace, profile: Profile, console: Console) -> int:
-    tokens = credentials.choose()
-    transport = _transport(profile)
-    with profile.db.session() as session:
-        transport.token = account.token_for(session, transport.base_url, tokens)
-        if transport.token:
-            # Revoke on the server when it can be reached; forget locally anyway.
-            with contextlib.suppress(TransportError):
-                transport.call("POST", "/auth/logout", OkOut)
-        account.forget_token(session, transport.base_url, tokens)
-    transport.close()
+    try:
+        ClientSession(profile, credentials.choose()).logout()
+    except TransportError as exc:
+        raise SyncCommandError(exc) from exc
     console.print(console.vi("Đã đăng xuất.", "Logged out."))
     return 0
 
 
-def _progress(console: Console, enabled: bool) -> Any:
+def _progress(console: Console, enabled: bool) -> Notify:
     """A one-line progress display on a terminal (stderr, so --json stays clean)."""
 
-    def notify(event: str, data: dict[str, Any]) -> None:
+    def notify(event: Progress) -> None:
         if not enabled:
             return
-        if event == "round":
-            n = data["pushing"]
+        if isinstance(event, RoundStarted):
+            n = event.pushing
             text = console.vi(f"Đang đồng bộ ({n} báo cáo)…", f"Syncing ({n} reports)…")
-        elif event == "upload_progress":
-            pc = 100 * data["done"] // max(1, data["total"])
+        elif isinstance(event, UploadProgress):
+            pc = 100 * event.done // max(1, event.total)
             text = console.vi(f"Đang gửi tệp đính kèm: {pc}%", f"Uploading attachment: {pc}%")
-        elif event == "retry":
-            wait = f"{data['delay_s']:.0f} s"
+        elif isinstance(event, Retrying):
+            wait = f"{event.delay_s:.0f} s"
             text = console.vi(f"Mạng yếu; thử lại sau {wait}…", f"Weak network; retry in {wait}…")
         else:
             return
@@ -166,49 +119,42 @@ def _progress(console: Console, enabled: bool) -> Any:
     return notify
 
 
-def cmd_sync(args: argparse.Namespace, profile: Profile, console: Console) -> int:
-    tokens = credentials.choose()
-    transport = _transport(profile)
+def cmd_sync(args: argparse.Namespace, paths: Paths, console: Console) -> int:
+    # An opener, not a handler: the password that unlocks the data (one line of
+    # stdin) is the one a login needs when the token has expired.
+    password = prompt_for(args)
+    profile = unlock_profile(args, paths, password)
     try:
-        with profile.db.session() as session:
-            who = account.current(session)
-            transport.token = account.token_for(session, transport.base_url, tokens)
-            if not transport.token and args.password_stdin and who is not None:
-                password = getattr(args, "stdin_password", None) or _read_password(args)
-                account.login(
-                    session, transport, tokens, who.username, password,
-                    device_id=device.device_id(profile.paths),
-                    pinned_server_key=profile.settings.server_public_key or None,
-                )  # fmt: skip
-        if not transport.token:
-            raise SyncCommandError(
-                TransportError(
-                    Failure.AUTH,
-                    "Login needed: run dxdesk login (nothing was lost; reports stay queued).",
-                )
-            )
-        engine = SyncEngine(
-            profile.db,
-            profile.attachments,
-            transport,
-            actor=who.username if who else "",
-            notify=_progress(console, console.err.isatty() and not args.json),
-        )
-        summary = engine.run()
+        return _sync(args, profile, console, password)
+    finally:
+        profile.close()
+
+
+def _sync(
+    args: argparse.Namespace, profile: Profile, console: Console, password: PasswordPrompt
+) -> int:
+    session = ClientSession(profile, credentials.choose())
+    try:
+        transport = session.transport()
     except TransportError as exc:
         raise SyncCommandError(exc) from exc
+    try:
+        summary = session.sync(
+            transport,
+            notify=_progress(console, console.err.isatty() and not args.json),
+            password=password if args.password_stdin else None,
+        )
+    except TransportError as exc:  # the login before the sync was refused
+        raise SyncCommandError(exc, login=True) from exc
     finally:
         transport.close()
-    if summary.failure == Failure.AUTH.value:
-        with profile.db.session() as session:
-            account.forget_token(session, transport.base_url, tokens)
     return _report(summary, console, args.json)
 
 
 def _report(summary: SyncSummary, console: Console, as_json: bool) -> int:
     code = 0
     if summary.failure is not None:
-        code = FAILURE_EXIT[Failure(summary.failure)]
+        code = FAILURE_EXIT[summary.failure]
     elif summary.rejected:
         code = EXIT_REJECTED
     if as_json:
@@ -234,8 +180,8 @@ def _report(summary: SyncSummary, console: Console, as_json: bool) -> int:
                 "deadlines follow the server's clock.",
             )
         )
-    if summary.failure is not None and summary.message:
-        console.error(summary.message)
+    if summary.failure is not None:
+        console.error(failure_message(summary.failure).text(console.language))
     return code
 
 
@@ -267,9 +213,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--password-stdin", action="store_true", help="log in first when needed (scripts)"
     )
-    p.set_defaults(handler=cmd_sync)
-
-    # USB stick commands build on this module (its transport and exit codes).
-    from sync import bundle_cli  # noqa: PLC0415
-
-    bundle_cli.register(sub)
+    p.set_defaults(opener=cmd_sync)

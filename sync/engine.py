@@ -21,15 +21,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from dxdesk import audit, device, local_state, reports, signing
+from dxdesk import audit, device, local_state, reports
 from dxdesk.attachment_store import AttachmentStore
-from dxdesk.clock import utcnow
 from dxdesk.db import Database
-from dxdesk.messages import Message
 from dxdesk.models import Attachment, Report, ReportState
 from sync import protocol
 from sync.apply import CURSOR, apply_round
 from sync.backoff import Backoff
+from sync.progress import (
+    AcksApplied,
+    Notify,
+    Retrying,
+    RoundStarted,
+    UploadProgress,
+    UploadStarted,
+)
 from sync.protocol import STORED_TEXT, ReportIn, SyncIn, SyncOut, UnparsedReport
 from sync.transport import Failure, Transport, TransportError
 from sync.uploads import MIN_CHUNK, ChunkSizer, OffsetMemory, upload_blob
@@ -62,15 +68,12 @@ class SyncSummary:
     still_queued: int = 0
     clock_offset_s: float | None = None
     clock_warning: bool = False
-    failure: str | None = None
+    failure: Failure | None = None
     message: str | None = None
     rejected_reports: list[dict[str, str | None]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-Notify = Callable[[str, dict[str, Any]], None]
 
 
 class SyncEngine:
@@ -94,7 +97,7 @@ class SyncEngine:
         self.backoff = backoff or Backoff(base_s=1.0, cap_s=30.0)
         self.max_attempts = max_attempts
         self.batch = batch
-        self.notify = notify or (lambda _event, _data: None)
+        self.notify: Notify = notify or (lambda _event: None)
         self.sleep = sleep
         self.sizer = ChunkSizer()
         self._in_flight: set[str] = set()  # marked "sending" by this run, not yet acked
@@ -108,7 +111,7 @@ class SyncEngine:
         try:
             self._run(summary)
         except TransportError as exc:
-            summary.failure = exc.failure.value
+            summary.failure = exc.failure
             summary.message = str(exc)
             log.warning("sync stopped: %s (%s)", exc, exc.failure)
             self._back_to_queued()
@@ -156,7 +159,7 @@ class SyncEngine:
                 self._mark_sending(session, [report for report, _ in built])
                 session.commit()  # signatures added to older reports, device ids
             request = SyncIn(cursor=cursor, reports=bodies, limit=protocol.MAX_PAGE)
-            self.notify("round", {"pushing": len(bodies)})
+            self.notify(RoundStarted(len(bodies)))
             out = self._retrying(partial(self.transport.call, "POST", "/sync", SyncOut, request))
             self._note_clock(summary)
             with self.db.session() as session:
@@ -172,7 +175,7 @@ class SyncEngine:
             pushed |= sent_ids
             repushed |= sent_ids & repush
             repush -= sent_ids
-            self.notify("acks", {"accepted": result.accepted, "rejected": result.rejected})
+            self.notify(AcksApplied(tuple(result.accepted), tuple(result.rejected)))
             if result.device_unknown:
                 raise _unregistered()
 
@@ -197,7 +200,7 @@ class SyncEngine:
                     raise
                 delay = self.backoff.delay(attempt)
                 log.info("attempt %d failed (%s); retrying in %.1f s", attempt, exc, delay)
-                self.notify("retry", {"attempt": attempt, "delay_s": delay, "reason": str(exc)})
+                self.notify(Retrying(attempt, delay, str(exc)))
                 self.sleep(delay)
 
     def _upload_missing(self, incomplete: dict[str, list[str]], summary: SyncSummary) -> None:
@@ -205,7 +208,7 @@ class SyncEngine:
             if not self.store.has(sha):
                 log.error("attachment %s is missing from the local store", sha)
                 continue
-            self.notify("upload", {"sha256": sha, "size": self.store.size(sha)})
+            self.notify(UploadStarted(sha, self.store.size(sha)))
             sent = self._retrying(partial(self._upload, sha))
             summary.attachments_uploaded += 1
             summary.attachment_bytes += sent
@@ -236,7 +239,7 @@ class SyncEngine:
             session.commit()
 
     def _upload_progress(self, sha: str, done: int, total: int) -> None:
-        self.notify("upload_progress", {"sha256": sha, "done": done, "total": total})
+        self.notify(UploadProgress(sha, done, total))
 
     # -- local data ----------------------------------------------------------------
 
@@ -246,13 +249,8 @@ class SyncEngine:
         return pending_reports(session, exclude=exclude, limit=limit)
 
     def _mark_sending(self, session: Session, batch: list[Report]) -> None:
-        """Shown as "sending" while in flight; a crash leaves it pending, not lost."""
-        changed = [r for r in batch if r.state is ReportState.QUEUED]
-        self._in_flight |= {r.id for r in changed}
-        for report in changed:
-            report.state = ReportState.SENDING
-            report.send_attempts += 1
-            session.add(report)
+        changed = [r.id for r in batch if reports.mark_sending(session, r)]
+        self._in_flight |= set(changed)
         if changed:
             session.commit()
 
@@ -262,9 +260,7 @@ class SyncEngine:
             return
         with self.db.session() as session:
             for report in session.exec(select(Report).where(col(Report.id).in_(self._in_flight))):
-                if report.state is ReportState.SENDING:
-                    report.state = ReportState.QUEUED
-                    session.add(report)
+                reports.back_to_queued(session, report)
             session.commit()
         self._in_flight.clear()
 
@@ -290,19 +286,9 @@ class SyncEngine:
 def wire_body(
     session: Session, report: Report, key: Ed25519PrivateKey, registered: str | None
 ) -> ReportIn:
-    """A queued report exactly as it goes to the server (a sync or a USB bundle).
-    The caller commits: a report queued unsigned, or signed with a key a login has
-    since replaced, is signed here with ``key``, and ``registered`` recorded."""
-    assert report.content_sha256 is not None  # set by finalize
-    # Queued before reports were signed, or signed with a key since replaced by
-    # a login: sign the same, immutable content with the registered key.
-    if report.signature is None or not signing.is_valid(
-        key.public_key(), report.content_sha256, report.signature
-    ):
-        report.signature = signing.sign_report(key, report.content_sha256)
-    # Not covered by the signature: the registered device whose key it is.
-    report.device_id = registered
-    session.add(report)
+    """A queued report exactly as it goes to the server (a sync or a USB bundle),
+    signed with ``key`` (the registered device ``registered``'s). The caller commits."""
+    reports.sign_for_sending(session, report, key, registered)
     body = reports.canonical_body(report, reports.attachments_of(session, report.id))
     # Leniently: a report queued with control characters (before the device dropped
     # them) goes out and comes back rejected with a reason, not stuck in the queue.
@@ -338,16 +324,11 @@ def sendable(
     return built
 
 
-CANNOT_SEND = "cannot_send"
+CANNOT_SEND = reports.CANNOT_SEND
 
 
 def reject_locally(session: Session, report: Report, reason: str, *, actor: str = "") -> None:
-    log.error("report %s cannot be sent: %s", report.id, reason)
-    report.state = ReportState.REJECTED
-    report.state_changed_at = utcnow()
-    report.reject_code = CANNOT_SEND
-    report.reject_message = Message("report_cannot_be_sent", {"reason": reason}).text("en")
-    session.add(report)
+    reports.reject_locally(session, report, reason)
     audit.record(session, "report.unsendable", report.id, actor, reason=reason)
 
 
@@ -390,4 +371,4 @@ def sent_ids_of(bodies: list[ReportIn | UnparsedReport]) -> set[str]:
 
 
 def is_offline(summary: SyncSummary) -> bool:
-    return summary.failure == Failure.OFFLINE.value
+    return summary.failure is Failure.OFFLINE

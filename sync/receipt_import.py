@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from dxdesk import audit, device, server_key
-from dxdesk.bundle_format import login_needed, open_signed, refused
+from dxdesk import audit, device, trusted_server_key
 from dxdesk.clock import utcnow
 from dxdesk.models import ExportedBundle, Report, ReportState
 from dxdesk.profile import Profile
 from sync.apply import UNKNOWN_DEVICE, RoundResult, apply_ack
 from sync.protocol import Ack
+from sync.protocol.bundle_format import login_needed, open_signed, refused
 
 KIND = "receipt"
 
@@ -65,7 +65,7 @@ def _parse(data: bytes, signing_key: str) -> tuple[dict[str, object], list[Ack]]
 def import_receipt(profile: Profile, data: bytes, *, actor: str = "") -> ReceiptResult:
     this_device = device.device_id(profile.paths)
     with profile.db.session() as session:
-        signing_key = server_key.signing_known(session)
+        signing_key = trusted_server_key.signing_known(session)
         if signing_key is None:
             raise login_needed("server_signing_key_unknown")
         body, acks = _parse(data, signing_key)

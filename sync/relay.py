@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dxdesk import bundle_format, signed_doc, signing
-from dxdesk.bundle_format import refused
-from sync.protocol import MAX_BUNDLE_BYTES, MIB, BundleOut
+from dxdesk import signing
+from sync.protocol import MAX_BUNDLE_BYTES, MIB, BundleOut, bundle_format, signed_doc
+from sync.protocol.bundle_format import refused
 from sync.transport import Transport
 
 

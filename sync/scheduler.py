@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from sync.backoff import Backoff
 from sync.engine import SyncSummary
@@ -46,11 +46,19 @@ class SchedulerStatus:
 
 Listener = Callable[[SchedulerStatus], None]
 
+
+class Action(Enum):
+    """What the worker does next."""
+
+    SYNC = "sync"
+    PROBE = "probe"  # ask whether the server answers, before trying a sync again
+
+
 _OFFLINE_LIKE = {
-    Failure.OFFLINE.value: Connectivity.OFFLINE,
-    Failure.SERVER.value: Connectivity.OFFLINE,
-    Failure.CAPTIVE_PORTAL.value: Connectivity.CAPTIVE_PORTAL,
-    Failure.TLS.value: Connectivity.OFFLINE,
+    Failure.OFFLINE: Connectivity.OFFLINE,
+    Failure.SERVER: Connectivity.OFFLINE,
+    Failure.CAPTIVE_PORTAL: Connectivity.CAPTIVE_PORTAL,
+    Failure.TLS: Connectivity.OFFLINE,
 }
 
 
@@ -129,12 +137,12 @@ class SyncScheduler:
                 action = self._wait_for_work()
             if action is None:
                 return
-            if action == "probe":
+            if action is Action.PROBE:
                 self._do_probe()
             else:
                 self._do_sync()
 
-    def _wait_for_work(self) -> str | None:
+    def _wait_for_work(self) -> Action | None:
         while not self._stopping:
             now = time.monotonic()
             dues = [d for d in (self._sync_due, self._probe_due) if d is not None]
@@ -144,10 +152,10 @@ class SyncScheduler:
                 offline = self._status.connectivity in _OFFLINE_LIKE.values()
                 # While offline, the probe decides when to try again, unless asked.
                 if forced or (self.enabled and not (offline and self._probe_due is not None)):
-                    return "sync"
+                    return Action.SYNC
             if self._probe_due is not None and self._probe_due <= now:
                 self._probe_due = None
-                return "probe"
+                return Action.PROBE
             self._cond.wait(timeout=(min(dues) - now) if dues else None)
         return None
 
@@ -179,7 +187,7 @@ class SyncScheduler:
             summary = self._run_sync()
         except Exception:  # a bug in one sync must not stop the next
             log.exception("sync failed unexpectedly")
-            summary = SyncSummary(failure=Failure.SERVER.value, message="unexpected error")
+            summary = SyncSummary(failure=Failure.SERVER, message="unexpected error")
         if summary.failure is None:
             with self._cond:
                 self._probe_attempt = 0
@@ -194,7 +202,7 @@ class SyncScheduler:
                 next_attempt_in_s=None,
             )
             return
-        if summary.failure == Failure.AUTH.value:
+        if summary.failure is Failure.AUTH:
             self._set(syncing=False, connectivity=Connectivity.LOGIN_NEEDED, last_summary=summary)
             return
         connectivity = _OFFLINE_LIKE.get(summary.failure, Connectivity.OFFLINE)

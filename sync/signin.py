@@ -16,7 +16,7 @@ from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
 from dxdesk.users import KnownUser, UnlockedUser
-from sync import account
+from sync import client_account
 from sync.protocol import LoginOut
 from sync.transport import Transport
 
@@ -46,8 +46,8 @@ def sign_in(
     the OS keyring, so this user's data opens without the password."""
     # A fresh signing key each login: the server keeps every key a password login
     # registered, and the engine re-signs reports still queued under an older one.
-    identity = account.DeviceIdentity.fresh(device.device_id(paths))
-    out = account.authenticate(
+    identity = client_account.DeviceIdentity.fresh(device.device_id(paths))
+    out = client_account.authenticate(
         transport,
         username,
         password,
@@ -63,7 +63,7 @@ def sign_in(
     profile = open_profile(paths, settings, baked, user=unlocked)
     try:
         with profile.db.session() as session:
-            account.remember(session, transport, tokens, out, identity)
+            client_account.remember(session, transport, tokens, out, identity)
     except BaseException:
         profile.close()
         raise

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from dxdesk import server_key
-from dxdesk.bundle_format import login_needed, open_signed, refused
+from dxdesk import trusted_server_key
 from dxdesk.profile import Profile
-from sync import account
+from sync import client_account
 from sync.apply import PackageResult, apply_package
 from sync.protocol import ReviewOut, TaskOut
+from sync.protocol.bundle_format import login_needed, open_signed, refused
 
 KIND = "tasks"
 
@@ -67,8 +67,8 @@ def _parse(
 
 def import_tasks(profile: Profile, data: bytes, *, actor: str = "") -> ImportedPackage:
     with profile.db.session() as session:
-        signing_key = server_key.signing_known(session)
-        who = account.current(session)
+        signing_key = trusted_server_key.signing_known(session)
+        who = client_account.current(session)
         if signing_key is None or who is None:
             raise login_needed("server_signing_key_unknown")
         body, task_list, reviews = _parse(data, signing_key)

@@ -12,7 +12,6 @@ import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication
 
 from dxdesk import logsetup
 from dxdesk import settings as settings_module
@@ -23,28 +22,18 @@ from dxdesk.settings import Settings
 from ui.crash import CrashHandler
 from ui.i18n import Translations
 from ui.options import WindowOptions
+from ui.qt_app import application
 from ui.shell import Shell
 from ui.tasks_runner import PoolRunner
 from ui.token_access import Tokens
 
 if TYPE_CHECKING:
-    from ui.unlocking import Opened
+    from dxdesk.unlock import Opened
+
+# application: the tests take it from here too.
+__all__ = ["application", "open_window", "run", "startup_settings"]
 
 log = logging.getLogger(__name__)
-
-
-def application() -> QApplication:
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        return existing
-    # High-DPI: Qt 6 scales by the screen's exact factor (PassThrough) by default,
-    # which is what 125 % and 150 % Windows screens need; nothing to set. (Touching
-    # the Qt namespace here would build all of its enums before the first window.)
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("dxdesk")
-    app.setOrganizationName("dxdesk")
-    app.setApplicationDisplayName("dxdesk")
-    return app
 
 
 def startup_settings(paths: Paths) -> Settings:

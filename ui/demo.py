@@ -18,20 +18,13 @@ from dxdesk.errors import DxdeskError
 from dxdesk.first_start import load_settings
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
-from dxdesk.settings import save as save_settings
-from sync import account
-from sync.engine import SyncEngine
+from sync.failure_messages import failure_message
 from sync.local_server import LocalServer
-from sync.signin import SignedIn, sign_in
-from sync.transport import Transport, TransportError
+from sync.session import ClientSession, first_sign_in
+from sync.signin import SignedIn
+from sync.transport import TransportError
+from ui.display import has_display
 from ui.options import WindowOptions
-
-
-def launcher_display() -> bool:
-    from ui.launcher import has_display  # noqa: PLC0415 (launcher imports this module)
-
-    return has_display()
-
 
 DEMO_USER = "cb.binhlieu"
 DEMO_PASSWORD = "canbo-demo-2026"  # noqa: S105 (printed by `dxdesk-server demo`)
@@ -43,30 +36,23 @@ CONSOLE_PATH = "/console/"
 
 def login(paths: Paths, server: LocalServer, tokens: TokenStore) -> tuple[SignedIn, str]:
     """The demo officer's profile, logged in (and its key kept for the demo's sake)."""
-    settings = load_settings(paths)
-    transport = Transport(server.url)
-    try:
-        signed = sign_in(
-            paths, settings, transport, tokens, DEMO_USER, DEMO_PASSWORD, keep_key=True
-        )
-    finally:
-        transport.close()
-    settings.server_url = transport.base_url
-    save_settings(settings, paths.settings_file)
+    signed = first_sign_in(
+        paths, load_settings(paths), tokens, DEMO_USER, DEMO_PASSWORD,
+        server_url=server.url, keep_key=True,
+    )  # fmt: skip
     out = signed.login
     return signed, f"{out.user.username} ({out.user.unit_code})"
 
 
 def headless(profile: Profile, server: LocalServer, tokens: TokenStore, console: Console) -> int:
-    transport = Transport(server.url)
+    session = ClientSession(profile, tokens)
+    transport = session.transport(server.url)
     try:
-        with profile.db.session() as session:
-            transport.token = account.token_for(session, transport.base_url, tokens)
-        summary = SyncEngine(profile.db, profile.attachments, transport, actor=DEMO_USER).run()
+        summary = session.sync(transport)
     finally:
         transport.close()
     if summary.failure is not None:
-        console.error(summary.message or summary.failure)
+        console.error(failure_message(summary.failure).text(console.language))
         return 10
     console.print(
         console.vi(
@@ -119,7 +105,7 @@ def _show(
         console.vi(f"Trang tổng hợp cho lãnh đạo: {server.url}{CONSOLE_PATH} · {reviewer}",
                    f"Reviewer console: {server.url}{CONSOLE_PATH} · {reviewer}")
     )  # fmt: skip
-    if args.headless or not launcher_display():
+    if args.headless or not has_display():
         if not args.headless:
             console.print(
                 console.vi(
@@ -128,8 +114,8 @@ def _show(
                 )
             )
         return headless(signed.profile, server, tokens, console)
+    from dxdesk.unlock import Opened  # noqa: PLC0415
     from ui.app import run  # noqa: PLC0415
-    from ui.unlocking import Opened  # noqa: PLC0415
 
     # Straight to the demo officer's window; "Lock" then leads to the lock screen.
     opened = Opened(signed.profile, signed.unlocked, tokens)

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QApplication
 from dxdesk.credentials import TokenStore
 from dxdesk.profile import Profile
 from dxdesk.users import UnlockedUser
-from ui.app import application
 from ui.crash import CrashHandler
 from ui.i18n import Translations
 from ui.main_window import MainWindow
 from ui.network_hint import watch_network
+from ui.qt_app import application
 from ui.sync_controller import SyncController
 from ui.tasks_runner import PoolRunner, Runner
 

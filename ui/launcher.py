@@ -14,7 +14,6 @@ same window when no subcommand is given.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 # ``from __feature__ import``), which the first window would pay for each of them.
 from dxdesk import logsetup, settings, users  # noqa: F401
 from dxdesk.messages import LANGUAGES
+from ui.display import has_display
 from ui.options import WindowOptions
 
 if TYPE_CHECKING:
@@ -31,14 +31,6 @@ if TYPE_CHECKING:
 
     from dxdesk.cli import Console
     from dxdesk.paths import Paths
-
-
-def has_display() -> bool:
-    if sys.platform != "linux":
-        return True
-    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal", "vnc")):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def window_options(argv: Sequence[str]) -> WindowOptions | None:
@@ -81,10 +73,12 @@ def gui(args: argparse.Namespace, paths: Paths, console: Console) -> int:
 
 def command_line(argv: Sequence[str] | None = None) -> int:
     from dxdesk import cli  # noqa: PLC0415 (the whole core: not for the bare window)
+    from sync import bundle_cli  # noqa: PLC0415
     from sync import cli as sync_cli  # noqa: PLC0415
     from ui import demo  # noqa: PLC0415
 
-    return cli.main(argv, extensions=[sync_cli.register, demo.register], gui=gui)
+    extensions = [sync_cli.register, bundle_cli.register, demo.register]
+    return cli.main(argv, extensions=extensions, gui=gui)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,6 +37,7 @@ from dxdesk import clock, local_state, reports, tasks
 from dxdesk.models import ReportState, Task
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
+from sync.progress import AcksApplied, RoundStarted, UploadProgress
 from sync.scheduler import Connectivity, SchedulerStatus
 from sync.transport import Failure
 from ui.about_dialog import AboutDialog, diagnostics
@@ -499,9 +500,9 @@ class MainWindow(QMainWindow):
         if self.login_dialog is not None and self.login_dialog.isVisible():
             return
         with self._profile.db.session() as session:
-            from sync import account  # noqa: PLC0415 (a small, already loaded module)
+            from sync import client_account  # noqa: PLC0415 (a small, already loaded module)
 
-            who = account.current(session)
+            who = client_account.current(session)
         # A profile is one user's: logging in again is for that user; someone else
         # uses "Switch user".
         dialog = LoginDialog(
@@ -536,26 +537,22 @@ class MainWindow(QMainWindow):
         self.sync_progress.setVisible(status.syncing)
         self.sync_button.setEnabled(not status.syncing)
         summary = status.last_summary
-        if not status.syncing and summary is not None and summary.failure is not None:
-            try:
-                failure = Failure(summary.failure)
-            except ValueError:
-                failure = Failure.SERVER
-            if failure is not Failure.AUTH:
-                self.connectivity_label.setToolTip(failure_text(failure))
+        failure = summary.failure if summary is not None and not status.syncing else None
+        if failure is not None and failure is not Failure.AUTH:
+            self.connectivity_label.setToolTip(failure_text(failure))
 
     @Slot(object)
     def _on_sync_finished(self, _summary: object) -> None:
         self.reload()
 
-    @Slot(str, object)
-    def _on_sync_event(self, name: str, data: object) -> None:
-        if name == "upload_progress" and isinstance(data, dict):
+    @Slot(object)
+    def _on_sync_event(self, event: object) -> None:
+        if isinstance(event, UploadProgress):
             self.sync_progress.setRange(0, 100)
-            self.sync_progress.setValue(100 * int(data["done"]) // max(1, int(data["total"])))
-        elif name == "round":
+            self.sync_progress.setValue(100 * event.done // max(1, event.total))
+        elif isinstance(event, RoundStarted):
             self.sync_progress.setRange(0, 0)
-        elif name == "acks":
+        elif isinstance(event, AcksApplied):
             self.reload()  # the outbox shows accepted/rejected while the sync goes on
 
     # -- dialogs -------------------------------------------------------------------

@@ -19,13 +19,13 @@ from PySide6.QtWidgets import QApplication
 
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from dxdesk.settings import save as save_settings
+from dxdesk.unlock import Opened
 from ui.crash import CrashHandler
 from ui.i18n import Translations
+from ui.lock.unlock_screen import UnlockScreen
+from ui.lock.unlocking import KeyringState, Unlocker
 from ui.tasks_runner import PoolRunner, Runner
 from ui.token_access import Tokens
-from ui.unlock_screen import UnlockScreen
-from ui.unlocking import KeyringState, Opened, Unlocker
 from ui.warmup import importing, warm_up
 
 if TYPE_CHECKING:
@@ -108,9 +108,6 @@ class Shell(QObject):
             from ui.desktop import build  # noqa: PLC0415
 
         self._open_remembered = False
-        if opened.server_url and self.settings.server_url != opened.server_url:
-            self.settings.server_url = opened.server_url
-            save_settings(self.settings, self.paths.settings_file)
         try:
             desktop = build(
                 opened.profile, opened.tokens, self.runner, crash=self.crash,

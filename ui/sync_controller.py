@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from dxdesk import device, users
-from dxdesk.credentials import TokenStore, account_name
+from dxdesk.credentials import TokenStore
+from dxdesk.errors import DxdeskError
 from dxdesk.profile import Profile
-from dxdesk.settings import save as save_settings
 from dxdesk.users import UnlockedUser
-from sync import account
-from sync.engine import SyncEngine, SyncSummary
-from sync.protocol import LoginOut
+from sync.engine import SyncSummary
+from sync.progress import Progress
 from sync.scheduler import Connectivity, SchedulerStatus, SyncScheduler
+from sync.session import ClientSession, LoginResult
 from sync.transport import Failure, Transport, TransportError
 from ui.tasks_runner import Runner
 
@@ -32,7 +30,7 @@ log = logging.getLogger(__name__)
 
 class SyncController(QObject):
     status_changed = Signal(object)  # SchedulerStatus, on the GUI thread
-    sync_event = Signal(str, object)  # the engine's progress events (round, upload_progress…)
+    sync_event = Signal(object)  # the engine's progress events (sync.progress)
     finished = Signal(object)  # SyncSummary of every sync that ran
     login_needed = Signal()  # a sync the user asked for needs a login
     login_done = Signal(object)  # LoginOut
@@ -49,9 +47,8 @@ class SyncController(QObject):
     ) -> None:
         super().__init__()
         self._profile = profile
-        self._tokens = tokens
+        self._session = ClientSession(profile, tokens, unlocked=unlocked)
         self._runner = runner
-        self._unlocked = unlocked
         self._lock = threading.Lock()
         self._transport: Transport | None = None
         self._manual = False
@@ -84,14 +81,10 @@ class SyncController(QObject):
 
     @property
     def configured(self) -> bool:
-        return bool(self._profile.settings.server_url)
+        return self._session.configured
 
     def has_token(self) -> bool:
-        url = self._profile.settings.server_url
-        if not url:
-            return False
-        with self._profile.db.session() as session:
-            return account.token_for(session, url.rstrip("/"), self._tokens) is not None
+        return self._session.has_token()
 
     def sync_now(self) -> None:
         self._manual = True
@@ -124,17 +117,13 @@ class SyncController(QObject):
             self._transport = None
 
     def login(self, server_url: str, username: str, password: str) -> None:
-        self._runner.run(
-            _LoginJob(self._profile, self._tokens, server_url, username, password, self._unlocked),
-            self._on_login_done,
-            self._on_login_failed,
-        )
+        def job() -> LoginResult:  # on a pool thread: its own transport and session
+            return self._session.login(username, password, server_url=server_url)
+
+        self._runner.run(job, self._on_login_done, self._on_login_failed)
 
     @Slot(object)
     def _on_login_done(self, result: LoginResult) -> None:
-        if self._profile.settings.server_url != result.server_url:
-            self._profile.settings.server_url = result.server_url
-            save_settings(self._profile.settings, self._profile.paths.settings_file)
         self.settings_changed()  # a fresh transport picks up the new token
         self.login_done.emit(result.out)
         self.sync_now()
@@ -160,16 +149,9 @@ class SyncController(QObject):
         self.status_changed.emit(status)  # queued to the GUI thread
 
     def _current_transport(self) -> Transport | None:
-        settings = self._profile.settings
         with self._lock:
-            if self._transport is None and settings.server_url:
-                self._transport = Transport(
-                    settings.server_url,
-                    ca_bundle=settings.ca_bundle or None,
-                    allow_http=settings.allow_http,
-                    connect_timeout_s=settings.connect_timeout_s,
-                    read_timeout_s=settings.read_timeout_s,
-                )
+            if self._transport is None and self._session.configured:
+                self._transport = self._session.transport()
             return self._transport
 
     def _probe(self) -> bool:
@@ -182,76 +164,11 @@ class SyncController(QObject):
     def _run_sync(self) -> SyncSummary:
         try:
             transport = self._current_transport()
-        except TransportError as exc:
-            return SyncSummary(failure=Failure.CONFIG.value, message=str(exc))
+        except (TransportError, DxdeskError) as exc:
+            return SyncSummary(failure=Failure.CONFIG, message=str(exc))
         if transport is None:
-            return SyncSummary(failure=Failure.CONFIG.value, message="no server")
-        db = self._profile.db
-        with db.session() as session:
-            who = account.current(session)
-            transport.token = account.token_for(session, transport.base_url, self._tokens)
-        if not transport.token:
-            return SyncSummary(failure=Failure.AUTH.value, message="login needed")
-        engine = SyncEngine(
-            db,
-            self._profile.attachments,
-            transport,
-            actor=who.username if who else "",
-            notify=self._notify,
-        )
-        summary = engine.run()
-        if summary.failure == Failure.AUTH.value:
-            with db.session() as session:
-                account.forget_token(session, transport.base_url, self._tokens)
-        return summary
+            return SyncSummary(failure=Failure.CONFIG, message="no server")
+        return self._session.sync(transport, notify=self._notify)
 
-    def _notify(self, name: str, data: dict[str, Any]) -> None:
-        self.sync_event.emit(name, data)
-
-
-class _LoginJob:
-    """Runs on a pool thread: its own transport, its own database session."""
-
-    def __init__(
-        self, profile: Profile, tokens: TokenStore, server_url: str, username: str, password: str,
-        unlocked: UnlockedUser | None = None,
-    ) -> None:  # fmt: skip
-        self._profile, self._tokens, self._unlocked = profile, tokens, unlocked
-        self._server_url, self._username, self._password = server_url, username, password
-
-    def __call__(self) -> LoginResult:
-        settings = self._profile.settings
-        transport = Transport(
-            self._server_url,
-            ca_bundle=settings.ca_bundle or None,
-            allow_http=settings.allow_http,
-            connect_timeout_s=settings.connect_timeout_s,
-            read_timeout_s=settings.read_timeout_s,
-        )
-        try:
-            with self._profile.db.session() as session:
-                out = account.login(
-                    session, transport, self._tokens, self._username, self._password,
-                    device_id=device.device_id(self._profile.paths),
-                    pinned_server_key=settings.server_public_key or None,
-                )  # fmt: skip
-            self._rewrap_if_needed(transport.base_url)
-        finally:
-            transport.close()
-        return LoginResult(out, transport.base_url)
-
-    def _rewrap_if_needed(self, server_url: str) -> None:
-        """The server took this password: if it was changed there, the key file is
-        re-wrapped with it from the key this session holds, so the next offline
-        unlock takes the new password (a no-op when it already does)."""
-        unlocked = self._unlocked
-        if unlocked is None or unlocked.user.account != account_name(server_url, self._username):
-            return  # not the unlocked user at their own server: their key file stays
-        users.enroll(self._profile.paths, unlocked.user, self._password,
-                     known_key=unlocked.data_key)  # fmt: skip
-
-
-class LoginResult:
-    def __init__(self, out: LoginOut, server_url: str) -> None:
-        self.out = out
-        self.server_url = server_url
+    def _notify(self, event: Progress) -> None:
+        self.sync_event.emit(event)

@@ -671,42 +671,6 @@
 <context>
     <name>failures</name>
     <message>
-        <source>Wrong user name or password.</source>
-        <translation>Sai tên đăng nhập hoặc mật khẩu.</translation>
-    </message>
-    <message>
-        <source>Cannot reach the server. Check the network or the address; your reports are safe on this computer.</source>
-        <translation>Không kết nối được máy chủ. Hãy kiểm tra mạng hoặc địa chỉ; báo cáo vẫn an toàn trên máy này.</translation>
-    </message>
-    <message>
-        <source>This network needs sign-in first: open a web browser, accept the Wi-Fi terms, then try again.</source>
-        <translation>Mạng này cần đăng nhập trước: mở trình duyệt, chấp nhận điều khoản Wi-Fi, rồi thử lại.</translation>
-    </message>
-    <message>
-        <source>The server&apos;s certificate is not trusted. Check the address, or ask your administrator for the site certificate (Settings).</source>
-        <translation>Chứng thư của máy chủ không được tin cậy. Hãy kiểm tra địa chỉ, hoặc xin quản trị viên chứng thư của đơn vị (Cài đặt).</translation>
-    </message>
-    <message>
-        <source>This dxdesk is too old for the server; please update it.</source>
-        <translation>Phiên bản dxdesk này đã cũ so với máy chủ; hãy cập nhật.</translation>
-    </message>
-    <message>
-        <source>The server has a problem right now; try again later.</source>
-        <translation>Máy chủ đang gặp sự cố; hãy thử lại sau.</translation>
-    </message>
-    <message>
-        <source>The server refused the request.</source>
-        <translation>Máy chủ từ chối yêu cầu.</translation>
-    </message>
-    <message>
-        <source>The server address is not valid (expected https://…).</source>
-        <translation>Địa chỉ máy chủ không hợp lệ (cần dạng https://…).</translation>
-    </message>
-    <message>
-        <source>Too many wrong passwords: this account is locked for about 15 minutes. Try again later, or ask your administrator.</source>
-        <translation>Nhập sai mật khẩu quá nhiều lần: tài khoản tạm khoá khoảng 15 phút. Hãy thử lại sau, hoặc liên hệ quản trị viên.</translation>
-    </message>
-    <message>
         <source>Unexpected error; details are in the log.</source>
         <translation>Lỗi không mong đợi; chi tiết trong nhật ký.</translation>
     </message>

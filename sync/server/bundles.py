@@ -1,7 +1,7 @@
 """Import a USB bundle: the one path shared by the upload endpoint (relays) and
 ``dxdesk-server import-bundle``.
 
-Checks, in order, each with its own refusal (``dxdesk.bundle_format``): framing,
+Checks, in order, each with its own refusal (``sync.protocol.bundle_format``): framing,
 truncation and checksum (no key needed); that the bundle is sealed to *this*
 server; a second delivery of the same file (answered with the original receipt,
 storing nothing); that the header is signed by a key registered for the device it
@@ -24,10 +24,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dxdesk import bundle_format, signing
-from dxdesk.bundle_format import BundleRefusedError, Parsed, refused
+from dxdesk import signing
 from dxdesk.clock import utcnow
-from sync.protocol import MAX_REPORTS_PER_SYNC, Ack, ReportIn, UnparsedReport
+from sync.protocol import MAX_REPORTS_PER_SYNC, Ack, ReportIn, UnparsedReport, bundle_format
+from sync.protocol.bundle_format import BundleRefusedError, Parsed, refused
 from sync.server import audit, blobs, ingest, keys, receipts
 from sync.server.accounts import Principal
 from sync.server.tables import BundleImport, Device, Report, User

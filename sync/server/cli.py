@@ -23,13 +23,13 @@ from sqlalchemy import select
 
 from dxdesk import sealing
 from dxdesk.atomic_file import write_atomically
-from dxdesk.bundle_format import MAX_FILE_BYTES, BundleRefusedError
 from dxdesk.clock import utcnow
 from dxdesk.errors import UnsafeFileError
 from dxdesk.status import Category
 from dxdesk.text import for_terminal, json_for_terminal
 from dxdesk.untrusted_files import read_untrusted, refuse_unsafe_target
 from sync.protocol import TaskIn
+from sync.protocol.bundle_format import MAX_FILE_BYTES, BundleRefusedError
 from sync.server import (
     accounts,
     blobs,

@@ -13,8 +13,7 @@ import datetime as dt
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from dxdesk import signed_doc
-from sync.protocol import Ack
+from sync.protocol import Ack, signed_doc
 from sync.server import keys
 
 KIND = "receipt"

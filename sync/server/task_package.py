@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dxdesk import signed_doc
 from dxdesk.clock import utcnow
+from sync.protocol import signed_doc
 from sync.server import audit, keys, tasks, versions
 from sync.server.pull import review_out
 from sync.server.tables import Report, Task, Unit

@@ -15,9 +15,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from dxdesk import b64url, bundle_format, sealing, signed_doc, signing
+from dxdesk import b64url, sealing, signing
 from dxdesk.canonical import canonical_json
-from sync.protocol import MAX_BUNDLE_BYTES
+from sync.protocol import MAX_BUNDLE_BYTES, bundle_format, signed_doc
 from sync.server.db import Database
 from sync.server.tables import AuditEvent, Blob, BundleImport, Report
 from tests.server.conftest import Api, Backend, ServerProcess, World, report_body, run_cli

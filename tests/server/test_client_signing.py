@@ -15,14 +15,14 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from dxdesk import device, local_state, reports, sealing, server_key
+from dxdesk import device, local_state, reports, sealing, trusted_server_key
 from dxdesk.canonical import content_hash
 from dxdesk.credentials import MemoryTokenStore, account_name
 from dxdesk.models import Classification, Report, ReportState
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
-from sync import account
+from sync import client_account
 from sync.engine import SyncEngine
 from sync.server.db import Database
 from sync.server.tables import Device
@@ -44,7 +44,7 @@ def transport(world: World) -> Iterator[Transport]:
 
 
 def _login(session: Session, transport: Transport, world: World, paths: Paths) -> None:
-    account.login(
+    client_account.login(
         session,
         transport,
         MemoryTokenStore(),
@@ -75,7 +75,7 @@ def test_a_classified_report_goes_sealed_from_device_to_reviewer(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     _login(session, transport, world, paths)
-    assert server_key.known(session) == world.officer_a.server_public_key
+    assert trusted_server_key.known(session) == world.officer_a.server_public_key
     task = make_task(session, code=f"{world.prefix}-S", id=world.tasks_a[0])
     content = ReportContent(progress=50, results=WORDS, classification=Classification.SECRET)
     draft = reports.create_draft(session, task, content, author="Cán bộ A")
@@ -109,17 +109,17 @@ def test_a_login_answered_with_another_key_is_refused_when_pinned(
 ) -> None:
     tokens = MemoryTokenStore()
     pinned = sealing.public_key_text(sealing.generate())
-    with pytest.raises(server_key.ServerKeyMismatchError):
-        account.login(
+    with pytest.raises(trusted_server_key.ServerKeyMismatchError):
+        client_account.login(
             session, transport, tokens, world.usernames["oa"], PASSWORD, pinned_server_key=pinned
         )
     session.rollback()
-    assert account.current(session) is None and server_key.known(session) is None
+    assert client_account.current(session) is None and trusted_server_key.known(session) is None
     assert tokens.get(account_name(transport.base_url, world.usernames["oa"])) is None
     real = world.officer_a.server_public_key
-    account.login(session, transport, tokens, world.usernames["oa"], PASSWORD,
+    client_account.login(session, transport, tokens, world.usernames["oa"], PASSWORD,
                   pinned_server_key=real)  # fmt: skip
-    assert server_key.known(session) == real
+    assert trusted_server_key.known(session) == real
 
 
 def _queued_before_signing(session: Session, task_id: str, classification: str) -> str:

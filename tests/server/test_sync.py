@@ -171,12 +171,13 @@ def test_the_real_client_body_is_accepted(world: World, session: Session, profil
     content = client_reports.ReportContent(progress=55, results="Đã hoàn thành 55%")
     draft = client_reports.create_draft(session, task, content, author="Trần Thị Bình")
     final = client_reports.finalize(session, profile.attachments, draft.id)
-    # This profile's key, registered by a login, signed it at finalize.
+    # This profile's key, registered by a login, signs it as it is sent.
     device = TestDevice(key=client_device.signing_key(session))
     officer = login(world.server.base, world.usernames["oa"], device=device)
+    client_reports.sign_for_sending(session, final, device.key, device.device_id)
     body = client_reports.canonical_body(final, [])
     body["content_sha256"] = final.content_sha256
-    body["signature"], body["device_id"] = final.signature, device.device_id
+    body["signature"], body["device_id"] = final.signature, final.device_id
     try:
         ack = officer.sync(reports=[body])["acks"][0]
     finally:

@@ -14,7 +14,7 @@ from dxdesk import reports
 from dxdesk.credentials import MemoryTokenStore
 from dxdesk.models import Attachment, Task
 from dxdesk.reports import ReportContent
-from sync import account
+from sync import client_account
 from sync.engine import SyncEngine
 from sync.transport import Transport
 from sync.uploads import MAX_CHUNK
@@ -35,7 +35,7 @@ def test_cut_mid_upload_resumes_from_what_the_server_holds(
     with BadLink(server.port, link_profile) as link:
         transport = Transport(link.url)
         with profile.db.session() as session:
-            account.login(session, transport, MemoryTokenStore(), "cb.halong", DEMO_PASSWORD)
+            client_account.login(session, transport, MemoryTokenStore(), "cb.halong", DEMO_PASSWORD)
         engine = SyncEngine(profile.db, profile.attachments, transport, sleep=lambda _s: None)
         assert engine.run().failure is None  # tasks
         with profile.db.session() as session:

@@ -11,7 +11,7 @@ from dxdesk import reports
 from dxdesk.credentials import MemoryTokenStore
 from dxdesk.models import Report, ReportState, Task
 from dxdesk.reports import ReportContent
-from sync import account
+from sync import client_account
 from sync.backoff import Backoff
 from sync.engine import SyncEngine
 from sync.scheduler import Connectivity, SyncScheduler
@@ -29,7 +29,7 @@ def test_queued_reports_go_out_by_themselves_when_the_link_returns(
     with BadLink(server.port, LinkProfile(latency_s=0.02)) as link:
         transport = Transport(link.url, connect_timeout_s=2, read_timeout_s=5)
         with profile.db.session() as session:
-            account.login(session, transport, MemoryTokenStore(), "cb.coto", DEMO_PASSWORD)
+            client_account.login(session, transport, MemoryTokenStore(), "cb.coto", DEMO_PASSWORD)
         engine = SyncEngine(
             profile.db, profile.attachments, transport, max_attempts=1, sleep=lambda _s: None
         )

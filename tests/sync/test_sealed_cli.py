@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from dxdesk import device
 from dxdesk.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
-from sync import account
+from sync import client_account
 from sync.transport import Transport
 from tests.support.server import DEMO_PASSWORD, RunningServer
 from tests.sync.conftest import Client
@@ -29,7 +29,7 @@ def _register_device(client: Client, server: RunningServer) -> None:
     transport = Transport(server.url)
     try:
         with profile.db.session() as session:
-            account.login(
+            client_account.login(
                 session, transport, MemoryTokenStore(), USER, DEMO_PASSWORD,
                 device_id=device.device_id(Paths.under(client.home)),
             )  # fmt: skip

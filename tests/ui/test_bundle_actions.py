@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlmodel import col, select
 
-from dxdesk import clock, demo_data, device, reports, sealing, server_key
+from dxdesk import clock, demo_data, device, reports, sealing, trusted_server_key
 from dxdesk.models import Report, Task
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
@@ -35,7 +35,7 @@ def _registered(profile: Profile) -> None:
     """What a login leaves behind: a registered key and the server's sealing key."""
     with profile.db.session() as session:
         device.mark_registered(session, str(uuid.uuid4()), device.signing_key(session))
-        server_key.remember(session, sealing.public_key_text(sealing.generate()))
+        trusted_server_key.remember(session, sealing.public_key_text(sealing.generate()))
         task = session.exec(select(Task).order_by(col(Task.code))).first()
         assert task is not None
         draft = reports.create_draft(session, task, ReportContent(progress=20, results="Đợt 1"))

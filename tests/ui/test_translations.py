@@ -45,7 +45,7 @@ def test_ts_is_up_to_date_with_the_source(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.ts"
     lupdate = i18n.lrelease().with_name("lupdate")
     subprocess.run(
-        [str(lupdate), "-silent", *sorted(map(str, UI.glob("*.py"))), "-ts", str(fresh)],
+        [str(lupdate), "-silent", *sorted(map(str, UI.rglob("*.py"))), "-ts", str(fresh)],
         check=True, capture_output=True,
     )  # fmt: skip
     sources = {(m.findtext("source")) for m in ET.parse(fresh).getroot().iter("message")}

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from dxdesk import b64url, bundle_format, json_depth, report_seal, sealing, signed_doc, signing
-from dxdesk.bundle_format import BundleRefusedError
+from dxdesk import b64url, json_depth, report_seal, sealing, signing
 from dxdesk.canonical import canonical_json
+from sync.protocol import bundle_format, signed_doc
+from sync.protocol.bundle_format import BundleRefusedError
 
 SERVER = sealing.generate()
 SERVER_PUBLIC = sealing.public_key_text(SERVER)

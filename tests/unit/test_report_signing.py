@@ -1,4 +1,5 @@
-"""Finalizing signs every report and seals a classified one before it is queued."""
+"""Finalizing fixes every report's hash and seals a classified one before it is
+queued; the report is signed once, as it leaves the device, with the registered key."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from dxdesk import audit, device, report_seal, reports, sealing, server_key, signing
+from dxdesk import audit, device, report_seal, reports, sealing, signing, trusted_server_key
 from dxdesk.canonical import content_hash
 from dxdesk.errors import ValidationError
 from dxdesk.models import Classification, ReportState
@@ -29,16 +30,30 @@ def secret(**overrides: object) -> ReportContent:
     return ReportContent(**values)  # type: ignore[arg-type]
 
 
-def test_finalize_signs_with_the_profile_key(session: Session, profile: Profile) -> None:
+def test_finalize_hashes_and_sending_signs_once(session: Session, profile: Profile) -> None:
     task = make_task(session)
     draft = reports.create_draft(session, task, ReportContent(progress=40, results="Đã làm"))
     final = reports.finalize(session, profile.attachments, draft.id)
-    assert final.signature is not None and final.content_sha256 is not None
-    public = device.public_key(device.signing_key(session))
-    signing.verify_report(public, final.content_sha256, final.signature)
+    # Not signed yet: a login before it is sent registers a fresh key.
+    assert final.signature is None and final.content_sha256 is not None
     # A report in the clear hashes as before: no "sealed" key in its body.
     body = reports.canonical_body(final, [])
     assert "sealed" not in body and content_hash(body) == final.content_sha256
+
+    key = device.signing_key(session)
+    reports.sign_for_sending(session, final, key, "device-1")
+    sent = reports.get_report(session, final.id)
+    assert sent.signature is not None and sent.content_sha256 is not None
+    assert sent.device_id == "device-1"
+    signing.verify_report(device.public_key(key), sent.content_sha256, sent.signature)
+    first = sent.signature
+    reports.sign_for_sending(session, sent, key, "device-1")
+    assert sent.signature == first  # already signed with this key: not again
+    # A login since replaced the key: the same content is signed with the new one.
+    replaced = signing.generate()
+    reports.sign_for_sending(session, sent, replaced, "device-2")
+    assert sent.signature != first
+    signing.verify_report(replaced.public_key(), sent.content_sha256, sent.signature)
 
 
 def test_a_classified_report_waits_for_the_server_key(session: Session, profile: Profile) -> None:
@@ -57,7 +72,7 @@ def test_a_classified_report_is_sealed_before_it_is_queued(
     session: Session, profile: Profile, pdf_file: Path
 ) -> None:
     server = sealing.generate()
-    server_key.remember(session, sealing.public_key_text(server))
+    trusted_server_key.remember(session, sealing.public_key_text(server))
     task = make_task(session)
     draft = reports.create_draft(session, task, secret(), author="Cán bộ A")
     reports.attach(session, profile.attachments, draft.id, pdf_file, profile.limits)
@@ -81,10 +96,11 @@ def test_a_classified_report_is_sealed_before_it_is_queued(
     # The hash (and so the signature) covers the sealed payload.
     body = reports.canonical_body(row, attachments)
     assert body["sealed"] == row.sealed and content_hash(body) == row.content_sha256
+    key = device.signing_key(session)
+    reports.sign_for_sending(session, row, key, "device-1")
     assert row.signature is not None and row.content_sha256 is not None
-    signing.verify_report(
-        device.public_key(device.signing_key(session)), row.content_sha256, row.signature
-    )
+    signing.verify_report(device.public_key(key), row.content_sha256, row.signature)
+    session.commit()  # a signature may still be added to a finalized report
     item = next(i for i in reports.outbox(session) if i.report.id == row.id)
     assert item.sealed and WORDS not in repr(item)
     assert all(WORDS not in repr(event.detail) for event in audit.recent(session))
@@ -94,7 +110,7 @@ def test_a_classified_report_is_sealed_before_it_is_queued(
 
 
 def test_a_normal_report_is_never_sealed(session: Session, profile: Profile) -> None:
-    server_key.remember(session, sealing.public_key_text(sealing.generate()))
+    trusted_server_key.remember(session, sealing.public_key_text(sealing.generate()))
     task = make_task(session)
     draft = reports.create_draft(session, task, secret(classification="normal"))
     final = reports.finalize(session, profile.attachments, draft.id)

@@ -262,3 +262,20 @@ def test_a_correction_of_a_rejected_report_takes_its_place(
     session.commit()
     assert reports.start_correction(session, first.id).corrects_id is None
     assert reports.start_correction(session, second.id).corrects_id is None
+
+
+def test_create_says_every_problem_at_once_and_writes_nothing(
+    session: Session, profile: Profile, tmp_path: Path
+) -> None:
+    # Checked once, in the core: the content's problems and the attachments' together,
+    # so the command line need not check first to avoid a half-written report.
+    task = make_task(session)
+    missing = tmp_path / "khong-co.pdf"
+    with pytest.raises(ValidationError) as caught:
+        reports.create(
+            session, profile.attachments, task, ReportContent(progress=140, results=""),
+            [missing], profile.limits,
+        )  # fmt: skip
+    fields = {issue.field for issue in caught.value.issues}
+    assert {"progress", "results", "attachments"} <= fields
+    assert reports.outbox(session, include_accepted=True) == []

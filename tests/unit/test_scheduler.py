@@ -11,6 +11,7 @@ import pytest
 from sync.backoff import Backoff
 from sync.engine import SyncSummary
 from sync.scheduler import Connectivity, SchedulerStatus, SyncScheduler
+from sync.transport import Failure
 
 FAST = Backoff(base_s=0.05, cap_s=0.2)
 
@@ -27,7 +28,7 @@ class FakeNetwork:
 
     def __init__(self) -> None:
         self.online = True
-        self.failure = "offline"
+        self.failure = Failure.OFFLINE
         self.syncs = 0
         self.probes = 0
         self.running = 0
@@ -133,10 +134,10 @@ def test_captive_portal_and_login_needed_are_distinct_states(
     scheduler: SyncScheduler, network: FakeNetwork
 ) -> None:
     network.online = False
-    network.failure = "captive_portal"
+    network.failure = Failure.CAPTIVE_PORTAL
     scheduler.request_sync(now=True)
     wait_until(lambda: scheduler.status.connectivity is Connectivity.CAPTIVE_PORTAL)
-    network.failure = "auth"
+    network.failure = Failure.AUTH
     network.online = False
     scheduler.request_sync(now=True)
     wait_until(lambda: scheduler.status.connectivity is Connectivity.LOGIN_NEEDED)

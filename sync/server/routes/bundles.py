@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from dxdesk.bundle_format import BundleRefusedError
 from sync.protocol import MAX_BUNDLE_BYTES, BundleOut, ErrorOut
+from sync.protocol.bundle_format import BundleRefusedError
 from sync.server import bundles
 from sync.server.errors import ApiError
 from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write

@@ -1,4 +1,5 @@
-"""The server's public keys: X25519, to which classified reports and USB bundles are
+"""The server's public keys as this device trusts them (the server's own key pairs
+are ``sync.server.keys``): X25519, to which classified reports and USB bundles are
 sealed, and Ed25519, with which it signs receipts and task packages.
 
 Learnt at login (the sealing key may also be baked into the installer: then it is

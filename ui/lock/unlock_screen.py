@@ -33,13 +33,14 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk.errors import DxdeskError
+from dxdesk.unlock import Opened
 from dxdesk.users import KnownUser, PasswordChangedError
 from dxdesk.vault import WrongPasswordError
 from ui.i18n import follow_language, language
-from ui.remember_box import RememberBox
-from ui.sign_in_form import ERROR_STYLE, SignInForm
+from ui.lock.remember_box import RememberBox
+from ui.lock.sign_in_form import ERROR_STYLE, SignInForm
+from ui.lock.unlocking import KeyringState, SignInRequest, Unlocker
 from ui.tasks_runner import Done, Runner
-from ui.unlocking import KeyringState, Opened, SignInRequest, Unlocker
 
 if TYPE_CHECKING:
     from typing_extensions import override

@@ -33,10 +33,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from dxdesk import b64url, json_depth, sealing, signed_doc, signing
+from dxdesk import b64url, json_depth, sealing, signing
 from dxdesk.canonical import canonical_json
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import Message
+from sync.protocol import signed_doc
 
 FORMAT = 1
 MAGIC = b"DXDESK-BUNDLE 1\n"

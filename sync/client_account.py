@@ -1,4 +1,5 @@
-"""Who this profile logs in as, and the token that proves it.
+"""Who this profile logs in as, and the token that proves it (the client's side;
+the server's user accounts are ``sync.server.accounts``).
 
 The server address is a setting; the username and unit are facts kept in the
 store; the token lives only in the token store (OS keyring or memory). A login
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, func, select
 
-from dxdesk import audit, device, local_state, server_key, signing
+from dxdesk import audit, device, local_state, signing, trusted_server_key
 from dxdesk.credentials import TokenStore, account_name
 from dxdesk.errors import DxdeskError
 from dxdesk.models import Report
@@ -90,7 +91,7 @@ def authenticate(
     registration = _registration(transport, username, identity) if identity is not None else {}
     credentials = LoginIn(username=username, password=password, **registration)
     out = transport.call("POST", "/auth/login", LoginOut, credentials, auth=False)
-    server_key.check(out.server_public_key, pinned_server_key)
+    trusted_server_key.check(out.server_public_key, pinned_server_key)
     return out
 
 
@@ -130,9 +131,9 @@ def remember(
     local_state.put(session, UNIT, out.user.unit_code)
     local_state.put(session, ROLE, out.user.role)
     local_state.put(session, FULL_NAME, out.user.full_name)
-    server_key.remember(session, out.server_public_key, out.user.username)
+    trusted_server_key.remember(session, out.server_public_key, out.user.username)
     if out.server_signing_key is not None:
-        server_key.remember_signing(session, out.server_signing_key, out.user.username)
+        trusted_server_key.remember_signing(session, out.server_signing_key, out.user.username)
     registered = (
         {"device": identity.device_id, "key": signing.fingerprint(device.public_key(identity.key))}
         if identity is not None

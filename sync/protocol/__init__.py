@@ -1,5 +1,12 @@
 """Wire protocol v1: the JSON shapes both ends agree on (docs/protocol.md explains them).
 
+This package is all the client and the server share (the import contracts in
+pyproject.toml hold the server to it): the wire models here, and the USB stick's
+file formats (``bundle_format``: a bundle of reports; ``signed_doc``: receipts and
+task packages). A report's limits come from ``dxdesk.limits`` (the core refuses at
+finalize what the wire could not carry, and may not import this package); every
+other limit is defined here or in those two modules, once.
+
 These are pydantic models so that the server validates with them and serves them as
 OpenAPI, and the client engine builds and parses the very same shapes. Validation is
 strict (no silent coercion): a report's content hash is recomputed from what was
@@ -23,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from dxdesk import limits, report_seal, signing, validation
+from dxdesk import limits, report_seal, signing
 from dxdesk.text import escaped, first_control
 
 PROTOCOL_VERSION = 1
@@ -96,10 +103,10 @@ def _iso_datetime(value: str) -> str:
         raise ValueError("must include a UTC offset, e.g. +00:00")
     # The device's claim, shown to people but ordering nothing (the server orders by
     # its receipt time); the device refuses the same bounds at finalize.
-    if not validation.possible_report_time(parsed):
+    if not limits.possible_report_time(parsed):
         raise ValueError(
-            f"impossible date: must lie between {validation.EARLIEST_REPORT_TIME.year} and "
-            f"{validation.LATEST_REPORT_TIME.year - 1} (check the device's clock)"
+            f"impossible date: must lie between {limits.EARLIEST_REPORT_TIME.year} and "
+            f"{limits.LATEST_REPORT_TIME.year - 1} (check the device's clock)"
         )
     return value
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from ui.i18n import follow_language
-from ui.remember_box import RememberBox
-from ui.unlocking import SignInRequest
+from ui.lock.remember_box import RememberBox
+from ui.lock.unlocking import SignInRequest
 
 ERROR_STYLE = "color: #b91c1c;"
 

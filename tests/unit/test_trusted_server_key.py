@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from dxdesk import audit, provisioning, sealing, server_key
+from dxdesk import audit, provisioning, sealing, trusted_server_key
 from dxdesk.errors import SettingsError
 from dxdesk.settings import Settings
 
@@ -16,23 +16,23 @@ OTHER = sealing.public_key_text(sealing.generate())
 
 
 def test_a_pinned_key_refuses_any_other() -> None:
-    server_key.check(KEY, None)
-    server_key.check(KEY, KEY)
-    with pytest.raises(server_key.ServerKeyMismatchError) as caught:
-        server_key.check(OTHER, KEY)
+    trusted_server_key.check(KEY, None)
+    trusted_server_key.check(KEY, KEY)
+    with pytest.raises(trusted_server_key.ServerKeyMismatchError) as caught:
+        trusted_server_key.check(OTHER, KEY)
     assert caught.value.message is not None
     assert caught.value.message.code == "server_key_mismatch"
-    with pytest.raises(server_key.ServerKeyMismatchError):
-        server_key.check("not-a-key", None)
+    with pytest.raises(trusted_server_key.ServerKeyMismatchError):
+        trusted_server_key.check("not-a-key", None)
 
 
 def test_the_learnt_key_is_kept_and_a_change_audited(session: Session) -> None:
-    assert server_key.known(session) is None
-    server_key.remember(session, KEY, "cb.a")
-    server_key.remember(session, KEY, "cb.a")
-    server_key.remember(session, OTHER, "cb.a")
+    assert trusted_server_key.known(session) is None
+    trusted_server_key.remember(session, KEY, "cb.a")
+    trusted_server_key.remember(session, KEY, "cb.a")
+    trusted_server_key.remember(session, OTHER, "cb.a")
     session.commit()
-    assert server_key.known(session) == OTHER
+    assert trusted_server_key.known(session) == OTHER
     actions = [e.action for e in audit.recent(session)]
     assert actions == ["server_key.changed", "server_key.learnt"]
 

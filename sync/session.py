@@ -1,0 +1,211 @@
+"""The client's conversation with the server, for every front end (Qt-free).
+
+The command line, the desktop and the demo all talk to the server through this
+module: it builds the transport from the settings, runs one sync (token looked up,
+engine run, token forgotten when the server no longer takes it), logs in (first
+sign-in or again from an open profile, re-wrapping the key file when the password
+was changed on the server), remembers the address that answered, and names each
+failure with one message code, so every front end says the same thing in the same
+language. The UI only turns what it returns into signals; the CLI only prints it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dxdesk import device, users
+from dxdesk.credentials import TokenStore, account_name
+from dxdesk.errors import DxdeskError
+from dxdesk.messages import Message
+from dxdesk.paths import Paths
+from dxdesk.profile import Profile
+from dxdesk.settings import Settings
+from dxdesk.settings import save as save_settings
+from dxdesk.users import UnlockedUser
+from sync import client_account
+from sync.engine import SyncEngine, SyncSummary
+from sync.failure_messages import error_message
+from sync.progress import Notify
+from sync.protocol import LoginOut, OkOut
+from sync.signin import SignedIn, sign_in
+from sync.transport import Failure, Transport, TransportError
+
+
+class SessionError(DxdeskError):
+    """A transport failure, said in the user's words; the details stay in ``detail``."""
+
+    def __init__(self, error: TransportError, *, login: bool = False) -> None:
+        message = error_message(error, login=login)
+        super().__init__(message.text("en"), message)
+        self.failure = error.failure
+        self.detail = str(error)
+
+
+def no_server() -> DxdeskError:
+    return DxdeskError.of(Message("no_server"))
+
+
+def transport_for(settings: Settings, server_url: str | None = None) -> Transport:
+    """The transport to ``server_url`` (or the configured server) with the settings'
+    certificate, plain-HTTP and timeout choices. TransportError (CONFIG) for an
+    unusable address; ``no_server`` when there is none at all."""
+    url = server_url or settings.server_url
+    if not url:
+        raise no_server()
+    return Transport(
+        url,
+        ca_bundle=settings.ca_bundle or None,
+        allow_http=settings.allow_http,
+        connect_timeout_s=settings.connect_timeout_s,
+        read_timeout_s=settings.read_timeout_s,
+    )
+
+
+def remember_server(paths: Paths, settings: Settings, server_url: str) -> None:
+    """The address that answered a login becomes the profile's server."""
+    if settings.server_url != server_url:
+        settings.server_url = server_url
+        save_settings(settings, paths.settings_file)
+
+
+def first_sign_in(
+    paths: Paths,
+    settings: Settings,
+    tokens: TokenStore,
+    username: str,
+    password: str,
+    *,
+    server_url: str | None = None,
+    previous_password: str | None = None,
+    keep_key: bool = False,
+) -> SignedIn:
+    """Online login that opens (or creates) the user's profile; the server's address
+    is remembered once it has answered."""
+    transport = transport_for(settings, server_url)
+    try:
+        signed = sign_in(
+            paths, settings, transport, tokens, username, password,
+            previous_password=previous_password, keep_key=keep_key,
+        )  # fmt: skip
+    finally:
+        transport.close()
+    remember_server(paths, settings, transport.base_url)
+    return signed
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    out: LoginOut
+    server_url: str
+
+
+class ClientSession:
+    """One open profile's dealings with its server."""
+
+    def __init__(
+        self, profile: Profile, tokens: TokenStore, *, unlocked: UnlockedUser | None = None
+    ) -> None:
+        self.profile = profile
+        self.tokens = tokens
+        self.unlocked = unlocked  # the key this session holds (for a re-wrap)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.profile.settings.server_url)
+
+    def transport(self, server_url: str | None = None) -> Transport:
+        return transport_for(self.profile.settings, server_url)
+
+    def token(self, server_url: str) -> str | None:
+        with self.profile.db.session() as session:
+            return client_account.token_for(session, server_url.rstrip("/"), self.tokens)
+
+    def has_token(self) -> bool:
+        url = self.profile.settings.server_url
+        return bool(url) and self.token(url) is not None
+
+    def sync(
+        self,
+        transport: Transport,
+        *,
+        notify: Notify | None = None,
+        password: Callable[[], str | None] | None = None,
+    ) -> SyncSummary:
+        """One sync over ``transport``. Without a token: a login first when a
+        ``password`` can be asked for (TransportError if the server refuses it), else
+        an AUTH failure (nothing lost, all still queued). A token the server refuses
+        is forgotten, so the next sync asks for a login."""
+        db = self.profile.db
+        with db.session() as session:
+            who = client_account.current(session)
+        transport.token = self.token(transport.base_url)
+        if not transport.token and password is not None and who is not None:
+            given = password()
+            if given:
+                self.login(who.username, given, transport=transport)
+        if not transport.token:
+            return SyncSummary(failure=Failure.AUTH, message="Login needed.")
+        engine = SyncEngine(
+            db,
+            self.profile.attachments,
+            transport,
+            actor=who.username if who else "",
+            notify=notify,
+        )
+        summary = engine.run()
+        if summary.failure is Failure.AUTH:
+            with db.session() as session:
+                client_account.forget_token(session, transport.base_url, self.tokens)
+        return summary
+
+    def login(
+        self,
+        username: str,
+        password: str,
+        *,
+        server_url: str | None = None,
+        transport: Transport | None = None,
+    ) -> LoginResult:
+        """Log in again from this open profile, over ``transport`` or a transport of
+        its own to ``server_url`` (default: the profile's server). TransportError when
+        the server says no."""
+        own = transport is None
+        used = transport if transport is not None else self.transport(server_url)
+        settings = self.profile.settings
+        try:
+            with self.profile.db.session() as session:
+                out = client_account.login(
+                    session, used, self.tokens, username, password,
+                    device_id=device.device_id(self.profile.paths),
+                    pinned_server_key=settings.server_public_key or None,
+                )  # fmt: skip
+            self._rewrap_if_needed(used.base_url, username, password)
+        finally:
+            if own:
+                used.close()
+        remember_server(self.profile.paths, settings, used.base_url)
+        return LoginResult(out, used.base_url)
+
+    def logout(self) -> None:
+        """Revoke the token on the server when it can be reached; forget it here anyway."""
+        transport = self.transport()
+        try:
+            with self.profile.db.session() as session:
+                transport.token = client_account.token_for(session, transport.base_url, self.tokens)
+                if transport.token:
+                    with contextlib.suppress(TransportError):
+                        transport.call("POST", "/auth/logout", OkOut)
+                client_account.forget_token(session, transport.base_url, self.tokens)
+        finally:
+            transport.close()
+
+    def _rewrap_if_needed(self, server_url: str, username: str, password: str) -> None:
+        """The server took this password: if it was changed there, the key file is
+        re-wrapped with it from the key this session holds, so the next offline
+        unlock takes the new password (a no-op when it already does)."""
+        unlocked = self.unlocked
+        if unlocked is None or unlocked.user.account != account_name(server_url, username):
+            return  # not the unlocked user at their own server: their key file stays
+        users.enroll(self.profile.paths, unlocked.user, password, known_key=unlocked.data_key)
