@@ -109,6 +109,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Máy chủ từ chối yêu cầu.",
         "The server refused the request.",
     ),
+    "server_refused_detail": (
+        "Máy chủ từ chối yêu cầu: {detail}",
+        "The server refused the request: {detail}",
+    ),
+    "server_address_invalid_detail": (
+        "Địa chỉ máy chủ không dùng được: {detail}",
+        "The server address cannot be used: {detail}",
+    ),
     "progress_not_number": (
         "Tiến độ phải là một số nguyên từ 0 đến 100, không phải «{value}».",
         "Progress must be a whole number from 0 to 100, not “{value}”.",

@@ -181,7 +181,9 @@ def _report(summary: SyncSummary, console: Console, as_json: bool) -> int:
             )
         )
     if summary.failure is not None:
-        console.error(failure_message(summary.failure).text(console.language))
+        console.error(
+            failure_message(summary.failure, detail=summary.message).text(console.language)
+        )
     return code
 
 

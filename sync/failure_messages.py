@@ -8,6 +8,7 @@ lock screen explains a failed login without loading the sync engine.
 from __future__ import annotations
 
 from dxdesk.messages import Message
+from dxdesk.text import for_terminal
 from sync.transport import Failure, TransportError
 
 # What each failure means to the person who asked (dxdesk/messages.py has the words).
@@ -24,15 +25,25 @@ SYNC_FAILURE_CODES = {
 # A login that failed: the server said no to this name and password.
 LOGIN_FAILURE_CODES = {**SYNC_FAILURE_CODES, Failure.AUTH: "wrong_credentials"}
 TOO_MANY_ATTEMPTS = "too_many_attempts"  # the server's code for a locked account
+# Failures whose one-line cause only the detail tells (the server's reason for a
+# refusal; what is wrong with an address): said after the translated words.
+WITH_DETAIL = {
+    Failure.REJECTED: "server_refused_detail",
+    Failure.CONFIG: "server_address_invalid_detail",
+}
 
 
-def failure_message(failure: Failure, *, login: bool = False, code: str | None = None) -> Message:
+def failure_message(
+    failure: Failure, *, login: bool = False, code: str | None = None, detail: str | None = None
+) -> Message:
     """The message for a failure of a sync, or (``login``) of a login; ``code`` is
-    the server's error code when it gave one."""
+    the server's error code when it gave one, ``detail`` its (or our) explanation."""
     if code == TOO_MANY_ATTEMPTS:
         return Message("account_locked")
+    if detail and failure in WITH_DETAIL:
+        return Message(WITH_DETAIL[failure], {"detail": for_terminal(detail)})
     return Message((LOGIN_FAILURE_CODES if login else SYNC_FAILURE_CODES)[failure])
 
 
 def error_message(error: TransportError, *, login: bool = False) -> Message:
-    return failure_message(error.failure, login=login, code=error.code)
+    return failure_message(error.failure, login=login, code=error.code, detail=str(error))

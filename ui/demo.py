@@ -52,7 +52,9 @@ def headless(profile: Profile, server: LocalServer, tokens: TokenStore, console:
     finally:
         transport.close()
     if summary.failure is not None:
-        console.error(failure_message(summary.failure).text(console.language))
+        console.error(
+            failure_message(summary.failure, detail=summary.message).text(console.language)
+        )
         return 10
     console.print(
         console.vi(

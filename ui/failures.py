@@ -16,9 +16,10 @@ from sync.transport import Failure, TransportError
 from ui.i18n import language
 
 
-def failure_text(failure: Failure) -> str:
-    """Why a sync failed."""
-    return failure_message(failure).text(language())
+def failure_text(failure: Failure, detail: str | None = None) -> str:
+    """Why a sync failed (``detail``: the summary's explanation, said only where the
+    failure's own words cannot tell the cause, as on the command line)."""
+    return failure_message(failure, detail=detail).text(language())
 
 
 def error_text(error: BaseException) -> str:

@@ -539,7 +539,8 @@ class MainWindow(QMainWindow):
         summary = status.last_summary
         failure = summary.failure if summary is not None and not status.syncing else None
         if failure is not None and failure is not Failure.AUTH:
-            self.connectivity_label.setToolTip(failure_text(failure))
+            assert summary is not None
+            self.connectivity_label.setToolTip(failure_text(failure, summary.message))
 
     @Slot(object)
     def _on_sync_finished(self, _summary: object) -> None:

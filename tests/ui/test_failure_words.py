@@ -41,9 +41,11 @@ def language(request: pytest.FixtureRequest, qapp: QApplication) -> str:
 
 @pytest.mark.parametrize("failure", list(Failure))
 def test_a_failed_sync_reads_the_same(failure: Failure, language: str) -> None:
-    shown = failure_text(failure)
+    shown = failure_text(failure, "detail")
     assert shown == cli_sync_error(failure, language)
-    assert "detail" not in shown  # the transport's own (English) words stay in the log
+    # The transport's own (English) words stay in the log, except where only they say
+    # the cause: the server's reason for a refusal, what is wrong with an address.
+    assert ("detail" in shown) == (failure in {Failure.REJECTED, Failure.CONFIG})
 
 
 @pytest.mark.parametrize("failure", list(Failure))
@@ -65,3 +67,22 @@ def test_a_sync_and_a_login_refused_say_different_things() -> None:
     assert cli_login_error(error, "en") != cli_sync_error(Failure.AUTH, "en")
     assert "Wrong user name or password" in cli_login_error(error, "en")
     assert "Login needed" in cli_sync_error(Failure.AUTH, "en")
+
+
+def test_a_refusal_says_the_servers_reason_with_control_characters_escaped(
+    language: str,
+) -> None:
+    reason = "report 7 refers to an unknown task\x1b[2J"
+    shown = cli_sync_error_with(Failure.REJECTED, reason, language)
+    assert "report 7 refers to an unknown task" in shown
+    assert "\x1b" not in shown
+    assert shown == failure_text(Failure.REJECTED, reason)
+    login = TransportError(Failure.CONFIG, "plain http:// to a remote host is refused")
+    assert "plain http://" in error_text(login) == cli_login_error(login, language)
+
+
+def cli_sync_error_with(failure: Failure, message: str, language: str) -> str:
+    err = io.StringIO()
+    console = Console(io.StringIO(), err, language)
+    sync_cli._report(SyncSummary(failure=failure, message=message), console, False)
+    return err.getvalue().strip().removeprefix("dxdesk: ")
