@@ -21,6 +21,12 @@ def put(session: Session, key: str, value: str) -> None:
     session.add(row)
 
 
+def delete(session: Session, key: str) -> None:
+    row = session.get(SyncState, key)
+    if row is not None:
+        session.delete(row)
+
+
 def server_offset(session: Session) -> float | None:
     raw = get(session, SERVER_OFFSET)
     try:

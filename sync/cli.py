@@ -14,6 +14,7 @@ from dxdesk.errors import DxdeskError
 from dxdesk.first_start import load_settings
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
+from dxdesk.profile_tokens import ProfileTokenStore
 from sync.engine import SyncSummary
 from sync.exit_codes import (
     EXIT_CAPTIVE,
@@ -59,6 +60,8 @@ def cmd_login(args: argparse.Namespace, paths: Paths, console: Console) -> int:
         raise SyncCommandError(exc, login=True) from exc
     signed.profile.close()
     out = signed.login
+    # Without a secure keyring the token went into the encrypted profile instead.
+    kept = tokens.description if tokens.persistent else ProfileTokenStore.description
     if args.json:
         console.json(
             {
@@ -66,8 +69,8 @@ def cmd_login(args: argparse.Namespace, paths: Paths, console: Console) -> int:
                 "unit_code": out.user.unit_code,
                 "role": out.user.role,
                 "expires_at": out.expires_at,
-                "token_store": tokens.description,
-                "token_persistent": tokens.persistent,
+                "token_store": kept,
+                "token_persistent": True,
             }
         )
     else:
@@ -80,8 +83,10 @@ def cmd_login(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     if not tokens.persistent:
         console.error(
             console.vi(
-                "Máy này không có kho khoá an toàn: phiên đăng nhập chỉ giữ trong lần chạy này.",
-                "No secure keyring on this system: the login lasts for this process only.",
+                "Máy này không có kho khoá an toàn: phiên đăng nhập được giữ trong dữ liệu "
+                "đã mã hoá, nên mỗi lần đồng bộ sẽ hỏi mật khẩu để mở dữ liệu.",
+                "No secure keyring on this system: the login is kept inside your encrypted "
+                "data, so each sync asks for the password that opens it.",
             )
         )
     return 0

@@ -18,6 +18,7 @@ from dxdesk import audit, device, local_state, signing, trusted_server_key
 from dxdesk.credentials import TokenStore, account_name
 from dxdesk.errors import DxdeskError
 from dxdesk.models import Report
+from dxdesk.profile_tokens import ProfileTokenStore
 from sync.protocol import ChallengeOut, LoginIn, LoginOut
 from sync.transport import Transport, TransportError
 
@@ -126,7 +127,7 @@ def remember(
         if local_state.get(session, device.SIGNING_KEY) != device.private_key_text(identity.key):
             device.keep_signing_key(session, identity.key)
         device.mark_registered(session, identity.device_id, identity.key)
-    tokens.put(account_name(transport.base_url, out.user.username), out.token)
+    held_by(session, tokens).put(account_name(transport.base_url, out.user.username), out.token)
     local_state.put(session, USERNAME, out.user.username)
     local_state.put(session, UNIT, out.user.unit_code)
     local_state.put(session, ROLE, out.user.role)
@@ -196,12 +197,22 @@ def login(
     return out
 
 
+def held_by(session: Session, tokens: TokenStore) -> TokenStore:
+    """Where this profile's token lives: the OS keyring when it is secure, else the
+    encrypted profile itself (never a plain file, and not only this process's memory:
+    `login` once and `sync` later must work on a machine without a keyring)."""
+    return tokens if tokens.persistent else ProfileTokenStore(session)
+
+
 def token_for(session: Session, server_url: str, tokens: TokenStore) -> str | None:
     account = current(session)
-    return tokens.get(account_name(server_url, account.username)) if account else None
+    if account is None:
+        return None
+    return held_by(session, tokens).get(account_name(server_url, account.username))
 
 
 def forget_token(session: Session, server_url: str, tokens: TokenStore) -> None:
     account = current(session)
     if account is not None:
-        tokens.delete(account_name(server_url, account.username))
+        held_by(session, tokens).delete(account_name(server_url, account.username))
+        session.commit()
