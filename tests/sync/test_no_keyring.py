@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dxdesk.credentials import MemoryTokenStore
 from sync import client_account
+from sync.local_server import free_port
 from tests.integration.cli_runner import Result, run
 from tests.support.profiles import open_user_profile
 from tests.support.server import DEMO_PASSWORD, RunningServer
@@ -59,3 +60,18 @@ def test_login_then_sync_later_without_a_keyring(server: RunningServer, tmp_path
             assert client_account.token_for(session, server.url, MemoryTokenStore()) is None
     finally:
         profile.close()
+
+
+def test_a_vietnamese_session_has_no_english_line_when_the_server_is_away(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "officer"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}  # fmt: skip
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    login = run(home, "--lang", "vi", "login", "--server", nowhere, "--user", "cb.bache",
+                "--password-stdin", stdin=DEMO_PASSWORD, env=env)  # fmt: skip
+    assert login.code != 0
+    assert "máy chủ" in login.err.lower()
+    for english in ("Connection", "HTTPConnectionPool", "refused", "server", "Login"):
+        assert english not in login.err, login.err
