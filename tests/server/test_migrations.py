@@ -44,6 +44,28 @@ from sync.server.tables import (
 from tests.server.conftest import Backend
 
 
+def database_at(backend: Backend, revision: str) -> tuple[str, sa.Engine]:
+    """A new database migrated only to ``revision``, to fill as an older server would."""
+    url = backend.new_url()
+    engine = create(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+    return url, engine
+
+
+def add_commune_officer(connection: sa.Connection, now: dt.datetime) -> None:
+    """Commune X and its officer cb (user id 1), the owners of the seeded rows."""
+    connection.execute(insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}])
+    connection.execute(
+        insert(table_of(User)),
+        [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
+          "unit_code": "X", "full_name": "", "created_at": now}],
+    )  # fmt: skip
+
+
 def test_migrated_schema_matches_the_tables(backend: Backend) -> None:
     db = open_database(backend.new_url())
     try:
@@ -57,23 +79,10 @@ def test_migrated_schema_matches_the_tables(backend: Backend) -> None:
 
 def test_upgrade_from_0004_keeps_reports_and_adds_the_pull_indexes(backend: Backend) -> None:
     """0005 only adds indexes; a database left at 0004 with reports upgrades intact."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0004")
+    url, engine = database_at(backend, "0004")
     now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     with engine.begin() as connection:
-        connection.execute(
-            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
-        )
-        connection.execute(
-            insert(table_of(User)),
-            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
-              "unit_code": "X", "full_name": "", "created_at": now}],
-        )  # fmt: skip
+        add_commune_officer(connection, now)
         connection.execute(
             insert(table_of(Task)),
             [{"id": "t1", "code": "NV-1", "title": "Số hoá hồ sơ", "unit_code": "X",
@@ -131,13 +140,7 @@ def test_the_pull_reads_a_units_reviews_through_the_index(tmp_path: Path) -> Non
 def test_upgrade_from_0005_keeps_verified_content_and_who_uploaded_it(backend: Backend) -> None:
     """0006 gives uploads owners: verified content and its uploaders' proof survive,
     partial uploads (whose owner nobody recorded) are dropped."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0005")
+    url, engine = database_at(backend, "0005")
     now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     done, partial = b"%PDF-1.4 bien ban", b"half of a file"
     done_sha, partial_sha = (hashlib.sha256(d).hexdigest() for d in (done, partial + b"rest"))
@@ -228,13 +231,7 @@ def test_upgrade_from_0005_keeps_data_and_gives_each_key_to_its_first_user(
 ) -> None:
     """0007: the challenge table, and a key registered by a later user (the attack
     that proofs of possession now prevent) is unregistered; everything else stays."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0005")
+    url, engine = database_at(backend, "0005")
     t0 = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     victim, attacker, colleague = b64url.encode(b"\1" * 32), b64url.encode(b"\2" * 32), "K3"
     with engine.begin() as connection:
@@ -302,13 +299,7 @@ def test_upgrade_from_0005_scopes_task_codes_per_province_with_data_intact(
 ) -> None:
     """0008: ``task.code`` is unique per province; existing tasks get their unit's
     province and keep their reports (SQLite rebuilds the table under them)."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0005")
+    url, engine = database_at(backend, "0005")
     now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     units = [
         ("TW", None, "central"),
@@ -364,23 +355,10 @@ def test_upgrade_from_0005_scopes_task_codes_per_province_with_data_intact(
 
 def test_upgrade_from_0005_keeps_reports_and_adds_the_console_indexes(backend: Backend) -> None:
     """0011 only adds the console's indexes; a database at 0005 upgrades intact."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0005")
+    url, engine = database_at(backend, "0005")
     now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     with engine.begin() as connection:
-        connection.execute(
-            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
-        )
-        connection.execute(
-            insert(table_of(User)),
-            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
-              "unit_code": "X", "full_name": "", "created_at": now}],
-        )  # fmt: skip
+        add_commune_officer(connection, now)
         connection.execute(
             insert(table_of(Task)),
             [{"id": "t1", "code": "NV-1", "title": "Số hoá hồ sơ", "unit_code": "X",
@@ -415,24 +393,11 @@ def test_upgrade_from_0005_keeps_reports_and_adds_the_console_indexes(backend: B
 def test_upgrade_from_0005_folds_the_clear_words_of_stored_reports(backend: Backend) -> None:
     """0013 fills the console's search column for reports already stored, in the clear
     only: a sealed report's words stay sealed."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0005")
+    url, engine = database_at(backend, "0005")
     now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     words = {"results": "Đã làm", "difficulties": "Thiếu KINH PHÍ", "proposals": ""}
     with engine.begin() as connection:
-        connection.execute(
-            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
-        )
-        connection.execute(
-            insert(table_of(User)),
-            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
-              "unit_code": "X", "full_name": "", "created_at": now}],
-        )  # fmt: skip
+        add_commune_officer(connection, now)
         connection.execute(
             insert(table_of(Task)),
             [{"id": "t1", "code": "NV-1", "title": "Số hoá hồ sơ", "unit_code": "X",
@@ -493,13 +458,7 @@ def test_the_inbox_pages_newest_first_through_the_index(tmp_path: Path) -> None:
 def test_upgrade_from_0005_frees_a_task_pinned_by_a_future_device_time(backend: Backend) -> None:
     """0010: progress_at becomes the newest receipt among the task's complete reports
     (it held the device's time, and 2099 pinned the task); reports stay intact."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0005")
+    url, engine = database_at(backend, "0005")
     received = [dt.datetime(2026, 11, 20, 1, n, tzinfo=dt.UTC) for n in range(3)]
     pinned = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
     with engine.begin() as connection:
@@ -547,24 +506,11 @@ def test_upgrade_from_0005_frees_a_task_pinned_by_a_future_device_time(backend: 
 def test_upgrade_from_0011_gives_existing_tasks_their_search_key(backend: Backend) -> None:
     """0012: every existing task gets its folded code and title, which the console's
     search matches in SQL; tasks and their reports are kept."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0011")
+    url, engine = database_at(backend, "0011")
     now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     titles = {"t1": ("NV-01", "Số hoá hồ sơ Đảng viên"), "t2": ("NV-02", "Khảo sát 100%_mạng")}
     with engine.begin() as connection:
-        connection.execute(
-            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
-        )
-        connection.execute(
-            insert(table_of(User)),
-            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
-              "unit_code": "X", "full_name": "", "created_at": now}],
-        )  # fmt: skip
+        add_commune_officer(connection, now)
         # Columns named one by one: the model's table has search_key, 0011's has not.
         task = sa.table("task", *(sa.column(name) for name in (
             "id", "code", "code_scope", "title", "unit_code", "indicators", "progress",
@@ -607,25 +553,12 @@ def test_upgrade_from_0005_gives_tasks_their_indicator_rows_with_the_newest_valu
 ) -> None:
     """0014 writes each task's indicators beside the value of its newest report (by
     arrival, then id): what the overview sums. Reports and tasks stay intact."""
-    url = backend.new_url()
-    engine = create(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0005")
+    url, engine = database_at(backend, "0005")
     now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
     hs = {"code": "HS", "name": "Hồ sơ", "unit": "hồ sơ", "target": 1200}
     nd = {"code": "ND", "name": "Người", "unit": "người", "target": None}
     with engine.begin() as connection:
-        connection.execute(
-            insert(table_of(Unit)), [{"code": "X", "name": "Xã A", "level": "commune"}]
-        )
-        connection.execute(
-            insert(table_of(User)),
-            [{"id": 1, "username": "cb", "password_hash": "-", "role": "officer",
-              "unit_code": "X", "full_name": "", "created_at": now}],
-        )  # fmt: skip
+        add_commune_officer(connection, now)
         connection.execute(
             insert(table_of(Task)),
             [{"id": tid, "code": f"NV-{n}", "title": "Số hoá", "unit_code": "X",
