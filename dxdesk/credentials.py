@@ -1,9 +1,10 @@
-"""Where login tokens live: the OS keyring, or this process's memory. Never a file.
+"""Where secrets kept outside the encrypted profile live: the OS keyring, or this
+process's memory. Never a plain file.
 
 Windows Credential Manager, macOS Keychain and the Secret Service on Linux are
-secure places. When none is available (a bare Linux box), the token is kept in
-memory for this process only and the caller is told, so the user knows they will
-have to log in again; there is deliberately no plaintext fallback.
+secure places. When none is available (a bare Linux box) the store is memory: a
+data key the user asked to remember lasts this process only, and login tokens go
+into the encrypted profile instead (``sync.client_account.held_by``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ class MemoryTokenStore:
     """Lives as long as the process; what we use when no secure keyring exists."""
 
     persistent = False
-    description = "memory (no secure keyring on this system: log in again next time)"
+    description = (
+        "memory (no secure keyring on this system: logins are kept in the encrypted "
+        "profile, a remembered key only until the app closes)"
+    )
 
     def __init__(self) -> None:
         self._tokens: dict[str, str] = {}
