@@ -19,6 +19,12 @@ from dxdesk.settings import Settings
 
 TODAY = dt.date(2026, 11, 24)
 
+# Every account the tests make, in-process or through a server they start, is hashed
+# at OWASP's minimum Argon2id cost instead of the production 3 x 64 MiB x 4 threads:
+# those hashes were most of the server tests' CPU. tests/server/test_password_cost.py
+# checks the production default and that hashes of either cost verify under the other.
+os.environ.setdefault("DXDESK_SERVER_ARGON2", "2,19,1")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

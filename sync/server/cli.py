@@ -55,6 +55,7 @@ from sync.server.config import (
     body_timeout,
     database_url,
     key_file,
+    password_cost,
     token_ttl,
     upload_quota,
     upload_ttl,
@@ -638,6 +639,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        password_cost()  # a wrong value is named now, not at the first login
+    except ValueError as exc:
+        _say(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     try:
         args.url = database_url(args.db, args.home)
         db = open_database(args.url)

@@ -30,6 +30,49 @@ DEFAULT_UPLOAD_QUOTA = 10 * MAX_BLOB_BYTES
 DEFAULT_UPLOAD_TTL = dt.timedelta(days=7)
 BODY_TIMEOUT_ENV = "DXDESK_SERVER_BODY_TIMEOUT"
 DEFAULT_BODY_TIMEOUT_S = 60.0
+PASSWORD_COST_ENV = "DXDESK_SERVER_ARGON2"  # noqa: S105 (a variable name)
+
+
+@dataclass(frozen=True)
+class PasswordCost:
+    """Argon2id cost of new password hashes; a stored hash keeps the cost it was made
+    with, so changing this never locks anyone out."""
+
+    time_cost: int = 3
+    memory_mib: int = 64
+    parallelism: int = 4
+
+    # OWASP's weakest acceptable Argon2id settings (19 MiB x 2 passes, 12 x 3, 7 x 5)
+    # all spend at least 35 MiB-passes; below that a stolen table is cheap to attack.
+    MIN_MIB_PASSES = 35
+    MIN_MIB = 7
+
+
+def password_cost(raw: str | None = None) -> PasswordCost:
+    """``DXDESK_SERVER_ARGON2`` as ``PASSES,MEMORY_MIB,THREADS`` (default ``3,64,4``):
+    a small server with little RAM, or a test suite, may choose a cheaper cost down to
+    OWASP's minimum, never below it."""
+    chosen = raw if raw is not None else os.environ.get(PASSWORD_COST_ENV, "")
+    if not chosen.strip():
+        return PasswordCost()
+    try:
+        passes, mib, threads = (int(part) for part in chosen.split(","))
+    except ValueError as exc:
+        raise ValueError(
+            f"{PASSWORD_COST_ENV} must be PASSES,MEMORY_MIB,THREADS (e.g. 3,64,4), not {chosen!r}"
+        ) from exc
+    cost = PasswordCost(passes, mib, threads)
+    if (
+        min(passes, threads) < 1
+        or mib < PasswordCost.MIN_MIB
+        or passes * mib < PasswordCost.MIN_MIB_PASSES
+    ):
+        raise ValueError(
+            f"{PASSWORD_COST_ENV}={chosen!r} is weaker than OWASP's minimum for Argon2id: "
+            f"use at least {PasswordCost.MIN_MIB} MiB, and passes x MiB of at least "
+            f"{PasswordCost.MIN_MIB_PASSES} (e.g. 2,19,1)"
+        )
+    return cost
 
 
 def data_dir(home: str | os.PathLike[str] | None = None) -> Path:

@@ -9,26 +9,36 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_HASHER = PasswordHasher()
+from sync.server.config import password_cost
+
+
+# Read once per process, like the rest of the environment's settings: every command
+# and worker of one server hashes new passwords at the same cost.
+@functools.cache
+def _hasher() -> PasswordHasher:
+    cost = password_cost()
+    return PasswordHasher(
+        time_cost=cost.time_cost, memory_cost=cost.memory_mib * 1024, parallelism=cost.parallelism
+    )
 
 
 # Verified when the user does not exist, so a login takes as long either way and
 # does not reveal which usernames exist.
 @functools.cache
 def _dummy_hash() -> str:
-    return _HASHER.hash("dxdesk-no-such-user")
+    return _hasher().hash("dxdesk-no-such-user")
 
 
 MIN_PASSWORD_CHARS = 8
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+        return _hasher().verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
