@@ -46,7 +46,8 @@ def test_frozen_build_reports_to_the_baked_in_server(tmp_path: Path) -> None:
         profile.write_text(f'site_name = "{SITE}"\nserver_url = "{server.url}"\n', "utf-8")
         dist = tmp_path / "dist"
         build = subprocess.run(
-            [sys.executable, str(BUILD), "--profile", str(profile), "--dist", str(dist)],
+            [sys.executable, str(BUILD), "--profile", str(profile), "--dist", str(dist),
+             "--fast-compression"],
             capture_output=True, text=True, timeout=900, check=False, cwd=REPO,
         )  # fmt: skip
         assert build.returncode == 0, build.stderr[-3000:]
