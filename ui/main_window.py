@@ -45,7 +45,7 @@ from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
 from ui.detail_pane import DetailPane
 from ui.failures import failure_text
-from ui.i18n import Translations, follow_language
+from ui.i18n import Translations, follow_language, texts_changed
 from ui.login_dialog import LoginDialog
 from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
@@ -298,8 +298,7 @@ class MainWindow(QMainWindow):
         )
         self.sync_button.setText(self.tr("Sync now"))
         self.banner_button.setText(self.tr("Show drafts"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
-        self.model.layoutChanged.emit()  # status texts are translated too
+        texts_changed(self.model)  # status texts are translated too
         self._update_counts()
         self._on_status(self._controller.status)
         self._update_banner()
@@ -476,6 +475,7 @@ class MainWindow(QMainWindow):
         self.editor = editor
         editor.finalized.connect(self._on_finalized)
         editor.finished.connect(self._on_editor_closed)
+        editor.finished.connect(editor.deleteLater)  # as every closed dialog (open_settings)
         editor.open()
 
     @Slot(str)
@@ -487,6 +487,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_editor_closed(self, _result: int) -> None:
+        if self.editor is not None and self.sender() is self.editor:
+            self.editor = None  # deleted once closed (see _show_editor)
         self.reload()
 
     # -- sync -----------------------------------------------------------------------
@@ -561,6 +563,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_settings(self) -> None:
         dialog = SettingsDialog(self._profile.settings, self)
+        # Closed dialogs go: left under the window, one whose Python side Python's
+        # GC collected crashed a later language switch that walked the children.
+        dialog.finished.connect(dialog.deleteLater)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         chosen = dialog.chosen()
@@ -573,7 +578,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_about(self) -> None:
         text = diagnostics(self._profile.paths, self._profile.settings, self._token_store)
-        AboutDialog(text, self).exec()
+        dialog = AboutDialog(text, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.exec()
 
     def release(self) -> None:
         """Before the store closes (lock, switch, exit): the open report is saved,
