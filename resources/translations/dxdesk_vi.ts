@@ -667,6 +667,14 @@
         <source>Unexpected error</source>
         <translation>Lỗi không mong đợi</translation>
     </message>
+    <message>
+        <source>dxdesk closed unexpectedly last time. Drafts are saved as you type; open them from the list of drafts to check the last words.</source>
+        <translation>Lần trước dxdesk đã đóng bất thường. Bản nháp được lưu trong khi bạn gõ; hãy mở bản nháp trong danh sách để kiểm tra những chữ cuối cùng.</translation>
+    </message>
+    <message>
+        <source>dxdesk closed unexpectedly</source>
+        <translation>dxdesk đã đóng bất thường</translation>
+    </message>
 </context>
 <context>
     <name>failures</name>
