@@ -488,6 +488,62 @@
         <source>Documents and images (%1)</source>
         <translation>Văn bản và hình ảnh (%1)</translation>
     </message>
+    <message>
+        <source>Finalize this report and queue it for sending? A finalized report cannot be changed; a later correction is a new report.</source>
+        <translation>Chốt báo cáo này và xếp hàng gửi? Báo cáo đã chốt không sửa được nữa; muốn điều chỉnh thì lập báo cáo mới.</translation>
+    </message>
+    <message>
+        <source>Please check:</source>
+        <translation>Hãy xem lại:</translation>
+    </message>
+    <message>
+        <source>&amp;Finalize</source>
+        <translation>&amp;Chốt và gửi</translation>
+    </message>
+    <message>
+        <source>&amp;Back to the report</source>
+        <translation>&amp;Quay lại báo cáo</translation>
+    </message>
+    <message>
+        <source>Task: %1</source>
+        <translation>Nhiệm vụ: %1</translation>
+    </message>
+    <message>
+        <source>Progress: %1</source>
+        <translation>Tiến độ: %1</translation>
+    </message>
+    <message>
+        <source>Status: %1</source>
+        <translation>Trạng thái: %1</translation>
+    </message>
+    <message>
+        <source>(target %1)</source>
+        <translation>(mục tiêu %1)</translation>
+    </message>
+    <message>
+        <source>Attachments: %1</source>
+        <translation>Tệp đính kèm: %1</translation>
+    </message>
+    <message>
+        <source>Classification: %1</source>
+        <translation>Độ mật: %1</translation>
+    </message>
+    <message>
+        <source>Delete this draft? What you wrote in it cannot be recovered.</source>
+        <translation>Xoá bản nháp này? Những gì đã viết trong đó sẽ không khôi phục được.</translation>
+    </message>
+    <message>
+        <source>&amp;Delete the draft</source>
+        <translation>&amp;Xoá bản nháp</translation>
+    </message>
+    <message>
+        <source>&amp;Keep the draft</source>
+        <translation>&amp;Giữ bản nháp</translation>
+    </message>
+    <message>
+        <source>Finalize and queue for sending</source>
+        <translation>Chốt và xếp hàng gửi</translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
