@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from dxdesk import clock, local_state, reports, tasks
-from dxdesk.models import ReportState, Task
+from dxdesk.models import Report, ReportState, Task
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self._sync_event = ""
         self._released = False  # the user locked: nothing may touch the store again
         self.editor: ReportEditor | None = None
+        self.left_open: str | None = None  # the draft open when release() closed it
         self.login_dialog: LoginDialog | None = None
         self.loaded_once = False
         self.reload_count = 0
@@ -463,6 +464,14 @@ class MainWindow(QMainWindow):
         if task is not None:
             self._show_editor(ReportEditor(self._profile, task, report_id, parent=self))
 
+    def resume_draft(self, report_id: str) -> None:
+        """Open again the draft that was open when the user locked, if it still is one."""
+        with self._profile.db.session() as session:
+            report = session.get(Report, report_id)
+            draft = report is not None and report.state is ReportState.DRAFT
+        if draft:
+            self.open_report(report_id)
+
     @Slot(str)
     def correct_report(self, report_id: str) -> None:
         with self._profile.db.session() as session:
@@ -476,6 +485,8 @@ class MainWindow(QMainWindow):
         editor.finalized.connect(self._on_finalized)
         editor.finished.connect(self._on_editor_closed)
         editor.finished.connect(editor.deleteLater)  # as every closed dialog (open_settings)
+        # Ctrl+L from the editor too: a modal dialog shadows the window's shortcuts.
+        editor.addAction(self.lock_action)
         editor.open()
 
     @Slot(str)
@@ -585,9 +596,10 @@ class MainWindow(QMainWindow):
     def release(self) -> None:
         """Before the store closes (lock, switch, exit): the open report is saved,
         dialogs go, and late answers from the background are ignored."""
-        if self.editor is not None:
-            self.editor.close()
-            self.editor = None
+        editor, self.editor = self.editor, None
+        if editor is not None:
+            editor.close()  # saves the draft
+            self.left_open = editor.report_id
         if self.login_dialog is not None and self.login_dialog.isVisible():
             self.login_dialog.reject()
         self.login_dialog = None
