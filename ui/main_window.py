@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -51,6 +50,7 @@ from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
 from ui.settings_dialog import SettingsDialog
 from ui.sync_controller import SyncController
+from ui.task_table import TaskTable
 from ui.tasks_model import Column, QuickFilter, TaskFilterProxy, TaskTableModel, counts
 from ui.tasks_runner import Runner
 
@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self._after_filter)
         filters.addWidget(self.search)
 
-        self.table = QTableView()
+        self.table = TaskTable()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(Column.DEADLINE, Qt.SortOrder.AscendingOrder)
@@ -170,6 +170,7 @@ class MainWindow(QMainWindow):
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(self._on_double_click)
+        self.table.open_requested.connect(self._on_double_click)
 
         self.detail = DetailPane(self._profile)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -437,8 +438,9 @@ class MainWindow(QMainWindow):
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self.detail.show_task(self.selected_row())
 
+    @Slot()
     @Slot(QModelIndex)
-    def _on_double_click(self, _index: QModelIndex) -> None:
+    def _on_double_click(self, _index: QModelIndex | None = None) -> None:
         if self.detail.draft_id is not None:
             self.open_report(self.detail.draft_id)
         else:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -85,6 +85,7 @@ class ReportEditor(QDialog):
             app.focusChanged.connect(self._on_focus_changed)
             self._focus_connected = True
         follow_language(self, self.retranslate)
+        self.spin.setFocus(Qt.FocusReason.OtherFocusReason)  # type the progress first
         self._dirty = False
         # What an untouched new report holds: closed like this, it leaves no draft.
         self._untouched = self.content() if report_id is None else None
@@ -97,6 +98,10 @@ class ReportEditor(QDialog):
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
+        # The style draws no focus on a slider: a keyboard user would not see it.
+        self.slider.setStyleSheet(
+            "QSlider:focus { border: 2px solid palette(highlight); border-radius: 3px; }"
+        )
         self.spin = QSpinBox()
         self.spin.setRange(0, 100)
         self.spin.setSuffix(" %")
@@ -130,8 +135,10 @@ class ReportEditor(QDialog):
         self.attachments = QListWidget()
         self.attachments.setMaximumHeight(90)
         self.add_button = QPushButton()
+        self.add_button.setAutoDefault(False)  # Enter in a field must not open a file dialog
         self.add_button.clicked.connect(self.choose_files)
         self.remove_button = QPushButton()
+        self.remove_button.setAutoDefault(False)
         self.remove_button.clicked.connect(self.remove_selected)
         self.errors: dict[str, QLabel] = {}
         for name in (*FIELDS, "attachments"):
@@ -233,7 +240,7 @@ class ReportEditor(QDialog):
         self.results_label.setBuddy(self.results)
         self.difficulties_label.setText(self.tr("&Difficulties"))
         self.difficulties_label.setBuddy(self.difficulties)
-        self.proposals_label.setText(self.tr("P&roposals"))
+        self.proposals_label.setText(self.tr("Pr&oposals"))
         self.proposals_label.setBuddy(self.proposals)
         self.attachments_label.setText(self.tr("Attachments"))
         self.classification_label.setText(self.tr("C&lassification"))
@@ -410,6 +417,17 @@ class ReportEditor(QDialog):
             item = QListWidgetItem(f"{name}  ({max(1, size // 1024)} KB)")
             item.setData(Qt.ItemDataRole.UserRole, attachment_id)
             self.attachments.addItem(item)
+
+    @override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses the focused button and nothing else: no button is a default
+        (autoDefault is off for all), so Enter in a field does nothing surprising."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if isinstance(focused, QPushButton) and focused.isEnabled():
+                focused.click()
+            return
+        super().keyPressEvent(event)
 
     @override
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

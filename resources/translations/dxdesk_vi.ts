@@ -422,7 +422,7 @@
     </message>
     <message>
         <source>&amp;Status</source>
-        <translation>Tr&amp;ạng thái</translation>
+        <translation>Trạn&amp;g thái</translation>
     </message>
     <message>
         <source>&amp;Results achieved</source>
@@ -433,7 +433,7 @@
         <translation>Khó khăn, &amp;vướng mắc</translation>
     </message>
     <message>
-        <source>P&amp;roposals</source>
+        <source>Pr&amp;oposals</source>
         <translation>Kiến &amp;nghị, đề xuất</translation>
     </message>
     <message>
@@ -450,7 +450,7 @@
     </message>
     <message>
         <source>&amp;Add file…</source>
-        <translation>Thêm &amp;tệp…</translation>
+        <translation>Thêm tệ&amp;p…</translation>
     </message>
     <message>
         <source>Remove</source>
