@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         controller.finished.connect(self._on_sync_finished)
         controller.sync_event.connect(self._on_sync_event)
         controller.login_needed.connect(self.ask_login)
+        controller.login_done.connect(self._on_login_done)
         self.resize(1200, 720)
         self.setMinimumSize(960, 600)
         follow_language(self, self.retranslate)
@@ -302,6 +303,7 @@ class MainWindow(QMainWindow):
         self.banner_button.setText(self.tr("Show drafts"))
         texts_changed(self.model)  # status texts are translated too
         self._update_counts()
+        self._update_waiting()
         self._on_status(self._controller.status)
         self._update_banner()
 
@@ -542,6 +544,10 @@ class MainWindow(QMainWindow):
         if not self._controller.configured:
             text = self.tr("No server set up — working offline")
         self.connectivity_label.setText(text)
+        # Signed in, the user's button says who; "Log in" only while one is needed.
+        self.login_action.setVisible(
+            not self._controller.has_token() or status.connectivity is Connectivity.LOGIN_NEEDED
+        )
         if status.last_success_at is not None:
             when = dt.datetime.fromtimestamp(status.last_success_at, tz=clock.VIETNAM_TZ)
             self.last_sync_label.setText(
@@ -556,6 +562,10 @@ class MainWindow(QMainWindow):
         if failure is not None and failure is not Failure.AUTH:
             assert summary is not None
             self.connectivity_label.setToolTip(failure_text(failure, summary.message))
+
+    @Slot(object)
+    def _on_login_done(self, _out: object) -> None:
+        self._on_status(self._controller.status)
 
     @Slot(object)
     def _on_sync_finished(self, _summary: object) -> None:
@@ -609,7 +619,8 @@ class MainWindow(QMainWindow):
         for signal, slot in ((self._controller.status_changed, self._on_status),
                              (self._controller.finished, self._on_sync_finished),
                              (self._controller.sync_event, self._on_sync_event),
-                             (self._controller.login_needed, self.ask_login)):  # fmt: skip
+                             (self._controller.login_needed, self.ask_login),
+                             (self._controller.login_done, self._on_login_done)):  # fmt: skip
             signal.disconnect(slot)
         self.close()
 

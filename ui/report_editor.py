@@ -70,6 +70,7 @@ class ReportEditor(QDialog):
         # Vietnam time, like every time the app shows (the PC's zone may be unset).
         self._saved_at: dt.datetime | None = None
         self.question: QMessageBox | None = None  # the confirmation open now, if any
+        self._shown: tuple[list[Message], DxdeskError | None] = ([], None)
         self.setAcceptDrops(True)
         self.setMinimumSize(640, 560)
         self._build()
@@ -258,6 +259,7 @@ class ReportEditor(QDialog):
         self.discard_button.setText(self.tr("Discard draft"))
         self.close_button.setText(self.tr("Close (keep draft)"))
         self._show_saved()
+        self._show_issues(*self._shown)
 
     # -- content ----------------------------------------------------------------
 
@@ -350,7 +352,8 @@ class ReportEditor(QDialog):
             when = self._saved_at.strftime("%H:%M")
             self.saved_label.setText(self.tr("Saved at %1").replace("%1", when))
 
-    def _show_issues(self, issues: list[Message]) -> None:
+    def _show_issues(self, issues: list[Message], failure: DxdeskError | None = None) -> None:
+        self._shown = (issues, failure)  # said again in a new language (retranslate)
         lang = language()
         by_field: dict[str, list[str]] = {}
         general: list[str] = []
@@ -363,6 +366,8 @@ class ReportEditor(QDialog):
             texts = by_field.get(name)
             label.setText(" ".join(texts) if texts else "")
             label.setVisible(bool(texts))
+        if failure is not None:
+            general.append(failure.render(lang))
         self.general_error.setText(" ".join(general))
         self.general_error.setVisible(bool(general))
 
@@ -541,9 +546,7 @@ class ReportEditor(QDialog):
             self._show_issues(exc.issues)
             return False
         except DxdeskError as exc:
-            self._show_issues([])
-            self.general_error.setText(exc.render(language()))
-            self.general_error.show()
+            self._show_issues([], exc)
             return False
         self._autosave.stop()
         self.finalized.emit(self.report_id)
