@@ -523,6 +523,7 @@ class ReportEditor(QDialog):
     def _ask(self, box: QMessageBox) -> None:
         """Window-modal and not blocking: a lock (Ctrl+L) or the tests can still act."""
         self.question = box
+        box.addActions(self.actions())  # Ctrl+L: the box shadows the editor's shortcuts
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 

@@ -3,8 +3,6 @@ the user's data, and after the password the officer goes on with the same draft.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -34,7 +32,7 @@ def unlock(qtbot: QtBot, shell: Shell) -> None:
 
 
 def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
-    qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths, tmp_path: Path
+    qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths
 ) -> None:
     open_with_demo_tasks(ui_paths, enroll(ui_paths, OFFICER, OFFICER_PASSWORD), Settings()).close()
     shell = make_shell(ui_paths)
@@ -67,4 +65,29 @@ def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
     assert resumed.report_id == drafts[0].id
     assert resumed.results.toPlainText() == "Đang viết dở, chưa kịp lưu"
     type_text(resumed.results, " — tiếp")
+    resumed.close()
+
+
+def test_ctrl_l_while_the_editor_asks_a_question_still_locks(
+    qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths
+) -> None:
+    open_with_demo_tasks(ui_paths, enroll(ui_paths, OFFICER, OFFICER_PASSWORD), Settings()).close()
+    shell = make_shell(ui_paths)
+    unlock(qtbot, shell)
+    window = opened(qtbot, shell).window
+    assert window.select_task("NV-2026-003")
+    window.new_report()
+    editor = window.editor
+    assert editor is not None
+    type_text(editor.results, "Suýt xoá")
+    editor.discard_button.click()  # "Xoá bản nháp này?" is open
+    question = editor.question
+    assert question is not None and question.isVisible()
+
+    QTest.keyClick(question, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+    assert locked(shell)
+    unlock(qtbot, shell)
+    resumed = opened(qtbot, shell).window.editor
+    assert resumed is not None and resumed.results.toPlainText() == "Suýt xoá"
     resumed.close()
