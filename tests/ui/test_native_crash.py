@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def start(home: Path, mode: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen",
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "tests.ui.start_child", str(home), mode],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False,
