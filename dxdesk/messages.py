@@ -147,6 +147,20 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Báo cáo «đã hoàn thành» phải có tiến độ 100%, không phải {value}%.",
         "A “done” report must have 100% progress, not {value}%.",
     ),
+    # Finalize's confirmation: contradictions worth a second look, not refusals.
+    "full_progress_not_done": (
+        "Tiến độ 100% nhưng trạng thái vẫn là «đang thực hiện»: nhiệm vụ đã xong chưa?",
+        "Progress is 100% but the status is still “in progress”: is the task done?",
+    ),
+    "indicator_zero_when_done": (
+        "Nhiệm vụ báo xong (100%) nhưng chỉ tiêu «{name}» là {value}.",
+        "The task is reported complete (100%) but indicator “{name}” is {value}.",
+    ),
+    "indicator_below_target_when_done": (
+        "Nhiệm vụ báo xong (100%) nhưng chỉ tiêu «{name}» mới đạt {value}/{target} {unit}.",
+        "The task is reported complete (100%) but indicator “{name}” is {value} of "
+        "{target} {unit}.",
+    ),
     "classification_unknown": (
         "Độ mật «{value}» không hợp lệ; chọn một trong: {choices}.",
         "Classification “{value}” is not valid; choose one of: {choices}.",

@@ -344,6 +344,12 @@ def _seal(report: Report, attachments: list[Attachment], public_key: str) -> Non
         attachment.file_name = report_seal.SEALED_FILE_NAME
 
 
+def check_final(content: ReportContent) -> None:
+    """ValidationError naming everything that would stop ``finalize``'s content check,
+    without touching the store (the window asks before finalizing)."""
+    _checked(content, final=True)
+
+
 def finalize(session: Session, store: AttachmentStore, report_id: str) -> Report:
     """Validate fully, seal a classified report, sign, and make the report
     immutable. Durable when this returns."""

@@ -7,8 +7,10 @@ checks everything.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dxdesk import limits
 from dxdesk.messages import Message
@@ -56,6 +58,40 @@ class AttachmentLimits:
         # protocol cannot carry must be refused when attached, not at every sync.
         object.__setattr__(self, "max_bytes", min(self.max_bytes, limits.MAX_BLOB_BYTES))
         object.__setattr__(self, "max_count", min(self.max_count, limits.MAX_ATTACHMENTS))
+
+
+def contradictions(
+    *,
+    progress: int,
+    status_claim: str,
+    indicator_values: Mapping[str, object],
+    indicators: list[dict[str, Any]],
+) -> list[Message]:
+    """What a finalized report says against itself: shown before it is queued for
+    the officer to confirm or correct, never a refusal (the officer may know better)."""
+    found: list[Message] = []
+    complete = progress == 100 or status_claim == StatusClaim.DONE
+    if progress == 100 and status_claim == StatusClaim.IN_PROGRESS:
+        found.append(Message("full_progress_not_done", field="status"))
+    if not complete:
+        return found
+    for indicator in indicators:
+        value = indicator_values.get(str(indicator.get("code", "")))
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        name = str(indicator.get("name") or indicator.get("code", ""))
+        target = indicator.get("target")
+        if value <= 0:
+            found.append(Message("indicator_zero_when_done", {"name": name, "value": _num(value)}))
+        elif isinstance(target, int | float) and value < target:
+            params = {"name": name, "value": _num(value), "target": _num(target),
+                      "unit": str(indicator.get("unit", ""))}  # fmt: skip
+            found.append(Message("indicator_below_target_when_done", params))
+    return found
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
 
 
 def parse_progress(raw: object) -> int | Message:

@@ -58,10 +58,12 @@ def open_window(options: WindowOptions, opened: Opened | None = None) -> Shell:
     translations.use(options.language or settings.language)
     crash = CrashHandler(paths.log_file)
     crash.install()
+    crash.watch_native()
     tokens = Tokens(opened.tokens if opened is not None else None)
     shell = Shell(app, paths, settings, tokens=tokens, runner=PoolRunner(),
                   translations=translations, crash=crash)  # fmt: skip
     shell.start(options.user, opened)
+    crash.tell_native()  # after the first window, so it shows above it
     return shell
 
 

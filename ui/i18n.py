@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTranslator
+from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QEvent, QObject, Qt, QTranslator
 from PySide6.QtWidgets import QWidget
 
 from dxdesk.paths import resource_dir
@@ -138,3 +138,17 @@ def follow_language(widget: QWidget, retranslate: Callable[[], None]) -> None:
     """Set the widget's texts now, and again whenever the language is switched."""
     _LanguageWatcher(widget, retranslate)
     retranslate()
+
+
+def texts_changed(model: QAbstractItemModel) -> None:
+    """Every text of ``model`` (headers and cells) reads again in the new language.
+
+    A new language changes texts, not which rows exist or their order: that is
+    ``dataChanged``. A ``layoutChanged`` emitted on its own left a sort/filter proxy
+    above the model with stale mappings, and the selection through it crashed the app.
+    """
+    rows, columns = model.rowCount(), model.columnCount()
+    if columns:
+        model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, columns - 1)
+    if rows and columns:
+        model.dataChanged.emit(model.index(0, 0), model.index(rows - 1, columns - 1))

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from dxdesk import clock, local_state, reports, tasks
-from dxdesk.models import ReportState, Task
+from dxdesk.models import Report, ReportState, Task
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
@@ -45,12 +44,13 @@ from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
 from ui.detail_pane import DetailPane
 from ui.failures import failure_text
-from ui.i18n import Translations, follow_language
+from ui.i18n import Translations, follow_language, texts_changed
 from ui.login_dialog import LoginDialog
 from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
 from ui.settings_dialog import SettingsDialog
 from ui.sync_controller import SyncController
+from ui.task_table import TaskTable
 from ui.tasks_model import Column, QuickFilter, TaskFilterProxy, TaskTableModel, counts
 from ui.tasks_runner import Runner
 
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self._sync_event = ""
         self._released = False  # the user locked: nothing may touch the store again
         self.editor: ReportEditor | None = None
+        self.left_open: str | None = None  # the draft open when release() closed it
         self.login_dialog: LoginDialog | None = None
         self.loaded_once = False
         self.reload_count = 0
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         controller.finished.connect(self._on_sync_finished)
         controller.sync_event.connect(self._on_sync_event)
         controller.login_needed.connect(self.ask_login)
+        controller.login_done.connect(self._on_login_done)
         self.resize(1200, 720)
         self.setMinimumSize(960, 600)
         follow_language(self, self.retranslate)
@@ -151,7 +153,7 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self._after_filter)
         filters.addWidget(self.search)
 
-        self.table = QTableView()
+        self.table = TaskTable()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(Column.DEADLINE, Qt.SortOrder.AscendingOrder)
@@ -169,6 +171,7 @@ class MainWindow(QMainWindow):
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(self._on_double_click)
+        self.table.open_requested.connect(self._on_double_click)
 
         self.detail = DetailPane(self._profile)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -298,9 +301,9 @@ class MainWindow(QMainWindow):
         )
         self.sync_button.setText(self.tr("Sync now"))
         self.banner_button.setText(self.tr("Show drafts"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
-        self.model.layoutChanged.emit()  # status texts are translated too
+        texts_changed(self.model)  # status texts are translated too
         self._update_counts()
+        self._update_waiting()
         self._on_status(self._controller.status)
         self._update_banner()
 
@@ -437,8 +440,9 @@ class MainWindow(QMainWindow):
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self.detail.show_task(self.selected_row())
 
+    @Slot()
     @Slot(QModelIndex)
-    def _on_double_click(self, _index: QModelIndex) -> None:
+    def _on_double_click(self, _index: QModelIndex | None = None) -> None:
         if self.detail.draft_id is not None:
             self.open_report(self.detail.draft_id)
         else:
@@ -464,6 +468,14 @@ class MainWindow(QMainWindow):
         if task is not None:
             self._show_editor(ReportEditor(self._profile, task, report_id, parent=self))
 
+    def resume_draft(self, report_id: str) -> None:
+        """Open again the draft that was open when the user locked, if it still is one."""
+        with self._profile.db.session() as session:
+            report = session.get(Report, report_id)
+            draft = report is not None and report.state is ReportState.DRAFT
+        if draft:
+            self.open_report(report_id)
+
     @Slot(str)
     def correct_report(self, report_id: str) -> None:
         with self._profile.db.session() as session:
@@ -476,6 +488,9 @@ class MainWindow(QMainWindow):
         self.editor = editor
         editor.finalized.connect(self._on_finalized)
         editor.finished.connect(self._on_editor_closed)
+        editor.finished.connect(editor.deleteLater)  # as every closed dialog (open_settings)
+        # Ctrl+L from the editor too: a modal dialog shadows the window's shortcuts.
+        editor.addAction(self.lock_action)
         editor.open()
 
     @Slot(str)
@@ -487,6 +502,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_editor_closed(self, _result: int) -> None:
+        if self.editor is not None and self.sender() is self.editor:
+            self.editor = None  # deleted once closed (see _show_editor)
         self.reload()
 
     # -- sync -----------------------------------------------------------------------
@@ -527,6 +544,10 @@ class MainWindow(QMainWindow):
         if not self._controller.configured:
             text = self.tr("No server set up — working offline")
         self.connectivity_label.setText(text)
+        # Signed in, the user's button says who; "Log in" only while one is needed.
+        self.login_action.setVisible(
+            not self._controller.has_token() or status.connectivity is Connectivity.LOGIN_NEEDED
+        )
         if status.last_success_at is not None:
             when = dt.datetime.fromtimestamp(status.last_success_at, tz=clock.VIETNAM_TZ)
             self.last_sync_label.setText(
@@ -541,6 +562,10 @@ class MainWindow(QMainWindow):
         if failure is not None and failure is not Failure.AUTH:
             assert summary is not None
             self.connectivity_label.setToolTip(failure_text(failure, summary.message))
+
+    @Slot(object)
+    def _on_login_done(self, _out: object) -> None:
+        self._on_status(self._controller.status)
 
     @Slot(object)
     def _on_sync_finished(self, _summary: object) -> None:
@@ -561,6 +586,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_settings(self) -> None:
         dialog = SettingsDialog(self._profile.settings, self)
+        # Closed dialogs go: left under the window, one whose Python side Python's
+        # GC collected crashed a later language switch that walked the children.
+        dialog.finished.connect(dialog.deleteLater)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         chosen = dialog.chosen()
@@ -573,14 +601,17 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_about(self) -> None:
         text = diagnostics(self._profile.paths, self._profile.settings, self._token_store)
-        AboutDialog(text, self).exec()
+        dialog = AboutDialog(text, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.exec()
 
     def release(self) -> None:
         """Before the store closes (lock, switch, exit): the open report is saved,
         dialogs go, and late answers from the background are ignored."""
-        if self.editor is not None:
-            self.editor.close()
-            self.editor = None
+        editor, self.editor = self.editor, None
+        if editor is not None:
+            editor.close()  # saves the draft
+            self.left_open = editor.report_id
         if self.login_dialog is not None and self.login_dialog.isVisible():
             self.login_dialog.reject()
         self.login_dialog = None
@@ -588,7 +619,8 @@ class MainWindow(QMainWindow):
         for signal, slot in ((self._controller.status_changed, self._on_status),
                              (self._controller.finished, self._on_sync_finished),
                              (self._controller.sync_event, self._on_sync_event),
-                             (self._controller.login_needed, self.ask_login)):  # fmt: skip
+                             (self._controller.login_needed, self.ask_login),
+                             (self._controller.login_done, self._on_login_done)):  # fmt: skip
             signal.disconnect(slot)
         self.close()
 

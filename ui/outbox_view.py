@@ -33,7 +33,7 @@ from dxdesk import clock
 from dxdesk.models import Classification, ReportState
 from dxdesk.reports import OutboxItem
 from ui import labels
-from ui.i18n import follow_language
+from ui.i18n import follow_language, texts_changed
 
 Index = QModelIndex | QPersistentModelIndex
 UNSET = QModelIndex()
@@ -175,6 +175,7 @@ class OutboxView(QWidget):
         self.open_button.setToolTip(
             self.tr("Continue a draft, or write a correction of a rejected or returned report")
         )
+        texts_changed(self.model)  # states and notes are translated too
         self._summarise()
 
     def set_items(self, items: list[OutboxItem]) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -37,6 +39,7 @@ from dxdesk.errors import DxdeskError, ValidationError
 from dxdesk.messages import Message
 from dxdesk.models import Classification, Report, StatusClaim, Task
 from dxdesk.profile import Profile
+from dxdesk.validation import contradictions
 from ui import labels
 from ui.i18n import follow_language, language
 
@@ -66,6 +69,8 @@ class ReportEditor(QDialog):
         self._dirty = False
         # Vietnam time, like every time the app shows (the PC's zone may be unset).
         self._saved_at: dt.datetime | None = None
+        self.question: QMessageBox | None = None  # the confirmation open now, if any
+        self._shown: tuple[list[Message], DxdeskError | None] = ([], None)
         self.setAcceptDrops(True)
         self.setMinimumSize(640, 560)
         self._build()
@@ -81,7 +86,10 @@ class ReportEditor(QDialog):
             app.focusChanged.connect(self._on_focus_changed)
             self._focus_connected = True
         follow_language(self, self.retranslate)
+        self.spin.setFocus(Qt.FocusReason.OtherFocusReason)  # type the progress first
         self._dirty = False
+        # What an untouched new report holds: closed like this, it leaves no draft.
+        self._untouched = self.content() if report_id is None else None
 
     # -- layout -----------------------------------------------------------------
 
@@ -91,6 +99,10 @@ class ReportEditor(QDialog):
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
+        # The style draws no focus on a slider: a keyboard user would not see it.
+        self.slider.setStyleSheet(
+            "QSlider:focus { border: 2px solid palette(highlight); border-radius: 3px; }"
+        )
         self.spin = QSpinBox()
         self.spin.setRange(0, 100)
         self.spin.setSuffix(" %")
@@ -124,8 +136,10 @@ class ReportEditor(QDialog):
         self.attachments = QListWidget()
         self.attachments.setMaximumHeight(90)
         self.add_button = QPushButton()
+        self.add_button.setAutoDefault(False)  # Enter in a field must not open a file dialog
         self.add_button.clicked.connect(self.choose_files)
         self.remove_button = QPushButton()
+        self.remove_button.setAutoDefault(False)
         self.remove_button.clicked.connect(self.remove_selected)
         self.errors: dict[str, QLabel] = {}
         for name in (*FIELDS, "attachments"):
@@ -179,10 +193,10 @@ class ReportEditor(QDialog):
         self.finalize_button = QPushButton()
         self.finalize_button.setDefault(False)
         self.finalize_button.setAutoDefault(False)
-        self.finalize_button.clicked.connect(self.finalize)
+        self.finalize_button.clicked.connect(self.ask_finalize)
         self.discard_button = QPushButton()
         self.discard_button.setAutoDefault(False)
-        self.discard_button.clicked.connect(self.discard)
+        self.discard_button.clicked.connect(self.ask_discard)
         self.close_button = QPushButton()
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.close)
@@ -227,7 +241,7 @@ class ReportEditor(QDialog):
         self.results_label.setBuddy(self.results)
         self.difficulties_label.setText(self.tr("&Difficulties"))
         self.difficulties_label.setBuddy(self.difficulties)
-        self.proposals_label.setText(self.tr("P&roposals"))
+        self.proposals_label.setText(self.tr("Pr&oposals"))
         self.proposals_label.setBuddy(self.proposals)
         self.attachments_label.setText(self.tr("Attachments"))
         self.classification_label.setText(self.tr("C&lassification"))
@@ -245,6 +259,7 @@ class ReportEditor(QDialog):
         self.discard_button.setText(self.tr("Discard draft"))
         self.close_button.setText(self.tr("Close (keep draft)"))
         self._show_saved()
+        self._show_issues(*self._shown)
 
     # -- content ----------------------------------------------------------------
 
@@ -273,6 +288,8 @@ class ReportEditor(QDialog):
     def set_initial_progress(self, value: int) -> None:
         self.spin.setValue(value)
         self._dirty = False
+        if self._untouched is not None:
+            self._untouched = self.content()
 
     def content(self) -> reports.ReportContent:
         return reports.ReportContent(
@@ -335,7 +352,8 @@ class ReportEditor(QDialog):
             when = self._saved_at.strftime("%H:%M")
             self.saved_label.setText(self.tr("Saved at %1").replace("%1", when))
 
-    def _show_issues(self, issues: list[Message]) -> None:
+    def _show_issues(self, issues: list[Message], failure: DxdeskError | None = None) -> None:
+        self._shown = (issues, failure)  # said again in a new language (retranslate)
         lang = language()
         by_field: dict[str, list[str]] = {}
         general: list[str] = []
@@ -348,6 +366,8 @@ class ReportEditor(QDialog):
             texts = by_field.get(name)
             label.setText(" ".join(texts) if texts else "")
             label.setVisible(bool(texts))
+        if failure is not None:
+            general.append(failure.render(lang))
         self.general_error.setText(" ".join(general))
         self.general_error.setVisible(bool(general))
 
@@ -404,6 +424,17 @@ class ReportEditor(QDialog):
             self.attachments.addItem(item)
 
     @override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses the focused button and nothing else: no button is a default
+        (autoDefault is off for all), so Enter in a field does nothing surprising."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if isinstance(focused, QPushButton) and focused.isEnabled():
+                focused.click()
+            return
+        super().keyPressEvent(event)
+
+    @override
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
@@ -415,6 +446,93 @@ class ReportEditor(QDialog):
         self.add_files(paths)
 
     # -- finishing ----------------------------------------------------------------
+
+    @Slot()
+    def ask_finalize(self) -> None:
+        """Finalizing cannot be undone: check, then show what will be sent and any
+        contradiction, and finalize only on the officer's yes."""
+        content = self.content()
+        try:
+            reports.check_final(content)
+        except ValidationError as exc:
+            self._show_issues(exc.issues)
+            return
+        if not self.save_now():  # whatever the answer, what is on screen is kept
+            return
+        warnings = contradictions(
+            progress=self.spin.value(), status_claim=str(self.status.currentData()),
+            indicator_values=content.indicator_values, indicators=self._task.indicators,
+        )  # fmt: skip
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("Finalize and queue for sending"))
+        box.setIcon(QMessageBox.Icon.Warning if warnings else QMessageBox.Icon.Question)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # task titles are the officer's text
+        text = self.tr(
+            "Finalize this report and queue it for sending? A finalized report cannot be "
+            "changed; a later correction is a new report."
+        )
+        if warnings:
+            lang = language()
+            text += "\n\n" + self.tr("Please check:") + "\n"
+            text += "\n".join(f"⚠ {w.text(lang)}" for w in warnings)
+        box.setText(text + "\n\n" + self._summary())
+        yes = box.addButton(self.tr("&Finalize"), QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton(self.tr("&Back to the report"), QMessageBox.ButtonRole.RejectRole)
+        # A contradiction: Enter goes back to fix it; Esc always does.
+        box.setDefaultButton(back if warnings else yes)
+        box.setEscapeButton(back)
+        box.finished.connect(lambda _r: self._answered(box, yes, self.finalize))
+        self._ask(box)
+
+    def _summary(self) -> str:
+        lines = [
+            self.tr("Task: %1").replace("%1", f"{self._task.code} — {self._task.title}"),
+            self.tr("Progress: %1").replace("%1", f"{self.spin.value()}%"),
+            self.tr("Status: %1").replace("%1", self.status.currentText()),
+        ]
+        for indicator in self._task.indicators:
+            code = str(indicator.get("code", ""))
+            box = self.indicators[code]
+            target = indicator.get("target")
+            value = f"{box.value():g} {indicator.get('unit', '')}".rstrip()
+            if isinstance(target, int | float):
+                value += " " + self.tr("(target %1)").replace("%1", f"{target:g}")
+            lines.append(f"{indicator.get('name') or code}: {value}")
+        names = [self.attachments.item(i).text() for i in range(self.attachments.count())]
+        lines.append(self.tr("Attachments: %1").replace("%1", "; ".join(names) if names else "—"))
+        lines.append(self.tr("Classification: %1").replace("%1", self.classification.currentText()))
+        return "\n".join(lines)
+
+    @Slot()
+    def ask_discard(self) -> None:
+        """Deleting a draft cannot be undone: asked first, keeping it is the default."""
+        if self.report_id is None and not self._dirty:
+            self.discard()  # nothing written, nothing to lose
+            return
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("Discard draft"))
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setText(self.tr("Delete this draft? What you wrote in it cannot be recovered."))
+        yes = box.addButton(self.tr("&Delete the draft"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("&Keep the draft"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.finished.connect(lambda _r: self._answered(box, yes, self.discard))
+        self._ask(box)
+
+    def _ask(self, box: QMessageBox) -> None:
+        """Window-modal and not blocking: a lock (Ctrl+L) or the tests can still act."""
+        self.question = box
+        box.addActions(self.actions())  # Ctrl+L: the box shadows the editor's shortcuts
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _answered(self, box: QMessageBox, yes: QPushButton, then: Callable[[], object]) -> None:
+        chosen = box.clickedButton()
+        if self.question is box:
+            self.question = None
+        if chosen is yes:
+            then()
 
     @Slot()
     def finalize(self) -> bool:
@@ -429,9 +547,7 @@ class ReportEditor(QDialog):
             self._show_issues(exc.issues)
             return False
         except DxdeskError as exc:
-            self._show_issues([])
-            self.general_error.setText(exc.render(language()))
-            self.general_error.show()
+            self._show_issues([], exc)
             return False
         self._autosave.stop()
         self.finalized.emit(self.report_id)
@@ -448,16 +564,29 @@ class ReportEditor(QDialog):
         self._autosave.stop()
         self.reject()
 
+    def _keep_or_drop(self) -> None:
+        """Closing keeps the draft, unless nothing was written in a new report: an
+        empty draft would only clutter the outbox and the drafts banner."""
+        untouched = self._untouched is not None and self.content() == self._untouched
+        if not (untouched and self.attachments.count() == 0):
+            self.save_now()
+            return
+        if self.report_id is not None:  # saved while typing, then all taken back
+            with self._profile.db.session() as session:
+                reports.discard_draft(session, self.report_id)
+            self.report_id = None
+        self._dirty = False
+
     @override
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_now()
+        self._keep_or_drop()
         self._autosave.stop()
         self._disconnect_focus()
         super().closeEvent(event)
 
     def done(self, result: int) -> None:
         if result == QDialog.DialogCode.Rejected:
-            self.save_now()
+            self._keep_or_drop()
         self._autosave.stop()
         self._disconnect_focus()
         super().done(result)

@@ -63,6 +63,7 @@ class Shell(QObject):
         self.screen.painted.connect(self._behind_first_window)
         self.desktop: Desktop | None = None
         self._open_remembered = True  # only at start: a lock must stay locked
+        self._resume: tuple[str, str] | None = None  # (user, draft) open when they locked
 
     def start(self, preselect: str | None = None, opened: Opened | None = None) -> None:
         """Show the lock screen, or straight away the desktop of ``opened`` (the demo)."""
@@ -122,6 +123,9 @@ class Shell(QObject):
         desktop.window.switch_user_requested.connect(self.switch_user)
         desktop.window.show()
         self.screen.hide()
+        resume, self._resume = self._resume, None
+        if resume is not None and resume[0] == opened.unlocked.user.username:
+            desktop.window.resume_draft(resume[1])  # they go on where they locked
         log.info("window shown for %s", opened.unlocked.user.username)
 
     @Slot()
@@ -145,6 +149,8 @@ class Shell(QObject):
             self.screen.present(avoid=user)
         self.screen.show()
         self._close_desktop()
+        draft = desktop.window.left_open
+        self._resume = (user, draft) if keep_selected and user and draft else None
 
     def _close_desktop(self) -> None:
         desktop, self.desktop = self.desktop, None

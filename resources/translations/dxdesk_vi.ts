@@ -422,7 +422,7 @@
     </message>
     <message>
         <source>&amp;Status</source>
-        <translation>Tr&amp;ạng thái</translation>
+        <translation>Trạn&amp;g thái</translation>
     </message>
     <message>
         <source>&amp;Results achieved</source>
@@ -433,7 +433,7 @@
         <translation>Khó khăn, &amp;vướng mắc</translation>
     </message>
     <message>
-        <source>P&amp;roposals</source>
+        <source>Pr&amp;oposals</source>
         <translation>Kiến &amp;nghị, đề xuất</translation>
     </message>
     <message>
@@ -450,7 +450,7 @@
     </message>
     <message>
         <source>&amp;Add file…</source>
-        <translation>Thêm &amp;tệp…</translation>
+        <translation>Thêm tệ&amp;p…</translation>
     </message>
     <message>
         <source>Remove</source>
@@ -487,6 +487,62 @@
     <message>
         <source>Documents and images (%1)</source>
         <translation>Văn bản và hình ảnh (%1)</translation>
+    </message>
+    <message>
+        <source>Finalize this report and queue it for sending? A finalized report cannot be changed; a later correction is a new report.</source>
+        <translation>Chốt báo cáo này và xếp hàng gửi? Báo cáo đã chốt không sửa được nữa; muốn điều chỉnh thì lập báo cáo mới.</translation>
+    </message>
+    <message>
+        <source>Please check:</source>
+        <translation>Hãy xem lại:</translation>
+    </message>
+    <message>
+        <source>&amp;Finalize</source>
+        <translation>&amp;Chốt và gửi</translation>
+    </message>
+    <message>
+        <source>&amp;Back to the report</source>
+        <translation>&amp;Quay lại báo cáo</translation>
+    </message>
+    <message>
+        <source>Task: %1</source>
+        <translation>Nhiệm vụ: %1</translation>
+    </message>
+    <message>
+        <source>Progress: %1</source>
+        <translation>Tiến độ: %1</translation>
+    </message>
+    <message>
+        <source>Status: %1</source>
+        <translation>Trạng thái: %1</translation>
+    </message>
+    <message>
+        <source>(target %1)</source>
+        <translation>(mục tiêu %1)</translation>
+    </message>
+    <message>
+        <source>Attachments: %1</source>
+        <translation>Tệp đính kèm: %1</translation>
+    </message>
+    <message>
+        <source>Classification: %1</source>
+        <translation>Độ mật: %1</translation>
+    </message>
+    <message>
+        <source>Delete this draft? What you wrote in it cannot be recovered.</source>
+        <translation>Xoá bản nháp này? Những gì đã viết trong đó sẽ không khôi phục được.</translation>
+    </message>
+    <message>
+        <source>&amp;Delete the draft</source>
+        <translation>&amp;Xoá bản nháp</translation>
+    </message>
+    <message>
+        <source>&amp;Keep the draft</source>
+        <translation>&amp;Giữ bản nháp</translation>
+    </message>
+    <message>
+        <source>Finalize and queue for sending</source>
+        <translation>Chốt và xếp hàng gửi</translation>
     </message>
 </context>
 <context>
@@ -666,6 +722,14 @@
     <message>
         <source>Unexpected error</source>
         <translation>Lỗi không mong đợi</translation>
+    </message>
+    <message>
+        <source>dxdesk closed unexpectedly last time. Drafts are saved as you type; open them from the list of drafts to check the last words.</source>
+        <translation>Lần trước dxdesk đã đóng bất thường. Bản nháp được lưu trong khi bạn gõ; hãy mở bản nháp trong danh sách để kiểm tra những chữ cuối cùng.</translation>
+    </message>
+    <message>
+        <source>dxdesk closed unexpectedly</source>
+        <translation>dxdesk đã đóng bất thường</translation>
     </message>
 </context>
 <context>

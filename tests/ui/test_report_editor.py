@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from dxdesk import reports
@@ -35,6 +36,18 @@ def stored(profile: Profile, report_id: str) -> Report:
         return reports.get_report(session, report_id)
 
 
+def asked(editor: ReportEditor) -> QMessageBox:
+    """The confirmation the editor shows now (window-modal, not blocking)."""
+    box = editor.question
+    assert box is not None and box.isVisible()
+    return box
+
+
+def outbox(profile: Profile) -> list[Report]:
+    with profile.db.session() as session:
+        return [item.report for item in reports.outbox(session)]
+
+
 def test_write_a_report_with_an_attachment_and_finalize(
     qtbot: QtBot, desktop: Desktop, ui_profile: Profile, pdf_file: Path
 ) -> None:
@@ -45,8 +58,10 @@ def test_write_a_report_with_an_attachment_and_finalize(
     editor.add_files([pdf_file])
     assert editor.attachments.count() == 1
     assert editor.report_id is not None
+    editor.finalize_button.click()
+    question = asked(editor)
     with qtbot.waitSignal(editor.finalized):
-        editor.finalize_button.click()
+        QTest.keyClick(question, Qt.Key.Key_Return)  # no contradiction: Enter finalizes
     report = stored(ui_profile, editor.report_id)
     assert (report.state, report.progress) == (ReportState.QUEUED, 85)
     assert report.results == "Đã số hoá 900 hồ sơ"
@@ -141,10 +156,114 @@ def test_closing_keeps_the_draft_and_the_banner_offers_it(
     QApplication.processEvents()
 
 
-def test_discard_removes_the_draft(desktop: Desktop, ui_profile: Profile) -> None:
+def test_discard_asks_first_and_keeping_is_the_default(
+    qtbot: QtBot, desktop: Desktop, ui_profile: Profile
+) -> None:
     editor = open_editor(desktop)
     editor.results.setPlainText("Nhầm")
     assert editor.save_now()
-    editor.discard()
-    with ui_profile.db.session() as session:
-        assert reports.outbox(session) == []
+    draft = saved_id(editor)
+    # Esc, Enter and "Giữ bản nháp" all keep it, and the editor stays open.
+    for answer in ("escape", "enter", "keep"):
+        editor.discard_button.click()
+        question = asked(editor)
+        assert "không khôi phục được" in question.text()
+        keep = question.defaultButton()
+        assert keep is question.escapeButton() and keep.text() == "&Giữ bản nháp"
+        if answer == "escape":
+            QTest.keyClick(question, Qt.Key.Key_Escape)
+        elif answer == "enter":
+            QTest.keyClick(question, Qt.Key.Key_Return)
+        else:
+            keep.click()
+        qtbot.waitUntil(lambda: editor.question is None)
+        assert editor.isVisible()
+        assert [r.id for r in outbox(ui_profile)] == [draft]
+    # "Xoá bản nháp" deletes it.
+    editor.discard_button.click()
+    question = asked(editor)
+    delete = next(b for b in question.buttons() if b.text() == "&Xoá bản nháp")
+    delete.click()
+    assert not editor.isVisible()
+    assert outbox(ui_profile) == []
+
+
+def test_finalize_confirms_with_a_summary_and_going_back_keeps_the_draft(
+    qtbot: QtBot, desktop: Desktop, ui_profile: Profile, pdf_file: Path
+) -> None:
+    editor = open_editor(desktop, "NV-2026-002")  # indicator: 1200 hồ sơ
+    editor.spin.setValue(80)
+    editor.results.setPlainText("Đã số hoá 900 hồ sơ")
+    editor.indicators["HS"].setValue(900)
+    editor.add_files([pdf_file])
+    editor.finalize_button.click()
+    question = asked(editor)
+    text = question.text()
+    assert "không sửa được nữa" in text
+    for shown in ("NV-2026-002", "Tiến độ: 80%", "Trạng thái: Đang thực hiện",
+                  "Số hồ sơ đã số hoá: 900 hồ sơ (mục tiêu 1200)", pdf_file.name,
+                  "Độ mật: Thường"):  # fmt: skip
+        assert shown in text
+    assert "⚠" not in text and question.icon() is QMessageBox.Icon.Question
+    QTest.keyClick(question, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: editor.question is None)
+    assert [r.state for r in outbox(ui_profile)] == [ReportState.DRAFT]
+    assert editor.isVisible()
+    editor.finalize_button.click()
+    with qtbot.waitSignal(editor.finalized):
+        next(b for b in asked(editor).buttons() if b.text() == "&Chốt và gửi").click()
+    assert [r.state for r in outbox(ui_profile)] == [ReportState.QUEUED]
+
+
+def test_finalize_warns_of_contradictions_and_enter_goes_back(
+    qtbot: QtBot, desktop: Desktop, ui_profile: Profile
+) -> None:
+    editor = open_editor(desktop, "NV-2026-002")
+    editor.spin.setValue(100)  # status left at "in progress", the indicator at 0
+    editor.results.setPlainText("Xong")
+    editor.finalize_button.click()
+    question = asked(editor)
+    text = question.text()
+    assert question.icon() is QMessageBox.Icon.Warning
+    assert "Hãy xem lại" in text
+    assert "Tiến độ 100% nhưng trạng thái vẫn là «đang thực hiện»" in text
+    assert "chỉ tiêu «Số hồ sơ đã số hoá» là 0" in text
+    QTest.keyClick(question, Qt.Key.Key_Return)  # the default is to go back
+    qtbot.waitUntil(lambda: editor.question is None)
+    assert [r.state for r in outbox(ui_profile)] == [ReportState.DRAFT]
+
+    editor.status.setCurrentIndex(editor.status.findData("done"))
+    editor.indicators["HS"].setValue(1000)
+    editor.finalize_button.click()
+    text = asked(editor).text()
+    assert "trạng thái vẫn là" not in text
+    assert "chỉ tiêu «Số hồ sơ đã số hoá» mới đạt 1000/1200 hồ sơ" in text
+    QTest.keyClick(asked(editor), Qt.Key.Key_Escape)
+
+
+def test_finalize_refusals_show_inline_before_any_question(desktop: Desktop) -> None:
+    editor = open_editor(desktop)
+    editor.finalize_button.click()  # nothing written
+    assert editor.question is None
+    assert "Kết quả đạt được" in editor.errors["results"].text()
+
+
+def test_an_untouched_form_closed_leaves_no_draft(
+    qtbot: QtBot, desktop: Desktop, ui_profile: Profile
+) -> None:
+    editor = open_editor(desktop)
+    editor.close()
+    assert outbox(ui_profile) == []
+    # Typed, autosaved, then all taken back: closing removes the empty draft.
+    editor = open_editor(desktop)
+    type_text(editor.results, "x")
+    assert editor.save_now() and editor.report_id is not None
+    editor.results.clear()
+    editor.close_button.click()
+    assert outbox(ui_profile) == []
+    assert not desktop.window.banner.isVisibleTo(desktop.window)
+    # Something written stays, however little.
+    editor = open_editor(desktop)
+    editor.spin.setValue(editor.spin.value() + 5)
+    editor.close_button.click()
+    assert len(outbox(ui_profile)) == 1

@@ -15,6 +15,7 @@ from dxdesk.validation import (
     AttachmentLimits,
     attachment_issues,
     content_issues,
+    contradictions,
     parse_progress,
 )
 from tests.conftest import make_task
@@ -137,3 +138,28 @@ def test_invalid_draft_save_changes_nothing(session: Session) -> None:
     assert "0 đến 100" in caught.value.render("vi")
     stored = reports.get_report(session, draft.id)
     assert (stored.progress, stored.results) == (30, "a")
+
+
+BOOKS = [{"code": "HS", "name": "Hồ sơ", "unit": "hồ sơ", "target": 1200}]
+
+
+@pytest.mark.parametrize(
+    ("progress", "status", "value", "codes"),
+    [
+        (80, "in_progress", 0.0, []),  # not complete: no claim on the indicators
+        (100, "in_progress", 1200.0, ["full_progress_not_done"]),
+        (100, "done", 0.0, ["indicator_zero_when_done"]),
+        (100, "done", 900.0, ["indicator_below_target_when_done"]),
+        (100, "done", 1200.0, []),
+        (100, "in_progress", 5.0, ["full_progress_not_done", "indicator_below_target_when_done"]),
+    ],
+)
+def test_contradictions_worth_a_second_look(
+    progress: int, status: str, value: float, codes: list[str]
+) -> None:
+    found = contradictions(
+        progress=progress, status_claim=status, indicator_values={"HS": value}, indicators=BOOKS
+    )
+    assert [m.code for m in found] == codes
+    for message in found:
+        assert message.text("vi") and message.text("en")

@@ -1,0 +1,93 @@
+"""Ctrl+L while a report is open: the draft is saved, the editor goes with the rest of
+the user's data, and after the password the officer goes on with the same draft."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from dxdesk import reports, users
+from dxdesk.paths import Paths
+from dxdesk.profile import open_profile
+from dxdesk.settings import Settings
+from tests.ui.conftest import (
+    OFFICER,
+    OFFICER_PASSWORD,
+    WAIT_MS,
+    ShellFactory,
+    enroll,
+    locked,
+    open_with_demo_tasks,
+    opened,
+)
+from tests.ui.keys import type_text
+from ui.shell import Shell
+
+
+def unlock(qtbot: QtBot, shell: Shell) -> None:
+    shell.screen.password.setText(OFFICER_PASSWORD)
+    shell.screen.unlock_button.click()
+    qtbot.waitUntil(lambda: not shell.screen.busy, timeout=WAIT_MS)
+
+
+def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
+    qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths
+) -> None:
+    open_with_demo_tasks(ui_paths, enroll(ui_paths, OFFICER, OFFICER_PASSWORD), Settings()).close()
+    shell = make_shell(ui_paths)
+    unlock(qtbot, shell)
+    window = opened(qtbot, shell).window
+    assert window.select_task("NV-2026-003")
+    window.new_report()
+    editor = window.editor
+    assert editor is not None and editor.isVisible()
+    type_text(editor.results, "Đang viết dở, chưa kịp lưu")
+    assert editor.report_id is None  # not autosaved yet (3 s)
+
+    QTest.keyClick(editor.results, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+    assert locked(shell)
+    assert not editor.isVisible()
+    unlocked = users.unlock(ui_paths, users.require_user(ui_paths, OFFICER.username),
+                            OFFICER_PASSWORD)  # fmt: skip
+    profile = open_profile(ui_paths, user=unlocked)
+    with profile.db.session() as session:
+        drafts = [item.report for item in reports.outbox(session)]
+    profile.close()
+    assert [d.results for d in drafts] == ["Đang viết dở, chưa kịp lưu"]
+
+    # Back with the password: the same draft is open again, ready to go on.
+    unlock(qtbot, shell)
+    window = opened(qtbot, shell).window
+    resumed = window.editor
+    assert resumed is not None and resumed.isVisible()
+    assert resumed.report_id == drafts[0].id
+    assert resumed.results.toPlainText() == "Đang viết dở, chưa kịp lưu"
+    type_text(resumed.results, " — tiếp")
+    resumed.close()
+
+
+def test_ctrl_l_while_the_editor_asks_a_question_still_locks(
+    qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths
+) -> None:
+    open_with_demo_tasks(ui_paths, enroll(ui_paths, OFFICER, OFFICER_PASSWORD), Settings()).close()
+    shell = make_shell(ui_paths)
+    unlock(qtbot, shell)
+    window = opened(qtbot, shell).window
+    assert window.select_task("NV-2026-003")
+    window.new_report()
+    editor = window.editor
+    assert editor is not None
+    type_text(editor.results, "Suýt xoá")
+    editor.discard_button.click()  # "Xoá bản nháp này?" is open
+    question = editor.question
+    assert question is not None and question.isVisible()
+
+    QTest.keyClick(question, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+    assert locked(shell)
+    unlock(qtbot, shell)
+    resumed = opened(qtbot, shell).window.editor
+    assert resumed is not None and resumed.results.toPlainText() == "Suýt xoá"
+    resumed.close()
