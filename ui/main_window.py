@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.editor: ReportEditor | None = None
         self.left_open: str | None = None  # the draft open when release() closed it
         self.login_dialog: LoginDialog | None = None
+        self.blocking_dialog: QDialog | None = None  # Settings or About, while open
         self.loaded_once = False
         self.reload_count = 0
 
@@ -111,7 +113,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_actions()
         self._build_status_bar()
+        self._connect(controller)
+        self.resize(1200, 720)
+        self.setMinimumSize(960, 600)
+        follow_language(self, self.retranslate)
+        self.reload()
 
+    # -- construction -------------------------------------------------------------
+
+    def _connect(self, controller: SyncController) -> None:
         self.outbox.retry.connect(self.sync_now)
         self.outbox.open_draft.connect(self.open_report)
         self.outbox.correct.connect(self.correct_report)
@@ -123,12 +133,6 @@ class MainWindow(QMainWindow):
         controller.sync_event.connect(self._on_sync_event)
         controller.login_needed.connect(self.ask_login)
         controller.login_done.connect(self._on_login_done)
-        self.resize(1200, 720)
-        self.setMinimumSize(960, 600)
-        follow_language(self, self.retranslate)
-        self.reload()
-
-    # -- construction -------------------------------------------------------------
 
     def _build_tasks_tab(self) -> None:  # noqa: PLR0915 (one layout, top to bottom)
         self.filter_group = QButtonGroup(self)
@@ -527,6 +531,7 @@ class MainWindow(QMainWindow):
             who.username if who else "", parent=self, user_fixed=who is not None,
         )  # fmt: skip
         self.login_dialog = dialog
+        dialog.addAction(self.lock_action)  # Ctrl+L: a modal dialog shadows the window's
         dialog.open()
 
     @Slot(object)
@@ -589,7 +594,7 @@ class MainWindow(QMainWindow):
         # Closed dialogs go: left under the window, one whose Python side Python's
         # GC collected crashed a later language switch that walked the children.
         dialog.finished.connect(dialog.deleteLater)
-        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+        if self._run_blocking(dialog) != SettingsDialog.DialogCode.Accepted or self._released:
             return
         chosen = dialog.chosen()
         save_settings(chosen, self._profile.paths.settings_file)
@@ -603,7 +608,16 @@ class MainWindow(QMainWindow):
         text = diagnostics(self._profile.paths, self._profile.settings, self._token_store)
         dialog = AboutDialog(text, self)
         dialog.finished.connect(dialog.deleteLater)
-        dialog.exec()
+        self._run_blocking(dialog)
+
+    def _run_blocking(self, dialog: QDialog) -> int:
+        """exec() with Ctrl+L still working: locking closes the dialog (release())."""
+        dialog.addAction(self.lock_action)
+        self.blocking_dialog = dialog
+        try:
+            return dialog.exec()
+        finally:
+            self.blocking_dialog = None
 
     def release(self) -> None:
         """Before the store closes (lock, switch, exit): the open report is saved,
@@ -615,6 +629,8 @@ class MainWindow(QMainWindow):
         if self.login_dialog is not None and self.login_dialog.isVisible():
             self.login_dialog.reject()
         self.login_dialog = None
+        if self.blocking_dialog is not None:
+            self.blocking_dialog.reject()  # its exec() returns once the lock is done
         self._released = True
         for signal, slot in ((self._controller.status_changed, self._on_status),
                              (self._controller.finished, self._on_sync_finished),

@@ -3,8 +3,9 @@ the user's data, and after the password the officer goes on with the same draft.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from dxdesk import reports, users
@@ -91,3 +92,44 @@ def test_ctrl_l_while_the_editor_asks_a_question_still_locks(
     resumed = opened(qtbot, shell).window.editor
     assert resumed is not None and resumed.results.toPlainText() == "Suýt xoá"
     resumed.close()
+
+
+def test_ctrl_l_from_settings_about_and_login_locks(
+    qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths
+) -> None:
+    """Settings and About run their own event loop (exec), Login is window-modal: each
+    shadows the window's shortcuts, and a lock must close it, not leave it over the
+    lock screen or apply it afterwards."""
+    open_with_demo_tasks(ui_paths, enroll(ui_paths, OFFICER, OFFICER_PASSWORD), Settings()).close()
+    shell = make_shell(ui_paths)
+    for opener in ("open_settings", "open_about", "ask_login"):
+        unlock(qtbot, shell)
+        window = opened(qtbot, shell).window
+        seen: list[QWidget] = []
+        exec_returned: list[bool] = []
+
+        def press_ctrl_l(seen: list[QWidget] = seen, returned: list[bool] = exec_returned) -> None:
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, QDialog) and dialog.isVisible()
+            seen.append(dialog)
+            QTest.keyClick(dialog, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+            # Only if the lock left exec() running (the bug): end it, so the test fails
+            # on its asserts instead of hanging where no timeout can interrupt it.
+            def unstick() -> None:
+                if not returned:
+                    dialog.done(0)
+
+            QTimer.singleShot(3000, unstick)
+
+        if opener == "ask_login":
+            window.ask_login()
+            press_ctrl_l()
+        else:  # exec() blocks: press from inside its loop
+            QTimer.singleShot(0, press_ctrl_l)
+            getattr(window, opener)()
+            exec_returned.append(True)
+        assert len(seen) == 1, opener
+        assert locked(shell), opener
+        assert not seen[0].isVisible(), opener
+        assert window.blocking_dialog is None
