@@ -15,6 +15,7 @@ from dxdesk.profile import Profile
 from dxdesk.tasks import TaskRow
 from ui import labels
 from ui.i18n import follow_language
+from ui.tasks_model import progress_tip
 
 
 def _dmy(value: object) -> str:
@@ -91,7 +92,7 @@ class DetailPane(QWidget):
             f"{e(labels.days(row.status))}</p>",
             "<table cellspacing='2'>",
             self._line(self.tr("Deadline"), _dmy(task.deadline)),
-            self._line(self.tr("Progress"), f"{row.latest_progress}%"),
+            self._line(self.tr("Progress"), progress_tip(row).replace("\n", "; ")),
             self._line(
                 self.tr("Assigning document"),
                 " ".join(

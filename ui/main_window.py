@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(48)
         for col, width in ((Column.CODE, 100), (Column.DEADLINE, 84), (Column.DAYS, 86),
-                           (Column.PROGRESS, 64), (Column.STATUS, 200)):  # fmt: skip
+                           (Column.PROGRESS, 96), (Column.STATUS, 200)):  # fmt: skip
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(self._on_double_click)

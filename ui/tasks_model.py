@@ -84,6 +84,25 @@ def _dmy(row: TaskRow) -> str:
     return deadline.strftime("%d/%m/%Y") if deadline else "—"
 
 
+def progress_text(row: TaskRow) -> str:
+    """The progress the server accepted; a report not sent yet shows apart, after
+    an arrow, so a draft's 60% is never read as the task's."""
+    accepted = f"{row.accepted_progress}%"
+    if row.pending_progress is None:
+        return accepted
+    return f"{accepted} → {row.pending_progress}%"
+
+
+def progress_tip(row: TaskRow) -> str:
+    accepted = QCoreApplication.translate("TaskTableModel", "Accepted by the server: %1%")
+    text = accepted.replace("%1", str(row.accepted_progress))
+    if row.pending_progress is not None and row.pending_state is not None:
+        pending = QCoreApplication.translate("TaskTableModel", "Not sent yet (%1): %2%")
+        state = labels.report_state(row.pending_state)
+        text += "\n" + pending.replace("%1", state).replace("%2", str(row.pending_progress))
+    return text
+
+
 class TaskTableModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
@@ -152,6 +171,8 @@ class TaskTableModel(QAbstractTableModel):
             return row.task.title
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.STATUS:
             return labels.status(row.status)
+        if role == Qt.ItemDataRole.ToolTipRole and column == Column.PROGRESS:
+            return progress_tip(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.DAYS, Column.PROGRESS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -166,7 +187,7 @@ class TaskTableModel(QAbstractTableModel):
         if column == Column.DAYS:
             return labels.days(row.status)
         if column == Column.PROGRESS:
-            return f"{row.latest_progress}%"
+            return progress_text(row)
         # "Due soon" implies "not done – on time"; the full text is in the tooltip.
         text = labels.due_soon() if row.status.due_soon else labels.category(row.status.category)
         if row.returned:
@@ -182,7 +203,7 @@ class TaskTableModel(QAbstractTableModel):
             days = row.status.days_left
             return days if days is not None else 10**7
         if column == Column.PROGRESS:
-            return row.latest_progress
+            return row.accepted_progress
         if column == Column.STATUS:
             return f"{row.status.category.value}:{int(not row.status.due_soon)}"
         if column == Column.CODE:

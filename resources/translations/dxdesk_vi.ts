@@ -578,6 +578,14 @@
 <context>
     <name>TaskTableModel</name>
     <message>
+        <source>Accepted by the server: %1%</source>
+        <translation>Máy chủ đã ghi nhận: %1%</translation>
+    </message>
+    <message>
+        <source>Not sent yet (%1): %2%</source>
+        <translation>Chưa gửi (%1): %2%</translation>
+    </message>
+    <message>
         <source>Code</source>
         <translation>Mã</translation>
     </message>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from dxdesk import clock, reports, tasks
@@ -11,7 +12,14 @@ from dxdesk.profile import Profile
 from dxdesk.status import Category
 from dxdesk.text import search_terms
 from ui.outbox_view import OutboxModel
-from ui.tasks_model import QuickFilter, TaskFilterProxy, TaskTableModel, counts
+from ui.tasks_model import (
+    SORT_ROLE,
+    Column,
+    QuickFilter,
+    TaskFilterProxy,
+    TaskTableModel,
+    counts,
+)
 
 
 def rows_of(profile: Profile) -> list[tasks.TaskRow]:
@@ -118,3 +126,39 @@ def test_typing_on_and_back_and_a_reset_filter_like_a_fresh_search(ui_profile: P
     assert proxy.rowCount() == expected("nv-2026-00") == 0
     proxy.set_search("nv-2026-01")
     assert proxy.rowCount() == expected("nv-2026-01") > 0
+
+
+def test_progress_column_shows_the_accepted_progress_and_a_pending_one_apart(
+    ui_profile: Profile,
+) -> None:
+    """A draft's or queued report's progress is not the task's: the server's stays
+    what the column shows and sorts by, the pending one follows an arrow."""
+    with ui_profile.db.session() as session:
+        task = reports.find_task(session, "NV-2026-003")
+        task.progress = 40
+        session.add(task)
+        session.commit()
+        draft = reports.create_draft(
+            session, task, reports.ReportContent(progress=60, results="Đã làm")
+        )
+    model = TaskTableModel()
+
+    def cell(column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        model.set_rows(rows_of(ui_profile))
+        row = next(i for i, r in enumerate(model.rows) if r.task.code == "NV-2026-003")
+        return model.index(row, column).data(role)
+
+    assert cell(Column.PROGRESS) == "40% → 60%"
+    assert cell(Column.PROGRESS, SORT_ROLE) == 40
+    assert "60%" in cell(Column.PROGRESS, Qt.ItemDataRole.ToolTipRole)
+    with ui_profile.db.session() as session:
+        reports.finalize(session, ui_profile.attachments, draft.id)
+    assert cell(Column.PROGRESS) == "40% → 60%"  # queued: still only ours
+    with ui_profile.db.session() as session:
+        queued = reports.get_report(session, draft.id)
+        reports.accept(session, queued)
+        task = reports.find_task(session, "NV-2026-003")
+        task.progress = 60  # the next pull brings the server's progress
+        session.add(task)
+        session.commit()
+    assert cell(Column.PROGRESS) == "60%"
