@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from dxdesk.clock import utcnow
 from dxdesk.models import Report, ReportState, Task
 from dxdesk.status import DEFAULT_DUE_SOON_DAYS, TaskStatus, categorise
-from dxdesk.text import Match, fold, match_rank, search_terms
+from dxdesk.text import Match, best_only, fold, match_rank, search_terms
 
 
 def search_key_for(task: Task) -> str:
@@ -116,6 +116,4 @@ def _ranked(tasks: list[Task], search: str) -> dict[str, Match]:
     found = {
         task.id: rank for task in tasks if (rank := match_rank(task.search_key, search)) is not None
     }
-    if any(rank < Match.PARTIAL for rank in found.values()):
-        found = {task_id: rank for task_id, rank in found.items() if rank < Match.PARTIAL}
-    return found
+    return best_only(found)

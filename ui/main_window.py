@@ -342,7 +342,6 @@ class MainWindow(QMainWindow):
         selected = self.selected_row()
         code = selected.task.code if selected else None
         self.model.set_rows(snapshot.rows)
-        self.proxy.invalidate()
         self.dashboard.set_rows(snapshot.rows)
         self.outbox.set_items(snapshot.outbox)
         self._outbox_items = snapshot.outbox
