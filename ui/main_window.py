@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -34,12 +35,13 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from dxdesk import clock, local_state, reports, tasks
-from dxdesk.models import ReportState, Task
+from dxdesk.models import ReportState
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
 from sync.scheduler import Connectivity, SchedulerStatus
 from sync.transport import Failure
+from ui import report_editor
 from ui.about_dialog import AboutDialog, diagnostics
 from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
@@ -170,7 +172,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(self._on_double_click)
 
-        self.detail = DetailPane(self._profile)
+        self.detail = DetailPane(self._profile, self._runner)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
@@ -451,23 +453,30 @@ class MainWindow(QMainWindow):
         if row is None:
             self.statusBar().showMessage(self.tr("Select a task first."), 5000)
             return
-        editor = ReportEditor(self._profile, row.task, parent=self)
+        editor = ReportEditor(self._profile, row.task, parent=self, runner=self._runner)
         editor.set_initial_progress(row.latest_progress)
         self._show_editor(editor)
 
     @Slot(str)
     def open_report(self, report_id: str) -> None:
-        with self._profile.db.session() as session:
-            report = reports.get_report(session, report_id)
-            task = session.get(Task, report.task_id)
-        if task is not None:
-            self._show_editor(ReportEditor(self._profile, task, report_id, parent=self))
+        """Read in the background; the editor opens when the report is there."""
+        job = partial(report_editor.read_report, self._profile, report_id)
+        self._runner.run(job, self._on_report_read, self._on_load_error)
 
     @Slot(str)
     def correct_report(self, report_id: str) -> None:
-        with self._profile.db.session() as session:
-            draft = reports.start_correction(session, report_id, self._profile.settings.author)
-        self.open_report(draft.id)
+        job = partial(report_editor.start_correction, self._profile, report_id)
+        self._runner.run(job, self._on_report_read, self._on_load_error)
+
+    @Slot(object)
+    def _on_report_read(self, opened: report_editor.OpenedReport) -> None:
+        if self._released or opened.task is None:
+            return
+        editor = ReportEditor(
+            self._profile, opened.task, opened.report.id, parent=self, runner=self._runner,
+            opened=opened,
+        )  # fmt: skip
+        self._show_editor(editor)
 
     def _show_editor(self, editor: ReportEditor) -> None:
         if self.editor is not None:

@@ -69,6 +69,10 @@
 <context>
     <name>DetailPane</name>
     <message>
+        <source>Reading…</source>
+        <translation>Đang đọc…</translation>
+    </message>
+    <message>
         <source>New report (Ctrl+N)</source>
         <translation>Báo cáo mới (Ctrl+N)</translation>
     </message>
@@ -412,6 +416,18 @@
 </context>
 <context>
     <name>ReportEditor</name>
+    <message>
+        <source>Adding files…</source>
+        <translation>Đang thêm tệp…</translation>
+    </message>
+    <message>
+        <source>Removing the file…</source>
+        <translation>Đang bỏ tệp…</translation>
+    </message>
+    <message>
+        <source>Finalizing…</source>
+        <translation>Đang chốt báo cáo…</translation>
+    </message>
     <message>
         <source>Progress report</source>
         <translation>Báo cáo tiến độ</translation>

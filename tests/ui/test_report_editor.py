@@ -108,7 +108,8 @@ def test_autosave_on_focus_change(qtbot: QtBot, desktop: Desktop, ui_profile: Pr
 
 def test_finalize_needs_results_and_says_so_next_to_the_field(desktop: Desktop) -> None:
     editor = open_editor(desktop)
-    assert editor.finalize() is False
+    editor.finalize()
+    assert editor.isVisible() and editor.report_id is None
     assert editor.errors["results"].isVisibleTo(editor)
     assert "Kết quả đạt được" in editor.errors["results"].text()
 
@@ -118,7 +119,8 @@ def test_done_needs_full_progress(desktop: Desktop) -> None:
     editor.spin.setValue(50)
     editor.status.setCurrentIndex(editor.status.findData("done"))
     editor.results.setPlainText("Xong")
-    assert editor.finalize() is False
+    editor.finalize()
+    assert editor.isVisible()
     assert editor.errors["progress"].text()
 
 
@@ -144,7 +146,8 @@ def test_closing_keeps_the_draft_and_the_banner_offers_it(
 def test_discard_removes_the_draft(desktop: Desktop, ui_profile: Profile) -> None:
     editor = open_editor(desktop)
     editor.results.setPlainText("Nhầm")
-    assert editor.save_now()
+    editor.save_now()
+    assert editor.report_id is not None
     editor.discard()
     with ui_profile.db.session() as session:
         assert reports.outbox(session) == []

@@ -88,7 +88,8 @@ def test_login_sync_and_live_outbox(
     assert editor is not None
     editor.spin.setValue(40)
     editor.results.setPlainText("Đã triển khai")
-    assert editor.finalize()
+    editor.finalize()  # in the background: the window waits for its answer
+    qtbot.waitUntil(lambda: not editor.isVisible(), timeout=WAIT_MS)
     good = editor.report_id
     assert good is not None
     window.sync_now()
