@@ -102,8 +102,8 @@ def test_login_sync_and_live_outbox(
     qtbot.waitUntil(lambda: outbox_state(desktop, good) is ReportState.RETURNED, timeout=WAIT_MS)
     notes = [window.outbox.model.index(r, 4).data() for r in range(window.outbox.model.rowCount())]
     assert any(comment in (note or "") for note in notes)
-    assert window.select_task(code)
-    assert comment in window.detail.browser.toPlainText()
+    assert window.select_task(code)  # its reports are read in the background
+    qtbot.waitUntil(lambda: comment in window.detail.browser.toPlainText(), timeout=WAIT_MS)
 
     # A report on a task the server never assigned is rejected with a reason.
     with profile.db.session() as session:
