@@ -38,6 +38,7 @@ from dxdesk import clock, local_state, reports, tasks
 from dxdesk.models import ReportState
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
+from dxdesk.text import syllables
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
 from sync.scheduler import Connectivity, SchedulerStatus
 from sync.transport import Failure
@@ -63,6 +64,7 @@ class Snapshot:
 
     rows: list[tasks.TaskRow]
     outbox: list[reports.OutboxItem]
+    spaced: list[str]  # each row's search syllables, for the task list's ranking
 
 
 class MainWindow(QMainWindow):
@@ -343,7 +345,7 @@ class MainWindow(QMainWindow):
             return
         selected = self.selected_row()
         code = selected.task.code if selected else None
-        self.model.set_rows(snapshot.rows)
+        self.model.set_rows(snapshot.rows, snapshot.spaced)
         self.dashboard.set_rows(snapshot.rows)
         self.outbox.set_items(snapshot.outbox)
         self._outbox_items = snapshot.outbox
@@ -620,4 +622,4 @@ class _SnapshotJob:
             )
             items = reports.outbox(session, include_accepted=self._include_accepted)
             session.expunge_all()
-        return Snapshot(rows, items)
+        return Snapshot(rows, items, [syllables(row.task.search_key) for row in rows])

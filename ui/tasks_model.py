@@ -69,7 +69,23 @@ class QuickFilter(StrEnum):
 
 
 def counts(rows: list[TaskRow]) -> dict[QuickFilter, int]:
-    return {f: sum(1 for row in rows if f.accepts(row)) for f in QuickFilter}
+    """What each quick filter would show (as ``QuickFilter.accepts`` decides), in one
+    pass: six passes cost 0.4 s at 20,000 tasks."""
+    overdue = due_soon = done = returned = 0
+    for row in rows:
+        status = row.status
+        overdue += status.overdue
+        due_soon += status.due_soon
+        done += status.category.is_done
+        returned += row.latest_report_state is ReportState.RETURNED
+    return {
+        QuickFilter.ALL: len(rows),
+        QuickFilter.OVERDUE: overdue,
+        QuickFilter.DUE_SOON: due_soon,
+        QuickFilter.IN_PROGRESS: len(rows) - done,
+        QuickFilter.DONE: done,
+        QuickFilter.RETURNED: returned,
+    }
 
 
 class Column:
@@ -123,11 +139,13 @@ class TaskTableModel(QAbstractTableModel):
         """Each key's syllables (``dxdesk.text.syllables``), for ranking a search."""
         return self._syllables
 
-    def set_rows(self, rows: list[TaskRow]) -> None:
+    def set_rows(self, rows: list[TaskRow], spaced: list[str] | None = None) -> None:
+        """``spaced``: each row's :func:`dxdesk.text.syllables`, when the caller
+        worked them out already (off the GUI thread: 0.3 s at 20,000 tasks)."""
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [row.task.search_key for row in self._rows]
-        self._syllables = [syllables(key) for key in self._keys]
+        self._syllables = spaced if spaced is not None else [syllables(k) for k in self._keys]
         self.endResetModel()
 
     @override
