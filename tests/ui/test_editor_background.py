@@ -194,3 +194,20 @@ def test_opening_a_report_and_the_history_are_read_in_the_background(
     editor = opened_editor(pooled)
     assert editor.results.toPlainText() == "Nháp cũ"
     editor.close()
+
+
+def test_closing_while_a_finalize_runs_lets_it_finish_once(
+    pooled: Desktop, ui_profile: Profile, hold: StoreHeld
+) -> None:
+    """Ctrl+L or exit while "Chốt" is under way: close waits for it, its answer is
+    handed over there, and the report is queued once, not left half done."""
+    editor = open_editor(pooled)
+    finalized: list[str] = []
+    editor.finalized.connect(finalized.append)
+    editor.results.setPlainText("Đã xong phần việc")
+    editor.finalize()
+    hold.release()
+    editor.close()  # what a lock does first (MainWindow.release), the store next
+    [report] = drafts_of(ui_profile)
+    assert report.state is ReportState.QUEUED and report.results == "Đã xong phần việc"
+    assert finalized == [report.id] and not editor.isVisible()
