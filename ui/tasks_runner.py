@@ -145,17 +145,21 @@ class _Step:
         if not self._answered:
             self._answered = True
             self._owner.step_over(self)
-            if _alive(self._done):
-                self._done(result)
-            self._owner.start_next()
+            try:
+                if _alive(self._done):
+                    self._done(result)
+            finally:  # an answer that raises (to the crash handler) stops no later job
+                self._owner.start_next()
 
     def errored(self, error: BaseException) -> None:
         if not self._answered:
             self._answered = True
             self._owner.step_over(self)
-            if _alive(self._failed):
-                self._failed(error)
-            self._owner.start_next()
+            try:
+                if _alive(self._failed):
+                    self._failed(error)
+            finally:
+                self._owner.start_next()
 
 
 class SerialRunner:

@@ -67,3 +67,33 @@ def test_serial_jobs_run_in_order_and_settle_finishes_them_here(qtbot: QtBot) ->
     assert not busy(serial)
     qtbot.waitUntil(lambda: not pool.busy, timeout=WAIT_MS)
     assert pane.answers == ["save", "attach", "finalize"]  # the late relay: ignored
+
+
+class BoomError(Exception):
+    pass
+
+
+class Raiser:
+    def __call__(self, error: BaseException) -> None:
+        raise BoomError from error
+
+
+def failing() -> None:
+    raise ValueError("the store said no")
+
+
+def test_an_answer_that_raises_does_not_stop_the_jobs_behind_it(qtbot: QtBot) -> None:
+    """An unexpected error goes to the crash handler; the draft's later saves still run."""
+    pool = PoolRunner()
+    serial = SerialRunner(pool)
+    log: list[str] = []
+    go = threading.Event()
+    pane = Pane()
+    with qtbot.capture_exceptions() as raised:
+        serial.run(Step("first", log, go), pane.show_answer)
+        serial.run(failing, pane.show_answer, Raiser())
+        serial.run(Step("after", log), pane.show_answer)
+        go.set()
+        qtbot.waitUntil(lambda: log == ["first", "after"], timeout=WAIT_MS)
+    assert [type(error) for _, error, _ in raised] == [BoomError]
+    qtbot.waitUntil(lambda: not busy(serial), timeout=WAIT_MS)
