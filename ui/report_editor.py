@@ -402,9 +402,17 @@ class ReportEditor(QDialog):
         """Synchronously: closing may be followed at once by the store closing (lock,
         switch user, exit), so what is on screen must be stored when close returns.
         Jobs asked earlier finish first, in order."""
-        self._jobs.settle(CLOSE_WAIT_S)
-        self.save_now()
-        self._jobs.settle(CLOSE_WAIT_S)
+        if not self._jobs.settle(CLOSE_WAIT_S):
+            log.error("a report job still runs after %.0f s; saving the draft anyway", CLOSE_WAIT_S)
+        if not self._dirty:
+            return
+        self._dirty = False
+        try:
+            saved = _store(self._profile, self._task.code, self._draft_id, self.content())
+        except Exception as exc:  # said in the editor; the text stays on screen
+            self._on_save_failed(exc)
+        else:
+            self._on_saved(saved)
 
     @Slot(object)
     def _on_saved(self, report_id: str) -> None:
