@@ -11,12 +11,15 @@
       ``ui.app.open_window``, no arguments; the profile folder comes from
       ``DXDESK_HOME``); the ratio b / a is the issue's target, ≤ 1.5×;
    c. dxdesk's main window with its task list loaded, when the user's data key is
-      in the keyring (the lock screen opens it without a password);
+      in the keyring (the lock screen opens it without a password); and (e), of
+      that, the time from the keyring's answer (the key known) to the task list
+      shown, measured in the child, against (a): issue #16's target is ≤ 2×;
    d. with a password instead, typed in 3 s while the store is imported behind
       the lock screen: the time from pressing "Mở khoá" to the task list shown
       (the key derivation, ~0.3 s by design, included).
-2. A store with 20,000 tasks: time until the list is shown, the time each
-   keystroke of a search takes to filter (target < 100 ms), and peak memory.
+2. A store with 20,000 tasks: time until the list is shown (target < 1 s), the
+   time each keystroke of a search takes to filter (target < 100 ms), and peak
+   memory. ``--tasks 0`` skips it.
 
 Qt's offscreen platform is used unless ``QT_QPA_PLATFORM`` says otherwise, so
 the numbers do not depend on an X server. The keyring is the test suite's file
@@ -70,11 +73,20 @@ os._exit(0)
 """
 
 TASK_LIST = """
-import os, sys
+import os, sys, time
 from ui import launcher
 from ui.app import open_window
+from ui.shell import Shell
 from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
+known = []  # when the keyring's answer (the key) reached the GUI thread
+answer = Shell._on_keyring
+
+def on_keyring(self, state):
+    known.append(time.perf_counter())
+    answer(self, state)
+
+Shell._on_keyring = on_keyring
 shell = open_window(launcher.window_options(sys.argv[1:]))
 
 def check():
@@ -82,7 +94,8 @@ def check():
     if desktop is not None and desktop.window.loaded_once:
         QTest.qWaitForWindowExposed(desktop.window)
         shell.app.processEvents()
-        print("shown", desktop.window.model.rowCount(), flush=True)
+        print("shown", desktop.window.model.rowCount(), time.perf_counter() - known[0],
+              flush=True)
         os._exit(0)
 
 timer = QTimer()
@@ -186,8 +199,14 @@ def env(keyring_file: Path | None = None, home: Path | None = None) -> dict[str,
     return out
 
 
-def time_start(code: str, home: Path | None = None, keyring_file: Path | None = None) -> float:
-    """Seconds from starting the child until it says its window is shown."""
+def time_start(
+    code: str,
+    home: Path | None = None,
+    keyring_file: Path | None = None,
+    after: list[float] | None = None,
+) -> float:
+    """Seconds from starting the child until it says its window is shown; ``after``
+    collects the third word of its line, when it measured something itself."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", code], env=env(keyring_file, home), stdout=subprocess.PIPE,
@@ -198,6 +217,8 @@ def time_start(code: str, home: Path | None = None, keyring_file: Path | None = 
     elapsed = time.perf_counter() - started
     _, err = proc.communicate(timeout=300)
     assert line.startswith("shown"), err
+    if after is not None:
+        after.append(float(line.split()[2]))
     return elapsed
 
 
@@ -244,23 +265,26 @@ def main() -> int:
         small, large = Path(tmp) / "small", Path(tmp) / "large"
         small_keys, large_keys = Path(tmp) / "small-keyring.json", Path(tmp) / "large-keyring.json"
         seed(small, 30, small_keys)
-        seed(large, args.tasks, large_keys)
+        if args.tasks:
+            seed(large, args.tasks, large_keys)
         # Warm the OS file cache (and compile the translation) for every kind, equally.
         time_start(BARE)
         time_start(FIRST_WINDOW, small)
         time_start(TASK_LIST, small, small_keys)
-        bare, first, listed, typed = [], [], [], []
+        bare, first, listed, typed, after_key = [], [], [], [], []
         for _ in range(args.runs):  # interleaved: all see the same machine load
             bare.append(time_start(BARE))
             first.append(time_start(FIRST_WINDOW, small))
-            listed.append(time_start(TASK_LIST, small, small_keys))
+            listed.append(time_start(TASK_LIST, small, small_keys, after_key))
             typed.append(reported(UNLOCK_AFTER_TYPING, small))
-        out = subprocess.run(
-            [sys.executable, "-c", LARGE, str(large)], env=env(large_keys), capture_output=True,
-            text=True, timeout=600, check=True,
-        ).stdout  # fmt: skip
-        big = json.loads(out.strip().splitlines()[-1])
-    b, f, t, u = (statistics.median(x) for x in (bare, first, listed, typed))
+        big = None
+        if args.tasks:
+            out = subprocess.run(
+                [sys.executable, "-c", LARGE, str(large)], env=env(large_keys),
+                capture_output=True, text=True, timeout=600, check=True,
+            ).stdout  # fmt: skip
+            big = json.loads(out.strip().splitlines()[-1])
+    b, f, t, u, k = (statistics.median(x) for x in (bare, first, listed, typed, after_key))
     print(f"# {reference.line()}")
     print(f"platform: {env()['QT_QPA_PLATFORM']}, {args.runs} runs, medians\n")
     print("| measure | result | target |")
@@ -270,7 +294,11 @@ def main() -> int:
     print(f"| ratio b / a | {f / b:.2f}× | ≤ 1.5× |")
     print(f"| (c) task list shown, key in the keyring (30 tasks) | {t * 1000:.0f} ms | |")
     print(f"| ratio c / a | {t / b:.2f}× | |")
+    print(f"| (e) of (c): key known (keyring answer) → task list shown | {k * 1000:.0f} ms | |")
+    print(f"| ratio e / a | {k / b:.2f}× | ≤ 2× |")
     print(f"| (d) password typed in 3 s: Mở khoá → task list shown | {u * 1000:.0f} ms | |")
+    if big is None:
+        return 0
     print(
         f"| {big['rows']:,} tasks: store opened → list shown (in-process, imports "
         f"excluded) | {big['shown_s'] * 1000:.0f} ms | |"

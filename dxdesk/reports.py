@@ -137,8 +137,22 @@ def create_draft(
     content: ReportContent,
     author: str = "",
     corrects_id: str | None = None,
+    report_id: str | None = None,
 ) -> Report:
-    return _new_draft(session, task, _checked(content, final=False), author, corrects_id)
+    values = _checked(content, final=False)
+    return _new_draft(session, task, values, author, corrects_id, report_id)
+
+
+def store_draft(
+    session: Session, task_code: str, report_id: str, content: ReportContent, author: str = ""
+) -> Report:
+    """The editor's save: draft ``report_id`` holds ``content``, created by the first
+    save. The id is chosen before that first save, so the same save done twice (in
+    the background, then again on close) never makes two drafts."""
+    if session.get(Report, report_id) is not None:
+        return save_draft(session, report_id, content)
+    task = find_task(session, task_code)
+    return create_draft(session, task, content, author, report_id=report_id)
 
 
 def _new_draft(
@@ -147,8 +161,11 @@ def _new_draft(
     values: dict[str, Any],
     author: str,
     corrects_id: str | None = None,
+    report_id: str | None = None,
 ) -> Report:
     report = Report(task_id=task.id, author=clean(author), corrects_id=corrects_id, **values)
+    if report_id is not None:
+        report.id = report_id
     session.add(report)
     audit.record(session, "report.draft", report.id, author, task=task.code)
     session.commit()

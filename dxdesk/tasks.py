@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from dxdesk.clock import utcnow
 from dxdesk.models import Report, ReportState, Task
 from dxdesk.status import DEFAULT_DUE_SOON_DAYS, TaskStatus, categorise
-from dxdesk.text import Match, fold, match_rank, search_terms
+from dxdesk.text import Match, best_only, fold, match_rank, search_terms
 
 
 def search_key_for(task: Task) -> str:
@@ -32,6 +32,10 @@ def upsert(session: Session, values: dict[str, Any]) -> Task:
     return task
 
 
+# A report in one of these has not reached the server (a draft may never be sent).
+PENDING_STATES = frozenset({ReportState.DRAFT, ReportState.QUEUED, ReportState.SENDING})
+
+
 @dataclass(frozen=True)
 class TaskRow:
     task: Task
@@ -39,6 +43,14 @@ class TaskRow:
     latest_report_state: ReportState | None
     latest_progress: int  # newest local report's progress, else the server's
     match: Match | None = None  # how it answered the search, when there was one
+    # The newest report's progress while it is ours only (a draft, or waiting to be
+    # sent): shown apart from the progress the server has accepted (task.progress).
+    pending_progress: int | None = None
+    pending_state: ReportState | None = None
+
+    @property
+    def accepted_progress(self) -> int:
+        return self.task.progress
 
     @property
     def returned(self) -> bool:
@@ -85,6 +97,7 @@ def list_tasks(
         ):
             continue
         newest = latest.get(task.id)
+        pending = newest if newest is not None and newest.state in PENDING_STATES else None
         rows.append(
             TaskRow(
                 task=task,
@@ -92,6 +105,8 @@ def list_tasks(
                 latest_report_state=newest.state if newest else None,
                 latest_progress=newest.progress if newest else task.progress,
                 match=ranks.get(task.id),
+                pending_progress=pending.progress if pending else None,
+                pending_state=pending.state if pending else None,
             )
         )
     return rows
@@ -101,6 +116,4 @@ def _ranked(tasks: list[Task], search: str) -> dict[str, Match]:
     found = {
         task.id: rank for task in tasks if (rank := match_rank(task.search_key, search)) is not None
     }
-    if any(rank < Match.PARTIAL for rank in found.values()):
-        found = {task_id: rank for task_id, rank in found.items() if rank < Match.PARTIAL}
-    return found
+    return best_only(found)

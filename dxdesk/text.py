@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import IntEnum
+from typing import TypeVar
 
 _SPACES = re.compile(r"\s+")
 # C0 controls but tab and newline, DEL, C1 (0x80-0x9f), and the bidi embeddings,
@@ -90,21 +91,42 @@ class Match(IntEnum):
 
 
 _WORD = re.compile(r"\w+")
+K = TypeVar("K")
 
 
-def match_rank(search_key: str, query: str) -> Match | None:
-    """The best way ``query`` matches ``search_key`` (both folded), or None."""
-    terms = _WORD.findall(fold(query))
+def syllables(search_key: str) -> str:
+    """A folded key's syllables, each between single spaces (" so hoa ho so "):
+    worked out once per key, so ranking many keys is a few substring tests each."""
+    return f" {' '.join(_WORD.findall(search_key))} "
+
+
+def query_syllables(query: str) -> list[str]:
+    return _WORD.findall(fold(query))
+
+
+def rank(search_key: str, spaced: str, terms: list[str]) -> Match | None:
+    """How ``terms`` (:func:`query_syllables`) match a key and its :func:`syllables`."""
     if not terms:
         return Match.PHRASE
-    words = _WORD.findall(search_key)
-    if f" {' '.join(terms)} " in f" {' '.join(words)} ":
+    if f" {' '.join(terms)} " in spaced:
         return Match.PHRASE
-    present = set(words)
-    if all(term in present for term in terms):
+    if all(f" {term} " in spaced for term in terms):
         return Match.WORDS
-    if all(any(word.startswith(term) for word in words) for term in terms):
+    if all(f" {term}" in spaced for term in terms):  # a syllable's beginning
         return Match.PREFIXES
     if all(term in search_key for term in terms):
         return Match.PARTIAL
     return None
+
+
+def match_rank(search_key: str, query: str) -> Match | None:
+    """The best way ``query`` matches ``search_key`` (both folded), or None."""
+    return rank(search_key, syllables(search_key), query_syllables(query))
+
+
+def best_only(ranks: dict[K, Match]) -> dict[K, Match]:
+    """Matches inside a syllable count only when nothing matched better, so "so hoa"
+    does not bring every "Kế hoạch" along with "Số hoá"."""
+    if any(found < Match.PARTIAL for found in ranks.values()):
+        return {key: found for key, found in ranks.items() if found < Match.PARTIAL}
+    return ranks

@@ -4,8 +4,9 @@ history of its reports with their sync state and any reviewer comment."""
 from __future__ import annotations
 
 import html
+from functools import partial
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 from sqlmodel import col, select
 
@@ -15,6 +16,19 @@ from dxdesk.profile import Profile
 from dxdesk.tasks import TaskRow
 from ui import labels
 from ui.i18n import follow_language
+from ui.tasks_model import progress_tip
+from ui.tasks_runner import InlineRunner, Runner
+
+
+def _history(profile: Profile, task_id: str, asked: int) -> tuple[int, list[Report]]:
+    """On a pool thread, in a session of its own."""
+    with profile.db.session() as session:
+        query = (
+            select(Report).where(Report.task_id == task_id).order_by(col(Report.created_at).desc())
+        )
+        history = list(session.exec(query))
+        session.expunge_all()
+    return asked, history
 
 
 def _dmy(value: object) -> str:
@@ -26,9 +40,11 @@ class DetailPane(QWidget):
     new_report = Signal()
     open_report = Signal(str)  # a draft's id
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(self, profile: Profile, runner: Runner | None = None) -> None:
         super().__init__()
         self._profile = profile
+        self._runner = runner or InlineRunner()
+        self._asked = 0  # the newest history read; older answers are dropped
         self._row: TaskRow | None = None
         self._draft_id: str | None = None
         self.browser = QTextBrowser()
@@ -69,19 +85,26 @@ class DetailPane(QWidget):
             hint = self.tr("Select a task in the list.")
             self.browser.setHtml(f"<p>{html.escape(hint)}</p>")
             return
-        with self._profile.db.session() as session:
-            query = (
-                select(Report)
-                .where(Report.task_id == row.task.id)
-                .order_by(col(Report.created_at).desc())
-            )
-            history = list(session.exec(query))
+        # The task at once, its reports when the background has read them.
+        self._draft_id = None
+        self.draft_button.setVisible(False)
+        self.browser.setHtml(self._html(row, None))
+        self._asked += 1
+        job = partial(_history, self._profile, row.task.id, self._asked)
+        self._runner.run(job, self._on_history)
+
+    @Slot(object)
+    def _on_history(self, answer: tuple[int, list[Report]]) -> None:
+        asked, history = answer
+        row = self._row
+        if asked != self._asked or row is None:
+            return  # another task was selected meanwhile
         drafts = [r for r in history if r.state is ReportState.DRAFT]
         self._draft_id = drafts[0].id if drafts else None
         self.draft_button.setVisible(self._draft_id is not None)
         self.browser.setHtml(self._html(row, history))
 
-    def _html(self, row: TaskRow, history: list[Report]) -> str:
+    def _html(self, row: TaskRow, history: list[Report] | None) -> str:
         task, e = row.task, html.escape
         colour = labels.colour(row.status).name()
         badge = f"<span style='background:{colour}; color:#111;'>&nbsp;"
@@ -91,7 +114,7 @@ class DetailPane(QWidget):
             f"{e(labels.days(row.status))}</p>",
             "<table cellspacing='2'>",
             self._line(self.tr("Deadline"), _dmy(task.deadline)),
-            self._line(self.tr("Progress"), f"{row.latest_progress}%"),
+            self._line(self.tr("Progress"), progress_tip(row).replace("\n", "; ")),
             self._line(
                 self.tr("Assigning document"),
                 " ".join(
@@ -121,7 +144,11 @@ class DetailPane(QWidget):
             parts.append("</ul>")
         heading = self.tr("Reports")
         parts.append(f"<h4>{e(heading)}</h4>")
-        if not history:
+        if history is None:
+            history = []
+            reading = self.tr("Reading…")
+            parts.append(f"<p>{e(reading)}</p>")
+        elif not history:
             empty = self.tr("No reports yet.")
             parts.append(f"<p>{e(empty)}</p>")
         for report in history:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -34,12 +35,14 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from dxdesk import clock, local_state, reports, tasks
-from dxdesk.models import Report, ReportState, Task
+from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
+from dxdesk.text import syllables
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
 from sync.scheduler import Connectivity, SchedulerStatus
 from sync.transport import Failure
+from ui import report_editor
 from ui.about_dialog import AboutDialog, diagnostics
 from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
@@ -62,6 +65,7 @@ class Snapshot:
 
     rows: list[tasks.TaskRow]
     outbox: list[reports.OutboxItem]
+    spaced: list[str]  # each row's search syllables, for the task list's ranking
 
 
 class MainWindow(QMainWindow):
@@ -171,13 +175,13 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(48)
         for col, width in ((Column.CODE, 100), (Column.DEADLINE, 84), (Column.DAYS, 86),
-                           (Column.PROGRESS, 64), (Column.STATUS, 200)):  # fmt: skip
+                           (Column.PROGRESS, 96), (Column.STATUS, 200)):  # fmt: skip
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(self._on_double_click)
         self.table.open_requested.connect(self._on_double_click)
 
-        self.detail = DetailPane(self._profile)
+        self.detail = DetailPane(self._profile, self._runner)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
@@ -348,8 +352,7 @@ class MainWindow(QMainWindow):
             return
         selected = self.selected_row()
         code = selected.task.code if selected else None
-        self.model.set_rows(snapshot.rows)
-        self.proxy.invalidate()
+        self.model.set_rows(snapshot.rows, snapshot.spaced)
         self.dashboard.set_rows(snapshot.rows)
         self.outbox.set_items(snapshot.outbox)
         self._outbox_items = snapshot.outbox
@@ -460,17 +463,15 @@ class MainWindow(QMainWindow):
         if row is None:
             self.statusBar().showMessage(self.tr("Select a task first."), 5000)
             return
-        editor = ReportEditor(self._profile, row.task, parent=self)
+        editor = ReportEditor(self._profile, row.task, parent=self, runner=self._runner)
         editor.set_initial_progress(row.latest_progress)
         self._show_editor(editor)
 
     @Slot(str)
     def open_report(self, report_id: str) -> None:
-        with self._profile.db.session() as session:
-            report = reports.get_report(session, report_id)
-            task = session.get(Task, report.task_id)
-        if task is not None:
-            self._show_editor(ReportEditor(self._profile, task, report_id, parent=self))
+        """Read in the background; the editor opens when the report is there."""
+        job = partial(report_editor.read_report, self._profile, report_id)
+        self._runner.run(job, self._on_report_read, self._on_load_error)
 
     def resume_draft(self, report_id: str) -> None:
         """Open again the draft that was open when the user locked, if it still is one."""
@@ -482,9 +483,18 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def correct_report(self, report_id: str) -> None:
-        with self._profile.db.session() as session:
-            draft = reports.start_correction(session, report_id, self._profile.settings.author)
-        self.open_report(draft.id)
+        job = partial(report_editor.start_correction, self._profile, report_id)
+        self._runner.run(job, self._on_report_read, self._on_load_error)
+
+    @Slot(object)
+    def _on_report_read(self, opened: report_editor.OpenedReport) -> None:
+        if self._released or opened.task is None:
+            return
+        editor = ReportEditor(
+            self._profile, opened.task, opened.report.id, parent=self, runner=self._runner,
+            opened=opened,
+        )  # fmt: skip
+        self._show_editor(editor)
 
     def _show_editor(self, editor: ReportEditor) -> None:
         if self.editor is not None:
@@ -660,4 +670,4 @@ class _SnapshotJob:
             )
             items = reports.outbox(session, include_accepted=self._include_accepted)
             session.expunge_all()
-        return Snapshot(rows, items)
+        return Snapshot(rows, items, [syllables(row.task.search_key) for row in rows])

@@ -1,6 +1,11 @@
 """Writing one progress report: a draft autosaved every few seconds and on every
 focus change, inline validation, attachments by file dialog or drag and drop, and
 "finalize and queue" which makes it immutable.
+
+Saving, attaching (a copy, encrypted, of up to 20 MB from a slow USB stick) and
+finalizing run on the app's background runner, one after another in the order
+asked (``SerialRunner``), each job with its own store session; only closing saves
+synchronously, since the store may close right after.
 """
 
 from __future__ import annotations
@@ -8,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -37,17 +44,91 @@ from typing_extensions import override
 from dxdesk import clock, reports
 from dxdesk.errors import DxdeskError, ValidationError
 from dxdesk.messages import Message
-from dxdesk.models import Classification, Report, StatusClaim, Task
+from dxdesk.models import Classification, Report, StatusClaim, Task, new_id
 from dxdesk.profile import Profile
 from dxdesk.validation import contradictions
 from ui import labels
 from ui.i18n import follow_language, language
+from ui.tasks_runner import InlineRunner, Runner, SerialRunner
 
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 3000
 FIELDS = ("progress", "status", "results", "difficulties", "proposals", "classification")
 ERROR_STYLE = "color: #b91c1c;"
+CLOSE_WAIT_S = 120.0  # a 20 MB copy from a slow stick, at worst, before closing
+
+AttachmentLine = tuple[str, str, int]  # id, file name, size
+
+
+@dataclass(frozen=True)
+class OpenedReport:
+    """A stored report as the editor shows it, read off the GUI thread."""
+
+    task: Task | None
+    report: Report
+    attachments: list[AttachmentLine]
+
+
+def read_report(profile: Profile, report_id: str) -> OpenedReport:
+    with profile.db.session() as session:
+        report = reports.get_report(session, report_id)
+        task = session.get(Task, report.task_id)
+        lines = [(a.id, a.file_name, a.size) for a in reports.attachments_of(session, report_id)]
+        session.expunge_all()
+    return OpenedReport(task, report, lines)
+
+
+def start_correction(profile: Profile, report_id: str) -> OpenedReport:
+    with profile.db.session() as session:
+        draft = reports.start_correction(session, report_id, profile.settings.author)
+    return read_report(profile, draft.id)
+
+
+# The jobs below run on a pool thread, each in its own session (never one shared
+# with the GUI thread); they are given values, not widgets.
+
+
+def _store(profile: Profile, task_code: str, draft_id: str, content: reports.ReportContent) -> str:
+    with profile.db.session() as session:
+        reports.store_draft(session, task_code, draft_id, content, profile.settings.author)
+    return draft_id
+
+
+@dataclass(frozen=True)
+class _Attached:
+    lines: list[AttachmentLine]
+    issues: list[Message]
+
+
+def _attach(profile: Profile, draft_id: str, paths: list[Path]) -> _Attached | None:
+    issues: list[Message] = []
+    with profile.db.session() as session:
+        if session.get(Report, draft_id) is None:
+            return None  # its save was refused, and said why
+        for path in paths:
+            try:
+                reports.attach(session, profile.attachments, draft_id, path, profile.limits)
+            except ValidationError as exc:
+                issues.extend(exc.issues)
+        rows = reports.attachments_of(session, draft_id)
+        return _Attached([(a.id, a.file_name, a.size) for a in rows], issues)
+
+
+def _detach(profile: Profile, draft_id: str, attachment_id: str) -> list[AttachmentLine]:
+    with profile.db.session() as session:
+        reports.detach(session, draft_id, attachment_id)
+        return [(a.id, a.file_name, a.size) for a in reports.attachments_of(session, draft_id)]
+
+
+def _finalize(
+    profile: Profile, task_code: str, draft_id: str, content: reports.ReportContent
+) -> str:
+    """Exactly what is on screen is stored, then finalized."""
+    with profile.db.session() as session:
+        reports.store_draft(session, task_code, draft_id, content, profile.settings.author)
+        reports.finalize(session, profile.attachments, draft_id)
+    return draft_id
 
 
 class ReportEditor(QDialog):
@@ -61,11 +142,16 @@ class ReportEditor(QDialog):
         report_id: str | None = None,
         parent: QWidget | None = None,
         autosave_ms: int = AUTOSAVE_MS,
+        runner: Runner | None = None,
+        opened: OpenedReport | None = None,
     ) -> None:
         super().__init__(parent)
         self._profile = profile
         self._task = task
-        self.report_id = report_id
+        self.report_id = report_id  # set once the draft is stored
+        self._draft_id = report_id or new_id()  # the id its first save stores it under
+        self._jobs = SerialRunner(runner or InlineRunner())
+        self._busy_note: str | None = None
         self._dirty = False
         # Vietnam time, like every time the app shows (the PC's zone may be unset).
         self._saved_at: dt.datetime | None = None
@@ -75,7 +161,7 @@ class ReportEditor(QDialog):
         self.setMinimumSize(640, 560)
         self._build()
         if report_id is not None:
-            self._load(report_id)
+            self._show_opened(opened or read_report(profile, report_id))
         self._autosave = QTimer(self)
         self._autosave.setInterval(autosave_ms)
         self._autosave.timeout.connect(self.save_now)
@@ -180,6 +266,7 @@ class ReportEditor(QDialog):
         )
         body = QWidget()
         body.setLayout(form)
+        self.form_body = body
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -263,13 +350,10 @@ class ReportEditor(QDialog):
 
     # -- content ----------------------------------------------------------------
 
-    def _load(self, report_id: str) -> None:
-        with self._profile.db.session() as session:
-            report = reports.get_report(session, report_id)
-            attachments = reports.attachments_of(session, report_id)
-        self._fill(report)
-        self._saved_at = report.updated_at.astimezone(clock.VIETNAM_TZ)
-        self._show_attachments([(a.id, a.file_name, a.size) for a in attachments])
+    def _show_opened(self, opened: OpenedReport) -> None:
+        self._fill(opened.report)
+        self._saved_at = opened.report.updated_at.astimezone(clock.VIETNAM_TZ)
+        self._show_attachments(opened.attachments)
 
     def _fill(self, report: Report) -> None:
         self.spin.setValue(report.progress)
@@ -318,35 +402,71 @@ class ReportEditor(QDialog):
     # -- saving -----------------------------------------------------------------
 
     @Slot()
-    def save_now(self) -> bool:
-        """Store the draft if anything changed; True when the draft is stored."""
-        if not self._dirty and self.report_id is not None:
-            return True
+    def save_now(self) -> None:
+        """Store the draft, in the background, if anything changed since."""
         if not self._dirty:
-            return False
-        content = self.content()
-        try:
-            with self._profile.db.session() as session:
-                if self.report_id is None:
-                    task = reports.find_task(session, self._task.code)
-                    report = reports.create_draft(
-                        session, task, content, self._profile.settings.author
-                    )
-                    self.report_id = report.id
-                else:
-                    reports.save_draft(session, self.report_id, content)
-        except ValidationError as exc:
-            self._show_issues(exc.issues)
-            return False
+            return
+        self._dirty = False  # what changes from now on is saved the next time
+        job = partial(_store, self._profile, self._task.code, self._draft_id, self.content())
+        self._jobs.run(job, self._on_saved, self._on_save_failed)
+
+    @property
+    def busy(self) -> bool:
+        """Work asked of the background is not done yet."""
+        return self._jobs.busy
+
+    def _save_before_closing(self) -> None:
+        """Synchronously: closing may be followed at once by the store closing (lock,
+        switch user, exit), so what is on screen must be stored when close returns.
+        Jobs asked earlier finish first, in order."""
+        if not self._jobs.settle(CLOSE_WAIT_S):
+            log.error("a report job still runs after %.0f s; saving the draft anyway", CLOSE_WAIT_S)
+        if not self._dirty:
+            return
         self._dirty = False
+        try:
+            saved = _store(self._profile, self._task.code, self._draft_id, self.content())
+        except Exception as exc:  # said in the editor; the text stays on screen
+            self._on_save_failed(exc)
+        else:
+            self._on_saved(saved)
+
+    @Slot(object)
+    def _on_saved(self, report_id: str) -> None:
+        self.report_id = report_id
         self._saved_at = dt.datetime.now(clock.VIETNAM_TZ)
         self._show_issues([])
         self._show_saved()
-        self.saved.emit(self.report_id)
-        return True
+        self.saved.emit(report_id)
+
+    @Slot(object)
+    def _on_save_failed(self, error: BaseException) -> None:
+        self._dirty = True  # still on screen; saved again at the next chance
+        self._say_error(error)
+
+    def _say_error(self, error: BaseException) -> None:
+        if isinstance(error, ValidationError):
+            self._show_issues(error.issues)
+        elif isinstance(error, DxdeskError):
+            self._show_issues([])
+            self.general_error.setText(error.render(language()))
+            self.general_error.show()
+        else:
+            raise error  # the crash handler shows and logs it
+
+    def _set_busy(self, note: str | None) -> None:
+        """While an attachment is copied or the report finalized: its buttons wait,
+        and a note says what is going on."""
+        self._busy_note = note
+        for button in (self.add_button, self.remove_button, self.finalize_button,
+                       self.discard_button):  # fmt: skip
+            button.setEnabled(note is None)
+        self._show_saved()
 
     def _show_saved(self) -> None:
-        if self._saved_at is None:
+        if self._busy_note is not None:
+            self.saved_label.setText(self._busy_note)
+        elif self._saved_at is None:
             self.saved_label.setText(self.tr("Not saved yet"))
         else:
             when = self._saved_at.strftime("%H:%M")
@@ -388,33 +508,38 @@ class ReportEditor(QDialog):
     def add_files(self, paths: list[Path]) -> None:
         if not paths:
             return
-        self._dirty = True
-        if not self.save_now():
-            return
-        assert self.report_id is not None
-        issues: list[Message] = []
-        with self._profile.db.session() as session:
-            for path in paths:
-                try:
-                    reports.attach(
-                        session, self._profile.attachments, self.report_id, path,
-                        self._profile.limits,
-                    )  # fmt: skip
-                except ValidationError as exc:
-                    issues.extend(exc.issues)
-            rows = reports.attachments_of(session, self.report_id)
-        self._show_attachments([(a.id, a.file_name, a.size) for a in rows])
-        self._show_issues(issues)
+        self._dirty = True  # the draft is stored first, to attach to
+        self.save_now()
+        self._set_busy(self.tr("Adding files…"))
+        job = partial(_attach, self._profile, self._draft_id, paths)
+        self._jobs.run(job, self._on_attached, self._on_job_failed)
+
+    @Slot(object)
+    def _on_attached(self, attached: _Attached | None) -> None:
+        self._set_busy(None)
+        if attached is not None:
+            self._show_attachments(attached.lines)
+            self._show_issues(attached.issues)
+
+    @Slot(object)
+    def _on_job_failed(self, error: BaseException) -> None:
+        self._set_busy(None)
+        self._say_error(error)
 
     @Slot()
     def remove_selected(self) -> None:
         item = self.attachments.currentItem()
         if item is None or self.report_id is None:
             return
-        with self._profile.db.session() as session:
-            reports.detach(session, self.report_id, str(item.data(Qt.ItemDataRole.UserRole)))
-            rows = reports.attachments_of(session, self.report_id)
-        self._show_attachments([(a.id, a.file_name, a.size) for a in rows])
+        attachment_id = str(item.data(Qt.ItemDataRole.UserRole))
+        self._set_busy(self.tr("Removing the file…"))
+        job = partial(_detach, self._profile, self._draft_id, attachment_id)
+        self._jobs.run(job, self._on_detached, self._on_job_failed)
+
+    @Slot(object)
+    def _on_detached(self, lines: list[AttachmentLine]) -> None:
+        self._set_busy(None)
+        self._show_attachments(lines)
 
     def _show_attachments(self, rows: list[tuple[str, str, int]]) -> None:
         self.attachments.clear()
@@ -457,8 +582,7 @@ class ReportEditor(QDialog):
         except ValidationError as exc:
             self._show_issues(exc.issues)
             return
-        if not self.save_now():  # whatever the answer, what is on screen is kept
-            return
+        self.save_now()  # whatever the answer, what is on screen is kept
         warnings = contradictions(
             progress=self.spin.value(), status_claim=str(self.status.currentData()),
             indicator_values=content.indicator_values, indicators=self._task.indicators,
@@ -506,7 +630,7 @@ class ReportEditor(QDialog):
     @Slot()
     def ask_discard(self) -> None:
         """Deleting a draft cannot be undone: asked first, keeping it is the default."""
-        if self.report_id is None and not self._dirty:
+        if self.report_id is None and not self._dirty and not self.busy:
             self.discard()  # nothing written, nothing to lose
             return
         box = QMessageBox(self)
@@ -535,27 +659,34 @@ class ReportEditor(QDialog):
             then()
 
     @Slot()
-    def finalize(self) -> bool:
-        self._dirty = True  # store exactly what is on screen first
-        if not self.save_now():
-            return False
-        assert self.report_id is not None
-        try:
-            with self._profile.db.session() as session:
-                reports.finalize(session, self._profile.attachments, self.report_id)
-        except ValidationError as exc:
-            self._show_issues(exc.issues)
-            return False
-        except DxdeskError as exc:
-            self._show_issues([], exc)
-            return False
+    def finalize(self) -> None:
+        """Store exactly what is on screen and finalize it, in the background; the
+        form waits meanwhile, since what is typed then would not be in the report."""
+        self._dirty = False
+        self._set_busy(self.tr("Finalizing…"))
+        self.form_body.setEnabled(False)
+        job = partial(_finalize, self._profile, self._task.code, self._draft_id, self.content())
+        self._jobs.run(job, self._on_finalized, self._on_finalize_failed)
+
+    @Slot(object)
+    def _on_finalized(self, report_id: str) -> None:
+        self.report_id = report_id
+        self._set_busy(None)
         self._autosave.stop()
-        self.finalized.emit(self.report_id)
+        self.finalized.emit(report_id)
         self.accept()
-        return True
+
+    @Slot(object)
+    def _on_finalize_failed(self, error: BaseException) -> None:
+        self._dirty = True  # the draft may be stored; saving again is harmless
+        self._set_busy(None)
+        self.form_body.setEnabled(True)
+        self._say_error(error)
 
     @Slot()
     def discard(self) -> None:
+        self._dirty = False
+        self._jobs.settle(CLOSE_WAIT_S)  # a save still under way lands first, then goes
         if self.report_id is not None:
             with self._profile.db.session() as session:
                 reports.discard_draft(session, self.report_id)
@@ -569,8 +700,9 @@ class ReportEditor(QDialog):
         empty draft would only clutter the outbox and the drafts banner."""
         untouched = self._untouched is not None and self.content() == self._untouched
         if not (untouched and self.attachments.count() == 0):
-            self.save_now()
+            self._save_before_closing()
             return
+        self._jobs.settle(CLOSE_WAIT_S)  # an autosave under way lands first, then goes
         if self.report_id is not None:  # saved while typing, then all taken back
             with self._profile.db.session() as session:
                 reports.discard_draft(session, self.report_id)

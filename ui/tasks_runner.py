@@ -10,9 +10,12 @@ does the same synchronously.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -44,12 +47,21 @@ class _Relay(QObject):
     @Slot(object)
     def _on_finished(self, result: Any) -> None:
         self._owner.forget(self)
-        self._done(result)
+        if _alive(self._done):
+            self._done(result)
 
     @Slot(object)
     def _on_errored(self, error: BaseException) -> None:
         self._owner.forget(self)
-        self._failed(error)
+        if _alive(self._failed):
+            self._failed(error)
+
+
+def _alive(answer: Callable[..., None]) -> bool:
+    """False when the answer is a method of a widget Qt has deleted meanwhile (a pane
+    of a window closed while its read ran): nobody is left to show it to."""
+    receiver = getattr(answer, "__self__", None)
+    return not isinstance(receiver, QObject) or shiboken6.isValid(receiver)
 
 
 class _Job(QRunnable):
@@ -99,3 +111,111 @@ class InlineRunner:
             (failed or _log_failure)(exc)
         else:
             done(result)
+
+
+class _Step:
+    """One job of a :class:`SerialRunner`: run once, answered once."""
+
+    def __init__(self, owner: SerialRunner, job: Callable[[], Any], done: Done, failed: Failed):
+        self._owner, self._job, self._done, self._failed = owner, job, done, failed
+        self._ran = threading.Event()
+        self._outcome: tuple[bool, Any] = (False, None)
+        self._answered = False
+
+    def execute(self) -> Any:
+        """On whichever thread runs it; the outcome is also kept for :meth:`settle`."""
+        try:
+            result = self._job()
+        except BaseException as exc:
+            self._outcome = (False, exc)
+            self._ran.set()
+            raise
+        self._outcome = (True, result)
+        self._ran.set()
+        return result
+
+    def wait(self, timeout_s: float) -> bool:
+        return self._ran.wait(timeout_s)
+
+    def answer_kept(self) -> None:
+        ok, value = self._outcome
+        (self.succeeded if ok else self.errored)(value)
+
+    def succeeded(self, result: Any) -> None:
+        if not self._answered:
+            self._answered = True
+            self._owner.step_over(self)
+            try:
+                if _alive(self._done):
+                    self._done(result)
+            finally:  # an answer that raises (to the crash handler) stops no later job
+                self._owner.start_next()
+
+    def errored(self, error: BaseException) -> None:
+        if not self._answered:
+            self._answered = True
+            self._owner.step_over(self)
+            try:
+                if _alive(self._failed):
+                    self._failed(error)
+            finally:
+                self._owner.start_next()
+
+
+class SerialRunner:
+    """One owner's jobs (a report editor's saves, attachments, finalize), one after
+    another in the order asked: a job starts only after the previous one's answer
+    was handed over on the GUI thread, so a save and a finalize of the same draft
+    never race, and each job may rely on what the earlier answers set.
+
+    :meth:`settle` finishes everything before returning, on the calling thread where
+    needed, for the moments when work must be done before going on (closing).
+    """
+
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+        self._waiting: deque[_Step] = deque()
+        self._current: _Step | None = None
+        self._inline = False
+
+    def run(self, job: Callable[[], Any], done: Done, failed: Failed | None = None) -> None:
+        self._waiting.append(_Step(self, job, done, failed or _log_failure))
+        self.start_next()
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None or bool(self._waiting)
+
+    def step_over(self, step: _Step) -> None:
+        if self._current is step:
+            self._current = None
+
+    def start_next(self) -> None:
+        if self._current is not None or not self._waiting:
+            return
+        step = self._current = self._waiting.popleft()
+        if self._inline:
+            try:
+                result = step.execute()
+            except Exception as exc:
+                step.errored(exc)
+            else:
+                step.succeeded(result)
+        else:
+            self._runner.run(step.execute, step.succeeded, step.errored)
+
+    def settle(self, timeout_s: float = 60.0) -> bool:
+        """Wait for the running job and hand over its answer now, then run the rest
+        here, in order. False if the running job did not end within ``timeout_s``."""
+        self._inline = True
+        try:
+            current = self._current
+            if current is None:
+                self.start_next()
+            elif current.wait(timeout_s):
+                current.answer_kept()  # its queued answer, arriving later, is ignored
+            else:
+                return False
+        finally:
+            self._inline = False
+        return True

@@ -69,6 +69,10 @@
 <context>
     <name>DetailPane</name>
     <message>
+        <source>Reading…</source>
+        <translation>Đang đọc…</translation>
+    </message>
+    <message>
         <source>New report (Ctrl+N)</source>
         <translation>Báo cáo mới (Ctrl+N)</translation>
     </message>
@@ -413,6 +417,18 @@
 <context>
     <name>ReportEditor</name>
     <message>
+        <source>Adding files…</source>
+        <translation>Đang thêm tệp…</translation>
+    </message>
+    <message>
+        <source>Removing the file…</source>
+        <translation>Đang bỏ tệp…</translation>
+    </message>
+    <message>
+        <source>Finalizing…</source>
+        <translation>Đang chốt báo cáo…</translation>
+    </message>
+    <message>
         <source>Progress report</source>
         <translation>Báo cáo tiến độ</translation>
     </message>
@@ -633,6 +649,14 @@
 </context>
 <context>
     <name>TaskTableModel</name>
+    <message>
+        <source>Accepted by the server: %1%</source>
+        <translation>Máy chủ đã ghi nhận: %1%</translation>
+    </message>
+    <message>
+        <source>Not sent yet (%1): %2%</source>
+        <translation>Chưa gửi (%1): %2%</translation>
+    </message>
     <message>
         <source>Code</source>
         <translation>Mã</translation>

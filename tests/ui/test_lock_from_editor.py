@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
 
 from dxdesk import reports, users
 from dxdesk.paths import Paths
@@ -49,7 +50,7 @@ def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
     QTest.keyClick(editor.results, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
 
     assert locked(shell)
-    assert not editor.isVisible()
+    assert not isValid(editor) or not editor.isVisible()  # closed, then deleted
     unlocked = users.unlock(ui_paths, users.require_user(ui_paths, OFFICER.username),
                             OFFICER_PASSWORD)  # fmt: skip
     profile = open_profile(ui_paths, user=unlocked)

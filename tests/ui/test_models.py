@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from dxdesk import clock, reports, tasks
 from dxdesk.profile import Profile
 from dxdesk.status import Category
-from dxdesk.text import search_terms
+from dxdesk.text import best_only, match_rank, search_terms
 from ui.outbox_view import OutboxModel
-from ui.tasks_model import QuickFilter, TaskFilterProxy, TaskTableModel, counts
+from ui.tasks_model import (
+    SORT_ROLE,
+    Column,
+    QuickFilter,
+    TaskFilterProxy,
+    TaskTableModel,
+    counts,
+)
 
 
 def rows_of(profile: Profile) -> list[tasks.TaskRow]:
@@ -94,10 +102,18 @@ def test_typing_on_and_back_and_a_reset_filter_like_a_fresh_search(ui_profile: P
     proxy.setSourceModel(model)
 
     def expected(text: str, quick: QuickFilter = QuickFilter.ALL) -> int:
+        """What the CLI's search finds (which drops matches inside a syllable when
+        better ones exist), within the quick filter."""
         terms = search_terms(text)
-        return sum(
-            1 for r in rows if quick.accepts(r) and all(t in r.task.search_key for t in terms)
+        found = {i: match_rank(r.task.search_key, text) for i, r in enumerate(rows)}
+        ranked = best_only(
+            {
+                i: m
+                for i, m in found.items()
+                if m is not None and all(t in rows[i].task.search_key for t in terms)
+            }
         )
+        return sum(1 for i in ranked if quick.accepts(rows[i]))
 
     typed = "so hoa ho so"
     for end in [*range(1, len(typed) + 1), *range(len(typed) - 1, -1, -1)]:
@@ -118,3 +134,62 @@ def test_typing_on_and_back_and_a_reset_filter_like_a_fresh_search(ui_profile: P
     assert proxy.rowCount() == expected("nv-2026-00") == 0
     proxy.set_search("nv-2026-01")
     assert proxy.rowCount() == expected("nv-2026-01") > 0
+
+
+def test_progress_column_shows_the_accepted_progress_and_a_pending_one_apart(
+    ui_profile: Profile,
+) -> None:
+    """A draft's or queued report's progress is not the task's: the server's stays
+    what the column shows and sorts by, the pending one follows an arrow."""
+    with ui_profile.db.session() as session:
+        task = reports.find_task(session, "NV-2026-003")
+        task.progress = 40
+        session.add(task)
+        session.commit()
+        draft = reports.create_draft(
+            session, task, reports.ReportContent(progress=60, results="Đã làm")
+        )
+    model = TaskTableModel()
+
+    def cell(column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        model.set_rows(rows_of(ui_profile))
+        row = next(i for i, r in enumerate(model.rows) if r.task.code == "NV-2026-003")
+        return model.index(row, column).data(role)
+
+    assert cell(Column.PROGRESS) == "40% → 60%"
+    assert cell(Column.PROGRESS, SORT_ROLE) == 40
+    assert "60%" in cell(Column.PROGRESS, Qt.ItemDataRole.ToolTipRole)
+    with ui_profile.db.session() as session:
+        reports.finalize(session, ui_profile.attachments, draft.id)
+    assert cell(Column.PROGRESS) == "40% → 60%"  # queued: still only ours
+    with ui_profile.db.session() as session:
+        queued = reports.get_report(session, draft.id)
+        reports.accept(session, queued)
+        task = reports.find_task(session, "NV-2026-003")
+        task.progress = 60  # the next pull brings the server's progress
+        session.add(task)
+        session.commit()
+    assert cell(Column.PROGRESS) == "60%"
+
+
+def test_search_ranks_like_the_command_line(ui_profile: Profile) -> None:
+    """The desktop's search lists what ``dxdesk tasks --search`` lists, in its order:
+    whole syllables in order, then in any order, then syllable beginnings, and a
+    match inside a syllable ("hoa" in "hoạch") only when nothing better matched."""
+    model = TaskTableModel()
+    model.set_rows(rows_of(ui_profile))
+    proxy = TaskFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.sort(Column.DEADLINE)
+    ranked_differently = 0
+    for query in ("so hoa", "hoa so", "uy", "an", "so ho", "ke hoach", "oach", "nv-2026-01", "x"):
+        proxy.set_search(query)
+        shown = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+        with ui_profile.db.session() as session:
+            cli = tasks.list_tasks(session, clock.reference_date(None), search=query)
+        assert shown == [row.task.code for row in cli], query
+        plain = [row.task.code for row in rows_of(ui_profile) if row.task.code in shown]
+        ranked_differently += plain != shown
+    assert ranked_differently  # the queries do test an order other than the deadline's
+    proxy.set_search("uy")  # "Uỷ ban" and "Đảng uỷ", not every "quy" and "huyện"
+    assert 0 < proxy.rowCount() < sum(1 for key in model.search_keys if "uy" in key)

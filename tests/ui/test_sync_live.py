@@ -88,9 +88,11 @@ def test_login_sync_and_live_outbox(
     assert editor is not None
     editor.spin.setValue(40)
     editor.results.setPlainText("Đã triển khai")
-    assert editor.finalize()
-    good = editor.report_id
-    assert good is not None
+    finalized: list[str] = []
+    editor.finalized.connect(finalized.append)
+    editor.finalize()  # in the background: the window waits for its answer
+    qtbot.waitUntil(lambda: bool(finalized), timeout=WAIT_MS)  # then the editor goes
+    [good] = finalized
     window.sync_now()
     qtbot.waitUntil(lambda: outbox_state(desktop, good) is ReportState.ACCEPTED, timeout=WAIT_MS)
 
@@ -101,8 +103,8 @@ def test_login_sync_and_live_outbox(
     qtbot.waitUntil(lambda: outbox_state(desktop, good) is ReportState.RETURNED, timeout=WAIT_MS)
     notes = [window.outbox.model.index(r, 4).data() for r in range(window.outbox.model.rowCount())]
     assert any(comment in (note or "") for note in notes)
-    assert window.select_task(code)
-    assert comment in window.detail.browser.toPlainText()
+    assert window.select_task(code)  # its reports are read in the background
+    qtbot.waitUntil(lambda: comment in window.detail.browser.toPlainText(), timeout=WAIT_MS)
 
     # A report on a task the server never assigned is rejected with a reason.
     with profile.db.session() as session:
