@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTranslator
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, QTranslator
 from PySide6.QtWidgets import QWidget
 
 from dxdesk.paths import resource_dir
@@ -93,6 +93,8 @@ class Translations:
         self.uninstall()
         self.language = language
         set_language_property(self._app, language)
+        # Widgets made from now on (spin boxes, Qt's file dialog) write numbers so.
+        QLocale.setDefault(qt_locale(language))
         if language == "en":  # the source strings
             return True
         qm = compiled(language, self._cache)
@@ -106,6 +108,16 @@ class Translations:
 
 
 _PROPERTY = "dxdeskLanguage"
+_LOCALES = {
+    "vi": (QLocale.Language.Vietnamese, QLocale.Country.Vietnam),
+    "en": (QLocale.Language.English, QLocale.Country.UnitedStates),
+}
+
+
+def qt_locale(language: str) -> QLocale:
+    """Numbers and dates as ``language`` writes them (vi: 1.234,5; en: 1,234.5)."""
+    chosen, country = _LOCALES.get(language, _LOCALES["vi"])
+    return QLocale(chosen, country)
 
 
 def set_language_property(app: QCoreApplication, language: str) -> None:

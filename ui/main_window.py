@@ -47,6 +47,7 @@ from ui.detail_pane import DetailPane
 from ui.failures import failure_text
 from ui.i18n import Translations, follow_language
 from ui.login_dialog import LoginDialog
+from ui.numbers import count
 from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
 from ui.settings_dialog import SettingsDialog
@@ -369,13 +370,13 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         numbers = counts(self.model.rows)
         for quick, button in self.filter_buttons.items():
-            button.setText(f"{quick.label()} ({numbers[quick]})")
+            button.setText(f"{quick.label()} ({count(numbers[quick])})")
 
     def _update_waiting(self) -> None:
         items = getattr(self, "_outbox_items", [])
         pending = (ReportState.QUEUED, ReportState.SENDING)
         waiting = sum(1 for i in items if i.report.state in pending)
-        self.waiting_label.setText(self.tr("%1 waiting to send").replace("%1", str(waiting)))
+        self.waiting_label.setText(self.tr("%1 waiting to send").replace("%1", count(waiting)))
 
     def draft_count(self) -> int:
         items = getattr(self, "_outbox_items", [])
@@ -387,7 +388,7 @@ class MainWindow(QMainWindow):
         self.banner_text.setText(
             self.tr(
                 "You have %1 unfinished draft(s). They are saved; open them to continue."
-            ).replace("%1", str(drafts))
+            ).replace("%1", count(drafts))
         )
 
     @Slot()

@@ -37,8 +37,9 @@ from dxdesk.errors import DxdeskError, ValidationError
 from dxdesk.messages import Message
 from dxdesk.models import Classification, Report, StatusClaim, Task
 from dxdesk.profile import Profile
-from ui import labels
+from ui import labels, numbers
 from ui.i18n import follow_language, language
+from ui.numbers import indicator_decimals
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,9 @@ class ReportEditor(QDialog):
         for indicator in self._task.indicators:
             number = QDoubleSpinBox()
             number.setRange(0, 10**9)
-            number.setDecimals(2)
+            # A count ("hồ sơ") takes whole numbers only: "900", never "900.00".
+            number.setDecimals(indicator_decimals(indicator))
+            number.setGroupSeparatorShown(True)
             number.setSuffix(f" {indicator.get('unit', '')}".rstrip())
             number.valueChanged.connect(self._changed)
             self.indicators[str(indicator.get("code", ""))] = number
@@ -232,6 +235,8 @@ class ReportEditor(QDialog):
         self.attachments_label.setText(self.tr("Attachments"))
         self.classification_label.setText(self.tr("C&lassification"))
         self.classification_label.setBuddy(self.classification)
+        for box in self.indicators.values():
+            box.setLocale(numbers.locale())  # 1.234,5 in Vietnamese
         for i in range(self.status.count()):
             self.status.setItemText(i, labels.status_claim(StatusClaim(self.status.itemData(i))))
         for i in range(self.classification.count()):
@@ -399,7 +404,7 @@ class ReportEditor(QDialog):
     def _show_attachments(self, rows: list[tuple[str, str, int]]) -> None:
         self.attachments.clear()
         for attachment_id, name, size in rows:
-            item = QListWidgetItem(f"{name}  ({max(1, size // 1024)} KB)")
+            item = QListWidgetItem(f"{name}  ({numbers.count(max(1, size // 1024))} KB)")
             item.setData(Qt.ItemDataRole.UserRole, attachment_id)
             self.attachments.addItem(item)
 
