@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelection, QModelIndex, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ from dxdesk.settings import save as save_settings
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
 from sync.scheduler import Connectivity, SchedulerStatus
 from sync.transport import Failure
+from ui import window_size
 from ui.about_dialog import AboutDialog, diagnostics
 from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
@@ -50,6 +51,7 @@ from ui.login_dialog import LoginDialog
 from ui.numbers import count
 from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
+from ui.screen_fit import place
 from ui.settings_dialog import SettingsDialog
 from ui.sync_controller import SyncController
 from ui.tasks_model import Column, QuickFilter, TaskFilterProxy, TaskTableModel, counts
@@ -62,6 +64,10 @@ class Snapshot:
 
     rows: list[tasks.TaskRow]
     outbox: list[reports.OutboxItem]
+
+
+PREFERRED_SIZE = QSize(1200, 720)
+MINIMUM_SIZE = QSize(760, 460)
 
 
 class MainWindow(QMainWindow):
@@ -122,8 +128,9 @@ class MainWindow(QMainWindow):
         controller.finished.connect(self._on_sync_finished)
         controller.sync_event.connect(self._on_sync_event)
         controller.login_needed.connect(self.ask_login)
-        self.resize(1200, 720)
-        self.setMinimumSize(960, 600)
+        # At most the screen's free area: a 1024×600 netbook keeps the status bar.
+        self.setMinimumSize(MINIMUM_SIZE)
+        place(self, PREFERRED_SIZE, window_size.saved(profile))
         follow_language(self, self.retranslate)
         self.reload()
 
@@ -579,6 +586,7 @@ class MainWindow(QMainWindow):
     def release(self) -> None:
         """Before the store closes (lock, switch, exit): the open report is saved,
         dialogs go, and late answers from the background are ignored."""
+        window_size.remember(self._profile, self)
         if self.editor is not None:
             self.editor.close()
             self.editor = None

@@ -40,6 +40,7 @@ from dxdesk.profile import Profile
 from ui import labels, numbers
 from ui.i18n import follow_language, language
 from ui.numbers import indicator_decimals
+from ui.screen_fit import keep_fitted
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ class ReportEditor(QDialog):
         # Vietnam time, like every time the app shows (the PC's zone may be unset).
         self._saved_at: dt.datetime | None = None
         self.setAcceptDrops(True)
-        self.setMinimumSize(640, 560)
+        # The form scrolls: the editor fits a netbook's 1024×540 (ui.screen_fit).
+        self.setMinimumWidth(600)
         self._build()
         if report_id is not None:
             self._load(report_id)
@@ -82,6 +84,8 @@ class ReportEditor(QDialog):
             app.focusChanged.connect(self._on_focus_changed)
             self._focus_connected = True
         follow_language(self, self.retranslate)
+        self.resize(720, 680)
+        keep_fitted(self)
         self._dirty = False
 
     # -- layout -----------------------------------------------------------------

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from dxdesk.errors import SettingsError
 from dxdesk.settings import Settings
 from ui.i18n import follow_language
+from ui.screen_fit import keep_fitted
 
 
 class SettingsDialog(QDialog):
@@ -66,6 +67,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         self.setMinimumWidth(520)
+        keep_fitted(self)
         follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
