@@ -59,7 +59,7 @@ def place(
 
 
 def _room(window: QWidget) -> QSize:
-    area = available_area(window.parentWidget() or window)
+    area = available_area(window)
     return (area.size() - _frame(window)).expandedTo(QSize(1, 1))
 
 
@@ -99,7 +99,8 @@ class _KeepFitted(QObject):
 
     @override
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if event.type() in _REFIT and not self._busy:
+        # Only while shown: a closed dialog may outlive the window it belonged to.
+        if event.type() in _REFIT and not self._busy and self._window.isVisible():
             self._busy = True  # fit() resizes, which sends a Resize event of its own
             try:
                 fit(self._window)
