@@ -54,6 +54,7 @@ from ui.report_editor import ReportEditor
 from ui.screen_fit import place
 from ui.settings_dialog import SettingsDialog
 from ui.sync_controller import SyncController
+from ui.task_columns import size_columns
 from ui.tasks_model import Column, QuickFilter, TaskFilterProxy, TaskTableModel, counts
 from ui.tasks_runner import Runner
 
@@ -136,7 +137,7 @@ class MainWindow(QMainWindow):
 
     # -- construction -------------------------------------------------------------
 
-    def _build_tasks_tab(self) -> None:  # noqa: PLR0915 (one layout, top to bottom)
+    def _build_tasks_tab(self) -> None:
         self.filter_group = QButtonGroup(self)
         self.filter_group.setExclusive(True)
         self.filter_buttons: dict[QuickFilter, QToolButton] = {}
@@ -171,10 +172,7 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(48)
-        for col, width in ((Column.CODE, 100), (Column.DEADLINE, 84), (Column.DAYS, 86),
-                           (Column.PROGRESS, 64), (Column.STATUS, 200)):  # fmt: skip
-            header.resizeSection(col, width)
+        header.setMinimumSectionSize(48)  # widths: ui.task_columns, per language
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(self._on_double_click)
 
@@ -182,10 +180,11 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
+        # The table gets most of a narrow screen: task titles need the room.
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([700, 300])
+        splitter.setSizes([720, 280])
         self.splitter = splitter
         self.tasks_tab = QWidget()
         layout = QVBoxLayout(self.tasks_tab)
@@ -308,6 +307,7 @@ class MainWindow(QMainWindow):
         self.banner_button.setText(self.tr("Show drafts"))
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
         self.model.layoutChanged.emit()  # status texts are translated too
+        size_columns(self.table)
         self._update_counts()
         self._on_status(self._controller.status)
         self._update_banner()
