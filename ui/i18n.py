@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, QTranslat
 from PySide6.QtWidgets import QWidget
 
 from dxdesk.paths import resource_dir
+from ui.qt_vi import QtVietnamese
 
 if TYPE_CHECKING:
     from typing_extensions import override
@@ -75,6 +76,7 @@ class Translations:
         self._app = app
         self._cache = cache
         self._translator: QTranslator | None = None
+        self._qt_translator: QTranslator | None = None  # Qt's own dialogs (ui.qt_vi)
         self.language = "en"
 
     def use(self, language: str) -> bool:
@@ -88,6 +90,9 @@ class Translations:
         if self._translator is not None:
             self._app.removeTranslator(self._translator)
             self._translator = None
+        if self._qt_translator is not None:
+            self._app.removeTranslator(self._qt_translator)
+            self._qt_translator = None
 
     def _install(self, language: str) -> bool:
         self.uninstall()
@@ -97,6 +102,9 @@ class Translations:
         QLocale.setDefault(qt_locale(language))
         if language == "en":  # the source strings
             return True
+        if language == "vi":  # Qt ships no qtbase_vi.qm: the file dialog, buttons, menus
+            self._qt_translator = QtVietnamese(self._app)
+            self._app.installTranslator(self._qt_translator)
         qm = compiled(language, self._cache)
         translator = QTranslator(self._app)
         if qm is None or not translator.load(str(qm)):

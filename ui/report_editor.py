@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,7 +36,7 @@ from dxdesk.errors import DxdeskError, ValidationError
 from dxdesk.messages import Message
 from dxdesk.models import Classification, Report, StatusClaim, Task
 from dxdesk.profile import Profile
-from ui import labels, numbers
+from ui import file_dialogs, labels, numbers
 from ui.i18n import follow_language, language
 from ui.numbers import indicator_decimals
 from ui.screen_fit import keep_fitted
@@ -364,7 +363,7 @@ class ReportEditor(QDialog):
 
     @Slot()
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
+        names = file_dialogs.open_files(
             self,
             self.tr("Attach files"),
             str(Path.home()),

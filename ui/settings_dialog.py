@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from dxdesk.errors import SettingsError
 from dxdesk.settings import Settings
+from ui import file_dialogs
 from ui.i18n import follow_language
 from ui.screen_fit import keep_fitted
 
@@ -87,7 +87,7 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _choose_ca(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
+        name = file_dialogs.open_file(
             self, self.tr("Site CA certificate"), "", self.tr("Certificates (*.pem *.crt)")
         )
         if name:
