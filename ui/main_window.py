@@ -475,7 +475,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def correct_report(self, report_id: str) -> None:
         with self._profile.db.session() as session:
-            draft = reports.start_correction(session, report_id, self._profile.settings.author)
+            draft = reports.start_correction(session, report_id, self._profile.author)
         self.open_report(draft.id)
 
     def _show_editor(self, editor: ReportEditor) -> None:
@@ -568,7 +568,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self._profile.settings, self)
+        user = self._profile.user
+        dialog = SettingsDialog(
+            self._profile.settings, self, account_name=user.full_name if user else ""
+        )
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         chosen = dialog.chosen()

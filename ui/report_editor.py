@@ -320,9 +320,7 @@ class ReportEditor(QDialog):
             with self._profile.db.session() as session:
                 if self.report_id is None:
                     task = reports.find_task(session, self._task.code)
-                    report = reports.create_draft(
-                        session, task, content, self._profile.settings.author
-                    )
+                    report = reports.create_draft(session, task, content, self._profile.author)
                     self.report_id = report.id
                 else:
                     reports.save_draft(session, self.report_id, content)

@@ -24,9 +24,12 @@ from ui.screen_fit import keep_fitted
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, account_name: str = ""
+    ) -> None:
         super().__init__(parent)
         self._settings = settings
+        self._account_name = account_name  # signs reports while the field is empty
         self.server = QLineEdit(settings.server_url)
         self.ca_bundle = QLineEdit(settings.ca_bundle)
         self.browse = QPushButton()
@@ -84,6 +87,13 @@ class SettingsDialog(QDialog):
         self.wifi_only.setText(self.tr("…but not over mobile data (where this computer can tell)"))
         self.save_button.setText(self.tr("Save"))
         self.cancel_button.setText(self.tr("Cancel"))
+        if self._account_name:
+            self.author.setPlaceholderText(self._account_name)
+            self.author.setToolTip(
+                self.tr("Empty: your reports carry the name the server knows, %1.").replace(
+                    "%1", self._account_name
+                )
+            )
 
     @Slot()
     def _choose_ca(self) -> None:
