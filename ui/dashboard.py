@@ -42,12 +42,12 @@ class ProgressChart(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self._buckets: list[tuple[int, int]] = [(0, 0)] * len(BUCKETS)
-        self.setMinimumHeight(170)
+        self.setMinimumHeight(150)  # five bars and the legend; the lists need the rest
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     @override
     def sizeHint(self) -> QSize:
-        return QSize(420, 190)
+        return QSize(420, 156)
 
     def set_rows(self, rows: list[TaskRow]) -> None:
         self._buckets = progress_buckets(rows)

@@ -165,6 +165,23 @@ def test_main_window_with_drafts_banner_at_1024_by_540(qtbot: QtBot, lang_deskto
     window.tabs.setCurrentIndex(0)
 
 
+def test_overview_lists_show_rows_at_1024_by_540(qtbot: QtBot, desktop: Desktop) -> None:
+    window = desktop.window
+    with desktop.profile.db.session() as session:
+        task = reports.find_task(session, "NV-2026-001")
+        reports.create_draft(session, task, reports.ReportContent(progress=10))
+    window.reload()
+    qtbot.waitUntil(window.banner.isVisible)
+    window.tabs.setCurrentWidget(window.dashboard)
+    window.resize(ROOM)
+    squeeze(window)
+    overdue = window.dashboard.overdue
+    assert overdue.count() >= 5
+    # The chart gives up its blank room: five overdue tasks show without scrolling.
+    assert overdue.viewport().height() >= 5 * overdue.sizeHintForRow(0)
+    window.tabs.setCurrentIndex(0)
+
+
 def test_report_editor_at_1024_by_540(lang_desktop: Desktop) -> None:
     window = lang_desktop.window
     assert window.select_task("NV-2026-002")

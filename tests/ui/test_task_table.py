@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QStyleOptionViewItem
 
 from ui.desktop import Desktop
 from ui.tasks_model import Column
@@ -69,3 +69,15 @@ def test_titles_stretch_and_days_are_not_clipped(desktop: Desktop, lang: str) ->
         title.data(Qt.ItemDataRole.ToolTipRole) == title.data()
     )  # the full title, when the cell cuts it
     window.set_language("vi")
+
+
+def test_a_cut_status_keeps_its_end(desktop: Desktop) -> None:
+    """Cut in the middle: "Chưa hoàn…quá hạn" still says which status it is."""
+    table = desktop.window.table
+    index = desktop.window.proxy.index(0, Column.STATUS)
+    delegate = table.itemDelegateForColumn(Column.STATUS)
+    assert isinstance(delegate, QStyledItemDelegate)
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, index)
+    assert option.textElideMode == Qt.TextElideMode.ElideMiddle
+    assert option.text == index.data()
