@@ -246,6 +246,9 @@ def test_unlock_screen_at_1024_by_540(qtbot: QtBot, tmp_path: Path, lang_desktop
     screen = UnlockScreen(unlocker, InlineRunner())
     qtbot.addWidget(screen)
     screen.show()
+    screen.message.setText(LONG_ERROR + "\n" + LONG_ERROR)  # a refusal and its hint
+    screen.message.show()
+    screen.sign_in.ask_previous_password(LONG_ERROR)
     for page in (screen.unlock_page, screen.sign_in):
         screen.pages.setCurrentWidget(page)
         squeeze(screen)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -193,3 +193,30 @@ def test_texts_it_does_not_know_are_left_to_others(desktop: Desktop) -> None:
     """Not blanked: Qt takes an empty answer as the translation."""
     assert QCoreApplication.translate("QFileDialog", "No such Qt text") == "No such Qt text"
     assert QCoreApplication.translate("MainWindow", "Sync now") == "Đồng bộ ngay"
+
+
+@pytest.mark.parametrize("kind", ["open_files", "open_file", "save_file"])
+def test_the_apps_file_dialogs_are_qt_dialogs_in_vietnamese(
+    desktop: Desktop, folder: Path, kind: str
+) -> None:
+    """The system here speaks no Vietnamese (the test's C locale, like an English
+    Windows): attach, CA certificate and export open Qt's dialog, translated."""
+    assert QLocale.system().language() != QLocale.Language.Vietnamese
+    seen: list[QWidget | None] = []
+    texts: set[str] = set()
+
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        seen.append(dialog)
+        if dialog is not None:
+            texts.update(visible_texts(dialog))
+            dialog.close()
+
+    QTimer.singleShot(0, look)
+    ask = getattr(file_dialogs, kind)
+    assert not ask(desktop.window, "Đính kèm tệp", str(folder), "Tài liệu (*.pdf)")
+    dialog = seen[0]
+    assert isinstance(dialog, QFileDialog)
+    assert dialog.testOption(NOT_NATIVE)
+    assert isinstance(dialog.proxyModel(), file_dialogs.LocalFormats)
+    assert "Tìm trong:" in texts, texts
