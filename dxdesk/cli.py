@@ -241,7 +241,7 @@ def cmd_report(args: argparse.Namespace, profile: Profile, console: Console) -> 
         task = reports.find_task(session, args.task_code)
         report = reports.create(
             session, profile.attachments, task, content, attachments, profile.limits,
-            author=profile.settings.author, final=not args.draft,
+            author=profile.author, final=not args.draft,
         )  # fmt: skip
         items = [
             i for i in reports.outbox(session, include_accepted=True) if i.report.id == report.id

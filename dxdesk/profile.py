@@ -32,6 +32,14 @@ class Profile:
             allowed_extensions=frozenset(e.lower() for e in self.settings.allowed_extensions),
         )
 
+    @property
+    def author(self) -> str:
+        """The name a report carries: the one chosen in settings, else the full name
+        the server gave at login (a new officer should not sign reports blank)."""
+        if self.settings.author:
+            return self.settings.author
+        return self.user.full_name if self.user is not None else ""
+
     def close(self) -> None:
         self.db.close()
 

@@ -2,11 +2,15 @@
 
     uv run python scripts/screenshots.py [--out DIR] [--only main,editor,...]
 
-Starts ``Xvfb`` on a free display (1366×768, the commonest commune PC screen),
-then runs itself as a child on that display with Qt's xcb platform: a temporary
-home where two officers have logged in, one of them with the demo tasks and a few
-reports in every state, the main window, the lock screen, and each screen grabbed
-from the X server.
+For each screen size, starts ``Xvfb`` on a free display and runs itself as a
+child on it with Qt's xcb platform: a temporary home where two officers have
+logged in, one of them with the demo tasks and a few reports in every state, the
+main window, the lock screen, and each screen grabbed from the X server.
+
+Sizes: 1366×768, the commonest commune PC screen (``main.png`` …), and a 1024×600
+netbook (``main-1024.png`` …), where a title bar and a taskbar leave 1024×540:
+windows get that much room, the way ``ui.screen_fit`` sizes them there.
+Rerunnable: each run overwrites the pictures.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
@@ -27,6 +32,7 @@ from PySide6.QtWidgets import QWidget
 
 from dxdesk import clock, demo_data, reports, users
 from dxdesk.credentials import MemoryTokenStore
+from dxdesk.messages import Message
 from dxdesk.models import ReportState
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
@@ -49,10 +55,11 @@ OFFICERS = (  # the second logged in last: listed first on the lock screen
     (KnownUser("cb.hoanhmo", SERVER, "Trần Văn Hùng", "QN-HOANHMO"), "mat-khau-hung"),
     (KnownUser("cb.binhlieu", SERVER, "Nguyễn Thị Lan", "QN-BINHLIEU"), "mat-khau-lan"),
 )
-SIZE = (1366, 768)
+# (screen, room a window gets on it, file name suffix)
+SIZES = (((1366, 768), (1366, 768), ""), ((1024, 600), (1024, 540), "-1024"))
 
 
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+def start_xvfb(size: tuple[int, int]) -> tuple[subprocess.Popen[bytes], str]:
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         raise SystemExit("Xvfb is not installed (apt-get install xvfb)")
@@ -60,7 +67,7 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
         if Path(f"/tmp/.X{number}-lock").exists():  # noqa: S108 (the X server's own path)
             continue
         display = f":{number}"
-        screen = f"{SIZE[0]}x{SIZE[1]}x24"
+        screen = f"{size[0]}x{size[1]}x24"
         proc = subprocess.Popen(
             [xvfb, display, "-screen", "0", screen, "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -79,19 +86,25 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 
 def parent(out: Path, only: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    xvfb, display = start_xvfb()
-    try:
-        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-        env.pop("WAYLAND_DISPLAY", None)
-        env["PYTHONPATH"] = str(ROOT)
-        argv = [sys.executable, __file__, "--child", "--out", str(out), "--only", ",".join(only)]
-        return subprocess.run(argv, env=env, check=False, timeout=300).returncode
-    finally:
-        xvfb.terminate()
-        xvfb.wait()
+    for screen, room, suffix in SIZES:
+        xvfb, display = start_xvfb(screen)
+        try:
+            env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+            env.pop("WAYLAND_DISPLAY", None)
+            env["PYTHONPATH"] = str(ROOT)
+            argv = [sys.executable, __file__, "--child", "--out", str(out),
+                    "--only", ",".join(only), "--room", f"{room[0]}x{room[1]}",
+                    "--suffix", suffix]  # fmt: skip
+            code = subprocess.run(argv, env=env, check=False, timeout=300).returncode
+        finally:
+            xvfb.terminate()
+            xvfb.wait()
+        if code:
+            return code
+    return 0
 
 
-def child(out: Path, only: list[str]) -> int:
+def child(out: Path, only: list[str], shot: Shot) -> int:
     home = Path(tempfile.mkdtemp(prefix="dxdesk-shots-"))
     paths = Paths.under(home).ensure()
     settings = Settings(language="vi", author="Nguyễn Thị Lan", server_url=SERVER)
@@ -103,12 +116,12 @@ def child(out: Path, only: list[str]) -> int:
     profile = open_profile(paths, settings, user=unlocked)
     seed(profile)
     try:
-        shoot(profile, unlocked, out, only)
+        shoot(profile, unlocked, shot, only)
     finally:
         profile.close()
     try:
         if "unlock" in only:
-            shoot_unlock(paths, settings, out)
+            shoot_unlock(paths, settings, shot)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     return 0
@@ -146,75 +159,85 @@ def settle() -> None:
         QTest.qWait(60)
 
 
-def grab(widget: QWidget, out: Path, name: str) -> None:
+@dataclass(frozen=True)
+class Shot:
+    """Where pictures go, the room a window gets, and the names' suffix."""
+
+    out: Path
+    room: tuple[int, int]
+    suffix: str
+
+
+def grab(widget: QWidget, shot: Shot, name: str) -> None:
     settle()
     screen = QGuiApplication.primaryScreen()
     geometry = widget.frameGeometry()
     x, y, width, height = geometry.x(), geometry.y(), geometry.width(), geometry.height()
     image = screen.grabWindow(0, x, y, width, height)
-    path = out / f"{name}.png"
+    path = shot.out / f"{name}{shot.suffix}.png"
     image.save(str(path))
     print(path)
 
 
-def shoot_unlock(paths: Paths, settings: Settings, out: Path) -> None:
+def shoot_unlock(paths: Paths, settings: Settings, shot: Shot) -> None:
     """The lock screen of a PC two officers share, after a mistyped password."""
     translations = Translations(application(), paths.cache)
     translations.use("vi")
     unlocker = Unlocker(paths, settings, Tokens(MemoryTokenStore()))
     screen = UnlockScreen(unlocker, InlineRunner())
     screen.present()
-    screen.setGeometry(0, 0, *SIZE)
+    screen.setGeometry(0, 0, *shot.room)
     screen.show()
     QTest.qWaitForWindowExposed(screen)
     screen.password.setText("sai-mat-khau")
     screen.unlock()  # refused, and said so in Vietnamese
     screen.password.setText("••••••••")
-    grab(screen, out, "unlock")
+    grab(screen, shot, "unlock")
     screen.close()
     translations.uninstall()
 
 
-def shoot(profile: Profile, unlocked: UnlockedUser, out: Path, only: list[str]) -> None:
+def shoot(profile: Profile, unlocked: UnlockedUser, shot: Shot, only: list[str]) -> None:
     desktop = build(profile, MemoryTokenStore(), InlineRunner(), unlocked=unlocked,
                     start_sync=False)  # fmt: skip
     window = desktop.window
-    window.setGeometry(0, 0, *SIZE)
+    window.setGeometry(0, 0, *shot.room)
     window.show()
     QTest.qWaitForWindowExposed(window)
 
     window.select_task("NV-2026-007")
     if "main" in only:
-        grab(window, out, "main")
+        grab(window, shot, "main")
     if "editor" in only:
         window.select_task("NV-2026-003")
         window.open_report(window.detail.draft_id or "")
         editor = window.editor
         assert editor is not None
-        editor.resize(760, 680)
-        editor.move(300, 40)
+        # As ui.screen_fit sizes it: its wish, within the room.
+        editor.resize(min(760, shot.room[0]), min(680, shot.room[1]))
+        editor.move((shot.room[0] - editor.width()) // 2, (shot.room[1] - editor.height()) // 2)
         QTest.qWaitForWindowExposed(editor)
         editor.results.setFocus()
         editor.save_now()
-        grab(editor, out, "editor")
+        grab(editor, shot, "editor")
         editor.close()
     if "dashboard" in only:
         window.tabs.setCurrentWidget(window.dashboard)
-        grab(window, out, "dashboard")
+        grab(window, shot, "dashboard")
     if "outbox" in only:
         window.tabs.setCurrentWidget(window.outbox)
         window.outbox.show_accepted.setChecked(True)
-        grab(window, out, "outbox")
+        grab(window, shot, "outbox")
     if "login" in only:
         window.tabs.setCurrentWidget(window.tasks_tab)
         url = profile.settings.server_url
         dialog = LoginDialog(desktop.controller, url, "cb.binhlieu", window)
         dialog.show()
-        dialog.move(430, 240)
+        dialog.move((shot.room[0] - dialog.width()) // 2, (shot.room[1] - dialog.height()) // 3)
         QTest.qWaitForWindowExposed(dialog)
         dialog.password.setText("••••••••")
-        dialog.show_message(QCoreApplication.translate("failures", "Wrong user name or password."))
-        grab(dialog, out, "login")
+        dialog.show_message(Message("wrong_credentials").text("vi"))  # as a refused login says
+        grab(dialog, shot, "login")
         dialog.reject()
     desktop.close()
 
@@ -224,9 +247,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--only", default=",".join(SHOTS))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--room", default="1366x768", help=argparse.SUPPRESS)
+    parser.add_argument("--suffix", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     only = [name for name in args.only.split(",") if name]
-    return child(args.out, only) if args.child else parent(args.out, only)
+    if not args.child:
+        return parent(args.out, only)
+    width, _, height = args.room.partition("x")
+    return child(args.out, only, Shot(args.out, (int(width), int(height)), args.suffix))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from dxdesk import __version__
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
 from ui.i18n import follow_language
+from ui.screen_fit import keep_fitted
 
 
 def diagnostics(paths: Paths, settings: Settings, token_store: str) -> str:
@@ -60,6 +61,7 @@ class AboutDialog(QDialog):
         layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
         self.resize(560, 320)
+        keep_fitted(self)
         follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:

@@ -14,10 +14,11 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from dxdesk.profile import Profile
 from sync.bundle_export import ExportResult, export_bundle
+from ui import file_dialogs
 from ui.failures import error_text
 from ui.tasks_runner import Runner
 
@@ -27,7 +28,7 @@ PathChooser = Callable[[QWidget, Path], Path | None]
 
 
 def _ask_path(parent: QWidget, suggested: Path) -> Path | None:
-    name, _filter = QFileDialog.getSaveFileName(
+    name = file_dialogs.save_file(
         parent,
         QCoreApplication.translate("BundleExporter", "Export reports to a USB stick"),
         str(suggested),

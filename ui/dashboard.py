@@ -20,7 +20,7 @@ from typing_extensions import override
 
 from dxdesk.status import Category
 from dxdesk.tasks import TaskRow
-from ui import labels
+from ui import labels, numbers
 from ui.i18n import follow_language
 
 BUCKETS = ((0, 24), (25, 49), (50, 74), (75, 99), (100, 100))
@@ -42,12 +42,12 @@ class ProgressChart(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self._buckets: list[tuple[int, int]] = [(0, 0)] * len(BUCKETS)
-        self.setMinimumHeight(170)
+        self.setMinimumHeight(150)  # five bars and the legend; the lists need the rest
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     @override
     def sizeHint(self) -> QSize:
-        return QSize(420, 190)
+        return QSize(420, 156)
 
     def set_rows(self, rows: list[TaskRow]) -> None:
         self._buckets = progress_buckets(rows)
@@ -80,7 +80,9 @@ class ProgressChart(QWidget):
                 painter.fillRect(QRectF(x, y + 2, w, line - 10), colour)
                 x += w
             painter.setPen(text_colour)
-            painter.drawText(QRectF(x + 4, y, count_w, line - 6), middle, str(open_n + done_n))
+            painter.drawText(
+                QRectF(x + 4, y, count_w, line - 6), middle, numbers.count(open_n + done_n)
+            )
         y = 4 + len(BUCKETS) * line + 2
         x = float(label_w)
         for text, colour in ((self.tr("Not done"), open_colour), (self.tr("Done"), done_colour)):
@@ -151,11 +153,15 @@ class Dashboard(QWidget):
     def set_rows(self, rows: list[TaskRow]) -> None:
         self._rows = rows
         for category, tile in self.tiles.items():
-            tile.number.setText(str(sum(1 for r in rows if r.status.category is category)))
+            tile.number.setText(
+                numbers.count(sum(1 for r in rows if r.status.category is category))
+            )
         overdue = [r for r in rows if r.status.overdue]
         soon = [r for r in rows if r.status.due_soon]
-        self.overdue_box.setTitle(self.tr("Overdue (%1)").replace("%1", str(len(overdue))))
-        self.due_soon_box.setTitle(self.tr("Due soon (%1)").replace("%1", str(len(soon))))
+        self.overdue_box.setTitle(
+            self.tr("Overdue (%1)").replace("%1", numbers.count(len(overdue)))
+        )
+        self.due_soon_box.setTitle(self.tr("Due soon (%1)").replace("%1", numbers.count(len(soon))))
         for widget, chosen in ((self.overdue, overdue), (self.due_soon, soon)):
             widget.clear()
             for row in chosen[:200]:

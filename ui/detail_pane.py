@@ -16,6 +16,7 @@ from dxdesk.profile import Profile
 from dxdesk.tasks import TaskRow
 from ui import labels
 from ui.i18n import follow_language
+from ui.numbers import indicator_decimals, number
 from ui.tasks_model import progress_tip
 from ui.tasks_runner import InlineRunner, Runner
 
@@ -139,8 +140,13 @@ class DetailPane(QWidget):
             parts.append(f"<h4>{e(heading)}</h4><ul>")
             for ind in task.indicators:
                 target = ind.get("target")
+                shown = (
+                    "—"
+                    if not isinstance(target, int | float)
+                    else number(target, indicator_decimals(ind))
+                )
                 unit = ind.get("unit", "")
-                parts.append(f"<li>{e(str(ind.get('name', '')))}: {e(str(target))} {e(unit)}</li>")
+                parts.append(f"<li>{e(str(ind.get('name', '')))}: {e(shown)} {e(unit)}</li>")
             parts.append("</ul>")
         heading = self.tr("Reports")
         parts.append(f"<h4>{e(heading)}</h4>")

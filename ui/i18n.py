@@ -15,10 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PySide6
-from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QEvent, QObject, Qt, QTranslator
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QCoreApplication,
+    QEvent,
+    QLocale,
+    QObject,
+    Qt,
+    QTranslator,
+)
 from PySide6.QtWidgets import QWidget
 
 from dxdesk.paths import resource_dir
+from ui.qt_vi import QtVietnamese
 
 if TYPE_CHECKING:
     from typing_extensions import override
@@ -75,6 +84,7 @@ class Translations:
         self._app = app
         self._cache = cache
         self._translator: QTranslator | None = None
+        self._qt_translator: QTranslator | None = None  # Qt's own dialogs (ui.qt_vi)
         self.language = "en"
 
     def use(self, language: str) -> bool:
@@ -88,13 +98,21 @@ class Translations:
         if self._translator is not None:
             self._app.removeTranslator(self._translator)
             self._translator = None
+        if self._qt_translator is not None:
+            self._app.removeTranslator(self._qt_translator)
+            self._qt_translator = None
 
     def _install(self, language: str) -> bool:
         self.uninstall()
         self.language = language
         set_language_property(self._app, language)
+        # Widgets made from now on (spin boxes, Qt's file dialog) write numbers so.
+        QLocale.setDefault(qt_locale(language))
         if language == "en":  # the source strings
             return True
+        if language == "vi":  # Qt ships no qtbase_vi.qm: the file dialog, buttons, menus
+            self._qt_translator = QtVietnamese(self._app)
+            self._app.installTranslator(self._qt_translator)
         qm = compiled(language, self._cache)
         translator = QTranslator(self._app)
         if qm is None or not translator.load(str(qm)):
@@ -106,6 +124,16 @@ class Translations:
 
 
 _PROPERTY = "dxdeskLanguage"
+_LOCALES = {
+    "vi": (QLocale.Language.Vietnamese, QLocale.Country.Vietnam),
+    "en": (QLocale.Language.English, QLocale.Country.UnitedStates),
+}
+
+
+def qt_locale(language: str) -> QLocale:
+    """Numbers and dates as ``language`` writes them (vi: 1.234,5; en: 1,234.5)."""
+    chosen, country = _LOCALES.get(language, _LOCALES["vi"])
+    return QLocale(chosen, country)
 
 
 def set_language_property(app: QCoreApplication, language: str) -> None:

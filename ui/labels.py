@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from dxdesk.models import Classification, ReportState, StatusClaim
 from dxdesk.status import Category, TaskStatus
@@ -81,6 +81,18 @@ _COLOURS = {
     Category.DONE_LATE: "#e9d5ff",
 }
 DUE_SOON_COLOUR = "#fde68a"
+# "quá N ngày": a strong red (7:1 on white) in bold, the one text that must stand out.
+OVERDUE_TEXT = "#b91c1c"
+
+
+def overdue_text_colour() -> QColor:
+    return QColor(OVERDUE_TEXT)
+
+
+def overdue_font() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
 
 
 def colour(value: TaskStatus) -> QColor:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ui.failures import error_text
 from ui.i18n import follow_language
+from ui.screen_fit import keep_fitted
 from ui.sync_controller import SyncController
 
 
@@ -62,6 +63,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         self.setMinimumWidth(460)
+        keep_fitted(self)  # a two-line error gets room; the fields keep theirs
         controller.login_done.connect(self._on_done)
         controller.login_failed.connect(self._on_failed)
         (self.password if server_url and username else self.server).setFocus()

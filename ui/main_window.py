@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import partial
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelection, QModelIndex, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,7 +42,7 @@ from dxdesk.text import syllables
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
 from sync.scheduler import Connectivity, SchedulerStatus
 from sync.transport import Failure
-from ui import report_editor
+from ui import report_editor, window_size
 from ui.about_dialog import AboutDialog, diagnostics
 from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
@@ -50,10 +50,13 @@ from ui.detail_pane import DetailPane
 from ui.failures import failure_text
 from ui.i18n import Translations, follow_language, texts_changed
 from ui.login_dialog import LoginDialog
+from ui.numbers import count
 from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
+from ui.screen_fit import place
 from ui.settings_dialog import SettingsDialog
 from ui.sync_controller import SyncController
+from ui.task_columns import size_columns
 from ui.task_table import TaskTable
 from ui.tasks_model import Column, QuickFilter, TaskFilterProxy, TaskTableModel, counts
 from ui.tasks_runner import Runner
@@ -66,6 +69,10 @@ class Snapshot:
     rows: list[tasks.TaskRow]
     outbox: list[reports.OutboxItem]
     spaced: list[str]  # each row's search syllables, for the task list's ranking
+
+
+PREFERRED_SIZE = QSize(1200, 720)
+MINIMUM_SIZE = QSize(760, 460)
 
 
 class MainWindow(QMainWindow):
@@ -118,8 +125,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._connect(controller)
-        self.resize(1200, 720)
-        self.setMinimumSize(960, 600)
+        # At most the screen's free area: a 1024×600 netbook keeps the status bar.
+        self.setMinimumSize(MINIMUM_SIZE)
+        place(self, PREFERRED_SIZE, window_size.saved(profile))
         follow_language(self, self.retranslate)
         self.reload()
 
@@ -173,10 +181,7 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(48)
-        for col, width in ((Column.CODE, 100), (Column.DEADLINE, 84), (Column.DAYS, 86),
-                           (Column.PROGRESS, 96), (Column.STATUS, 200)):  # fmt: skip
-            header.resizeSection(col, width)
+        header.setMinimumSectionSize(48)  # widths: ui.task_columns, per language
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(self._on_double_click)
         self.table.open_requested.connect(self._on_double_click)
@@ -185,10 +190,11 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
+        # The table gets most of a narrow screen: task titles need the room.
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([700, 300])
+        splitter.setSizes([720, 280])
         self.splitter = splitter
         self.tasks_tab = QWidget()
         layout = QVBoxLayout(self.tasks_tab)
@@ -310,6 +316,7 @@ class MainWindow(QMainWindow):
         self.sync_button.setText(self.tr("Sync now"))
         self.banner_button.setText(self.tr("Show drafts"))
         texts_changed(self.model)  # status texts are translated too
+        size_columns(self.table)
         self._update_counts()
         self._update_waiting()
         self._on_status(self._controller.status)
@@ -379,13 +386,13 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         numbers = counts(self.model.rows)
         for quick, button in self.filter_buttons.items():
-            button.setText(f"{quick.label()} ({numbers[quick]})")
+            button.setText(f"{quick.label()} ({count(numbers[quick])})")
 
     def _update_waiting(self) -> None:
         items = getattr(self, "_outbox_items", [])
         pending = (ReportState.QUEUED, ReportState.SENDING)
         waiting = sum(1 for i in items if i.report.state in pending)
-        self.waiting_label.setText(self.tr("%1 waiting to send").replace("%1", str(waiting)))
+        self.waiting_label.setText(self.tr("%1 waiting to send").replace("%1", count(waiting)))
 
     def draft_count(self) -> int:
         items = getattr(self, "_outbox_items", [])
@@ -397,7 +404,7 @@ class MainWindow(QMainWindow):
         self.banner_text.setText(
             self.tr(
                 "You have %1 unfinished draft(s). They are saved; open them to continue."
-            ).replace("%1", str(drafts))
+            ).replace("%1", count(drafts))
         )
 
     @Slot()
@@ -600,7 +607,10 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self._profile.settings, self)
+        user = self._profile.user
+        dialog = SettingsDialog(
+            self._profile.settings, self, account_name=user.full_name if user else ""
+        )
         # Closed dialogs go: left under the window, one whose Python side Python's
         # GC collected crashed a later language switch that walked the children.
         dialog.finished.connect(dialog.deleteLater)
@@ -632,6 +642,7 @@ class MainWindow(QMainWindow):
     def release(self) -> None:
         """Before the store closes (lock, switch, exit): the open report is saved,
         dialogs go, and late answers from the background are ignored."""
+        window_size.remember(self._profile, self)
         editor, self.editor = self.editor, None
         if editor is not None:
             editor.close()  # saves the draft

@@ -34,6 +34,7 @@ from dxdesk.models import Classification, ReportState
 from dxdesk.reports import OutboxItem
 from ui import labels
 from ui.i18n import follow_language, texts_changed
+from ui.numbers import count
 
 Index = QModelIndex | QPersistentModelIndex
 UNSET = QModelIndex()
@@ -192,9 +193,9 @@ class OutboxView(QWidget):
         )
         self.summary.setText(
             self.tr("%1 waiting to send · %2 drafts · %3 need attention")
-            .replace("%1", str(waiting))
-            .replace("%2", str(drafts))
-            .replace("%3", str(problems))
+            .replace("%1", count(waiting))
+            .replace("%2", count(drafts))
+            .replace("%3", count(problems))
         )
 
     @Slot(QModelIndex)

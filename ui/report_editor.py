@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -47,8 +46,10 @@ from dxdesk.messages import Message
 from dxdesk.models import Classification, Report, StatusClaim, Task, new_id
 from dxdesk.profile import Profile
 from dxdesk.validation import contradictions
-from ui import labels
+from ui import file_dialogs, labels, numbers
 from ui.i18n import follow_language, language
+from ui.numbers import indicator_decimals
+from ui.screen_fit import keep_fitted
 from ui.tasks_runner import InlineRunner, Runner, SerialRunner
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def read_report(profile: Profile, report_id: str) -> OpenedReport:
 
 def start_correction(profile: Profile, report_id: str) -> OpenedReport:
     with profile.db.session() as session:
-        draft = reports.start_correction(session, report_id, profile.settings.author)
+        draft = reports.start_correction(session, report_id, profile.author)
     return read_report(profile, draft.id)
 
 
@@ -91,7 +92,7 @@ def start_correction(profile: Profile, report_id: str) -> OpenedReport:
 
 def _store(profile: Profile, task_code: str, draft_id: str, content: reports.ReportContent) -> str:
     with profile.db.session() as session:
-        reports.store_draft(session, task_code, draft_id, content, profile.settings.author)
+        reports.store_draft(session, task_code, draft_id, content, profile.author)
     return draft_id
 
 
@@ -126,7 +127,7 @@ def _finalize(
 ) -> str:
     """Exactly what is on screen is stored, then finalized."""
     with profile.db.session() as session:
-        reports.store_draft(session, task_code, draft_id, content, profile.settings.author)
+        reports.store_draft(session, task_code, draft_id, content, profile.author)
         reports.finalize(session, profile.attachments, draft_id)
     return draft_id
 
@@ -158,7 +159,8 @@ class ReportEditor(QDialog):
         self.question: QMessageBox | None = None  # the confirmation open now, if any
         self._shown: tuple[list[Message], DxdeskError | None] = ([], None)
         self.setAcceptDrops(True)
-        self.setMinimumSize(640, 560)
+        # The form scrolls: the editor fits a netbook's 1024×540 (ui.screen_fit).
+        self.setMinimumWidth(600)
         self._build()
         if report_id is not None:
             self._show_opened(opened or read_report(profile, report_id))
@@ -172,6 +174,8 @@ class ReportEditor(QDialog):
             app.focusChanged.connect(self._on_focus_changed)
             self._focus_connected = True
         follow_language(self, self.retranslate)
+        self.resize(720, 680)
+        keep_fitted(self)
         self.spin.setFocus(Qt.FocusReason.OtherFocusReason)  # type the progress first
         self._dirty = False
         # What an untouched new report holds: closed like this, it leaves no draft.
@@ -215,7 +219,9 @@ class ReportEditor(QDialog):
         for indicator in self._task.indicators:
             number = QDoubleSpinBox()
             number.setRange(0, 10**9)
-            number.setDecimals(2)
+            # A count ("hồ sơ") takes whole numbers only: "900", never "900.00".
+            number.setDecimals(indicator_decimals(indicator))
+            number.setGroupSeparatorShown(True)
             number.setSuffix(f" {indicator.get('unit', '')}".rstrip())
             number.valueChanged.connect(self._changed)
             self.indicators[str(indicator.get("code", ""))] = number
@@ -333,6 +339,8 @@ class ReportEditor(QDialog):
         self.attachments_label.setText(self.tr("Attachments"))
         self.classification_label.setText(self.tr("C&lassification"))
         self.classification_label.setBuddy(self.classification)
+        for box in self.indicators.values():
+            box.setLocale(numbers.locale())  # 1.234,5 in Vietnamese
         for i in range(self.status.count()):
             self.status.setItemText(i, labels.status_claim(StatusClaim(self.status.itemData(i))))
         for i in range(self.classification.count()):
@@ -495,7 +503,7 @@ class ReportEditor(QDialog):
 
     @Slot()
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
+        names = file_dialogs.open_files(
             self,
             self.tr("Attach files"),
             str(Path.home()),
@@ -544,7 +552,7 @@ class ReportEditor(QDialog):
     def _show_attachments(self, rows: list[tuple[str, str, int]]) -> None:
         self.attachments.clear()
         for attachment_id, name, size in rows:
-            item = QListWidgetItem(f"{name}  ({max(1, size // 1024)} KB)")
+            item = QListWidgetItem(f"{name}  ({numbers.count(max(1, size // 1024))} KB)")
             item.setData(Qt.ItemDataRole.UserRole, attachment_id)
             self.attachments.addItem(item)
 

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -19,13 +18,18 @@ from PySide6.QtWidgets import (
 
 from dxdesk.errors import SettingsError
 from dxdesk.settings import Settings
+from ui import file_dialogs
 from ui.i18n import follow_language
+from ui.screen_fit import keep_fitted
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, account_name: str = ""
+    ) -> None:
         super().__init__(parent)
         self._settings = settings
+        self._account_name = account_name  # signs reports while the field is empty
         self.server = QLineEdit(settings.server_url)
         self.ca_bundle = QLineEdit(settings.ca_bundle)
         self.browse = QPushButton()
@@ -66,6 +70,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         self.setMinimumWidth(520)
+        keep_fitted(self)
         follow_language(self, self.retranslate)
 
     def retranslate(self) -> None:
@@ -82,10 +87,17 @@ class SettingsDialog(QDialog):
         self.wifi_only.setText(self.tr("…but not over mobile data (where this computer can tell)"))
         self.save_button.setText(self.tr("Save"))
         self.cancel_button.setText(self.tr("Cancel"))
+        if self._account_name:
+            self.author.setPlaceholderText(self._account_name)
+            self.author.setToolTip(
+                self.tr("Empty: your reports carry the name the server knows, %1.").replace(
+                    "%1", self._account_name
+                )
+            )
 
     @Slot()
     def _choose_ca(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
+        name = file_dialogs.open_file(
             self, self.tr("Site CA certificate"), "", self.tr("Certificates (*.pem *.crt)")
         )
         if name:

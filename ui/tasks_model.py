@@ -191,7 +191,9 @@ class TaskTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and column == Column.STATUS:
             return labels.colour(row.status)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.DAYS and row.status.overdue:
-            return labels.category_colour(row.status.category).darker(250)
+            return labels.overdue_text_colour()  # "quá N ngày" stands out, not greyer
+        if role == Qt.ItemDataRole.FontRole and column == Column.DAYS and row.status.overdue:
+            return labels.overdue_font()
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.TITLE:
             return row.task.title
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.STATUS:

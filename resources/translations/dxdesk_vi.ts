@@ -568,6 +568,10 @@
         <translation>Cài đặt</translation>
     </message>
     <message>
+        <source>Empty: your reports carry the name the server knows, %1.</source>
+        <translation>Để trống: báo cáo của bạn ghi họ tên máy chủ đã biết, %1.</translation>
+    </message>
+    <message>
         <source>Server address</source>
         <translation>Địa chỉ máy chủ</translation>
     </message>

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -40,6 +40,7 @@ from ui.i18n import follow_language, language
 from ui.lock.remember_box import RememberBox
 from ui.lock.sign_in_form import ERROR_STYLE, SignInForm
 from ui.lock.unlocking import KeyringState, SignInRequest, Unlocker
+from ui.screen_fit import place
 from ui.tasks_runner import Done, Runner
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class UnlockScreen(QWidget):
         outer.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(1)
-        self.resize(760, 560)
+        place(self, QSize(760, 560))  # a netbook's 1024×540 gets less
         follow_language(self, self.retranslate)
 
     def _build_unlock_page(self) -> None:
