@@ -72,6 +72,41 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The server has a problem right now; try again later. "
         "Your reports are safe on this computer.",
     ),
+    "no_network": (
+        "Máy tính này đang mất mạng. Báo cáo vẫn an toàn trên máy này và sẽ gửi khi có mạng.",
+        "This computer has no network. Your reports are safe on this computer and will be "
+        "sent when the network is back.",
+    ),
+    # How a sync ended, in one line (the window's status bar says it after a sync).
+    "sync_sent_received": (
+        "Đã gửi {sent} báo cáo, nhận {received} cập nhật.",
+        "Sent {sent} reports, received {received} updates.",
+    ),
+    "sync_sent_received_rejected": (
+        "Đã gửi {sent} báo cáo ({rejected} bị từ chối), nhận {received} cập nhật.",
+        "Sent {sent} reports ({rejected} rejected), received {received} updates.",
+    ),
+    "sync_nothing": (
+        "Đã đồng bộ: không có gì để gửi, không có cập nhật mới.",
+        "Synced: nothing to send, no new updates.",
+    ),
+    "sync_failed": (
+        "Chưa đồng bộ được. {reason}",
+        "Sync did not complete. {reason}",
+    ),
+    # Where the server stands, for the status bar (short: it shares a line).
+    "state_no_network": (
+        "Mất mạng — báo cáo được giữ trên máy này",
+        "No network — reports are kept on this computer",
+    ),
+    "state_server_unreachable": (
+        "Không kết nối được máy chủ — báo cáo được giữ trên máy này",
+        "Cannot reach the server — reports are kept on this computer",
+    ),
+    "state_server_trouble": (
+        "Máy chủ đang gặp sự cố — báo cáo được giữ trên máy này",
+        "The server has a problem — reports are kept on this computer",
+    ),
     "login_needed": (
         "Cần đăng nhập lại để đồng bộ (không mất gì; báo cáo vẫn chờ gửi).",
         "Login needed to sync: log in again (nothing was lost; reports stay queued).",

@@ -14,6 +14,7 @@ from sync.transport import Failure, TransportError
 # What each failure means to the person who asked (dxdesk/messages.py has the words).
 SYNC_FAILURE_CODES = {
     Failure.OFFLINE: "server_unreachable",
+    Failure.NO_NETWORK: "no_network",
     Failure.SERVER: "server_trouble",
     Failure.AUTH: "login_needed",
     Failure.CAPTIVE_PORTAL: "captive_portal",

@@ -34,18 +34,21 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from dxdesk import clock, local_state, reports, tasks
+from dxdesk.messages import Message
 from dxdesk.models import ReportState, Task
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
+from sync.engine import SyncSummary
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
 from sync.scheduler import Connectivity, SchedulerStatus
+from sync.summary_message import summary_message
 from sync.transport import Failure
 from ui.about_dialog import AboutDialog, diagnostics
 from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
 from ui.detail_pane import DetailPane
 from ui.failures import failure_text
-from ui.i18n import Translations, follow_language
+from ui.i18n import Translations, follow_language, language
 from ui.login_dialog import LoginDialog
 from ui.outbox_view import OutboxView
 from ui.report_editor import ReportEditor
@@ -119,6 +122,7 @@ class MainWindow(QMainWindow):
         self.detail.open_report.connect(self.open_report)
         controller.status_changed.connect(self._on_status)
         controller.finished.connect(self._on_sync_finished)
+        controller.reported.connect(self._on_sync_reported)
         controller.sync_event.connect(self._on_sync_event)
         controller.login_needed.connect(self.ask_login)
         self.resize(1200, 720)
@@ -522,6 +526,8 @@ class MainWindow(QMainWindow):
             Connectivity.LOGIN_NEEDED: self.tr("Log in needed to send"),
         }
         text = texts[status.connectivity]
+        if status.connectivity is Connectivity.OFFLINE:
+            text = _offline_text(status.last_summary)
         if status.connectivity is Connectivity.UNKNOWN and not self._controller.has_token():
             text = texts[Connectivity.LOGIN_NEEDED]
         if not self._controller.configured:
@@ -545,6 +551,15 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_sync_finished(self, _summary: object) -> None:
         self.reload()
+
+    @Slot(object, bool)
+    def _on_sync_reported(self, summary: SyncSummary, asked: bool) -> None:
+        """Say how a sync went: always when the user asked, else only when something
+        came or went (a background "nothing new" is noise; its failures show in the
+        connectivity text)."""
+        moved = summary.accepted or summary.rejected or summary.pulled_tasks
+        if asked or moved or summary.pulled_reviews:
+            self.statusBar().showMessage(summary_message(summary, language()), 15_000)
 
     @Slot(object)
     def _on_sync_event(self, event: object) -> None:
@@ -587,6 +602,7 @@ class MainWindow(QMainWindow):
         self._released = True
         for signal, slot in ((self._controller.status_changed, self._on_status),
                              (self._controller.finished, self._on_sync_finished),
+                             (self._controller.reported, self._on_sync_reported),
                              (self._controller.sync_event, self._on_sync_event),
                              (self._controller.login_needed, self.ask_login)):  # fmt: skip
             signal.disconnect(slot)
@@ -597,6 +613,17 @@ class MainWindow(QMainWindow):
         if self.editor is not None:
             self.editor.close()
         super().closeEvent(event)
+
+
+def _offline_text(summary: SyncSummary | None) -> str:
+    """No network, the server unreachable, or the server failing: three different
+    things for the officer to do (or not), said apart."""
+    failure = summary.failure if summary is not None else None
+    if failure is Failure.NO_NETWORK:
+        return Message("state_no_network").text(language())
+    if failure is Failure.SERVER:
+        return Message("state_server_trouble").text(language())
+    return Message("state_server_unreachable").text(language())
 
 
 class _SnapshotJob:
@@ -610,6 +637,10 @@ class _SnapshotJob:
             rows = tasks.list_tasks(
                 session, today, due_soon_days=self._profile.settings.due_soon_days
             )
-            items = reports.outbox(session, include_accepted=self._include_accepted)
+            items = reports.outbox(
+                session,
+                include_accepted=self._include_accepted,
+                accepted_since=clock.utcnow() - reports.RECENTLY_ACCEPTED,
+            )
             session.expunge_all()
         return Snapshot(rows, items)
