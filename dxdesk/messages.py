@@ -94,6 +94,20 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Chưa đồng bộ được. {reason}",
         "Sync did not complete. {reason}",
     ),
+    # Finding a task in the window.
+    "no_task_matches": (
+        "Không có nhiệm vụ nào khớp «{text}».",
+        "No task matches «{text}».",
+    ),
+    "no_task_matches_filter": (
+        "Không có nhiệm vụ nào khớp «{text}» trong mục «{filter}».",
+        "No task in «{filter}» matches «{text}».",
+    ),
+    "clear_search": ("Xoá tìm kiếm", "Clear search"),
+    "open_task_hint": (
+        "Nhấp đúp hoặc nhấn Enter để mở nhiệm vụ.",
+        "Double-click or press Enter to open the task.",
+    ),
     # Where the server stands, for the status bar (short: it shares a line).
     "state_no_network": (
         "Mất mạng — báo cáo được giữ trên máy này",

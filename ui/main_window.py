@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.outbox.correct.connect(self.correct_report)
         self.outbox.show_accepted_changed.connect(self._set_show_accepted)
         self.detail.new_report.connect(self.new_report)
+        self.dashboard.open_task.connect(self.show_task)
         self.detail.open_report.connect(self.open_report)
         controller.status_changed.connect(self._on_status)
         controller.finished.connect(self._on_sync_finished)
@@ -186,9 +187,24 @@ class MainWindow(QMainWindow):
         self.tasks_tab = QWidget()
         layout = QVBoxLayout(self.tasks_tab)
         layout.addLayout(filters)
+        layout.addWidget(self._build_no_match())
         layout.addWidget(splitter, 1)
         self.setTabOrder(self.search, self.table)
         self.setTabOrder(self.table, self.detail.new_button)
+
+    def _build_no_match(self) -> QWidget:
+        """Said above the empty table when the search finds nothing, with the way back."""
+        self.no_match = QWidget()
+        self.no_match_text = QLabel()
+        self.no_match_text.setWordWrap(True)
+        self.clear_search_button = QPushButton()
+        self.clear_search_button.clicked.connect(self.clear_search)
+        row = QHBoxLayout(self.no_match)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.no_match_text, 1)
+        row.addWidget(self.clear_search_button)
+        self.no_match.hide()
+        return self.no_match
 
     def _build_banner(self) -> None:
         self.banner = QWidget()
@@ -302,6 +318,7 @@ class MainWindow(QMainWindow):
         )
         self.sync_button.setText(self.tr("Sync now"))
         self.banner_button.setText(self.tr("Show drafts"))
+        self._update_no_match()
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, Column.COUNT - 1)
         self.model.layoutChanged.emit()  # status texts are translated too
         self._update_counts()
@@ -355,6 +372,7 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self._update_banner()
         self._update_waiting()
+        self._update_no_match()
         if code is not None:
             self.select_task(code)
         else:
@@ -416,6 +434,38 @@ class MainWindow(QMainWindow):
     def _after_filter(self) -> None:
         if self.selected_row() is None:
             self.detail.show_task(None)
+        self._update_no_match()
+
+    def _update_no_match(self) -> None:
+        text = self.search.text().strip()
+        empty = bool(text) and self.loaded_once and self.proxy.rowCount() == 0
+        self.no_match.setVisible(empty)
+        if not empty:
+            return
+        quick = self.filter_group.checkedButton()
+        chosen = QuickFilter(str(quick.property("quickFilter"))) if quick else QuickFilter.ALL
+        if chosen is QuickFilter.ALL:
+            message = Message("no_task_matches", {"text": text})
+        else:
+            message = Message("no_task_matches_filter", {"text": text, "filter": chosen.label()})
+        self.no_match_text.setText(message.text(language()))
+        self.clear_search_button.setText(Message("clear_search").text(language()))
+
+    @Slot()
+    def clear_search(self) -> None:
+        self.search.clear()
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot(str)
+    def show_task(self, code: str) -> None:
+        """The task in the list and its detail (from the overview's lists), even
+        when the current filter or search hides it."""
+        self.tabs.setCurrentWidget(self.tasks_tab)
+        if not self.select_task(code):
+            self.search.clear()
+            self.set_quick_filter(QuickFilter.ALL)
+            self.select_task(code)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
     def focus_search(self) -> None:
