@@ -5,6 +5,7 @@ Enter), even when the task list's filter or search hides it."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QListWidget
 from pytestqt.qtbot import QtBot
 
@@ -29,7 +30,7 @@ def test_a_search_that_finds_nothing_says_so_and_clears(qtbot: QtBot, desktop: D
     assert window.no_match_text.text() == "No task in «Overdue» matches «khong co dau»."
     assert window.clear_search_button.text() == "Clear search"
     window.set_language("vi")
-    qtbot.mouseClick(window.clear_search_button, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(window.clear_search_button, Qt.MouseButton.LeftButton)
     assert window.search.text() == ""
     assert window.no_match.isHidden()
     assert window.proxy.rowCount() > 0
@@ -58,8 +59,9 @@ def test_overview_lists_open_their_task(qtbot: QtBot, desktop: Desktop) -> None:
     qtbot.waitUntil(lambda: not overdue.visualItemRect(overdue.item(0)).isEmpty())
     rect = overdue.visualItemRect(overdue.item(0))
     # A real double-click starts with a press (QTest's alone would not).
-    qtbot.mousePress(overdue.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(overdue.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(overdue.viewport(), left, none, rect.center())
+    QTest.mouseDClick(overdue.viewport(), left, none, rect.center())
     assert window.tabs.currentWidget() is window.tasks_tab
     row = window.selected_row()
     assert row is not None and row.task.code == code
@@ -72,7 +74,7 @@ def test_overview_lists_open_their_task(qtbot: QtBot, desktop: Desktop) -> None:
     code = first_code(soon)
     soon.setFocus()
     soon.setCurrentRow(0)
-    qtbot.keyClick(soon, Qt.Key.Key_Return)
+    QTest.keyClick(soon, Qt.Key.Key_Return)
     assert window.tabs.currentWidget() is window.tasks_tab
     row = window.selected_row()
     assert row is not None and row.task.code == code
