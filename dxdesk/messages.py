@@ -162,6 +162,29 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Máy chủ từ chối yêu cầu: {detail}",
         "The server refused the request: {detail}",
     ),
+    "server_url_not_address": (
+        "«{url}» không phải là địa chỉ máy chủ (cần dạng https://tên-máy-chủ[:cổng]).",
+        "“{url}” is not a server address (expected https://host[:port]).",
+    ),
+    "server_url_plain_http": (
+        "Không gửi dữ liệu không mã hoá (http://) tới {host}: hãy dùng https://. "
+        "Chỉ máy này (127.0.0.1, localhost) được dùng http://.",
+        "No unencrypted http:// to {host}: use https://. Only this computer "
+        "(127.0.0.1, localhost) may use http://.",
+    ),
+    "server_change_note": (
+        "Đổi máy chủ: bạn phải đăng nhập vào máy chủ mới trước khi đồng bộ. Báo cáo "
+        "đang chờ gửi và bản nháp vẫn được giữ trên máy này; báo cáo chờ gửi chỉ được "
+        "gửi tới máy chủ mới sau khi bạn đăng nhập. Đăng nhập ở địa chỉ cũ vẫn được giữ "
+        "nếu bạn đổi lại.",
+        "Changing the server: you must sign in to the new server before syncing. "
+        "Queued reports and drafts stay on this computer; queued reports go to the new "
+        "server only after you sign in. The sign-in at the old address is kept if you "
+        "change back.",
+    ),
+    "server_change_title": ("Đổi máy chủ?", "Change the server?"),
+    "server_change_confirm": ("Đổi máy chủ", "Change server"),
+    "server_change_keep": ("Giữ máy chủ cũ", "Keep the old server"),
     "server_address_invalid_detail": (
         "Địa chỉ máy chủ không dùng được: {detail}",
         "The server address cannot be used: {detail}",

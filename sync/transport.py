@@ -71,17 +71,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# Why check_server_url refused an address (TransportError.code).
+NOT_AN_ADDRESS = "not_an_address"
+PLAIN_HTTP = "plain_http"
+
+
 def check_server_url(url: str, *, allow_http: bool = False) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise TransportError(
-            Failure.CONFIG, f"“{url}” is not a server address (expected https://host[:port])."
+            Failure.CONFIG,
+            f"“{url}” is not a server address (expected https://host[:port]).",
+            code=NOT_AN_ADDRESS,
         )
     if parts.scheme == "http" and not (allow_http or is_loopback(parts.hostname)):
         raise TransportError(
             Failure.CONFIG,
             f"Refusing unencrypted http:// to {parts.hostname}: use https://, or allow plain "
             "http explicitly in settings if this is a closed test network.",
+            code=PLAIN_HTTP,
         )
     return url.strip().rstrip("/")
 

@@ -578,7 +578,8 @@ class MainWindow(QMainWindow):
         text = texts[status.connectivity]
         if status.connectivity is Connectivity.OFFLINE:
             text = _offline_text(status.last_summary)
-        if status.connectivity is Connectivity.UNKNOWN and not self._controller.has_token():
+        signed_out = status.connectivity in (Connectivity.UNKNOWN, Connectivity.ONLINE)
+        if signed_out and not self._controller.has_token():
             text = texts[Connectivity.LOGIN_NEEDED]
         if not self._controller.configured:
             text = self.tr("No server set up — working offline")
@@ -629,11 +630,17 @@ class MainWindow(QMainWindow):
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         chosen = dialog.chosen()
+        moved = dialog.server_changed
         save_settings(chosen, self._profile.paths.settings_file)
         self._profile.settings.__dict__.update(chosen.__dict__)
         self._controller.settings_changed()
         if self._translations.language != chosen.language:
             self._translations.use(chosen.language)
+        if moved:
+            # The token was for the old address: say so now, and offer the sign-in.
+            self._on_status(self._controller.status)
+            if chosen.server_url and not self._controller.has_token():
+                self.ask_login()
 
     @Slot()
     def open_about(self) -> None:
