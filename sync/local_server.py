@@ -45,10 +45,10 @@ def _dies_with(parent: int) -> Callable[[], None] | None:
     is never left running alone. Linux only; elsewhere the normal stop() applies."""
     if sys.platform != "linux":
         return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not after the fork
 
     def arm() -> None:  # runs in the child between fork and exec: nothing fancy
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent:  # the parent died before the line above
             os.kill(os.getpid(), signal.SIGTERM)
 
