@@ -7,6 +7,8 @@ from sqlmodel import Session
 from dxdesk.models import SyncState
 
 SERVER_OFFSET = "server_clock_offset_seconds"
+# When this user's last sync completed (seconds since the epoch): said after a restart.
+LAST_SYNC = "last_sync_success_at"
 
 
 def get(session: Session, key: str) -> str | None:
@@ -33,3 +35,16 @@ def server_offset(session: Session) -> float | None:
         return float(raw) if raw is not None else None
     except ValueError:
         return None
+
+
+def last_sync(session: Session) -> float | None:
+    raw = get(session, LAST_SYNC)
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def note_sync(session: Session, when: float) -> None:
+    """Caller commits."""
+    put(session, LAST_SYNC, repr(when))

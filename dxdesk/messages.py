@@ -72,6 +72,55 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The server has a problem right now; try again later. "
         "Your reports are safe on this computer.",
     ),
+    "no_network": (
+        "Máy tính này đang mất mạng. Báo cáo vẫn an toàn trên máy này và sẽ gửi khi có mạng.",
+        "This computer has no network. Your reports are safe on this computer and will be "
+        "sent when the network is back.",
+    ),
+    # How a sync ended, in one line (the window's status bar says it after a sync).
+    "sync_sent_received": (
+        "Đã gửi {sent} báo cáo, nhận {received} cập nhật.",
+        "Sent {sent} reports, received {received} updates.",
+    ),
+    "sync_sent_received_rejected": (
+        "Đã gửi {sent} báo cáo ({rejected} bị từ chối), nhận {received} cập nhật.",
+        "Sent {sent} reports ({rejected} rejected), received {received} updates.",
+    ),
+    "sync_nothing": (
+        "Đã đồng bộ: không có gì để gửi, không có cập nhật mới.",
+        "Synced: nothing to send, no new updates.",
+    ),
+    "sync_failed": (
+        "Chưa đồng bộ được. {reason}",
+        "Sync did not complete. {reason}",
+    ),
+    # Finding a task in the window.
+    "no_task_matches": (
+        "Không có nhiệm vụ nào khớp «{text}».",
+        "No task matches «{text}».",
+    ),
+    "no_task_matches_filter": (
+        "Không có nhiệm vụ nào khớp «{text}» trong mục «{filter}».",
+        "No task in «{filter}» matches «{text}».",
+    ),
+    "clear_search": ("Xoá tìm kiếm", "Clear search"),
+    "open_task_hint": (
+        "Nhấp đúp hoặc nhấn Enter để mở nhiệm vụ.",
+        "Double-click or press Enter to open the task.",
+    ),
+    # Where the server stands, for the status bar (short: it shares a line).
+    "state_no_network": (
+        "Mất mạng — báo cáo được giữ trên máy này",
+        "No network — reports are kept on this computer",
+    ),
+    "state_server_unreachable": (
+        "Không kết nối được máy chủ — báo cáo được giữ trên máy này",
+        "Cannot reach the server — reports are kept on this computer",
+    ),
+    "state_server_trouble": (
+        "Máy chủ đang gặp sự cố — báo cáo được giữ trên máy này",
+        "The server has a problem — reports are kept on this computer",
+    ),
     "login_needed": (
         "Cần đăng nhập lại để đồng bộ (không mất gì; báo cáo vẫn chờ gửi).",
         "Login needed to sync: log in again (nothing was lost; reports stay queued).",
@@ -113,6 +162,29 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Máy chủ từ chối yêu cầu: {detail}",
         "The server refused the request: {detail}",
     ),
+    "server_url_not_address": (
+        "«{url}» không phải là địa chỉ máy chủ (cần dạng https://tên-máy-chủ[:cổng]).",
+        "“{url}” is not a server address (expected https://host[:port]).",
+    ),
+    "server_url_plain_http": (
+        "Không gửi dữ liệu không mã hoá (http://) tới {host}: hãy dùng https://. "
+        "Chỉ máy này (127.0.0.1, localhost) được dùng http://.",
+        "No unencrypted http:// to {host}: use https://. Only this computer "
+        "(127.0.0.1, localhost) may use http://.",
+    ),
+    "server_change_note": (
+        "Đổi máy chủ: bạn phải đăng nhập vào máy chủ mới trước khi đồng bộ. Báo cáo "
+        "đang chờ gửi và bản nháp vẫn được giữ trên máy này; báo cáo chờ gửi chỉ được "
+        "gửi tới máy chủ mới sau khi bạn đăng nhập. Đăng nhập ở địa chỉ cũ vẫn được giữ "
+        "nếu bạn đổi lại.",
+        "Changing the server: you must sign in to the new server before syncing. "
+        "Queued reports and drafts stay on this computer; queued reports go to the new "
+        "server only after you sign in. The sign-in at the old address is kept if you "
+        "change back.",
+    ),
+    "server_change_title": ("Đổi máy chủ?", "Change the server?"),
+    "server_change_confirm": ("Đổi máy chủ", "Change server"),
+    "server_change_keep": ("Giữ máy chủ cũ", "Keep the old server"),
     "server_address_invalid_detail": (
         "Địa chỉ máy chủ không dùng được: {detail}",
         "The server address cannot be used: {detail}",

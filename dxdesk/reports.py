@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlmodel import Session, col, func, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, func, or_, select
 
 from dxdesk import audit, limits, report_seal, signing, trusted_server_key, validation
 from dxdesk.attachment_store import AttachmentStore, StoredBlob
@@ -465,12 +466,27 @@ class OutboxItem:
         return self.report.sealed is not None
 
 
-def outbox(session: Session, *, include_accepted: bool = False) -> list[OutboxItem]:
+# Accepted reports stay in the outbox this long after the server took them, so a
+# send is seen to have happened instead of the report vanishing from view.
+RECENTLY_ACCEPTED = dt.timedelta(days=7)
+
+
+def outbox(
+    session: Session, *, include_accepted: bool = False, accepted_since: dt.datetime | None = None
+) -> list[OutboxItem]:
+    """Reports not yet accepted, plus every accepted one (``include_accepted``) or
+    those accepted at or after ``accepted_since``."""
     states = list(ReportState) if include_accepted else list(OUTBOX_STATES)
+    shown: ColumnElement[bool] = col(Report.state).in_(states)
+    if accepted_since is not None and not include_accepted:
+        recent = (col(Report.state) == ReportState.ACCEPTED) & (
+            col(Report.state_changed_at) >= accepted_since
+        )
+        shown = or_(shown, recent)
     query = (
         select(Report, Task)
         .join(Task, col(Task.id) == col(Report.task_id))
-        .where(col(Report.state).in_(states))
+        .where(shown)
         .order_by(col(Report.created_at), col(Report.id))
     )
     rows = session.exec(query).all()

@@ -83,10 +83,22 @@ class UserIndex:
         users = self.all()
         return users[0] if users else None
 
+    def move(self, user: KnownUser, server_url: str) -> KnownUser:
+        """The same person and folder, now at ``server_url`` (a local demo server
+        that had to change its port): one entry, not a second, empty one. The caller
+        knows nobody is at ``server_url`` under that name yet."""
+        moved = replace(user, server_url=server_url)
+        kept = [u for u in self.all() if u.account != user.account]
+        self._write([moved, *kept])
+        return moved
+
     def remember(self, user: KnownUser) -> None:
         others = [u for u in self.all() if u.account != user.account]
+        self._write([user, *others])
+
+    def _write(self, users: list[KnownUser]) -> None:
         self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        payload = {"users": [asdict(u) for u in [user, *others]]}
+        payload = {"users": [asdict(u) for u in users]}
         text = json.dumps(payload, ensure_ascii=False, indent=1)
         write_atomically(self.file, text.encode("utf-8"))
 

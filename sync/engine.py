@@ -371,4 +371,4 @@ def sent_ids_of(bodies: list[ReportIn | UnparsedReport]) -> set[str]:
 
 
 def is_offline(summary: SyncSummary) -> bool:
-    return summary.failure is Failure.OFFLINE
+    return summary.failure in (Failure.OFFLINE, Failure.NO_NETWORK)

@@ -7,13 +7,16 @@ lock screen explains a failed login without loading the sync engine.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from dxdesk.messages import Message
 from dxdesk.text import for_terminal
-from sync.transport import Failure, TransportError
+from sync.transport import PLAIN_HTTP, Failure, TransportError, check_server_url
 
 # What each failure means to the person who asked (dxdesk/messages.py has the words).
 SYNC_FAILURE_CODES = {
     Failure.OFFLINE: "server_unreachable",
+    Failure.NO_NETWORK: "no_network",
     Failure.SERVER: "server_trouble",
     Failure.AUTH: "login_needed",
     Failure.CAPTIVE_PORTAL: "captive_portal",
@@ -47,3 +50,15 @@ def failure_message(
 
 def error_message(error: TransportError, *, login: bool = False) -> Message:
     return failure_message(error.failure, login=login, code=error.code, detail=str(error))
+
+
+def address_problem(url: str, *, allow_http: bool = False) -> Message | None:
+    """What is wrong with a server address, by the rules every connection follows
+    (``check_server_url``), said in the user's words; None when it can be used."""
+    try:
+        check_server_url(url, allow_http=allow_http)
+    except TransportError as exc:
+        if exc.code == PLAIN_HTTP:
+            return Message("server_url_plain_http", {"host": urlsplit(url.strip()).hostname})
+        return Message("server_url_not_address", {"url": for_terminal(url.strip())})
+    return None

@@ -6,10 +6,14 @@ Used by ``dxdesk demo`` and by the test suites: start it, wait until it answers
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dxdesk.errors import DxdeskError
@@ -23,6 +27,34 @@ def free_port() -> int:
         return port
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _dies_with(parent: int) -> Callable[[], None] | None:
+    """For the child, before it runs the server: the kernel sends it SIGTERM when
+    this process ends, however it ends (a native crash, SIGKILL), so a demo server
+    is never left running alone. Linux only; elsewhere the normal stop() applies."""
+    if sys.platform != "linux":
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here, not after the fork
+
+    def arm() -> None:  # runs in the child between fork and exec: nothing fancy
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
 def server_command() -> str:
     """The ``dxdesk-server`` installed beside this Python."""
     return str(Path(sys.executable).with_name("dxdesk-server"))
@@ -30,11 +62,16 @@ def server_command() -> str:
 
 class LocalServer:
     def __init__(
-        self, folder: Path, *, db_url: str | None = None, serve_args: tuple[str, ...] = ()
+        self,
+        folder: Path,
+        *,
+        db_url: str | None = None,
+        serve_args: tuple[str, ...] = (),
+        port: int | None = None,
     ) -> None:
         self.folder = folder
         self.db_url = db_url or f"sqlite:///{folder / 'server.sqlite3'}"
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.serve_args = serve_args
         self.process: subprocess.Popen[bytes] | None = None
@@ -56,8 +93,9 @@ class LocalServer:
         argv = [server_command(), "serve", "--db", self.db_url, "--port", str(self.port)]
         with self.log_file.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
-                [*argv, *self.serve_args], stdout=log, stderr=subprocess.STDOUT
-            )
+                [*argv, *self.serve_args], stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=_dies_with(os.getpid()),  # noqa: PLW1509 (async-signal-safe calls)
+            )  # fmt: skip
         probe = Transport(self.url, connect_timeout_s=2, read_timeout_s=5)
         try:
             deadline = time.monotonic() + timeout_s

@@ -56,6 +56,7 @@ class Action(Enum):
 
 _OFFLINE_LIKE = {
     Failure.OFFLINE: Connectivity.OFFLINE,
+    Failure.NO_NETWORK: Connectivity.OFFLINE,
     Failure.SERVER: Connectivity.OFFLINE,
     Failure.CAPTIVE_PORTAL: Connectivity.CAPTIVE_PORTAL,
     Failure.TLS: Connectivity.OFFLINE,
@@ -73,6 +74,7 @@ class SyncScheduler:
         periodic_s: float = 15 * 60,
         backoff: Backoff | None = None,
         enabled: bool = True,
+        last_success_at: float | None = None,
     ) -> None:
         self._run_sync = run_sync
         self._probe = probe
@@ -87,7 +89,7 @@ class SyncScheduler:
         self._probe_due: float | None = None
         self._probe_attempt = 0
         self._stopping = False
-        self._status = SchedulerStatus()
+        self._status = SchedulerStatus(last_success_at=last_success_at)  # from an earlier run
         self._thread = threading.Thread(target=self._loop, name="dxdesk-sync", daemon=True)
 
     # -- what the app says ------------------------------------------------------------

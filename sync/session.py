@@ -12,10 +12,11 @@ language. The UI only turns what it returns into signals; the CLI only prints it
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dxdesk import device, users
+from dxdesk import device, local_state, users
 from dxdesk.credentials import TokenStore, account_name
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import Message
@@ -105,11 +106,17 @@ class ClientSession:
     """One open profile's dealings with its server."""
 
     def __init__(
-        self, profile: Profile, tokens: TokenStore, *, unlocked: UnlockedUser | None = None
+        self,
+        profile: Profile,
+        tokens: TokenStore,
+        *,
+        unlocked: UnlockedUser | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.profile = profile
         self.tokens = tokens
         self.unlocked = unlocked  # the key this session holds (for a re-wrap)
+        self._now = now
 
     @property
     def configured(self) -> bool:
@@ -125,6 +132,11 @@ class ClientSession:
     def has_token(self) -> bool:
         url = self.profile.settings.server_url
         return bool(url) and self.token(url) is not None
+
+    def last_sync(self) -> float | None:
+        """When this user's last sync completed (kept in their store across restarts)."""
+        with self.profile.db.session() as session:
+            return local_state.last_sync(session)
 
     def sync(
         self,
@@ -155,6 +167,10 @@ class ClientSession:
             notify=notify,
         )
         summary = engine.run()
+        if summary.failure is None:
+            with db.session() as session:
+                local_state.note_sync(session, self._now())
+                session.commit()
         if summary.failure is Failure.AUTH:
             with db.session() as session:
                 client_account.forget_token(session, transport.base_url, self.tokens)

@@ -8,6 +8,7 @@ not parse is reported as "this network needs sign-in", never as success.
 from __future__ import annotations
 
 import email.utils
+import errno
 import gzip
 import ipaddress
 import json
@@ -32,7 +33,8 @@ GZIP_MIN_BYTES = 256  # smaller bodies grow when compressed
 
 
 class Failure(StrEnum):
-    OFFLINE = "offline"  # no answer: no network, server down, timeout, cut
+    OFFLINE = "offline"  # no answer from the server: down, refused, name unknown, timeout
+    NO_NETWORK = "no_network"  # this computer has no network at all (no route out)
     CAPTIVE_PORTAL = "captive_portal"  # something answered that is not our server
     TLS = "tls"  # certificate not trusted, or wrong host
     AUTH = "auth"  # login needed (no token, expired, revoked, wrong password)
@@ -42,7 +44,7 @@ class Failure(StrEnum):
     CONFIG = "config"  # the server address itself is unusable
 
 
-RETRYABLE = {Failure.OFFLINE, Failure.SERVER}
+RETRYABLE = {Failure.OFFLINE, Failure.NO_NETWORK, Failure.SERVER}
 
 
 class TransportError(Exception):
@@ -69,17 +71,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# Why check_server_url refused an address (TransportError.code).
+NOT_AN_ADDRESS = "not_an_address"
+PLAIN_HTTP = "plain_http"
+
+
 def check_server_url(url: str, *, allow_http: bool = False) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise TransportError(
-            Failure.CONFIG, f"“{url}” is not a server address (expected https://host[:port])."
+            Failure.CONFIG,
+            f"“{url}” is not a server address (expected https://host[:port]).",
+            code=NOT_AN_ADDRESS,
         )
     if parts.scheme == "http" and not (allow_http or is_loopback(parts.hostname)):
         raise TransportError(
             Failure.CONFIG,
             f"Refusing unencrypted http:// to {parts.hostname}: use https://, or allow plain "
             "http explicitly in settings if this is a closed test network.",
+            code=PLAIN_HTTP,
         )
     return url.strip().rstrip("/")
 
@@ -190,6 +200,10 @@ class Transport:
                 "uses its own certificate authority, install its CA certificate in settings.",
             ) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            if no_route(exc):
+                raise TransportError(
+                    Failure.NO_NETWORK, f"This computer has no network ({_reason(exc)})."
+                ) from exc
             raise TransportError(
                 Failure.OFFLINE, f"The server did not answer ({_reason(exc)})."
             ) from exc
@@ -272,6 +286,30 @@ def _error_from(status: int, data: Any) -> TransportError:
     if isinstance(detail, dict) and isinstance(detail.get("received"), int):
         error.received = detail["received"]
     return error
+
+
+# The OS's own "no network": no interface up, or no route out of this computer. A
+# refused connection, an unknown name or a timeout mean the network works and the
+# server (or its address) does not: those stay OFFLINE.
+_NO_ROUTE = {errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH}
+
+
+def no_route(exc: BaseException) -> bool:
+    """Whether the socket error under ``exc`` (requests nests it in urllib3's
+    errors, as cause, context or ``reason``) says this computer has no network."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        error = todo.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in _NO_ROUTE:
+            return True
+        nested = [error.__cause__, error.__context__, getattr(error, "reason", None),
+                  *error.args]  # fmt: skip
+        todo.extend(e for e in nested if isinstance(e, BaseException))
+    return False
 
 
 def _reason(exc: BaseException) -> str:

@@ -24,6 +24,7 @@ from ui.i18n import Translations
 from ui.options import WindowOptions
 from ui.qt_app import application
 from ui.shell import Shell
+from ui.stop_signals import quit_on_signals
 from ui.tasks_runner import PoolRunner
 from ui.token_access import Tokens
 
@@ -79,6 +80,7 @@ def run(options: WindowOptions, opened: Opened | None = None) -> int:
         QMessageBox.critical(None, "dxdesk", text)
         return exc.exit_code
     try:
-        return QCoreApplication.exec()
+        with quit_on_signals():
+            return QCoreApplication.exec()
     finally:
         shell.close()

@@ -3,7 +3,7 @@ due soon, and a progress chart drawn with QPainter (Essentials has no QtCharts).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -12,16 +12,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 from typing_extensions import override
 
+from dxdesk.messages import Message
 from dxdesk.status import Category
 from dxdesk.tasks import TaskRow
 from ui import labels, numbers
-from ui.i18n import follow_language
+from ui.i18n import follow_language, language
 
 BUCKETS = ((0, 24), (25, 49), (50, 74), (75, 99), (100, 100))
 
@@ -118,7 +120,12 @@ class CategoryTile(QFrame):
         self.caption.setText(labels.category(self.category))
 
 
+CODE_ROLE = Qt.ItemDataRole.UserRole + 1  # a list item's task code
+
+
 class Dashboard(QWidget):
+    open_task = Signal(str)  # a task code, from the overdue or due-soon list
+
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[TaskRow] = []
@@ -135,6 +142,9 @@ class Dashboard(QWidget):
         self.overdue_box, self.due_soon_box = QGroupBox(), QGroupBox()
         QVBoxLayout(self.overdue_box).addWidget(self.overdue)
         QVBoxLayout(self.due_soon_box).addWidget(self.due_soon)
+        for widget in (self.overdue, self.due_soon):
+            # Double-click or Enter: the task itself, not a dead end.
+            widget.itemActivated.connect(self._activated)
         lists = QHBoxLayout()
         lists.addWidget(self.overdue_box)
         lists.addWidget(self.due_soon_box)
@@ -148,7 +158,15 @@ class Dashboard(QWidget):
         for tile in self.tiles.values():
             tile.retranslate()
         self.chart_box.setTitle(self.tr("Tasks by progress"))
+        hint = Message("open_task_hint").text(language())
+        self.overdue.setToolTip(hint)
+        self.due_soon.setToolTip(hint)
         self.set_rows(self._rows)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        code = item.data(CODE_ROLE)
+        if isinstance(code, str):
+            self.open_task.emit(code)
 
     def set_rows(self, rows: list[TaskRow]) -> None:
         self._rows = rows
@@ -165,5 +183,9 @@ class Dashboard(QWidget):
         for widget, chosen in ((self.overdue, overdue), (self.due_soon, soon)):
             widget.clear()
             for row in chosen[:200]:
-                widget.addItem(f"{row.task.code} · {labels.days(row.status)} · {row.task.title}")
+                item = QListWidgetItem(
+                    f"{row.task.code} · {labels.days(row.status)} · {row.task.title}"
+                )
+                item.setData(CODE_ROLE, row.task.code)
+                widget.addItem(item)
         self.chart.set_rows(rows)

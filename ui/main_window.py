@@ -35,12 +35,15 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from dxdesk import clock, local_state, reports, tasks
+from dxdesk.messages import Message
 from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
 from dxdesk.text import syllables
+from sync.engine import SyncSummary
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
 from sync.scheduler import Connectivity, SchedulerStatus
+from sync.summary_message import summary_message
 from sync.transport import Failure
 from ui import report_editor, window_size
 from ui.about_dialog import AboutDialog, diagnostics
@@ -48,7 +51,7 @@ from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
 from ui.detail_pane import DetailPane
 from ui.failures import failure_text
-from ui.i18n import Translations, follow_language, texts_changed
+from ui.i18n import Translations, follow_language, language, texts_changed
 from ui.login_dialog import LoginDialog
 from ui.numbers import count
 from ui.outbox_view import OutboxView
@@ -139,9 +142,11 @@ class MainWindow(QMainWindow):
         self.outbox.correct.connect(self.correct_report)
         self.outbox.show_accepted_changed.connect(self._set_show_accepted)
         self.detail.new_report.connect(self.new_report)
+        self.dashboard.open_task.connect(self.show_task)
         self.detail.open_report.connect(self.open_report)
         controller.status_changed.connect(self._on_status)
         controller.finished.connect(self._on_sync_finished)
+        controller.reported.connect(self._on_sync_reported)
         controller.sync_event.connect(self._on_sync_event)
         controller.login_needed.connect(self.ask_login)
         controller.login_done.connect(self._on_login_done)
@@ -199,9 +204,24 @@ class MainWindow(QMainWindow):
         self.tasks_tab = QWidget()
         layout = QVBoxLayout(self.tasks_tab)
         layout.addLayout(filters)
+        layout.addWidget(self._build_no_match())
         layout.addWidget(splitter, 1)
         self.setTabOrder(self.search, self.table)
         self.setTabOrder(self.table, self.detail.new_button)
+
+    def _build_no_match(self) -> QWidget:
+        """Said above the empty table when the search finds nothing, with the way back."""
+        self.no_match = QWidget()
+        self.no_match_text = QLabel()
+        self.no_match_text.setWordWrap(True)
+        self.clear_search_button = QPushButton()
+        self.clear_search_button.clicked.connect(self.clear_search)
+        row = QHBoxLayout(self.no_match)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.no_match_text, 1)
+        row.addWidget(self.clear_search_button)
+        self.no_match.hide()
+        return self.no_match
 
     def _build_banner(self) -> None:
         self.banner = QWidget()
@@ -315,6 +335,7 @@ class MainWindow(QMainWindow):
         )
         self.sync_button.setText(self.tr("Sync now"))
         self.banner_button.setText(self.tr("Show drafts"))
+        self._update_no_match()
         texts_changed(self.model)  # status texts are translated too
         size_columns(self.table)
         self._update_counts()
@@ -368,6 +389,7 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self._update_banner()
         self._update_waiting()
+        self._update_no_match()
         if code is not None:
             self.select_task(code)
         else:
@@ -429,6 +451,38 @@ class MainWindow(QMainWindow):
     def _after_filter(self) -> None:
         if self.selected_row() is None:
             self.detail.show_task(None)
+        self._update_no_match()
+
+    def _update_no_match(self) -> None:
+        text = self.search.text().strip()
+        empty = bool(text) and self.loaded_once and self.proxy.rowCount() == 0
+        self.no_match.setVisible(empty)
+        if not empty:
+            return
+        quick = self.filter_group.checkedButton()
+        chosen = QuickFilter(str(quick.property("quickFilter"))) if quick else QuickFilter.ALL
+        if chosen is QuickFilter.ALL:
+            message = Message("no_task_matches", {"text": text})
+        else:
+            message = Message("no_task_matches_filter", {"text": text, "filter": chosen.label()})
+        self.no_match_text.setText(message.text(language()))
+        self.clear_search_button.setText(Message("clear_search").text(language()))
+
+    @Slot()
+    def clear_search(self) -> None:
+        self.search.clear()
+        self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot(str)
+    def show_task(self, code: str) -> None:
+        """The task in the list and its detail (from the overview's lists), even
+        when the current filter or search hides it."""
+        self.tabs.setCurrentWidget(self.tasks_tab)
+        if not self.select_task(code):
+            self.search.clear()
+            self.set_quick_filter(QuickFilter.ALL)
+            self.select_task(code)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
     def focus_search(self) -> None:
@@ -561,7 +615,10 @@ class MainWindow(QMainWindow):
             Connectivity.LOGIN_NEEDED: self.tr("Log in needed to send"),
         }
         text = texts[status.connectivity]
-        if status.connectivity is Connectivity.UNKNOWN and not self._controller.has_token():
+        if status.connectivity is Connectivity.OFFLINE:
+            text = _offline_text(status.last_summary)
+        signed_out = status.connectivity in (Connectivity.UNKNOWN, Connectivity.ONLINE)
+        if signed_out and not self._controller.has_token():
             text = texts[Connectivity.LOGIN_NEEDED]
         if not self._controller.configured:
             text = self.tr("No server set up — working offline")
@@ -593,6 +650,15 @@ class MainWindow(QMainWindow):
     def _on_sync_finished(self, _summary: object) -> None:
         self.reload()
 
+    @Slot(object, bool)
+    def _on_sync_reported(self, summary: SyncSummary, asked: bool) -> None:
+        """Say how a sync went: always when the user asked, else only when something
+        came or went (a background "nothing new" is noise; its failures show in the
+        connectivity text)."""
+        moved = summary.accepted or summary.rejected or summary.pulled_tasks
+        if asked or moved or summary.pulled_reviews:
+            self.statusBar().showMessage(summary_message(summary, language()), 15_000)
+
     @Slot(object)
     def _on_sync_event(self, event: object) -> None:
         if isinstance(event, UploadProgress):
@@ -617,11 +683,17 @@ class MainWindow(QMainWindow):
         if self._run_blocking(dialog) != SettingsDialog.DialogCode.Accepted or self._released:
             return
         chosen = dialog.chosen()
+        moved = dialog.server_changed
         save_settings(chosen, self._profile.paths.settings_file)
         self._profile.settings.__dict__.update(chosen.__dict__)
         self._controller.settings_changed()
         if self._translations.language != chosen.language:
             self._translations.use(chosen.language)
+        if moved:
+            # The token was for the old address: say so now, and offer the sign-in.
+            self._on_status(self._controller.status)
+            if chosen.server_url and not self._controller.has_token():
+                self.ask_login()
 
     @Slot()
     def open_about(self) -> None:
@@ -655,6 +727,7 @@ class MainWindow(QMainWindow):
         self._released = True
         for signal, slot in ((self._controller.status_changed, self._on_status),
                              (self._controller.finished, self._on_sync_finished),
+                             (self._controller.reported, self._on_sync_reported),
                              (self._controller.sync_event, self._on_sync_event),
                              (self._controller.login_needed, self.ask_login),
                              (self._controller.login_done, self._on_login_done)):  # fmt: skip
@@ -668,6 +741,17 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def _offline_text(summary: SyncSummary | None) -> str:
+    """No network, the server unreachable, or the server failing: three different
+    things for the officer to do (or not), said apart."""
+    failure = summary.failure if summary is not None else None
+    if failure is Failure.NO_NETWORK:
+        return Message("state_no_network").text(language())
+    if failure is Failure.SERVER:
+        return Message("state_server_trouble").text(language())
+    return Message("state_server_unreachable").text(language())
+
+
 class _SnapshotJob:
     def __init__(self, profile: Profile, include_accepted: bool) -> None:
         self._profile = profile
@@ -679,6 +763,10 @@ class _SnapshotJob:
             rows = tasks.list_tasks(
                 session, today, due_soon_days=self._profile.settings.due_soon_days
             )
-            items = reports.outbox(session, include_accepted=self._include_accepted)
+            items = reports.outbox(
+                session,
+                include_accepted=self._include_accepted,
+                accepted_since=clock.utcnow() - reports.RECENTLY_ACCEPTED,
+            )
             session.expunge_all()
         return Snapshot(rows, items, [syllables(row.task.search_key) for row in rows])

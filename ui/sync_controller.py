@@ -32,6 +32,7 @@ class SyncController(QObject):
     status_changed = Signal(object)  # SchedulerStatus, on the GUI thread
     sync_event = Signal(object)  # the engine's progress events (sync.progress)
     finished = Signal(object)  # SyncSummary of every sync that ran
+    reported = Signal(object, bool)  # the same SyncSummary, and whether the user asked for it
     login_needed = Signal()  # a sync the user asked for needs a login
     login_done = Signal(object)  # LoginOut
     login_failed = Signal(object)  # the exception
@@ -53,13 +54,15 @@ class SyncController(QObject):
         self._transport: Transport | None = None
         self._manual = False
         self._metered = False  # mobile data, per the system (when it can tell)
-        self.status = SchedulerStatus()
+        # The last sync of an earlier run, until this run has one of its own.
+        self.status = SchedulerStatus(last_success_at=self._session.last_sync())
         self.scheduler = SyncScheduler(
             self._run_sync,
             self._probe,
             listener=self._on_scheduler_status,
             debounce_s=debounce_s,
             enabled=profile.settings.auto_sync,
+            last_success_at=self.status.last_success_at,
         )
         self.status_changed.connect(self._remember_status)
 
@@ -134,11 +137,14 @@ class SyncController(QObject):
 
     @Slot(object)
     def _remember_status(self, status: SchedulerStatus) -> None:
+        ended = self.status.syncing and not status.syncing  # not a probe's later news
         self.status = status
         if status.syncing:
             return
         if status.last_summary is not None:
             self.finished.emit(status.last_summary)
+            if ended:
+                self.reported.emit(status.last_summary, self._manual)
         if status.connectivity is Connectivity.LOGIN_NEEDED and self._manual:
             self.login_needed.emit()
         self._manual = False

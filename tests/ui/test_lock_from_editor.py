@@ -62,6 +62,7 @@ def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
     # Back with the password: the same draft is open again, ready to go on.
     unlock(qtbot, shell)
     window = opened(qtbot, shell).window
+    qtbot.waitUntil(lambda: window.editor is not None, timeout=WAIT_MS)  # read in the background
     resumed = window.editor
     assert resumed is not None and resumed.isVisible()
     assert resumed.report_id == drafts[0].id
@@ -90,7 +91,9 @@ def test_ctrl_l_while_the_editor_asks_a_question_still_locks(
 
     assert locked(shell)
     unlock(qtbot, shell)
-    resumed = opened(qtbot, shell).window.editor
+    window = opened(qtbot, shell).window
+    qtbot.waitUntil(lambda: window.editor is not None, timeout=WAIT_MS)  # read in the background
+    resumed = window.editor
     assert resumed is not None and resumed.results.toPlainText() == "Suýt xoá"
     resumed.close()
 
