@@ -43,6 +43,8 @@ class Failure(StrEnum):
 
 
 RETRYABLE = {Failure.OFFLINE, Failure.SERVER}
+# The server's code for a client newer than every version it serves.
+SERVER_TOO_OLD = "protocol_too_new"
 
 
 class TransportError(Exception):
@@ -102,6 +104,7 @@ class Transport:
         allow_http: bool = False,
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 60.0,
+        language: str = "vi",
     ) -> None:
         self.base_url = check_server_url(base_url, allow_http=allow_http)
         self.verify: str | bool = ca_bundle or True
@@ -110,9 +113,12 @@ class Transport:
         self.traffic = Traffic()
         self.clock_offset_s: float | None = None
         self.session = requests.Session()
+        # The newest version both ends speak; lowered once if the server is older.
+        self.protocol_version = protocol.PROTOCOL_VERSION
         self.session.headers.update(
             {
-                protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
+                protocol.PROTOCOL_HEADER: str(self.protocol_version),
+                protocol.LANGUAGE_HEADER: language,
                 "Accept": "application/json",
                 "Accept-Encoding": "gzip",
                 "User-Agent": f"dxdesk/{__version__}",
@@ -162,7 +168,27 @@ class Transport:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + protocol.API_PREFIX + path
         response = self._send(method, url, body, headers, params)
+        if self._step_down(response):  # refused before the body was read: send it again
+            response = self._send(method, url, body, headers, params)
         return self._parse(response, model)
+
+    def _step_down(self, response: requests.Response) -> bool:
+        """An older server refuses our version (426) and names its own: when we
+        speak that one too, we use it from now on (the requests and answers of the
+        previous version are a subset of ours)."""
+        if response.status_code != 426:
+            return False
+        named = response.headers.get(protocol.PROTOCOL_HEADER, "").strip()
+        if not named.isdigit() or int(named) not in protocol.SUPPORTED_PROTOCOLS:
+            return False
+        if int(named) >= self.protocol_version:
+            return False
+        log.info(
+            "the server speaks protocol %s; stepping down from %s", named, self.protocol_version
+        )
+        self.protocol_version = int(named)
+        self.session.headers[protocol.PROTOCOL_HEADER] = named
+        return True
 
     def _send(
         self,
@@ -241,7 +267,7 @@ class Transport:
                 status=status,
             )
         if status >= 400:
-            raise _error_from(status, data)
+            raise _error_from(status, data, response.headers.get(protocol.PROTOCOL_HEADER))
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -253,9 +279,17 @@ class Transport:
             ) from exc
 
 
-def _error_from(status: int, data: Any) -> TransportError:
+def _error_from(status: int, data: Any, served: str | None = None) -> TransportError:
     detail = data.get("error", {}) if isinstance(data, dict) else {}
     code = detail.get("code") if isinstance(detail, dict) else None
+    # A server older than every version we speak says "outdated" to us, but it is
+    # the one to update.
+    if status == 426 and served and served.strip().isdigit():
+        older = int(served) < protocol.OLDEST_PROTOCOL
+    else:
+        older = False
+    if older:
+        code = SERVER_TOO_OLD
     message = detail.get("message") if isinstance(detail, dict) else None
     text = str(message or f"HTTP {status}")
     if status == 401 or code == "too_many_attempts":  # a lockout is not worth retrying
