@@ -30,9 +30,16 @@ def server_command() -> str:
 
 class LocalServer:
     def __init__(
-        self, folder: Path, *, db_url: str | None = None, serve_args: tuple[str, ...] = ()
+        self,
+        folder: Path,
+        *,
+        db_url: str | None = None,
+        serve_args: tuple[str, ...] = (),
+        command: str | None = None,
     ) -> None:
         self.folder = folder
+        # Another installation's server (the compatibility tests run the previous release's).
+        self.command = command or server_command()
         self.db_url = db_url or f"sqlite:///{folder / 'server.sqlite3'}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -45,7 +52,7 @@ class LocalServer:
 
     def load_demo(self, timeout_s: float = 120) -> None:
         subprocess.run(
-            [server_command(), "demo", "--db", self.db_url],
+            [self.command, "demo", "--db", self.db_url],
             check=True, capture_output=True, timeout=timeout_s,
         )  # fmt: skip
 
@@ -53,7 +60,7 @@ class LocalServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         if demo:
             self.load_demo(max(timeout_s, 120))  # idempotent: a second load updates
-        argv = [server_command(), "serve", "--db", self.db_url, "--port", str(self.port)]
+        argv = [self.command, "serve", "--db", self.db_url, "--port", str(self.port)]
         with self.log_file.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 [*argv, *self.serve_args], stdout=log, stderr=subprocess.STDOUT
