@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dxdesk.messages import Message
 from dxdesk.text import for_terminal
-from sync.transport import SERVER_TOO_OLD, Failure, TransportError
+from sync.transport import Failure, TransportError
 
 # What each failure means to the person who asked (dxdesk/messages.py has the words).
 SYNC_FAILURE_CODES = {
@@ -19,6 +19,7 @@ SYNC_FAILURE_CODES = {
     Failure.CAPTIVE_PORTAL: "captive_portal",
     Failure.TLS: "certificate_untrusted",
     Failure.OUTDATED: "client_outdated",
+    Failure.SERVER_OUTDATED: "server_outdated",
     Failure.CONFIG: "server_address_invalid",
     Failure.REJECTED: "server_refused",
 }
@@ -40,8 +41,6 @@ def failure_message(
     the server's error code when it gave one, ``detail`` its (or our) explanation."""
     if code == TOO_MANY_ATTEMPTS:
         return Message("account_locked")
-    if code == SERVER_TOO_OLD:
-        return Message("server_outdated")
     if detail and failure in WITH_DETAIL:
         return Message(WITH_DETAIL[failure], {"detail": for_terminal(detail)})
     return Message((LOGIN_FAILURE_CODES if login else SYNC_FAILURE_CODES)[failure])

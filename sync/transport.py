@@ -37,14 +37,13 @@ class Failure(StrEnum):
     TLS = "tls"  # certificate not trusted, or wrong host
     AUTH = "auth"  # login needed (no token, expired, revoked, wrong password)
     OUTDATED = "outdated"  # this dxdesk is too old for the server
+    SERVER_OUTDATED = "server_outdated"  # the server is too old for this dxdesk
     SERVER = "server"  # our server failed (5xx, 429): try again later
     REJECTED = "rejected"  # our server refused the request itself (4xx)
     CONFIG = "config"  # the server address itself is unusable
 
 
 RETRYABLE = {Failure.OFFLINE, Failure.SERVER}
-# The server's code for a client newer than every version it serves.
-SERVER_TOO_OLD = "protocol_too_new"
 
 
 class TransportError(Exception):
@@ -282,20 +281,15 @@ class Transport:
 def _error_from(status: int, data: Any, served: str | None = None) -> TransportError:
     detail = data.get("error", {}) if isinstance(data, dict) else {}
     code = detail.get("code") if isinstance(detail, dict) else None
-    # A server older than every version we speak says "outdated" to us, but it is
-    # the one to update.
-    if status == 426 and served and served.strip().isdigit():
-        older = int(served) < protocol.OLDEST_PROTOCOL
-    else:
-        older = False
-    if older:
-        code = SERVER_TOO_OLD
     message = detail.get("message") if isinstance(detail, dict) else None
     text = str(message or f"HTTP {status}")
     if status == 401 or code == "too_many_attempts":  # a lockout is not worth retrying
         failure = Failure.AUTH
     elif status == 408:  # the server cut a body that came too slowly: the link's fault
         failure = Failure.OFFLINE
+    elif status == 426 and _older_than_us(served):
+        # It says "outdated" to us (it knows no newer version), but it is the one to update.
+        failure = Failure.SERVER_OUTDATED
     elif status == 426:
         failure = Failure.OUTDATED
     elif status == 429 or status >= 500:
@@ -306,6 +300,12 @@ def _error_from(status: int, data: Any, served: str | None = None) -> TransportE
     if isinstance(detail, dict) and isinstance(detail.get("received"), int):
         error.received = detail["received"]
     return error
+
+
+def _older_than_us(served: str | None) -> bool:
+    """Whether a server's protocol header names a version older than any we speak."""
+    text = (served or "").strip()
+    return text.isdigit() and int(text) < protocol.OLDEST_PROTOCOL
 
 
 def _reason(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ import requests
 from sync import protocol
 from sync.failure_messages import error_message, failure_message
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, LoginOut
-from sync.transport import SERVER_TOO_OLD, Failure, Transport, TransportError
+from sync.transport import Failure, Transport, TransportError
 from tests.server.conftest import PASSWORD, ServerProcess, World
 from tests.support.device import TestDevice
 
@@ -83,7 +83,7 @@ def test_a_client_the_server_cannot_serve_says_who_must_update(server: ServerPro
     assert refused.value.failure is Failure.OUTDATED
     assert error_message(refused.value).code == "client_outdated"
     # A server older than every version the client speaks is the one to update.
-    older_server = failure_message(Failure.OUTDATED, code=SERVER_TOO_OLD)
+    older_server = failure_message(Failure.SERVER_OUTDATED)
     assert "cập nhật máy chủ" in older_server.text("vi")
     assert "update it" in older_server.text("en")
 
