@@ -150,6 +150,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Phiên bản dxdesk này đã cũ so với máy chủ; hãy cập nhật.",
         "This dxdesk is too old for the server; please update it.",
     ),
+    "server_outdated": (
+        "Máy chủ cũ hơn phiên bản dxdesk này; hãy báo quản trị viên cập nhật máy chủ. "
+        "Dữ liệu trên máy không bị mất.",
+        "The server is older than this dxdesk; ask the administrator to update it. "
+        "Nothing on this computer is lost.",
+    ),
     "server_address_invalid": (
         "Địa chỉ máy chủ không hợp lệ (cần dạng https://…).",
         "The server address is not valid (expected https://…).",

@@ -121,9 +121,9 @@ def remember(
     account facts, the server's sealing key, and — given the ``identity`` the login
     registered — the signing key and its registration."""
     if identity is not None:
-        # A key made for this login replaces the profile's: the server keeps every
-        # key a login registered for this user and device, so reports already
-        # signed with the old one still verify.
+        # A key made for this login replaces the profile's, and the server retires
+        # the old one: reports still queued are signed again when they are sent,
+        # and those it signed that are stored keep verifying (sync.server.devices).
         if local_state.get(session, device.SIGNING_KEY) != device.private_key_text(identity.key):
             device.keep_signing_key(session, identity.key)
         device.mark_registered(session, identity.device_id, identity.key)

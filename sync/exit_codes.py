@@ -26,6 +26,7 @@ FAILURE_EXIT = {
     Failure.CAPTIVE_PORTAL: EXIT_CAPTIVE,
     Failure.TLS: EXIT_TLS,
     Failure.OUTDATED: EXIT_OUTDATED,
+    Failure.SERVER_OUTDATED: EXIT_OUTDATED,
     Failure.CONFIG: 2,
     Failure.REJECTED: 1,
 }

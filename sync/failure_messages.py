@@ -22,6 +22,7 @@ SYNC_FAILURE_CODES = {
     Failure.CAPTIVE_PORTAL: "captive_portal",
     Failure.TLS: "certificate_untrusted",
     Failure.OUTDATED: "client_outdated",
+    Failure.SERVER_OUTDATED: "server_outdated",
     Failure.CONFIG: "server_address_invalid",
     Failure.REJECTED: "server_refused",
 }

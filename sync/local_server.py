@@ -68,8 +68,11 @@ class LocalServer:
         db_url: str | None = None,
         serve_args: tuple[str, ...] = (),
         port: int | None = None,
+        command: str | None = None,
     ) -> None:
         self.folder = folder
+        # Another installation's server (the compatibility tests run the previous release's).
+        self.command = command or server_command()
         self.db_url = db_url or f"sqlite:///{folder / 'server.sqlite3'}"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -82,7 +85,7 @@ class LocalServer:
 
     def load_demo(self, timeout_s: float = 120) -> None:
         subprocess.run(
-            [server_command(), "demo", "--db", self.db_url],
+            [self.command, "demo", "--db", self.db_url],
             check=True, capture_output=True, timeout=timeout_s,
         )  # fmt: skip
 
@@ -90,7 +93,7 @@ class LocalServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         if demo:
             self.load_demo(max(timeout_s, 120))  # idempotent: a second load updates
-        argv = [server_command(), "serve", "--db", self.db_url, "--port", str(self.port)]
+        argv = [self.command, "serve", "--db", self.db_url, "--port", str(self.port)]
         with self.log_file.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 [*argv, *self.serve_args], stdout=log, stderr=subprocess.STDOUT,

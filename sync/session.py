@@ -61,6 +61,7 @@ def transport_for(settings: Settings, server_url: str | None = None) -> Transpor
         allow_http=settings.allow_http,
         connect_timeout_s=settings.connect_timeout_s,
         read_timeout_s=settings.read_timeout_s,
+        language=settings.language,
     )
 
 

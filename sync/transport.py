@@ -39,6 +39,7 @@ class Failure(StrEnum):
     TLS = "tls"  # certificate not trusted, or wrong host
     AUTH = "auth"  # login needed (no token, expired, revoked, wrong password)
     OUTDATED = "outdated"  # this dxdesk is too old for the server
+    SERVER_OUTDATED = "server_outdated"  # the server is too old for this dxdesk
     SERVER = "server"  # our server failed (5xx, 429): try again later
     REJECTED = "rejected"  # our server refused the request itself (4xx)
     CONFIG = "config"  # the server address itself is unusable
@@ -112,6 +113,7 @@ class Transport:
         allow_http: bool = False,
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 60.0,
+        language: str = "vi",
     ) -> None:
         self.base_url = check_server_url(base_url, allow_http=allow_http)
         self.verify: str | bool = ca_bundle or True
@@ -120,9 +122,12 @@ class Transport:
         self.traffic = Traffic()
         self.clock_offset_s: float | None = None
         self.session = requests.Session()
+        # The newest version both ends speak; lowered once if the server is older.
+        self.protocol_version = protocol.PROTOCOL_VERSION
         self.session.headers.update(
             {
-                protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
+                protocol.PROTOCOL_HEADER: str(self.protocol_version),
+                protocol.LANGUAGE_HEADER: language,
                 "Accept": "application/json",
                 "Accept-Encoding": "gzip",
                 "User-Agent": f"dxdesk/{__version__}",
@@ -172,7 +177,27 @@ class Transport:
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + protocol.API_PREFIX + path
         response = self._send(method, url, body, headers, params)
+        if self._step_down(response):  # refused before the body was read: send it again
+            response = self._send(method, url, body, headers, params)
         return self._parse(response, model)
+
+    def _step_down(self, response: requests.Response) -> bool:
+        """An older server refuses our version (426) and names its own: when we
+        speak that one too, we use it from now on (the requests and answers of the
+        previous version are a subset of ours)."""
+        if response.status_code != 426:
+            return False
+        named = response.headers.get(protocol.PROTOCOL_HEADER, "").strip()
+        if not named.isdigit() or int(named) not in protocol.SUPPORTED_PROTOCOLS:
+            return False
+        if int(named) >= self.protocol_version:
+            return False
+        log.info(
+            "the server speaks protocol %s; stepping down from %s", named, self.protocol_version
+        )
+        self.protocol_version = int(named)
+        self.session.headers[protocol.PROTOCOL_HEADER] = named
+        return True
 
     def _send(
         self,
@@ -255,7 +280,7 @@ class Transport:
                 status=status,
             )
         if status >= 400:
-            raise _error_from(status, data)
+            raise _error_from(status, data, response.headers.get(protocol.PROTOCOL_HEADER))
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -267,7 +292,7 @@ class Transport:
             ) from exc
 
 
-def _error_from(status: int, data: Any) -> TransportError:
+def _error_from(status: int, data: Any, served: str | None = None) -> TransportError:
     detail = data.get("error", {}) if isinstance(data, dict) else {}
     code = detail.get("code") if isinstance(detail, dict) else None
     message = detail.get("message") if isinstance(detail, dict) else None
@@ -276,6 +301,9 @@ def _error_from(status: int, data: Any) -> TransportError:
         failure = Failure.AUTH
     elif status == 408:  # the server cut a body that came too slowly: the link's fault
         failure = Failure.OFFLINE
+    elif status == 426 and _older_than_us(served):
+        # It says "outdated" to us (it knows no newer version), but it is the one to update.
+        failure = Failure.SERVER_OUTDATED
     elif status == 426:
         failure = Failure.OUTDATED
     elif status == 429 or status >= 500:
@@ -310,6 +338,12 @@ def no_route(exc: BaseException) -> bool:
                   *error.args]  # fmt: skip
         todo.extend(e for e in nested if isinstance(e, BaseException))
     return False
+
+
+def _older_than_us(served: str | None) -> bool:
+    """Whether a server's protocol header names a version older than any we speak."""
+    text = (served or "").strip()
+    return text.isdigit() and int(text) < protocol.OLDEST_PROTOCOL
 
 
 def _reason(exc: BaseException) -> str:

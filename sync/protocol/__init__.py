@@ -1,4 +1,4 @@
-"""Wire protocol v1: the JSON shapes both ends agree on (docs/protocol.md explains them).
+"""Wire protocol v2: the JSON shapes both ends agree on (docs/protocol.md explains them).
 
 This package is all the client and the server share (the import contracts in
 pyproject.toml hold the server to it): the wire models here, and the USB stick's
@@ -33,8 +33,19 @@ from pydantic import (
 from dxdesk import limits, report_seal, signing
 from dxdesk.text import escaped, first_control
 
-PROTOCOL_VERSION = 1
+# The protocol a message speaks travels in this header, on every request and every
+# answer (docs/protocol.md, "Versions"). A header rather than a body field: protocol 1
+# clients refuse answers with keys they do not know, chunk uploads and downloads are
+# not JSON, and a server must judge the version before it reads a body.
+PROTOCOL_VERSION = 2
+# The server serves the current protocol and the one before it, so a province can
+# upgrade its devices over weeks; the client speaks both, to talk to an older server.
+OLDEST_PROTOCOL = 1
+SUPPORTED_PROTOCOLS = tuple(range(OLDEST_PROTOCOL, PROTOCOL_VERSION + 1))
 PROTOCOL_HEADER = "X-Dxdesk-Protocol"
+# The client names its language (vi or en) so that the server says in it what the
+# client cannot translate itself (e.g. why a too-old dxdesk is not served).
+LANGUAGE_HEADER = "Accept-Language"
 API_PREFIX = "/api/v1"
 SERVICE_NAME: Literal["dxdesk"] = "dxdesk"
 
@@ -160,9 +171,15 @@ Sealed = Annotated[
 
 
 class Wire(BaseModel):
-    """Unknown keys are an error: a typo must not be silently dropped."""
+    """Keys a model does not know are ignored, in requests and answers alike: a newer
+    peer may send fields this one has never heard of (protocol 1 refused them, so a
+    field added to an answer broke every older client). The fields a model knows are
+    validated strictly. Nothing signed is silently lost from a report: the server
+    checks the signature over the hash of what it parsed, so a report whose signed
+    hash covers a field this server does not know is rejected (``bad_signature``)
+    instead of being stored without it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
 
 class ErrorDetail(Wire):

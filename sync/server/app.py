@@ -38,7 +38,8 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
         lifespan=lifespan,
         title="dxdesk central tracking server",
         version=str(PROTOCOL_VERSION),
-        description="Wire protocol v1 between dxdesk devices and the central server. "
+        description=f"Wire protocol v{PROTOCOL_VERSION} between dxdesk devices and the "
+        "central server (the previous version is served too). "
         "See docs/protocol.md.",
         openapi_url=f"{API_PREFIX}/openapi.json",
         # The interactive pages are HTML; this server answers JSON only.

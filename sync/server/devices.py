@@ -8,14 +8,23 @@ A login registers a key only with a proof that the device holds its private half
 (a signature over a server challenge, checked by the login route), and a key
 belongs to one user: the first to register it. A device id is not an authority:
 every user of a shared PC registers their own key under its one id.
+
+One current key per user and device: dxdesk logs in again with the key its profile
+already has, and a different key (a recreated profile, a deliberate rotation)
+retires the current one. Reports arriving are checked against the current key and
+keys retired less than ``RETIRED_KEY_GRACE`` ago (reports signed before the
+rotation and still on their way, e.g. on a USB stick); a stored report is checked
+again (console, CLI) against every key the device ever had, so a key expiring never
+makes the reports it signed look forged.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from dxdesk import signing
@@ -26,6 +35,9 @@ from sync.server.errors import ApiError
 from sync.server.tables import Device, User, table_of
 
 Keys = dict[str, list[str]]  # device id → public keys registered for one user
+# How long a retired key still verifies reports arriving: long enough for a USB
+# stick signed before the rotation to travel from a commune without a network.
+RETIRED_KEY_GRACE = dt.timedelta(days=90)
 
 
 class KeyTakenError(ApiError):
@@ -41,7 +53,8 @@ class KeyTakenError(ApiError):
 
 def register(session: Session, user: User, device_id: str, public_key: str) -> None:
     """Register ``public_key`` (whose possession the caller has checked) for ``user``
-    on ``device_id``; raise :class:`KeyTakenError` if another user registered it."""
+    on ``device_id`` as its current key, retiring the one before; raise
+    :class:`KeyTakenError` if another user registered it."""
     now = utcnow()
     foreign = session.scalar(
         select(Device.id).where(Device.public_key == public_key, Device.user_id != user.id).limit(1)
@@ -51,33 +64,53 @@ def register(session: Session, user: User, device_id: str, public_key: str) -> N
     known = session.scalars(
         select(Device).where(Device.user_id == user.id, Device.device_id == device_id)
     ).all()
+    retired = [row for row in known if row.retired_at is None and row.public_key != public_key]
+    for row in retired:
+        row.retired_at = now
     same = [row for row in known if row.public_key == public_key]
-    if same:
+    if same:  # the usual login: the key this device has signed with all along
         same[0].last_seen = now
-        return
-    session.add(
-        Device(
-            device_id=device_id,
-            user_id=user.id,
-            public_key=public_key,
-            registered_at=now,
-            last_seen=now,
+        same[0].retired_at = None
+    else:
+        session.add(
+            Device(
+                device_id=device_id,
+                user_id=user.id,
+                public_key=public_key,
+                registered_at=now,
+                last_seen=now,
+            )
         )
-    )
     session.flush()
+    if same and not retired:
+        return
     audit.record(
         session,
         user.username,
         "device.register",
         device_id,
         key=signing.fingerprint(public_key),
-        earlier_keys=len(known),
+        earlier_keys=len(known) - len(same),
+        retired=[signing.fingerprint(row.public_key) for row in retired],
     )
 
 
-# Built once: both run on every sync round.
-_KEYS = select(Device.device_id, Device.public_key).where(
-    Device.user_id == bindparam("user"), Device.device_id.in_(bindparam("devices", expanding=True))
+# Built once: both run on every sync round. The current key comes first, so a
+# report is normally checked once.
+_KEYS = (
+    select(Device.device_id, Device.public_key)
+    .where(
+        Device.user_id == bindparam("user"),
+        Device.device_id.in_(bindparam("devices", expanding=True)),
+        or_(
+            Device.retired_at.is_(None),
+            Device.retired_at > bindparam("since", type_=table_of(Device).c.retired_at.type),
+        ),
+    )
+    .order_by(Device.retired_at.is_not(None), Device.retired_at.desc())
+)
+_EVER = select(Device.public_key).where(
+    Device.user_id == bindparam("user"), Device.device_id == bindparam("device")
 )
 _TOUCH = (
     update(table_of(Device))
@@ -89,15 +122,27 @@ _TOUCH = (
 )
 
 
-def keys_for(session: Session, user_id: int, device_ids: Iterable[str]) -> Keys:
+def keys_for(
+    session: Session, user_id: int, device_ids: Iterable[str], now: dt.datetime | None = None
+) -> Keys:
+    """The keys reports arriving now may be signed with: each device's current key,
+    and those retired within the grace period."""
     wanted = sorted(set(device_ids))
     keys: Keys = {}
     if not wanted:
         return keys
-    rows = session.connection().execute(_KEYS, {"user": user_id, "devices": wanted})
+    since = (now or utcnow()) - RETIRED_KEY_GRACE
+    rows = session.connection().execute(_KEYS, {"user": user_id, "devices": wanted, "since": since})
     for device_id, public_key in rows:
         keys.setdefault(device_id, []).append(public_key)
     return keys
+
+
+def keys_ever(session: Session, user_id: int, device_id: str) -> list[str]:
+    """Every key ``user_id`` registered on ``device_id``, retired or not: what a
+    stored report is checked against again (it was checked on arrival)."""
+    rows = session.connection().execute(_EVER, {"user": user_id, "device": device_id})
+    return [str(key) for (key,) in rows]
 
 
 def touch(session: Session, user_id: int, device_ids: Iterable[str]) -> None:

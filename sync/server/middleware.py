@@ -19,14 +19,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sync.protocol import MAX_CHUNK_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.protocol import MAX_CHUNK_BYTES, PROTOCOL_HEADER
 from sync.server.accounts import Principal, authenticate, require_bearer
 from sync.server.bodies import ANONYMOUS_RULE, BodySpool, rule_for, too_large
 from sync.server.config import ServerConfig
 from sync.server.db import Database
 from sync.server.errors import ApiError, error_response
+from sync.server.protocol_versions import check_protocol, served_protocol
 
-_PROTOCOL = PROTOCOL_HEADER.lower().encode("latin-1")
+_PROTOCOL_ANSWER = PROTOCOL_HEADER.lower().encode("latin-1")
 # Where the routes find the caller this layer authenticated (see routes.deps).
 PRINCIPAL_STATE = "dxdesk.principal"
 # A refusal as a page for people, from the request and the error.
@@ -78,9 +79,10 @@ class ProtocolAndBody:
             return
         headers = dict(scope["headers"])
         declared: int | None = None  # unknown until parsed: close after a refusal
+        send = _saying_protocol(send, served_protocol(headers))
         try:
             declared = _declared_length(headers)
-            self._check_protocol(headers)
+            check_protocol(headers)
             if declared == 0:  # nothing to read or decode
                 await self.app(scope, receive, send)
                 return
@@ -194,20 +196,6 @@ class ProtocolAndBody:
             return
         await error_response(error.status, error.detail, headers)(scope, receive, send)
 
-    @staticmethod
-    def _check_protocol(headers: dict[bytes, bytes]) -> None:
-        raw = headers.get(_PROTOCOL)
-        if raw is None:  # browsers, curl, OpenAPI tools: assume the current protocol
-            return
-        if raw.strip() != str(PROTOCOL_VERSION).encode("ascii"):
-            raise ApiError(
-                426,
-                "protocol_outdated",
-                f"This server speaks dxdesk protocol {PROTOCOL_VERSION}, not "
-                f"{raw.decode('latin-1')[:20]}; update dxdesk to a matching version.",
-                headers={PROTOCOL_HEADER: str(PROTOCOL_VERSION)},
-            )
-
 
 class _LargeBodies:
     """How many large bodies are being received; only the event loop's thread counts."""
@@ -252,6 +240,22 @@ class _RefusedMidBodyError(Exception):
         super().__init__(error.detail.message)
         self.error = error
         self.close = close
+
+
+def _saying_protocol(send: Send, version: int) -> Send:
+    """Every answer names the protocol it speaks (the version served, or, when the
+    request's cannot be served, the current one: the client may switch to it)."""
+    value = str(version).encode("ascii")
+
+    async def answer(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [
+                *(h for h in message.get("headers", []) if h[0].lower() != _PROTOCOL_ANSWER),
+                (_PROTOCOL_ANSWER, value),
+            ]
+        await send(message)
+
+    return answer
 
 
 def _replay(pieces: Iterator[bytes], receive: Receive) -> Receive:

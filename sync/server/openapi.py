@@ -20,7 +20,8 @@ COMMON_ERRORS: dict[str, str] = {
     "before it is read, or once inflated",
     "415": "unsupported_encoding: only gzip request bodies",
     "422": "validation_error (field says where), or a refusal whose code says why",
-    "426": "protocol_outdated: the X-Dxdesk-Protocol header names another version",
+    "426": "protocol_outdated or protocol_too_new: the X-Dxdesk-Protocol header names a "
+    "version this server does not serve (the answer's header names its current one)",
     "429": "too_many_attempts; Retry-After says when to try again",
     "503": "server_busy: too many large uploads at once; Retry-After says when to try again",
 }

@@ -169,8 +169,8 @@ def signature_status(session: Session, report: Report, opened: SealedContent | N
     content_sha256 = content_hash(seals.original_body(report, opened))
     if content_sha256 != report.content_sha256:
         return "invalid"
-    keys = devices.keys_for(session, report.submitted_by, [report.device_id])
-    if signature_check.verifies(keys.get(report.device_id, []), content_sha256, report.signature):
+    keys = devices.keys_ever(session, report.submitted_by, report.device_id)
+    if signature_check.verifies(keys, content_sha256, report.signature):
         return "valid"
     return "invalid"
 

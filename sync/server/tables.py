@@ -80,9 +80,11 @@ class User(Base):
 
 class Device(Base):
     """A device key registered by a password login; reports are verified against the
-    keys registered for their sender and the device they name. A profile recreated
-    on the same computer registers a new key beside the old one, so reports signed
-    with either still verify."""
+    key registered for their sender and the device they name. One key per user and
+    device is current: registering another (a profile recreated on the computer, a
+    deliberate rotation) retires the one before. A retired key still verifies new
+    reports for a grace period (``devices.RETIRED_KEY_GRACE``: a USB stick signed
+    before the rotation) and, always, the reports it signed that are stored."""
 
     __tablename__ = "device"
     __table_args__ = (
@@ -96,6 +98,8 @@ class Device(Base):
     public_key: Mapped[str] = mapped_column(String(64), index=True)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When a later key of the same user and device replaced it; None while current.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class LoginChallenge(Base):

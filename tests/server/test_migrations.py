@@ -686,3 +686,36 @@ def test_a_provinces_inbox_walks_the_arrival_index_and_a_communes_its_own(tmp_pa
             assert [(row.received_at, row.id) for row in found.rows] == newest
     finally:
         db.dispose()
+
+
+def test_upgrade_from_0005_retires_all_but_each_devices_newest_key(backend: Backend) -> None:
+    """0015: a key per login was kept before; now the newest of each user's device is
+    current and the others are retired when their successor came. None is deleted."""
+    url, engine = database_at(backend, "0005")
+    t0 = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    keys = [b64url.encode(bytes([n]) * 32) for n in range(4)]
+    with engine.begin() as connection:
+        add_commune_officer(connection, t0)
+        rows = [("pc-1", keys[0], 0), ("pc-1", keys[1], 5), ("pc-1", keys[2], 9),
+                ("pc-2", keys[3], 1)]  # fmt: skip
+        connection.execute(
+            insert(table_of(Device)),
+            [{"device_id": d, "user_id": 1, "public_key": k, "last_seen": t0,
+              "registered_at": t0 + dt.timedelta(minutes=m)} for d, k, m in rows],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            kept = session.execute(
+                select(Device.device_id, Device.public_key, Device.retired_at).order_by(Device.id)
+            ).all()
+        assert [tuple(row) for row in kept] == [
+            ("pc-1", keys[0], t0 + dt.timedelta(minutes=5)),
+            ("pc-1", keys[1], t0 + dt.timedelta(minutes=9)),
+            ("pc-1", keys[2], None),
+            ("pc-2", keys[3], None),
+        ]
+    finally:
+        db.dispose()

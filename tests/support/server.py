@@ -22,9 +22,11 @@ START_TIMEOUT_S = 600.0
 class RunningServer(LocalServer):
     """The real server with the demo province loaded, plus what tests ask of it."""
 
-    def __init__(self, folder: Path, *, token_ttl_s: float | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, token_ttl_s: float | None = None, command: str | None = None
+    ) -> None:
         ttl = ("--token-ttl", str(token_ttl_s)) if token_ttl_s is not None else ()
-        super().__init__(folder, serve_args=ttl)
+        super().__init__(folder, serve_args=ttl, command=command)
 
     def start(self, *, demo: bool = True, timeout_s: float = START_TIMEOUT_S) -> RunningServer:
         super().start(demo=demo, timeout_s=timeout_s)
