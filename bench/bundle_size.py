@@ -29,10 +29,11 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from sync_2g import typical  # noqa: E402
 
-from dxdesk import clock, demo_data, device, reports, sealing, trusted_server_key  # noqa: E402
-from dxdesk.models import Task  # noqa: E402
+from dxdesk import clock, demo_data, reports, sealing  # noqa: E402
+from dxdesk.identity import device, trusted_server_key  # noqa: E402
 from dxdesk.profile import Profile  # noqa: E402
 from dxdesk.reports import ReportContent  # noqa: E402
+from dxdesk.store.models import Task  # noqa: E402
 from sync.bundle_export import export_bundle  # noqa: E402
 from sync.engine import pending_reports, wire_body  # noqa: E402
 from tests.support.profiles import new_user_profile  # noqa: E402

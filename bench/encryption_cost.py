@@ -32,13 +32,14 @@ sys.path.insert(0, str(REPO))
 
 from sqlmodel import col, select  # noqa: E402
 
-from dxdesk import clock, demo_data, reports, tasks, users  # noqa: E402
-from dxdesk.models import Task  # noqa: E402
+from dxdesk import clock, demo_data, reports, tasks  # noqa: E402
+from dxdesk.identity import users  # noqa: E402
+from dxdesk.identity.vault import KdfParams, Vault  # noqa: E402
 from dxdesk.paths import Paths  # noqa: E402
 from dxdesk.profile import Profile, open_profile  # noqa: E402
 from dxdesk.reports import ReportContent  # noqa: E402
 from dxdesk.settings import Settings  # noqa: E402
-from dxdesk.vault import KdfParams, Vault  # noqa: E402
+from dxdesk.store.models import Task  # noqa: E402
 
 PASSWORD = "mật khẩu benchmark"  # noqa: S105 (a throwaway profile)
 Opener = Callable[[], Profile]

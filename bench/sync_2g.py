@@ -29,12 +29,13 @@ from sqlmodel import select
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from dxdesk import device, reports  # noqa: E402
-from dxdesk.credentials import MemoryTokenStore  # noqa: E402
-from dxdesk.models import Report, Task  # noqa: E402
+from dxdesk import reports  # noqa: E402
+from dxdesk.identity import device  # noqa: E402
+from dxdesk.identity.credentials import MemoryTokenStore  # noqa: E402
 from dxdesk.paths import Paths  # noqa: E402
 from dxdesk.profile import Profile, open_profile  # noqa: E402
 from dxdesk.reports import ReportContent  # noqa: E402
+from dxdesk.store.models import Report, Task  # noqa: E402
 from sync import client_account  # noqa: E402
 from sync.engine import SyncEngine, SyncSummary  # noqa: E402
 from sync.transport import Transport  # noqa: E402

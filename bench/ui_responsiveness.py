@@ -108,7 +108,8 @@ def wait_until(done: Callable[[], bool]) -> None:
 
 
 def profile_for(home: Path) -> Any:
-    from dxdesk import clock, demo_data, users  # noqa: PLC0415
+    from dxdesk import clock, demo_data  # noqa: PLC0415
+    from dxdesk.identity import users  # noqa: PLC0415
     from dxdesk.paths import Paths  # noqa: PLC0415
     from dxdesk.profile import open_profile  # noqa: PLC0415
     from dxdesk.settings import Settings, save  # noqa: PLC0415
@@ -124,9 +125,9 @@ def profile_for(home: Path) -> Any:
 
 
 def one_run(kind: str, home: Path, stick: SlowStick) -> dict[str, float]:
-    from dxdesk.credentials import MemoryTokenStore  # noqa: PLC0415
+    from dxdesk.identity.credentials import MemoryTokenStore  # noqa: PLC0415
+    from ui.background_jobs import InlineRunner, PoolRunner  # noqa: PLC0415
     from ui.desktop import build  # noqa: PLC0415
-    from ui.tasks_runner import InlineRunner, PoolRunner  # noqa: PLC0415
 
     profile, unlocked = profile_for(home)
     runner = PoolRunner() if kind == "pool" else InlineRunner()

@@ -137,7 +137,7 @@ import json, os, resource, statistics, sys, time
 from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtTest import QTest
-from dxdesk import credentials, users
+from dxdesk.identity import credentials, users
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 from ui.desktop import build
@@ -237,8 +237,9 @@ def seed(home: Path, count: int, keyring_file: Path) -> None:
     """One officer who has logged in here, ``count`` tasks in their encrypted store,
     and their data key kept in the (file) keyring."""
 
-    from dxdesk import clock, demo_data, users  # noqa: PLC0415
-    from dxdesk.credentials import KeyringTokenStore  # noqa: PLC0415
+    from dxdesk import clock, demo_data  # noqa: PLC0415
+    from dxdesk.identity import users  # noqa: PLC0415
+    from dxdesk.identity.credentials import KeyringTokenStore  # noqa: PLC0415
     from dxdesk.paths import Paths  # noqa: PLC0415
     from dxdesk.profile import open_profile  # noqa: PLC0415
     from dxdesk.settings import Settings, save  # noqa: PLC0415

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from dxdesk.models import AuditEvent
+from dxdesk.store.models import AuditEvent
 
 
 def record(

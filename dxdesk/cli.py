@@ -22,7 +22,6 @@ from typing import Any, TextIO
 from dxdesk import (
     __version__,
     clock,
-    credentials,
     demo_data,
     disk,
     local_state,
@@ -30,20 +29,19 @@ from dxdesk import (
     provisioning,
     reports,
     tasks,
-    unlock,
-    users,
 )
 from dxdesk.errors import DxdeskError, StorageError
 from dxdesk.first_start import load_settings as load_profile_settings
+from dxdesk.identity import credentials, unlock, users
+from dxdesk.identity.vault import VaultError
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
-from dxdesk.models import Classification, ReportState, StatusClaim
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
+from dxdesk.store.models import Classification, ReportState, StatusClaim
 from dxdesk.text import Match, for_terminal, json_for_terminal
-from dxdesk.vault import VaultError
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlmodel import Session
 
 from dxdesk import demo_ids, tasks
-from dxdesk.models import Unit
 from dxdesk.paths import resource_dir
+from dxdesk.store.models import Unit
 
 
 def demo_file() -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from dxdesk.models import SyncState
+from dxdesk.store.models import SyncState
 
 SERVER_OFFSET = "server_clock_offset_seconds"
 # When this user's last sync completed (seconds since the epoch): said after a restart.

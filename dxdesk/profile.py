@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dxdesk import legacy_migration, store_damage
-from dxdesk.attachment_store import AttachmentStore
-from dxdesk.db import Database, open_database
 from dxdesk.first_start import load_settings
+from dxdesk.identity.users import KnownUser, UnlockedUser
+from dxdesk.identity.vault import Vault
 from dxdesk.paths import Paths, UserFolder
 from dxdesk.settings import Settings
-from dxdesk.users import KnownUser, UnlockedUser
+from dxdesk.store import legacy_migration, store_damage
+from dxdesk.store.attachment_store import AttachmentStore
+from dxdesk.store.db import Database, open_database
 from dxdesk.validation import MB, AttachmentLimits
-from dxdesk.vault import Vault
 
 
 @dataclass

@@ -20,13 +20,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
-from dxdesk import audit, limits, report_seal, signing, trusted_server_key, validation
-from dxdesk.attachment_store import AttachmentStore, StoredBlob
+from dxdesk import audit, limits, report_seal, signing, validation
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from dxdesk.errors import NotFoundError, ReportLockedError, ValidationError
+from dxdesk.identity import trusted_server_key
 from dxdesk.messages import Message
-from dxdesk.models import Attachment, Classification, Report, ReportState, StatusClaim, Task
+from dxdesk.store.attachment_store import AttachmentStore, StoredBlob
+from dxdesk.store.models import Attachment, Classification, Report, ReportState, StatusClaim, Task
 from dxdesk.text import clean
 from dxdesk.validation import (
     AttachmentLimits,

@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from dxdesk.clock import utcnow
-from dxdesk.models import Report, ReportState, Task
 from dxdesk.status import DEFAULT_DUE_SOON_DAYS, TaskStatus, categorise
+from dxdesk.store.models import Report, ReportState, Task
 from dxdesk.text import Match, best_only, fold, match_rank, search_terms
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from dxdesk import limits
 from dxdesk.messages import Message
-from dxdesk.models import Classification, StatusClaim
+from dxdesk.store.models import Classification, StatusClaim
 
 MAX_TEXT_CHARS = limits.MAX_TEXT_CHARS
 MB = 1024 * 1024

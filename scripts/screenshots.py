@@ -30,22 +30,23 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from dxdesk import clock, demo_data, reports, users
-from dxdesk.credentials import MemoryTokenStore
+from dxdesk import clock, demo_data, reports
+from dxdesk.identity import users
+from dxdesk.identity.credentials import MemoryTokenStore
+from dxdesk.identity.users import KnownUser, UnlockedUser
 from dxdesk.messages import Message
-from dxdesk.models import ReportState
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
-from dxdesk.users import KnownUser, UnlockedUser
+from dxdesk.store.models import ReportState
 from ui.app import application
+from ui.background_jobs import InlineRunner
 from ui.desktop import build
 from ui.i18n import Translations
 from ui.lock.unlock_screen import UnlockScreen
 from ui.lock.unlocking import Unlocker
 from ui.login_dialog import LoginDialog
-from ui.tasks_runner import InlineRunner
 from ui.token_access import Tokens
 
 ROOT = Path(__file__).resolve().parents[1]

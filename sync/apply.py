@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from dxdesk import audit, device, local_state, reports, tasks
-from dxdesk.models import Report, ReportState, Task
+from dxdesk import audit, local_state, reports, tasks
+from dxdesk.identity import device
+from dxdesk.store.models import Report, ReportState, Task
 from sync.protocol import Ack, ReviewOut, SyncOut, TaskOut
 
 CURSOR = "cursor"

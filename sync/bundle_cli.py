@@ -12,10 +12,10 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from dxdesk import credentials, trusted_server_key
 from dxdesk.atomic_file import write_atomically
 from dxdesk.cli import Console
 from dxdesk.clock import VIETNAM_TZ
+from dxdesk.identity import credentials, trusted_server_key
 from dxdesk.profile import Profile
 from dxdesk.untrusted_files import read_untrusted, refuse_unsafe_target
 from sync import client_account, relay

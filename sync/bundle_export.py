@@ -21,13 +21,14 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from dxdesk import audit, device, reports, trusted_server_key
+from dxdesk import audit, reports
 from dxdesk.atomic_file import write_atomically
 from dxdesk.clock import utcnow
+from dxdesk.identity import device, trusted_server_key
 from dxdesk.messages import Message
-from dxdesk.models import ExportedBundle, Report
 from dxdesk.profile import Profile
 from dxdesk.segmented import CorruptFileError
+from dxdesk.store.models import ExportedBundle, Report
 from sync.engine import pending_reports, sendable
 from sync.protocol import MAX_BUNDLE_BYTES, bundle_format
 from sync.protocol.bundle_format import BundleFileExistsError, login_needed

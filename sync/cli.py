@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 
-from dxdesk import credentials
 from dxdesk.cli import Console, PasswordPrompt, prompt_for, read_password, unlock_profile
 from dxdesk.errors import DxdeskError
 from dxdesk.first_start import load_settings
+from dxdesk.identity import credentials
+from dxdesk.identity.profile_tokens import ProfileTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
-from dxdesk.profile_tokens import ProfileTokenStore
 from sync.engine import SyncSummary
 from sync.exit_codes import (
     EXIT_CAPTIVE,

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import Session, func, select
 
-from dxdesk import audit, device, local_state, signing, trusted_server_key
-from dxdesk.credentials import TokenStore, account_name
+from dxdesk import audit, local_state, signing
 from dxdesk.errors import DxdeskError
-from dxdesk.models import Report
-from dxdesk.profile_tokens import ProfileTokenStore
+from dxdesk.identity import device, trusted_server_key
+from dxdesk.identity.credentials import TokenStore, account_name
+from dxdesk.identity.profile_tokens import ProfileTokenStore
+from dxdesk.store.models import Report
 from sync.protocol import ChallengeOut, LoginIn, LoginOut
 from sync.transport import Transport, TransportError
 
@@ -164,7 +165,7 @@ def login(
 ) -> LoginOut:
     """Log in again from an open profile (its user's own; a profile is one user's).
 
-    ``device_id``: the installation's (``dxdesk.device.device_id(paths)``).
+    ``device_id``: the installation's (``dxdesk.identity.device.device_id(paths)``).
     ``pinned_server_key``: the provisioned server key (settings), if any."""
     existing = current(session)
     if existing is not None and existing.username != username:

@@ -21,10 +21,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from dxdesk import audit, device, local_state, reports
-from dxdesk.attachment_store import AttachmentStore
-from dxdesk.db import Database
-from dxdesk.models import Attachment, Report, ReportState
+from dxdesk import audit, local_state, reports
+from dxdesk.identity import device
+from dxdesk.store.attachment_store import AttachmentStore
+from dxdesk.store.db import Database
+from dxdesk.store.models import Attachment, Report, ReportState
 from sync import protocol
 from sync.apply import CURSOR, apply_round
 from sync.backoff import Backoff

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from dxdesk import audit, device, trusted_server_key
+from dxdesk import audit
 from dxdesk.clock import utcnow
-from dxdesk.models import ExportedBundle, Report, ReportState
+from dxdesk.identity import device, trusted_server_key
 from dxdesk.profile import Profile
+from dxdesk.store.models import ExportedBundle, Report, ReportState
 from sync.apply import UNKNOWN_DEVICE, RoundResult, apply_ack
 from sync.protocol import Ack
 from sync.protocol.bundle_format import login_needed, open_signed, refused

@@ -16,15 +16,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dxdesk import device, local_state, users
-from dxdesk.credentials import TokenStore, account_name
+from dxdesk import local_state
 from dxdesk.errors import DxdeskError
+from dxdesk.identity import device, users
+from dxdesk.identity.credentials import TokenStore, account_name
+from dxdesk.identity.users import UnlockedUser
 from dxdesk.messages import Message
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
-from dxdesk.users import UnlockedUser
 from sync import client_account
 from sync.engine import SyncEngine, SyncSummary
 from sync.failure_messages import error_message

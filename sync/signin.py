@@ -17,13 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dxdesk import device, users
-from dxdesk.credentials import TokenStore
 from dxdesk.errors import DxdeskError
+from dxdesk.identity import device, users
+from dxdesk.identity.credentials import TokenStore
+from dxdesk.identity.users import KnownUser, UnlockedUser
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
-from dxdesk.users import KnownUser, UnlockedUser
 from sync import client_account
 from sync.protocol import LoginOut
 from sync.transport import Transport, TransportError

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from dxdesk import trusted_server_key
+from dxdesk.identity import trusted_server_key
 from dxdesk.profile import Profile
 from sync import client_account
 from sync.apply import PackageResult, apply_package

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dxdesk.attachment_store import AttachmentStore
+from dxdesk.store.attachment_store import AttachmentStore
 from sync import protocol
 from sync.protocol import BlobStatus
 from sync.transport import Transport, TransportError

@@ -19,17 +19,17 @@ from dxdesk.errors import DxdeskError
 from dxdesk.messages import DEFAULT_LANGUAGE
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
+from ui.background_jobs import PoolRunner
 from ui.crash import CrashHandler
 from ui.i18n import Translations
 from ui.options import WindowOptions
 from ui.qt_app import application
 from ui.shell import Shell
 from ui.stop_signals import quit_on_signals
-from ui.tasks_runner import PoolRunner
 from ui.token_access import Tokens
 
 if TYPE_CHECKING:
-    from dxdesk.unlock import Opened
+    from dxdesk.identity.unlock import Opened
 
 # application: the tests take it from here too.
 __all__ = ["application", "open_window", "run", "startup_settings"]

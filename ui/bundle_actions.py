@@ -2,7 +2,7 @@
 
 Wiring (main window's menu): ``export_bundle_dialog(self, profile, runner)``; connect
 the returned object's ``exported`` signal to refresh the outbox. The export runs on
-the app's background runner (``ui.tasks_runner``); the answer is shown in a
+the app's background runner (``ui.background_jobs``); the answer is shown in a
 non-blocking message box.
 """
 
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from dxdesk.profile import Profile
 from sync.bundle_export import ExportResult, export_bundle
 from ui import file_dialogs
+from ui.background_jobs import Runner
 from ui.failures import error_text
-from ui.tasks_runner import Runner
 
 BUNDLE_SUFFIX = ".dxbundle"
 # Asks where to write: (parent, suggested path) → chosen path, or None if cancelled.

@@ -23,11 +23,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dxdesk import cli as core_cli
-from dxdesk import credentials, users
 from dxdesk.cli import Console
-from dxdesk.credentials import TokenStore
 from dxdesk.errors import DxdeskError
 from dxdesk.first_start import load_settings
+from dxdesk.identity import credentials, users
+from dxdesk.identity.credentials import TokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from sync.failure_messages import failure_message
@@ -190,7 +190,7 @@ def _show(
                 )
             )
         return headless(signed.profile, server, tokens, console)
-    from dxdesk.unlock import Opened  # noqa: PLC0415
+    from dxdesk.identity.unlock import Opened  # noqa: PLC0415
     from ui.app import run  # noqa: PLC0415
 
     # Straight to the demo officer's window; "Lock" then leads to the lock screen.

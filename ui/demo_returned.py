@@ -10,8 +10,8 @@ Once per profile; later runs find it done and leave whatever the officer did.
 from __future__ import annotations
 
 from dxdesk import clock, local_state, reports, tasks
-from dxdesk.credentials import TokenStore
 from dxdesk.errors import DxdeskError
+from dxdesk.identity.credentials import TokenStore
 from dxdesk.profile import Profile
 from sync.protocol import LoginOut, ReviewOut
 from sync.session import ClientSession

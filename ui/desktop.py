@@ -11,16 +11,16 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QApplication
 
-from dxdesk.credentials import TokenStore
+from dxdesk.identity.credentials import TokenStore
+from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
-from dxdesk.users import UnlockedUser
+from ui.background_jobs import PoolRunner, Runner
 from ui.crash import CrashHandler
 from ui.i18n import Translations
 from ui.main_window import MainWindow
 from ui.network_hint import watch_network
 from ui.qt_app import application
 from ui.sync_controller import SyncController
-from ui.tasks_runner import PoolRunner, Runner
 
 
 @dataclass
@@ -68,7 +68,7 @@ def build(
     if owns:
         handler.install()
     if tokens is None:
-        from dxdesk import credentials  # noqa: PLC0415 (keyring: only when not handed one)
+        from dxdesk.identity import credentials  # noqa: PLC0415 (keyring: only when not handed one)
 
         tokens = credentials.choose()
     chosen_runner: Runner = runner if runner is not None else PoolRunner()

@@ -11,14 +11,14 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayou
 from sqlmodel import col, select
 
 from dxdesk import clock
-from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
+from dxdesk.store.models import Report, ReportState
 from dxdesk.tasks import TaskRow
 from ui import labels
+from ui.background_jobs import InlineRunner, Runner
 from ui.i18n import follow_language
 from ui.numbers import indicator_decimals, number
 from ui.tasks_model import progress_tip
-from ui.tasks_runner import InlineRunner, Runner
 
 
 def _history(profile: Profile, task_id: str, asked: int) -> tuple[int, list[Report]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtGui import QColor, QFont
 
-from dxdesk.models import Classification, ReportState, StatusClaim
 from dxdesk.status import Category, TaskStatus
+from dxdesk.store.models import Classification, ReportState, StatusClaim
 
 
 def _tr(text: object) -> str:

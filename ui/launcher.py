@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 # The first window's core modules are imported before Qt on purpose: once PySide6
 # is loaded it reads the source of every module imported after it (looking for
 # ``from __feature__ import``), which the first window would pay for each of them.
-from dxdesk import logsetup, settings, users  # noqa: F401
+from dxdesk import logsetup, settings  # noqa: F401
 from dxdesk.messages import LANGUAGES
 from ui.display import has_display
 from ui.options import WindowOptions

@@ -36,9 +36,9 @@ from typing_extensions import override
 
 from dxdesk import clock, local_state, reports, tasks
 from dxdesk.messages import Message
-from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
+from dxdesk.store.models import Report, ReportState
 from dxdesk.text import syllables
 from sync.engine import SyncSummary
 from sync.progress import AcksApplied, RoundStarted, UploadProgress
@@ -47,6 +47,7 @@ from sync.summary_message import summary_message
 from sync.transport import Failure
 from ui import report_editor, window_size
 from ui.about_dialog import AboutDialog, diagnostics
+from ui.background_jobs import Runner
 from ui.bundle_actions import BundleExporter
 from ui.dashboard import Dashboard
 from ui.detail_pane import DetailPane
@@ -62,7 +63,6 @@ from ui.sync_controller import SyncController
 from ui.task_columns import size_columns
 from ui.task_table import TaskTable
 from ui.tasks_model import Column, QuickFilter, TaskFilterProxy, TaskTableModel, counts
-from ui.tasks_runner import Runner
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 from typing_extensions import override
 
 from dxdesk import clock
-from dxdesk.models import Classification, ReportState
 from dxdesk.reports import OutboxItem
+from dxdesk.store.models import Classification, ReportState
 from ui import labels
 from ui.i18n import follow_language, texts_changed
 from ui.numbers import count

@@ -43,14 +43,14 @@ from typing_extensions import override
 from dxdesk import clock, reports
 from dxdesk.errors import DxdeskError, ValidationError
 from dxdesk.messages import Message
-from dxdesk.models import Classification, Report, StatusClaim, Task, new_id
 from dxdesk.profile import Profile
+from dxdesk.store.models import Classification, Report, StatusClaim, Task, new_id
 from dxdesk.validation import contradictions
 from ui import file_dialogs, labels, numbers
+from ui.background_jobs import InlineRunner, Runner, SerialRunner
 from ui.i18n import follow_language, language
 from ui.numbers import indicator_decimals
 from ui.screen_fit import keep_fitted
-from ui.tasks_runner import InlineRunner, Runner, SerialRunner
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QApplication
 
+from dxdesk.identity.unlock import Opened
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from dxdesk.unlock import Opened
+from ui.background_jobs import PoolRunner, Runner
 from ui.crash import CrashHandler
 from ui.i18n import Translations
 from ui.lock.unlock_screen import UnlockScreen
 from ui.lock.unlocking import KeyringState, Unlocker
-from ui.tasks_runner import PoolRunner, Runner
 from ui.token_access import Tokens
 from ui.warmup import importing, warm_up
 

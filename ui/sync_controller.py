@@ -14,16 +14,16 @@ import threading
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from dxdesk.credentials import TokenStore
 from dxdesk.errors import DxdeskError
+from dxdesk.identity.credentials import TokenStore
+from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
-from dxdesk.users import UnlockedUser
 from sync.engine import SyncSummary
 from sync.progress import Progress
 from sync.scheduler import Connectivity, SchedulerStatus, SyncScheduler
 from sync.session import ClientSession, LoginResult
 from sync.transport import Failure, Transport, TransportError
-from ui.tasks_runner import Runner
+from ui.background_jobs import Runner
 
 log = logging.getLogger(__name__)
 

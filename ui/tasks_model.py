@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from typing_extensions import override
 
-from dxdesk.models import ReportState
+from dxdesk.store.models import ReportState
 from dxdesk.tasks import TaskRow
 from dxdesk.text import Match, best_only, query_syllables, rank, search_terms, syllables
 from ui import labels

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ui.warmup import importing
 
 if TYPE_CHECKING:  # importing it would import keyring: only the lookup may
-    from dxdesk.credentials import TokenStore
+    from dxdesk.identity.credentials import TokenStore
 
 
 class Tokens:
@@ -24,7 +24,7 @@ class Tokens:
     def get(self) -> TokenStore:
         with self._lock:
             if self._store is None:
-                from dxdesk import credentials  # noqa: PLC0415 (keyring: off the GUI thread)
+                from dxdesk.identity import credentials  # noqa: PLC0415 (keyring: off the GUI thread)
 
                 with importing():  # finding the keyring imports its backends
                     self._store = credentials.choose()

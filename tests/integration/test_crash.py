@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 from dxdesk import reports
 from dxdesk.canonical import content_hash
-from dxdesk.models import ReportState
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
+from dxdesk.store.models import ReportState
 
 ROUNDS = 25
 CHILD = Path(__file__).with_name("crash_child.py")

@@ -15,14 +15,14 @@ SCRIPT = """
 set -e
 printf 'test-unlock' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 "$PY" -c "
-from dxdesk import credentials
+from dxdesk.identity import credentials
 store = credentials.choose()
 assert store.persistent, store.description
 store.put('cb.bache@https://dx.example', 'token-from-process-1')
 print(store.description)
 "
 "$PY" -c "
-from dxdesk import credentials
+from dxdesk.identity import credentials
 print(credentials.choose().get('cb.bache@https://dx.example'))
 "
 """

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dxdesk import users
+from dxdesk.identity import users
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 

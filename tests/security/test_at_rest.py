@@ -11,15 +11,15 @@ import pytest
 from sqlmodel import select
 
 from dxdesk import reports
-from dxdesk.attachment_store import AttachmentStore
 from dxdesk.demo_data import load as load_demo
 from dxdesk.errors import StorageError
-from dxdesk.models import Task
+from dxdesk.identity.users import UnlockedUser, UserIndex
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 from dxdesk.reports import ReportContent
 from dxdesk.segmented import SEGMENT, CorruptFileError, SegmentReader
-from dxdesk.users import UnlockedUser, UserIndex
+from dxdesk.store.attachment_store import AttachmentStore
+from dxdesk.store.models import Task
 from tests.support.profiles import new_user_profile
 
 SECRET = "Kết quả BIMAT-7Q4 của xã Hoành Mô"

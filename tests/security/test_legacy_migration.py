@@ -16,13 +16,14 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from dxdesk import local_state, reports, users
+from dxdesk import local_state, reports
 from dxdesk.demo_data import load as load_demo
-from dxdesk.legacy_migration import MARKER
-from dxdesk.models import Attachment, Report, ReportState, Task
+from dxdesk.identity import users
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 from dxdesk.reports import ReportContent
+from dxdesk.store.legacy_migration import MARKER
+from dxdesk.store.models import Attachment, Report, ReportState, Task
 from tests.support.profiles import FAST_KDF
 
 REPO = Path(__file__).resolve().parents[2]

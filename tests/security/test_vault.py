@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from dxdesk import users
 from dxdesk.errors import NotFoundError
+from dxdesk.identity import users
+from dxdesk.identity.vault import LockedOutError, Vault, VaultError, WrongPasswordError
 from dxdesk.paths import Paths
-from dxdesk.vault import LockedOutError, Vault, VaultError, WrongPasswordError
 from tests.support.profiles import FAST_KDF
 
 

@@ -15,13 +15,14 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from dxdesk import device, local_state, reports, sealing, trusted_server_key
+from dxdesk import local_state, reports, sealing
 from dxdesk.canonical import content_hash
-from dxdesk.credentials import MemoryTokenStore, account_name
-from dxdesk.models import Classification, Report, ReportState
+from dxdesk.identity import device, trusted_server_key
+from dxdesk.identity.credentials import MemoryTokenStore, account_name
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Classification, Report, ReportState
 from sync import client_account
 from sync.engine import SyncEngine
 from sync.server.db import Database

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from dxdesk import device as client_device
 from dxdesk import reports as client_reports
+from dxdesk.identity import device as client_device
 from dxdesk.profile import Profile
 from sync.protocol import MAX_REPORTS_PER_SYNC
 from sync.server.db import Database

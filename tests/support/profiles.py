@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dxdesk import users
+from dxdesk.identity import users
+from dxdesk.identity.vault import KdfParams
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
-from dxdesk.vault import KdfParams
 
 # Unit tests create many vaults; the real cost (64 MiB) is for real users.
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)

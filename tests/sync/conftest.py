@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import col, select
 
 from dxdesk import reports
-from dxdesk.models import Report, Task
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Report, Task
 from tests.integration.cli_runner import Result, run
 from tests.support.file_keyring import FILE_ENV
 from tests.support.profiles import open_user_profile

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
-from dxdesk import device, limits, reports, signing
+from dxdesk import limits, reports, signing
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from dxdesk.errors import ValidationError
-from dxdesk.models import Attachment, Report, ReportState, Task
+from dxdesk.identity import device
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
 from dxdesk.settings import Settings
+from dxdesk.store.models import Attachment, Report, ReportState, Task
 from sync.cli import EXIT_REJECTED
 from tests.conftest import make_task
 from tests.support.server import RunningServer

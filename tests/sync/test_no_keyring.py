@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dxdesk.credentials import MemoryTokenStore
+from dxdesk.identity.credentials import MemoryTokenStore
 from sync import client_account
 from sync.local_server import free_port
 from tests.integration.cli_runner import Result, run

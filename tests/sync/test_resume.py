@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlmodel import select
 
 from dxdesk import reports
-from dxdesk.credentials import MemoryTokenStore
-from dxdesk.models import Attachment, Task
+from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Attachment, Task
 from sync import client_account
 from sync.engine import SyncEngine
 from sync.transport import Transport

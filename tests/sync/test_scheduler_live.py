@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlmodel import select
 
 from dxdesk import reports
-from dxdesk.credentials import MemoryTokenStore
-from dxdesk.models import Report, ReportState, Task
+from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Report, ReportState, Task
 from sync import client_account
 from sync.backoff import Backoff
 from sync.engine import SyncEngine

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from dxdesk import device
-from dxdesk.credentials import MemoryTokenStore
+from dxdesk.identity import device
+from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from sync import client_account
 from sync.transport import Transport

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlmodel import select as select_local
 
 from dxdesk import reports
-from dxdesk.models import Task as LocalTask
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Task as LocalTask
 from sync.server import versions
 from sync.server.db import open_database
 from sync.server.tables import Report, Task

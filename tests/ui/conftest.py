@@ -11,21 +11,22 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from dxdesk import clock, demo_data, users
+from dxdesk import clock, demo_data
 from dxdesk import settings as settings_module
-from dxdesk.credentials import MemoryTokenStore, TokenStore
+from dxdesk.identity import users
+from dxdesk.identity.credentials import MemoryTokenStore, TokenStore
+from dxdesk.identity.users import KnownUser, UnlockedUser
+from dxdesk.identity.vault import KdfParams
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
-from dxdesk.users import KnownUser, UnlockedUser
-from dxdesk.vault import KdfParams
 from ui.app import application
+from ui.background_jobs import InlineRunner, PoolRunner
 from ui.crash import CrashHandler
 from ui.desktop import Desktop, build
 from ui.i18n import Translations
 from ui.shell import Shell
-from ui.tasks_runner import InlineRunner, PoolRunner
 from ui.token_access import Tokens
 
 # No display in CI: Qt's offscreen platform (./dx test sets it too).

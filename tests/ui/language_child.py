@@ -12,17 +12,17 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from dxdesk import users
-from dxdesk.credentials import MemoryTokenStore
+from dxdesk.identity import users
+from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 from tests.ui.conftest import OFFICER, OFFICER_PASSWORD
 from tests.ui.keys import type_text
+from ui.background_jobs import InlineRunner
 from ui.desktop import build
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 from ui.tasks_model import Column, QuickFilter
-from ui.tasks_runner import InlineRunner
 
 
 def answer_settings(language: str) -> None:

@@ -11,14 +11,15 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlmodel import col, select
 
-from dxdesk import clock, demo_data, device, reports, sealing, trusted_server_key
-from dxdesk.models import Report, Task
+from dxdesk import clock, demo_data, reports, sealing
+from dxdesk.identity import device, trusted_server_key
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Report, Task
 from tests.support.profiles import new_user_profile
+from ui.background_jobs import InlineRunner
 from ui.bundle_actions import export_bundle_dialog
 from ui.desktop import Desktop
-from ui.tasks_runner import InlineRunner
 
 
 @pytest.fixture

@@ -11,17 +11,18 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from dxdesk import reports, users
-from dxdesk.credentials import MemoryTokenStore
-from dxdesk.models import ReportState
+from dxdesk import reports
+from dxdesk.identity import users
+from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
+from dxdesk.store.models import ReportState
 from tests.ui.conftest import OFFICER, OFFICER_PASSWORD, enroll, open_with_demo_tasks
 from tests.ui.typing_child import TEXT
+from ui.background_jobs import InlineRunner
 from ui.desktop import build
-from ui.tasks_runner import InlineRunner
 
 REPO = Path(__file__).resolve().parents[2]
 

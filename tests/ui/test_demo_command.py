@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dxdesk import users
+from dxdesk.identity import users
 from dxdesk.paths import Paths
 from tests.integration.cli_runner import DXDESK, keyring_env, run
 

@@ -18,15 +18,15 @@ from pytestqt.qtbot import QtBot
 from sqlmodel import select
 
 from dxdesk import reports
-from dxdesk.credentials import MemoryTokenStore
-from dxdesk.models import Attachment, Report, ReportState
+from dxdesk.identity.credentials import MemoryTokenStore
+from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
-from dxdesk.users import UnlockedUser
+from dxdesk.store.models import Attachment, Report, ReportState
 from tests.ui.conftest import WAIT_MS, CrashRecorder
+from ui.background_jobs import PoolRunner
 from ui.crash import CrashHandler
 from ui.desktop import Desktop, build
 from ui.report_editor import ReportEditor
-from ui.tasks_runner import PoolRunner
 
 
 @pytest.fixture

@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from dxdesk import reports
-from dxdesk.credentials import MemoryTokenStore
+from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.settings import Settings
 from tests.ui.conftest import OFFICER, enroll
 from ui import screen_fit, window_size
 from ui.about_dialog import AboutDialog
+from ui.background_jobs import InlineRunner
 from ui.bundle_actions import BundleExporter
 from ui.desktop import Desktop, build
 from ui.lock.unlock_screen import UnlockScreen
@@ -38,7 +39,6 @@ from ui.lock.unlocking import Unlocker
 from ui.login_dialog import LoginDialog
 from ui.main_window import PREFERRED_SIZE
 from ui.settings_dialog import SettingsDialog
-from ui.tasks_runner import InlineRunner
 from ui.token_access import Tokens
 
 ROOM = QSize(1024, 540)

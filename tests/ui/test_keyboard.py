@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from dxdesk import reports
-from dxdesk.models import ReportState
 from dxdesk.profile import Profile
+from dxdesk.store.models import ReportState
 from tests.ui.keys import type_text
 from ui.desktop import Desktop
 from ui.main_window import MainWindow

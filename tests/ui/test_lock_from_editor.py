@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
-from dxdesk import reports, users
+from dxdesk import reports
+from dxdesk.identity import users
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 from dxdesk.settings import Settings

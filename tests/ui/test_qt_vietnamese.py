@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from ui import file_dialogs
+from ui.background_jobs import InlineRunner
 from ui.bundle_actions import BundleExporter
 from ui.desktop import Desktop
-from ui.tasks_runner import InlineRunner
 
 NOT_NATIVE = QFileDialog.Option.DontUseNativeDialog
 # English words Qt's dialogs would show untranslated (whole words, any case).

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from dxdesk import reports
-from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
+from dxdesk.store.models import Report, ReportState
 from tests.ui.keys import type_text
 from ui.desktop import Desktop
 from ui.report_editor import ReportEditor

@@ -21,17 +21,17 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from dxdesk import local_state, reports
-from dxdesk.credentials import MemoryTokenStore, TokenStore, account_name
+from dxdesk.identity.credentials import MemoryTokenStore, TokenStore, account_name
+from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
-from dxdesk.users import UnlockedUser
 from sync import client_account
 from tests.ui.conftest import OFFICER, SERVER, CrashRecorder
 from ui.about_dialog import AboutDialog
+from ui.background_jobs import InlineRunner
 from ui.crash import CrashHandler
 from ui.desktop import Desktop, build
 from ui.login_dialog import LoginDialog
 from ui.settings_dialog import SettingsDialog
-from ui.tasks_runner import InlineRunner
 
 
 def model_texts(name: str, model: QAbstractItemModel) -> Iterator[tuple[str, str]]:

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from sqlmodel import select
 
 from dxdesk import local_state, reports
-from dxdesk.credentials import account_name
-from dxdesk.models import ReportState, Task
+from dxdesk.identity.credentials import account_name
+from dxdesk.store.models import ReportState, Task
 from sync import client_account
 from tests.ui.conftest import OFFICER
 from ui.desktop import Desktop

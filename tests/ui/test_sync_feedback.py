@@ -19,11 +19,11 @@ import requests
 from pytestqt.qtbot import QtBot
 
 from dxdesk import local_state
-from dxdesk.credentials import account_name
-from dxdesk.models import ReportState
+from dxdesk.identity.credentials import account_name
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
+from dxdesk.store.models import ReportState
 from sync import client_account
 from sync.local_server import free_port
 from sync.protocol import PingOut

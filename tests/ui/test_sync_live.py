@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from dxdesk import reports, tasks, users
-from dxdesk.models import ReportState
+from dxdesk import reports, tasks
+from dxdesk.identity import users
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
+from dxdesk.store.models import ReportState
 from tests.support.server import DEMO_PASSWORD, REVIEWER, RunningServer
 from tests.ui.conftest import ShellFactory, locked, opened
 from ui.desktop import Desktop

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from dxdesk import reports, users
-from dxdesk.credentials import KeyringTokenStore
+from dxdesk import reports
+from dxdesk.identity import users
+from dxdesk.identity.credentials import KeyringTokenStore
+from dxdesk.identity.users import KnownUser
 from dxdesk.paths import Paths
 from dxdesk.reports import ReportContent
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
-from dxdesk.users import KnownUser
 from tests.support.file_keyring import FILE_ENV, FileKeyring
 from tests.ui.conftest import (
     OFFICER,

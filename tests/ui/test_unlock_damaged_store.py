@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from dxdesk import users
+from dxdesk.identity import users
 from dxdesk.messages import Message
 from dxdesk.paths import Paths
 from tests.ui.conftest import OFFICER_PASSWORD, ShellFactory, opened

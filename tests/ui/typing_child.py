@@ -9,15 +9,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
-from dxdesk import users
-from dxdesk.credentials import MemoryTokenStore
+from dxdesk.identity import users
+from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
 from tests.ui.conftest import OFFICER, OFFICER_PASSWORD
 from tests.ui.keys import type_text
+from ui.background_jobs import InlineRunner
 from ui.desktop import build
 from ui.report_editor import ReportEditor
-from ui.tasks_runner import InlineRunner
 
 TEXT = "Đã số hoá hồ sơ lưu trữ của Đảng uỷ xã; "
 

@@ -6,8 +6,8 @@ import keyring.backend
 import keyring.backends.fail
 import pytest
 
-from dxdesk import credentials
-from dxdesk.credentials import KeyringTokenStore, MemoryTokenStore, account_name
+from dxdesk.identity import credentials
+from dxdesk.identity.credentials import KeyringTokenStore, MemoryTokenStore, account_name
 
 
 class InMemoryKeyring(keyring.backend.KeyringBackend):

@@ -11,11 +11,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
-from dxdesk import db as dbmod
 from dxdesk import tasks
-from dxdesk.db import alembic_config, head_revision, make_engine, open_database
 from dxdesk.errors import SchemaTooNewError, StorageError
-from dxdesk.models import Report, ReportState, Task
+from dxdesk.store import db as dbmod
+from dxdesk.store.db import alembic_config, head_revision, make_engine, open_database
+from dxdesk.store.models import Report, ReportState, Task
 from dxdesk.text import fold
 from tests.conftest import TODAY
 

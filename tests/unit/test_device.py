@@ -7,7 +7,8 @@ import uuid
 
 from sqlmodel import Session
 
-from dxdesk import device, local_state, signing
+from dxdesk import local_state, signing
+from dxdesk.identity import device
 from dxdesk.paths import Paths
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from dxdesk import reports
-from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Report, ReportState
 from tests.conftest import make_task
 
 ROOT = Path(__file__).resolve().parents[2]

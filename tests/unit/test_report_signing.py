@@ -10,12 +10,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from dxdesk import audit, device, report_seal, reports, sealing, signing, trusted_server_key
+from dxdesk import audit, report_seal, reports, sealing, signing
 from dxdesk.canonical import content_hash
 from dxdesk.errors import ValidationError
-from dxdesk.models import Classification, ReportState
+from dxdesk.identity import device, trusted_server_key
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Classification, ReportState
 from tests.conftest import make_task
 
 WORDS = "Mật: kho tại điểm K9"

@@ -10,9 +10,9 @@ from sqlmodel import Session
 from dxdesk import audit, reports
 from dxdesk.canonical import content_hash
 from dxdesk.errors import NotFoundError, ReportLockedError, ValidationError
-from dxdesk.models import Report, ReportState
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
+from dxdesk.store.models import Report, ReportState
 from tests.conftest import make_task
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from dxdesk import users
-from dxdesk.db import make_engine
 from dxdesk.errors import StorageError
+from dxdesk.identity import users
+from dxdesk.identity.vault import STORE_MADE, Vault
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
-from dxdesk.vault import STORE_MADE, Vault
+from dxdesk.store.db import make_engine
 from tests.support.profiles import FAST_KDF
 
 USER = users.KnownUser("officer", "local")

@@ -7,7 +7,8 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from dxdesk import device, reports
+from dxdesk import reports
+from dxdesk.identity import device
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
 from sync.engine import wire_body

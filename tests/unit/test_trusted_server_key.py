@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from dxdesk import audit, provisioning, sealing, trusted_server_key
+from dxdesk import audit, provisioning, sealing
 from dxdesk.errors import SettingsError
+from dxdesk.identity import trusted_server_key
 from dxdesk.settings import Settings
 
 KEY = sealing.public_key_text(sealing.generate())

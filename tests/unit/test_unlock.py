@@ -1,4 +1,4 @@
-"""Opening a user's data offline (dxdesk.unlock): the one path the command line and
+"""Opening a user's data offline (dxdesk.identity.unlock): the one path the command line and
 the lock screen both take, each unlock audited with how it was done."""
 
 from __future__ import annotations
@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from dxdesk import unlock, users
-from dxdesk.credentials import MemoryTokenStore
 from dxdesk.errors import DxdeskError
-from dxdesk.models import AuditEvent
+from dxdesk.identity import unlock, users
+from dxdesk.identity.credentials import MemoryTokenStore
+from dxdesk.identity.unlock import Opened
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from dxdesk.unlock import Opened
+from dxdesk.store.models import AuditEvent
 
 NEW_USER = users.KnownUser("cb.test", "https://dx.example.vn", "Cán bộ thử", "X01")
 PASSWORD = "mat-khau-dung"

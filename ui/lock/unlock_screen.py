@@ -33,15 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk.errors import DxdeskError
-from dxdesk.unlock import Opened
-from dxdesk.users import KnownUser, PasswordChangedError
-from dxdesk.vault import WrongPasswordError
+from dxdesk.identity.unlock import Opened
+from dxdesk.identity.users import KnownUser, PasswordChangedError
+from dxdesk.identity.vault import WrongPasswordError
+from ui.background_jobs import Done, Runner
 from ui.i18n import follow_language, language
 from ui.lock.remember_box import RememberBox
 from ui.lock.sign_in_form import ERROR_STYLE, SignInForm
 from ui.lock.unlocking import KeyringState, SignInRequest, Unlocker
 from ui.screen_fit import place
-from ui.tasks_runner import Done, Runner
 
 if TYPE_CHECKING:
     from typing_extensions import override

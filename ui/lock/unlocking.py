@@ -13,11 +13,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dxdesk import unlock, users
+from dxdesk.identity import unlock, users
+from dxdesk.identity.unlock import Opened
+from dxdesk.identity.users import KnownUser, UserIndex
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from dxdesk.unlock import Opened
-from dxdesk.users import KnownUser, UserIndex
 from ui.token_access import Tokens
 from ui.warmup import importing, warm_up
 

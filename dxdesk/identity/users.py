@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from dxdesk.atomic_file import write_atomically
-from dxdesk.credentials import TokenStore, account_name
 from dxdesk.errors import DxdeskError, NotFoundError
+from dxdesk.identity.credentials import TokenStore, account_name
+from dxdesk.identity.vault import KdfParams, Vault
 from dxdesk.messages import Message
 from dxdesk.paths import Paths, UserFolder
-from dxdesk.vault import KdfParams, Vault
 
 KEY_PREFIX = "data-key:"
 

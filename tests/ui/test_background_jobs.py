@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import WAIT_MS
-from ui.tasks_runner import PoolRunner, SerialRunner
+from ui.background_jobs import PoolRunner, SerialRunner
 
 
 class Pane(QWidget):

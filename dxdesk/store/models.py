@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Text
 from sqlmodel import Field, SQLModel
 
 from dxdesk.clock import utcnow
-from dxdesk.columns import NFCText, UTCDateTime, enum_column
+from dxdesk.store.columns import NFCText, UTCDateTime, enum_column
 
 
 def new_id() -> str:

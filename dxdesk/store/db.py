@@ -20,16 +20,16 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from dxdesk import store_damage
 from dxdesk.errors import SchemaTooNewError, StorageError
 from dxdesk.sqlite_durability import make_durable
+from dxdesk.store import store_damage
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATIONS = Path(__file__).parent.parent / "migrations"  # dxdesk/migrations
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 5
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -40,7 +40,7 @@ SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004")
 
 def _key_pragma(key: bytes) -> str:
     # A raw 256-bit key (x'…'): SQLCipher skips its own passphrase KDF, since ours
-    # (Argon2id, in dxdesk.vault) already ran once at unlock.
+    # (Argon2id, in dxdesk.identity.vault) already ran once at unlock.
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 

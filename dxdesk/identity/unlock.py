@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dxdesk import users
+from dxdesk.identity import users
+from dxdesk.identity.users import KnownUser, UnlockedUser
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from dxdesk.users import KnownUser, UnlockedUser
 
 if TYPE_CHECKING:
-    from dxdesk.credentials import TokenStore
+    from dxdesk.identity.credentials import TokenStore
     from dxdesk.profile import Profile
 
 log = logging.getLogger(__name__)

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import sqlcipher3
 
-from dxdesk.attachment_store import AttachmentStore
-from dxdesk.db import export_encrypted, is_plain_sqlite
+from dxdesk.identity.users import UnlockedUser
 from dxdesk.paths import Paths
-from dxdesk.users import UnlockedUser
+from dxdesk.store.attachment_store import AttachmentStore
+from dxdesk.store.db import export_encrypted, is_plain_sqlite
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ def backups_folder(store: Path) -> Path:
 
 
 def newest_backup(store: Path) -> Path | None:
-    """The newest copy made by :func:`dxdesk.db.backup` (their names sort by time)."""
+    """The newest copy made by :func:`dxdesk.store.db.backup` (their names sort by time)."""
     folder = backups_folder(store)
     try:
         found = sorted(folder.glob(f"{store.stem}-schema-*{store.suffix}"))
