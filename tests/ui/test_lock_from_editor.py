@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
@@ -110,30 +110,27 @@ def test_ctrl_l_from_settings_about_and_login_locks(
     for opener in ("open_settings", "open_about", "ask_login"):
         unlock(qtbot, shell)
         window = opened(qtbot, shell).window
-        seen: list[QWidget] = []
-        exec_returned: list[bool] = []
+        seen: list[QDialog] = []
 
-        def press_ctrl_l(seen: list[QWidget] = seen, returned: list[bool] = exec_returned) -> None:
+        def press_ctrl_l(seen: list[QDialog] = seen) -> None:
             dialog = QApplication.activeModalWidget()
             assert isinstance(dialog, QDialog) and dialog.isVisible()
             seen.append(dialog)
             QTest.keyClick(dialog, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
 
-            # Only if the lock left exec() running (the bug): end it, so the test fails
-            # on its asserts instead of hanging where no timeout can interrupt it.
-            def unstick() -> None:
-                if not returned:
-                    dialog.done(0)
-
-            QTimer.singleShot(3000, unstick)
+        def unstick(seen: list[QDialog] = seen) -> None:
+            """Only if the lock left the dialog open (the bug): end its exec(), so the
+            test fails on its asserts instead of hanging where no timeout reaches."""
+            if seen and isValid(seen[0]) and seen[0].isVisible():
+                seen[0].done(0)
 
         if opener == "ask_login":
             window.ask_login()
             press_ctrl_l()
-        else:  # exec() blocks: press from inside its loop
+        else:  # exec() blocks: press from inside its loop, then check it ended
             QTimer.singleShot(0, press_ctrl_l)
+            QTimer.singleShot(0, unstick)
             getattr(window, opener)()
-            exec_returned.append(True)
         assert len(seen) == 1, opener
         assert locked(shell), opener
         assert not seen[0].isVisible(), opener
