@@ -89,12 +89,20 @@ def _task_json(row: tasks.TaskRow, language: str) -> dict[str, Any]:
         "due_soon": status.due_soon,
         "overdue": status.overdue,
         "days_left": status.days_left,
-        "progress": row.latest_progress,
+        # What the server has accepted; a draft's or queued report's apart (issue #16).
+        "progress": row.accepted_progress,
+        "pending_progress": row.pending_progress,
         "completed_on": _date(task.completed_on),
         "doc_number": task.doc_number,
         "latest_report_state": row.latest_report_state.value if row.latest_report_state else None,
         "search_match": row.match.name.lower() if row.match is not None else None,
     }
+
+
+def _progress_text(row: tasks.TaskRow) -> str:
+    """Accepted progress, then the one still on this PC: "40%→60%"."""
+    text = f"{row.accepted_progress}%"
+    return text if row.pending_progress is None else f"{text}→{row.pending_progress}%"
 
 
 def _dmy(value: Any) -> str:
@@ -148,7 +156,7 @@ def cmd_tasks(args: argparse.Namespace, profile: Profile, console: Console) -> i
     for row in rows:
         console.print(
             f"{row.task.code:<12} {_dmy(row.task.deadline):<10} {_days_text(console, row):<14} "
-            f"{row.latest_progress:>3}%  {_clip(_status_text(console, row), 44):<44} "
+            f"{_progress_text(row):>8}  {_clip(_status_text(console, row), 44):<44} "
             f"{_clip(row.task.title, 70)}"
         )
     if args.search:

@@ -32,7 +32,8 @@ def progress_buckets(rows: list[TaskRow]) -> list[tuple[int, int]]:
     """How many open and done tasks fall in each progress band."""
     out = []
     for low, high in BUCKETS:
-        inside = [r for r in rows if low <= r.latest_progress <= high]
+        # The server's accepted figure, as the task list shows it; not a draft's.
+        inside = [r for r in rows if low <= r.accepted_progress <= high]
         done = sum(1 for r in inside if r.status.category.is_done)
         out.append((len(inside) - done, done))
     return out

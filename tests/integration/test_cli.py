@@ -10,8 +10,8 @@ from tests.integration.cli_runner import Result, keyring_env, run
 
 TASK_KEYS = {
     "code", "title", "unit", "deadline", "status", "status_label", "due_soon", "overdue",
-    "days_left", "progress", "completed_on", "doc_number", "latest_report_state",
-    "search_match",
+    "days_left", "progress", "pending_progress", "completed_on", "doc_number",
+    "latest_report_state", "search_match",
 }  # fmt: skip
 OUTBOX_KEYS = {
     "id", "task_code", "state", "created_at", "finalized_at", "progress", "status_claim",
@@ -118,6 +118,13 @@ def test_report_then_outbox(home: Path, tmp_path: Path) -> None:
         dt.datetime.fromisoformat(item["created_at"])
     human = run(home, "outbox")
     assert "chờ gửi" in human.out and "bản nháp" in human.out
+    # The task list keeps the server's progress and shows the queued one apart.
+    listed = {t["code"]: t for t in run(home, "tasks", "--json").json()["tasks"]}
+    queued, drafted = listed["NV-2026-003"], listed["NV-2026-004"]
+    assert queued["pending_progress"] == 75 and queued["progress"] != 75
+    assert drafted["pending_progress"] == 10 and drafted["progress"] != 10
+    text = run(home, "tasks", "--search", "NV-2026-003").out
+    assert f"{queued['progress']}%→75%" in text
 
 
 def test_classified_report_text_is_not_shown_in_outbox(home: Path) -> None:

@@ -11,6 +11,7 @@ from dxdesk import clock, reports, tasks
 from dxdesk.profile import Profile
 from dxdesk.status import Category
 from dxdesk.text import best_only, match_rank, search_terms
+from ui.dashboard import progress_buckets
 from ui.outbox_view import OutboxModel
 from ui.tasks_model import (
     SORT_ROLE,
@@ -158,6 +159,9 @@ def test_progress_column_shows_the_accepted_progress_and_a_pending_one_apart(
 
     assert cell(Column.PROGRESS) == "40% → 60%"
     assert cell(Column.PROGRESS, SORT_ROLE) == 40
+    # The overview's progress bands count it where the server has it, too.
+    [row] = [r for r in rows_of(ui_profile) if r.task.code == "NV-2026-003"]
+    assert progress_buckets([row]) == [(0, 0), (1, 0), (0, 0), (0, 0), (0, 0)]
     assert "60%" in cell(Column.PROGRESS, Qt.ItemDataRole.ToolTipRole)
     with ui_profile.db.session() as session:
         reports.finalize(session, ui_profile.attachments, draft.id)
