@@ -188,5 +188,8 @@ class Dashboard(QWidget):
                     f"{row.task.code} · {labels.days(row.status)} · {row.task.title}"
                 )
                 item.setData(CODE_ROLE, row.task.code)
+                if row.status.overdue:  # the one text that must stand out, as in the list
+                    item.setForeground(labels.overdue_text_colour())
+                    item.setFont(labels.overdue_font())
                 widget.addItem(item)
         self.chart.set_rows(rows)

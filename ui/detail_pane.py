@@ -32,6 +32,13 @@ def _history(profile: Profile, task_id: str, asked: int) -> tuple[int, list[Repo
     return asked, history
 
 
+def _days_html(row: TaskRow, text: str) -> str:
+    """ "quá N ngày" stands out here as in the list: bold, strong red."""
+    if row.status.overdue:
+        return f"<b style='color:{labels.OVERDUE_TEXT};'>{text}</b>"
+    return text
+
+
 def _dmy(value: object) -> str:
     strftime = getattr(value, "strftime", None)
     return strftime("%d/%m/%Y") if strftime is not None else "—"
@@ -112,7 +119,7 @@ class DetailPane(QWidget):
         parts = [
             f"<h3>{e(task.code)} — {e(task.title)}</h3>",
             f"<p>{badge}{e(labels.status(row.status))}&nbsp;</span> ",
-            f"{e(labels.days(row.status))}</p>",
+            _days_html(row, e(labels.days(row.status))) + "</p>",
             "<table cellspacing='2'>",
             self._line(self.tr("Deadline"), _dmy(task.deadline)),
             self._line(self.tr("Progress"), progress_tip(row).replace("\n", "; ")),

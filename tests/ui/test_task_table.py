@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QStyleOptionViewItem
 
+from ui import labels
+from ui.dashboard import CODE_ROLE
 from ui.desktop import Desktop
 from ui.tasks_model import Column
 
@@ -81,3 +83,19 @@ def test_a_cut_status_keeps_its_end(desktop: Desktop) -> None:
     delegate.initStyleOption(option, index)
     assert option.textElideMode == Qt.TextElideMode.ElideMiddle
     assert option.text == index.data()
+
+
+def test_overdue_stands_out_in_the_detail_pane_and_the_overview_too(desktop: Desktop) -> None:
+    window = desktop.window
+    lists = window.dashboard.overdue, window.dashboard.due_soon
+    overdue_items = [lists[0].item(i) for i in range(lists[0].count())]
+    assert overdue_items
+    for item in overdue_items:
+        assert item.font().bold() and item.foreground().color() == labels.overdue_text_colour()
+    for i in range(lists[1].count()):
+        assert not lists[1].item(i).font().bold()
+    code = str(overdue_items[0].data(CODE_ROLE))
+    assert window.select_task(code)
+    QApplication.processEvents()
+    html = window.detail.browser.toHtml()
+    assert labels.OVERDUE_TEXT.lower() in html.lower() and "font-weight" in html
