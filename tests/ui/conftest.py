@@ -26,6 +26,7 @@ from ui.background_jobs import InlineRunner, PoolRunner
 from ui.crash import CrashHandler
 from ui.desktop import Desktop, build
 from ui.i18n import Translations
+from ui.report_editor import ReportEditor
 from ui.shell import Shell
 from ui.token_access import Tokens
 
@@ -161,3 +162,12 @@ def make_shell(qtbot: QtBot, crashes: CrashRecorder) -> Iterator[ShellFactory]:
     for shell in made:
         shell.close()
     assert crashes.shown == []
+
+
+def open_editor(desktop: Desktop, code: str = "NV-2026-003") -> ReportEditor:
+    """A new report on ``code``, as Ctrl+N opens it."""
+    window = desktop.window
+    assert window.select_task(code)
+    window.new_report()
+    assert window.editor is not None
+    return window.editor

@@ -22,7 +22,7 @@ from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
 from dxdesk.store.models import Attachment, Report, ReportState
-from tests.ui.conftest import WAIT_MS, CrashRecorder
+from tests.ui.conftest import WAIT_MS, CrashRecorder, open_editor
 from ui.background_jobs import PoolRunner
 from ui.crash import CrashHandler
 from ui.desktop import Desktop, build
@@ -81,14 +81,6 @@ class Ticks:
 
     def tick(self) -> None:
         self.count += 1
-
-
-def open_editor(desktop: Desktop, code: str = "NV-2026-003") -> ReportEditor:
-    window = desktop.window
-    assert window.select_task(code)
-    window.new_report()
-    assert window.editor is not None
-    return window.editor
 
 
 def opened_editor(desktop: Desktop) -> ReportEditor:

@@ -13,17 +13,10 @@ from pytestqt.qtbot import QtBot
 from dxdesk import reports
 from dxdesk.profile import Profile
 from dxdesk.store.models import Report, ReportState
+from tests.ui.conftest import open_editor
 from tests.ui.keys import type_text
 from ui.desktop import Desktop
 from ui.report_editor import ReportEditor
-
-
-def open_editor(desktop: Desktop, code: str = "NV-2026-003") -> ReportEditor:
-    window = desktop.window
-    assert window.select_task(code)
-    window.new_report()
-    assert window.editor is not None
-    return window.editor
 
 
 def saved_id(editor: ReportEditor) -> str:
