@@ -170,8 +170,11 @@ def sync_against(qtbot: QtBot, desktop: Desktop, url: str) -> str:
     controller.start()
 
     def failed() -> bool:
+        # The status object changes on the sync's thread, the label when its signal
+        # reaches the window: wait for the label to leave "not connected yet" too.
         summary = controller.status.last_summary
-        return summary is not None and summary.failure is not None and label.text() != before
+        waiting = {before, "Chưa kết nối"}
+        return summary is not None and summary.failure is not None and label.text() not in waiting
 
     qtbot.waitUntil(failed, timeout=WAIT_MS)
     return label.text()
