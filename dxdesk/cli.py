@@ -36,7 +36,7 @@ from dxdesk import (
 from dxdesk.errors import DxdeskError, StorageError
 from dxdesk.first_start import load_settings as load_profile_settings
 from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
-from dxdesk.models import Classification, ReportState, StatusClaim
+from dxdesk.models import Classification, ReportState, StatusClaim, Task
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import load as load_settings
@@ -79,7 +79,7 @@ def _date(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _task_json(row: tasks.TaskRow, language: str) -> dict[str, Any]:
+def _task_json(row: tasks.TaskRow[Task], language: str) -> dict[str, Any]:
     task, status = row.task, row.status
     return {
         "code": task.code,
@@ -107,7 +107,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _status_text(console: Console, row: tasks.TaskRow) -> str:
+def _status_text(console: Console, row: tasks.TaskRow[Task]) -> str:
     category = row.status.category
     label = category.label_vi if console.language == "vi" else category.label_en
     if row.status.due_soon:
@@ -115,7 +115,7 @@ def _status_text(console: Console, row: tasks.TaskRow) -> str:
     return label
 
 
-def _days_text(console: Console, row: tasks.TaskRow) -> str:
+def _days_text(console: Console, row: tasks.TaskRow[Task]) -> str:
     days = row.status.days_left
     if days is None or row.status.category.is_done:
         return ""

@@ -36,7 +36,7 @@ from typing_extensions import override
 
 from dxdesk import clock, local_state, reports, tasks
 from dxdesk.messages import Message
-from dxdesk.models import Report, ReportState
+from dxdesk.models import Report, ReportState, Task
 from dxdesk.profile import Profile
 from dxdesk.settings import save as save_settings
 from dxdesk.text import syllables
@@ -69,7 +69,7 @@ from ui.tasks_runner import Runner
 class Snapshot:
     """Everything the window shows, read in one go off the GUI thread."""
 
-    rows: list[tasks.TaskRow]
+    rows: list[tasks.ListedRow]
     outbox: list[reports.OutboxItem]
     spaced: list[str]  # each row's search syllables, for the task list's ranking
 
@@ -490,9 +490,18 @@ class MainWindow(QMainWindow):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    def selected_row(self) -> tasks.TaskRow | None:
+    def selected_row(self) -> tasks.ListedRow | None:
         rows = self.table.selectionModel().selectedRows()
         return self.proxy.row_at(rows[0]) if rows else None
+
+    def whole_task(self, row: tasks.ListedRow) -> Task | None:
+        """A listed task with every field (the list reads only those it shows): one
+        row by its key, quick enough for the GUI thread."""
+        with self._profile.db.session() as session:
+            task = tasks.get(session, row.task.id)
+            if task is not None:
+                session.expunge(task)
+        return task
 
     def select_task(self, code: str) -> bool:
         for r in range(self.proxy.rowCount()):
@@ -524,7 +533,11 @@ class MainWindow(QMainWindow):
         if row is None:
             self.statusBar().showMessage(self.tr("Select a task first."), 5000)
             return
-        editor = ReportEditor(self._profile, row.task, parent=self, runner=self._runner)
+        task = self.whole_task(row)
+        if task is None:  # gone with a sync since the list was read
+            self.reload()
+            return
+        editor = ReportEditor(self._profile, task, parent=self, runner=self._runner)
         editor.set_initial_progress(row.latest_progress)
         self._show_editor(editor)
 
@@ -760,7 +773,7 @@ class _SnapshotJob:
     def __call__(self) -> Snapshot:
         with self._profile.db.session() as session:
             today = clock.reference_date(local_state.server_offset(session))
-            rows = tasks.list_tasks(
+            rows = tasks.list_summaries(
                 session, today, due_soon_days=self._profile.settings.due_soon_days
             )
             items = reports.outbox(
