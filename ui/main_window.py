@@ -71,7 +71,6 @@ class Snapshot:
 
     rows: list[tasks.ListedRow]
     outbox: list[reports.OutboxItem]
-    spaced: list[str]  # each row's search syllables, for the task list's ranking
 
 
 PREFERRED_SIZE = QSize(1200, 720)
@@ -107,6 +106,7 @@ class MainWindow(QMainWindow):
         self.blocking_dialog: QDialog | None = None  # Settings or About, while open
         self.loaded_once = False
         self.reload_count = 0
+        self._listed: list[tasks.ListedRow] = []  # the rows of the last snapshot
 
         self.model = TaskTableModel()
         self.proxy = TaskFilterProxy()
@@ -380,7 +380,10 @@ class MainWindow(QMainWindow):
             return
         selected = self.selected_row()
         code = selected.task.code if selected else None
-        self.model.set_rows(snapshot.rows, snapshot.spaced)
+        self.model.set_rows(snapshot.rows)
+        self._listed = snapshot.rows
+        # The search's syllables after the list is shown, for these very rows.
+        self._runner.run(partial(_spaced, snapshot.rows), partial(self._on_spaced, snapshot.rows))
         self.dashboard.set_rows(snapshot.rows)
         self.outbox.set_items(snapshot.outbox)
         self._outbox_items = snapshot.outbox
@@ -397,6 +400,10 @@ class MainWindow(QMainWindow):
         if self._reload_again:
             self._reload_again = False
             self.reload()
+
+    def _on_spaced(self, rows: list[tasks.ListedRow], spaced: list[str]) -> None:
+        if not self._released and self._listed is rows:  # not reloaded meanwhile
+            self.model.set_syllables(spaced)
 
     @Slot(object)
     def _on_load_error(self, error: BaseException) -> None:
@@ -782,4 +789,8 @@ class _SnapshotJob:
                 accepted_since=clock.utcnow() - reports.RECENTLY_ACCEPTED,
             )
             session.expunge_all()
-        return Snapshot(rows, items, [syllables(row.task.search_key) for row in rows])
+        return Snapshot(rows, items)
+
+
+def _spaced(rows: list[tasks.ListedRow]) -> list[str]:
+    return [syllables(row.task.search_key) for row in rows]

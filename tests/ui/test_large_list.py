@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import insert
 
 from dxdesk import clock, demo_data, reports, tasks
+from dxdesk.credentials import MemoryTokenStore
 from dxdesk.models import Task
 from dxdesk.profile import Profile
-from ui.desktop import Desktop
+from dxdesk.text import syllables
+from dxdesk.users import UnlockedUser
+from ui import main_window, tasks_model
+from ui.desktop import Desktop, build
 from ui.tasks_model import Column, QuickFilter, counts
 
 EXTRA = 20_000
@@ -126,3 +133,55 @@ def test_selection_kept_and_whole_task_read_after_a_light_reload(
     whole = window.whole_task(selected)
     assert whole is not None and whole.code == "NV-2026-11500"
     assert whole.expected_output and whole.expected_output in window.detail.browser.toPlainText()
+
+
+class HeldRunner:
+    """Keeps each job until the test runs it: what the list shows in between."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+
+    def run(
+        self,
+        job: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.jobs.append((job, done))
+
+    def run_next(self) -> None:
+        job, done = self.jobs.pop(0)
+        done(job())
+
+
+def test_list_shown_before_the_search_syllables_and_searched_alike(
+    qtbot: QtBot, ui_profile: Profile, ui_unlocked: UnlockedUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_tasks(ui_profile, 2_000)
+    worked_out: list[str] = []
+
+    def counted(key: str) -> str:
+        worked_out.append(key)
+        return syllables(key)
+
+    monkeypatch.setattr(main_window, "syllables", counted)
+    monkeypatch.setattr(tasks_model, "syllables", counted)
+    runner = HeldRunner()
+    built = build(ui_profile, MemoryTokenStore(), runner, unlocked=ui_unlocked, start_sync=False)
+    qtbot.addWidget(built.window)
+    window = built.window
+    while not window.loaded_once:
+        runner.run_next()
+    assert window.proxy.rowCount() == len(full_listing(ui_profile))
+    assert worked_out == []  # the list did not wait for them
+    expected = [row.task.code for row in full_listing(ui_profile, "so hoa")]
+    window.search.setText("so hoa")  # before they arrive: worked out for the search
+    assert shown(built) == expected
+    window.search.clear()
+    while runner.jobs:
+        runner.run_next()
+    worked_out.clear()
+    window.search.setText("so hoa")
+    assert shown(built) == expected
+    assert worked_out == []  # all of them came from the runner
+    built.close()
