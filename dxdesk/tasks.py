@@ -147,7 +147,7 @@ def list_summaries(
         sa_select(c.id, c.code, c.title, c.deadline, c.completed_on, c.progress, c.search_key)
         .order_by(c.deadline.is_(None), c.deadline, c.code)
     )  # fmt: skip
-    summaries = [TaskSummary(*values) for values in session.connection().execute(query)]
+    summaries = [TaskSummary(*values) for values in session.connection().execute(query).all()]
     return _rows(session, summaries, today, due_soon_days=due_soon_days)
 
 
@@ -169,7 +169,7 @@ def _latest_reports(session: Session) -> dict[str, _Latest]:
     query = sa_select(c.task_id, c.state, c.progress).order_by(c.created_at, c.id)
     return {
         task_id: _Latest(ReportState(state), progress)
-        for task_id, state, progress in session.connection().execute(query)
+        for task_id, state, progress in session.connection().execute(query).all()
     }
 
 

@@ -71,6 +71,7 @@ class Snapshot:
 
     rows: list[tasks.ListedRow]
     outbox: list[reports.OutboxItem]
+    counts: dict[QuickFilter, int]  # what each quick filter shows, counted off the GUI thread
 
 
 PREFERRED_SIZE = QSize(1200, 720)
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
         self.loaded_once = False
         self.reload_count = 0
         self._listed: list[tasks.ListedRow] = []  # the rows of the last snapshot
+        self._counts = counts([])
+        self._overview_stale = False  # rows came while the Overview tab was hidden
 
         self.model = TaskTableModel()
         self.proxy = TaskFilterProxy()
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.tasks_tab, "")
         self.tabs.addTab(self.dashboard, "")
         self.tabs.addTab(self.outbox, "")
+        self.tabs.currentChanged.connect(self._fill_overview)
         self._build_banner()
         central = QWidget()
         column = QVBoxLayout(central)
@@ -384,7 +388,9 @@ class MainWindow(QMainWindow):
         self._listed = snapshot.rows
         # The search's syllables after the list is shown, for these very rows.
         self._runner.run(partial(_spaced, snapshot.rows), partial(self._on_spaced, snapshot.rows))
-        self.dashboard.set_rows(snapshot.rows)
+        self._counts = snapshot.counts
+        self._overview_stale = True
+        self._fill_overview()
         self.outbox.set_items(snapshot.outbox)
         self._outbox_items = snapshot.outbox
         self.loaded_once = True
@@ -412,8 +418,16 @@ class MainWindow(QMainWindow):
             return
         raise error  # the crash handler shows and logs it
 
+    @Slot()
+    def _fill_overview(self) -> None:
+        """The Overview's tiles, chart and lists, only once its tab is shown: at
+        20,000 tasks they took 0.2 s of the GUI thread before the list showed."""
+        if self._overview_stale and self.tabs.currentWidget() is self.dashboard:
+            self._overview_stale = False
+            self.dashboard.set_rows(self._listed)
+
     def _update_counts(self) -> None:
-        numbers = counts(self.model.rows)
+        numbers = self._counts
         for quick, button in self.filter_buttons.items():
             button.setText(f"{quick.label()} ({count(numbers[quick])})")
 
@@ -789,7 +803,7 @@ class _SnapshotJob:
                 accepted_since=clock.utcnow() - reports.RECENTLY_ACCEPTED,
             )
             session.expunge_all()
-        return Snapshot(rows, items)
+        return Snapshot(rows, items, counts(rows))
 
 
 def _spaced(rows: list[tasks.ListedRow]) -> list[str]:
