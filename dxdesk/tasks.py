@@ -137,16 +137,21 @@ def list_tasks(
 
 
 def list_summaries(
-    session: Session, today: dt.date, *, due_soon_days: int = DEFAULT_DUE_SOON_DAYS
+    session: Session,
+    today: dt.date,
+    *,
+    due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
+    limit: int | None = None,
 ) -> list[TaskRow[TaskSummary]]:
-    """Every task as :func:`list_tasks` orders them, with only the columns the task
-    list shows (a Core ``select``, no ORM objects); :func:`get` reads the rest."""
+    """Every task (or the first ``limit``) as :func:`list_tasks` orders them, with
+    only the columns the task list shows (a Core ``select``, no ORM objects);
+    :func:`get` reads the rest."""
     table = Task.__table__  # type: ignore[attr-defined]
     c = table.c
     query = (
         sa_select(c.id, c.code, c.title, c.deadline, c.completed_on, c.progress, c.search_key)
         .order_by(c.deadline.is_(None), c.deadline, c.code)
-    )  # fmt: skip
+    ).limit(limit)  # fmt: skip
     summaries = [TaskSummary(*values) for values in session.connection().execute(query).all()]
     return _rows(session, summaries, today, due_soon_days=due_soon_days)
 

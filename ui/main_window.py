@@ -72,6 +72,12 @@ class Snapshot:
     rows: list[tasks.ListedRow]
     outbox: list[reports.OutboxItem]
     counts: dict[QuickFilter, int]  # what each quick filter shows, counted off the GUI thread
+    complete: bool = True  # False: the first screenful only, the rest is being read
+
+
+# The first read at start: one screenful (in the default order) is shown while
+# the rest is read, so a large unit's list is usable before all of it is in.
+FIRST_PAGE = 200
 
 
 PREFERRED_SIZE = QSize(1200, 720)
@@ -110,6 +116,7 @@ class MainWindow(QMainWindow):
         self._listed: list[tasks.ListedRow] = []  # the rows of the last snapshot
         self._counts = counts([])
         self._overview_stale = False  # rows came while the Overview tab was hidden
+        self._complete = True  # the last snapshot held every task
 
         self.model = TaskTableModel()
         self.proxy = TaskFilterProxy()
@@ -373,14 +380,18 @@ class MainWindow(QMainWindow):
             self._reload_again = True
             return
         self._loading = True
-        self._runner.run(
-            _SnapshotJob(self._profile, self._show_accepted), self._on_snapshot, self._on_load_error
-        )
+        first = FIRST_PAGE if not self.loaded_once else None
+        self._read(first)
+
+    def _read(self, limit: int | None) -> None:
+        job = _SnapshotJob(self._profile, self._show_accepted, limit)
+        self._runner.run(job, self._on_snapshot, self._on_load_error)
 
     @Slot(object)
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        self._loading = False
+        self._loading = not snapshot.complete
         if self._released:  # read before the lock: not shown to whoever comes next
+            self._loading = False
             return
         selected = self.selected_row()
         code = selected.task.code if selected else None
@@ -394,7 +405,8 @@ class MainWindow(QMainWindow):
         self.outbox.set_items(snapshot.outbox)
         self._outbox_items = snapshot.outbox
         self.loaded_once = True
-        self.reload_count += 1
+        self._complete = snapshot.complete
+        self.reload_count += snapshot.complete
         self._update_counts()
         self._update_banner()
         self._update_waiting()
@@ -403,7 +415,9 @@ class MainWindow(QMainWindow):
             self.select_task(code)
         else:
             self.detail.show_task(None)
-        if self._reload_again:
+        if not snapshot.complete:
+            self._read(None)  # the rest; counts, sort and search whole once it is in
+        elif self._reload_again:
             self._reload_again = False
             self.reload()
 
@@ -429,7 +443,8 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         numbers = self._counts
         for quick, button in self.filter_buttons.items():
-            button.setText(f"{quick.label()} ({count(numbers[quick])})")
+            shown = count(numbers[quick]) if self._complete else "…"  # not all read yet
+            button.setText(f"{quick.label()} ({shown})")
 
     def _update_waiting(self) -> None:
         items = getattr(self, "_outbox_items", [])
@@ -787,15 +802,19 @@ def _offline_text(summary: SyncSummary | None) -> str:
 
 
 class _SnapshotJob:
-    def __init__(self, profile: Profile, include_accepted: bool) -> None:
+    def __init__(self, profile: Profile, include_accepted: bool, limit: int | None) -> None:
         self._profile = profile
         self._include_accepted = include_accepted
+        self._limit = limit
 
     def __call__(self) -> Snapshot:
         with self._profile.db.session() as session:
             today = clock.reference_date(local_state.server_offset(session))
             rows = tasks.list_summaries(
-                session, today, due_soon_days=self._profile.settings.due_soon_days
+                session,
+                today,
+                due_soon_days=self._profile.settings.due_soon_days,
+                limit=self._limit,
             )
             items = reports.outbox(
                 session,
@@ -803,7 +822,8 @@ class _SnapshotJob:
                 accepted_since=clock.utcnow() - reports.RECENTLY_ACCEPTED,
             )
             session.expunge_all()
-        return Snapshot(rows, items, counts(rows))
+        complete = self._limit is None or len(rows) < self._limit
+        return Snapshot(rows, items, counts(rows), complete)
 
 
 def _spaced(rows: list[tasks.ListedRow]) -> list[str]:

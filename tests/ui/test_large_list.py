@@ -21,7 +21,7 @@ from dxdesk.models import Task
 from dxdesk.profile import Profile
 from dxdesk.text import syllables
 from dxdesk.users import UnlockedUser
-from ui import main_window, tasks_model
+from ui import main_window, numbers, tasks_model
 from ui.desktop import Desktop, build
 from ui.tasks_model import Column, QuickFilter, counts
 
@@ -170,10 +170,11 @@ def test_list_shown_before_the_search_syllables_and_searched_alike(
     built = build(ui_profile, MemoryTokenStore(), runner, unlocked=ui_unlocked, start_sync=False)
     qtbot.addWidget(built.window)
     window = built.window
-    while not window.loaded_once:
+    while window.reload_count == 0:  # every task in
         runner.run_next()
     assert window.proxy.rowCount() == len(full_listing(ui_profile))
-    assert worked_out == []  # the list did not wait for them
+    # The list did not wait for them (those of the first screenful came meanwhile).
+    assert len(worked_out) <= main_window.FIRST_PAGE
     expected = [row.task.code for row in full_listing(ui_profile, "so hoa")]
     window.search.setText("so hoa")  # before they arrive: worked out for the search
     assert shown(built) == expected
@@ -184,4 +185,37 @@ def test_list_shown_before_the_search_syllables_and_searched_alike(
     window.search.setText("so hoa")
     assert shown(built) == expected
     assert worked_out == []  # all of them came from the runner
+    built.close()
+
+
+def test_first_screenful_shown_then_the_rest_with_whole_counts(
+    qtbot: QtBot, ui_profile: Profile, ui_unlocked: UnlockedUser
+) -> None:
+    add_tasks(ui_profile, 2_000)
+    full = full_listing(ui_profile)
+    runner = HeldRunner()
+    built = build(ui_profile, MemoryTokenStore(), runner, unlocked=ui_unlocked, start_sync=False)
+    qtbot.addWidget(built.window)
+    window = built.window
+    while not window.loaded_once:
+        runner.run_next()
+    # Usable at once: the first screenful, in the default order.
+    assert shown(built) == [row.task.code for row in full[: main_window.FIRST_PAGE]]
+    assert window.reload_count == 0  # not all in yet: the counts say so
+    assert window.filter_buttons[QuickFilter.ALL].text().endswith("(…)")
+    while window.reload_count == 0:
+        runner.run_next()
+    assert shown(built) == [row.task.code for row in full]
+    everything = counts(window.model.rows)
+    assert everything[QuickFilter.ALL] == len(full)
+    assert (
+        window.filter_buttons[QuickFilter.OVERDUE]
+        .text()
+        .endswith(f"({numbers.count(everything[QuickFilter.OVERDUE])})")
+    )
+    # A later reload (after a sync) reads everything in one go.
+    window.reload()
+    while runner.jobs:
+        runner.run_next()
+    assert window.reload_count == 2 and window.proxy.rowCount() == len(full)
     built.close()
