@@ -73,6 +73,7 @@ class Snapshot:
     outbox: list[reports.OutboxItem]
     counts: dict[QuickFilter, int]  # what each quick filter shows, counted off the GUI thread
     complete: bool = True  # False: the first screenful only, the rest is being read
+    spaced: list[str] | None = None  # each row's search syllables, for ranking
 
 
 # The first read at start: one screenful (in the default order) is shown while
@@ -395,10 +396,8 @@ class MainWindow(QMainWindow):
             return
         selected = self.selected_row()
         code = selected.task.code if selected else None
-        self.model.set_rows(snapshot.rows)
+        self.model.set_rows(snapshot.rows, snapshot.spaced)
         self._listed = snapshot.rows
-        # The search's syllables after the list is shown, for these very rows.
-        self._runner.run(partial(_spaced, snapshot.rows), partial(self._on_spaced, snapshot.rows))
         self._counts = snapshot.counts
         self._overview_stale = True
         self._fill_overview()
@@ -420,10 +419,6 @@ class MainWindow(QMainWindow):
         elif self._reload_again:
             self._reload_again = False
             self.reload()
-
-    def _on_spaced(self, rows: list[tasks.ListedRow], spaced: list[str]) -> None:
-        if not self._released and self._listed is rows:  # not reloaded meanwhile
-            self.model.set_syllables(spaced)
 
     @Slot(object)
     def _on_load_error(self, error: BaseException) -> None:
@@ -823,8 +818,6 @@ class _SnapshotJob:
             )
             session.expunge_all()
         complete = self._limit is None or len(rows) < self._limit
-        return Snapshot(rows, items, counts(rows), complete)
-
-
-def _spaced(rows: list[tasks.ListedRow]) -> list[str]:
-    return [syllables(row.task.search_key) for row in rows]
+        # The first screenful goes without: the model works out the few a search asks.
+        spaced = [syllables(row.task.search_key) for row in rows] if complete else None
+        return Snapshot(rows, items, counts(rows), complete, spaced)

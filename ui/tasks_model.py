@@ -136,24 +136,21 @@ class TaskTableModel(QAbstractTableModel):
 
     def syllables_at(self, position: int) -> str:
         """A row's key's syllables (``dxdesk.text.syllables``), for ranking a search:
-        from :meth:`set_syllables`, or worked out here the first time one is asked."""
+        as given to :meth:`set_rows`, or worked out here the first time one is asked
+        (the first screenful at start comes without them)."""
         spaced = self._syllables[position]
         if spaced is None:
             spaced = self._syllables[position] = syllables(self._keys[position])
         return spaced
 
-    def set_rows(self, rows: list[ListedRow]) -> None:
+    def set_rows(self, rows: list[ListedRow], spaced: list[str] | None = None) -> None:
+        """``spaced``: each row's syllables, when the caller worked them out already
+        (off the GUI thread: 0.15-0.3 s at 20,000 tasks)."""
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [row.task.search_key for row in self._rows]
-        self._syllables = [None] * len(self._rows)
+        self._syllables = list[str | None](spaced) if spaced else [None] * len(self._rows)
         self.endResetModel()
-
-    def set_syllables(self, spaced: list[str]) -> None:
-        """Every row's syllables, worked out off the GUI thread once the rows are
-        shown (0.15-0.3 s at 20,000 tasks, which the list no longer waits for)."""
-        if len(spaced) == len(self._syllables):
-            self._syllables = list[str | None](spaced)
 
     @override
     def rowCount(self, parent: Index = UNSET) -> int:
