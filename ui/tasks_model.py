@@ -122,7 +122,7 @@ class TaskTableModel(QAbstractTableModel):
         super().__init__()
         self._rows: list[ListedRow] = []
         self._keys: list[str] = []
-        self._syllables: list[str | None] = []  # None: not worked out yet
+        self._syllables: list[str] | None = []  # None: not worked out yet
 
     @property
     def rows(self) -> list[ListedRow]:
@@ -134,14 +134,14 @@ class TaskTableModel(QAbstractTableModel):
         costs a descriptor call, 20,000 of them on every keystroke)."""
         return self._keys
 
-    def syllables_at(self, position: int) -> str:
-        """A row's key's syllables (``dxdesk.text.syllables``), for ranking a search:
-        as given to :meth:`set_rows`, or worked out here the first time one is asked
+    @property
+    def search_syllables(self) -> list[str]:
+        """Each key's syllables (``dxdesk.text.syllables``), for ranking a search: as
+        given to :meth:`set_rows`, or worked out here the first time a search asks
         (the first screenful at start comes without them)."""
-        spaced = self._syllables[position]
-        if spaced is None:
-            spaced = self._syllables[position] = syllables(self._keys[position])
-        return spaced
+        if self._syllables is None:
+            self._syllables = [syllables(key) for key in self._keys]
+        return self._syllables
 
     def set_rows(self, rows: list[ListedRow], spaced: list[str] | None = None) -> None:
         """``spaced``: each row's syllables, when the caller worked them out already
@@ -149,7 +149,7 @@ class TaskTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [row.task.search_key for row in self._rows]
-        self._syllables = list[str | None](spaced) if spaced else [None] * len(self._rows)
+        self._syllables = spaced
         self.endResetModel()
 
     @override
@@ -365,8 +365,8 @@ class TaskFilterProxy(QAbstractTableModel):
         self._matching = [i for i in candidates if all(term in keys[i] for term in terms)]
         ranks: dict[int, Match] = {}
         if terms:
-            spaced, words = model.syllables_at, query_syllables(" ".join(terms))
-            found = {i: rank(keys[i], spaced(i), words) for i in self._matching}
+            spaced, words = model.search_syllables, query_syllables(" ".join(terms))
+            found = {i: rank(keys[i], spaced[i], words) for i in self._matching}
             ranks = best_only({i: match for i, match in found.items() if match is not None})
             passing: set[int] | dict[int, Match] = ranks
         else:
