@@ -17,7 +17,8 @@
    d. with a password instead, typed in 3 s while the store is imported behind
       the lock screen: the time from pressing "Mở khoá" to the task list shown
       (the key derivation, ~0.3 s by design, included).
-2. A store with 20,000 tasks: time until the list is shown (target < 1 s), the
+2. A store with 20,000 tasks: time until the list is shown (its first screenful,
+   target < 1 s) and until every task is in (counts, sort, search whole), the
    time each keystroke of a search takes to filter (target < 100 ms), and peak
    memory. ``--tasks 0`` skips it.
 
@@ -151,12 +152,22 @@ desktop.window.show()
 QTest.qWaitForWindowExposed(desktop.window)
 # An event loop, not a processEvents() spin: with PySide6 6.12 on Python 3.11 every
 # call of a void binding drops a reference to None, and a spin crashes the process.
+marks = {}
+
+def check():
+    window = desktop.window
+    if window.loaded_once and "shown" not in marks:  # the first screenful
+        marks["shown"] = time.perf_counter() - started
+    if window.reload_count and "all" not in marks:  # every task in
+        marks["all"] = time.perf_counter() - started
+        loop.quit()
+
 loop = QEventLoop()
 timer = QTimer()
-timer.timeout.connect(lambda: desktop.window.loaded_once and loop.quit())
+timer.timeout.connect(check)
 timer.start(2)
 loop.exec()
-shown = time.perf_counter() - started
+shown, all_in = marks["shown"], marks["all"]
 rows = desktop.window.model.rowCount()
 times = []
 search = desktop.window.search
@@ -169,7 +180,7 @@ for query in ("so hoa ho so", "binh lieu", "nv-2026-1"):
         desktop.app.processEvents()
         times.append(time.perf_counter() - t0)
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"rows": rows, "shown_s": shown, "keys": len(times),
+print(json.dumps({"rows": rows, "shown_s": shown, "all_s": all_in, "keys": len(times),
                   "median_ms": statistics.median(times) * 1000,
                   "max_ms": max(times) * 1000, "peak_mb": peak_kb / 1024}), flush=True)
 os._exit(0)
@@ -301,8 +312,12 @@ def main() -> int:
     if big is None:
         return 0
     print(
-        f"| {big['rows']:,} tasks: store opened → list shown (in-process, imports "
-        f"excluded) | {big['shown_s'] * 1000:.0f} ms | |"
+        f"| {big['rows']:,} tasks: store opened → list shown, first screenful (in-process, "
+        f"imports excluded) | {big['shown_s'] * 1000:.0f} ms | < 1 s |"
+    )
+    print(
+        f"| {big['rows']:,} tasks: store opened → every task in (counts, sort, search "
+        f"whole) | {big['all_s'] * 1000:.0f} ms | |"
     )
     print(
         f"| per-keystroke filter ({big['keys']} keys) | median {big['median_ms']:.1f} ms, "

@@ -40,7 +40,7 @@ from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.status import Category
-from dxdesk.store.models import Classification, ReportState, StatusClaim
+from dxdesk.store.models import Classification, ReportState, StatusClaim, Task
 from dxdesk.text import Match, for_terminal, json_for_terminal
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _date(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _task_json(row: tasks.TaskRow, language: str) -> dict[str, Any]:
+def _task_json(row: tasks.TaskRow[Task], language: str) -> dict[str, Any]:
     task, status = row.task, row.status
     return {
         "code": task.code,
@@ -99,7 +99,7 @@ def _task_json(row: tasks.TaskRow, language: str) -> dict[str, Any]:
     }
 
 
-def _progress_text(row: tasks.TaskRow) -> str:
+def _progress_text(row: tasks.TaskRow[Task]) -> str:
     """Accepted progress, then the one still on this PC: "40%→60%"."""
     text = f"{row.accepted_progress}%"
     return text if row.pending_progress is None else f"{text}→{row.pending_progress}%"
@@ -113,7 +113,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _status_text(console: Console, row: tasks.TaskRow) -> str:
+def _status_text(console: Console, row: tasks.TaskRow[Task]) -> str:
     category = row.status.category
     label = category.label_vi if console.language == "vi" else category.label_en
     if row.status.due_soon:
@@ -121,7 +121,7 @@ def _status_text(console: Console, row: tasks.TaskRow) -> str:
     return label
 
 
-def _days_text(console: Console, row: tasks.TaskRow) -> str:
+def _days_text(console: Console, row: tasks.TaskRow[Task]) -> str:
     days = row.status.days_left
     if days is None or row.status.category.is_done:
         return ""

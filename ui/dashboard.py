@@ -21,14 +21,14 @@ from typing_extensions import override
 
 from dxdesk.messages import Message
 from dxdesk.status import Category
-from dxdesk.tasks import TaskRow
+from dxdesk.tasks import ListedRow
 from ui import labels, numbers
 from ui.i18n import follow_language, language
 
 BUCKETS = ((0, 24), (25, 49), (50, 74), (75, 99), (100, 100))
 
 
-def progress_buckets(rows: list[TaskRow]) -> list[tuple[int, int]]:
+def progress_buckets(rows: list[ListedRow]) -> list[tuple[int, int]]:
     """How many open and done tasks fall in each progress band."""
     out = []
     for low, high in BUCKETS:
@@ -52,7 +52,7 @@ class ProgressChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(420, 156)
 
-    def set_rows(self, rows: list[TaskRow]) -> None:
+    def set_rows(self, rows: list[ListedRow]) -> None:
         self._buckets = progress_buckets(rows)
         self.update()
 
@@ -129,7 +129,7 @@ class Dashboard(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[TaskRow] = []
+        self._rows: list[ListedRow] = []
         self.tiles = {c: CategoryTile(c) for c in Category}
         tiles = QGridLayout()
         for i, tile in enumerate(self.tiles.values()):
@@ -169,7 +169,7 @@ class Dashboard(QWidget):
         if isinstance(code, str):
             self.open_task.emit(code)
 
-    def set_rows(self, rows: list[TaskRow]) -> None:
+    def set_rows(self, rows: list[ListedRow]) -> None:
         self._rows = rows
         for category, tile in self.tiles.items():
             tile.number.setText(

@@ -4,16 +4,17 @@ history of its reports with their sync state and any reviewer comment."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 from sqlmodel import col, select
 
-from dxdesk import clock
+from dxdesk import clock, tasks
 from dxdesk.profile import Profile
-from dxdesk.store.models import Report, ReportState
-from dxdesk.tasks import TaskRow
+from dxdesk.store.models import Report, ReportState, Task
+from dxdesk.tasks import ListedRow
 from ui import labels
 from ui.background_jobs import InlineRunner, Runner
 from ui.i18n import follow_language
@@ -21,18 +22,26 @@ from ui.numbers import indicator_decimals, number
 from ui.tasks_model import progress_tip
 
 
-def _history(profile: Profile, task_id: str, asked: int) -> tuple[int, list[Report]]:
+@dataclass(frozen=True)
+class _Details:
+    asked: int
+    task: Task | None  # whole: the list holds only the columns it shows
+    history: list[Report]
+
+
+def _details(profile: Profile, task_id: str, asked: int) -> _Details:
     """On a pool thread, in a session of its own."""
     with profile.db.session() as session:
+        task = tasks.get(session, task_id)
         query = (
             select(Report).where(Report.task_id == task_id).order_by(col(Report.created_at).desc())
         )
         history = list(session.exec(query))
         session.expunge_all()
-    return asked, history
+    return _Details(asked, task, history)
 
 
-def _days_html(row: TaskRow, text: str) -> str:
+def _days_html(row: ListedRow, text: str) -> str:
     """ "quá N ngày" stands out here as in the list: bold, strong red."""
     if row.status.overdue:
         return f"<b style='color:{labels.OVERDUE_TEXT};'>{text}</b>"
@@ -53,7 +62,7 @@ class DetailPane(QWidget):
         self._profile = profile
         self._runner = runner or InlineRunner()
         self._asked = 0  # the newest history read; older answers are dropped
-        self._row: TaskRow | None = None
+        self._row: ListedRow | None = None
         self._draft_id: str | None = None
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
@@ -84,7 +93,7 @@ class DetailPane(QWidget):
     def draft_id(self) -> str | None:
         return self._draft_id
 
-    def show_task(self, row: TaskRow | None) -> None:
+    def show_task(self, row: ListedRow | None) -> None:
         self._row = row
         self.new_button.setEnabled(row is not None)
         if row is None:
@@ -96,23 +105,23 @@ class DetailPane(QWidget):
         # The task at once, its reports when the background has read them.
         self._draft_id = None
         self.draft_button.setVisible(False)
-        self.browser.setHtml(self._html(row, None))
+        self.browser.setHtml(self._html(row, None, None))
         self._asked += 1
-        job = partial(_history, self._profile, row.task.id, self._asked)
-        self._runner.run(job, self._on_history)
+        job = partial(_details, self._profile, row.task.id, self._asked)
+        self._runner.run(job, self._on_details)
 
     @Slot(object)
-    def _on_history(self, answer: tuple[int, list[Report]]) -> None:
-        asked, history = answer
+    def _on_details(self, answer: _Details) -> None:
         row = self._row
-        if asked != self._asked or row is None:
+        if answer.asked != self._asked or row is None:
             return  # another task was selected meanwhile
-        drafts = [r for r in history if r.state is ReportState.DRAFT]
+        drafts = [r for r in answer.history if r.state is ReportState.DRAFT]
         self._draft_id = drafts[0].id if drafts else None
         self.draft_button.setVisible(self._draft_id is not None)
-        self.browser.setHtml(self._html(row, history))
+        self.browser.setHtml(self._html(row, answer.task, answer.history))
 
-    def _html(self, row: TaskRow, history: list[Report] | None) -> str:
+    def _html(self, row: ListedRow, whole: Task | None, history: list[Report] | None) -> str:
+        """``whole``: the task's every field, once read (None meanwhile)."""
         task, e = row.task, html.escape
         colour = labels.colour(row.status).name()
         badge = f"<span style='background:{colour}; color:#111;'>&nbsp;"
@@ -123,29 +132,16 @@ class DetailPane(QWidget):
             "<table cellspacing='2'>",
             self._line(self.tr("Deadline"), _dmy(task.deadline)),
             self._line(self.tr("Progress"), progress_tip(row).replace("\n", "; ")),
-            self._line(
-                self.tr("Assigning document"),
-                " ".join(
-                    x
-                    for x in (
-                        task.doc_number,
-                        self.tr("of %1").replace("%1", _dmy(task.doc_date))
-                        if task.doc_date
-                        else "",
-                        task.doc_issuer,
-                    )
-                    if x
-                ),
-            ),
-            self._line(self.tr("Expected output"), task.expected_output or "—"),
-            "</table>",
         ]
-        if task.description:
-            parts.append(f"<p>{e(task.description)}</p>")
-        if task.indicators:
+        if whole is not None:
+            parts.append(self._whole(whole))
+        parts.append("</table>")
+        if whole is not None and whole.description:
+            parts.append(f"<p>{e(whole.description)}</p>")
+        if whole is not None and whole.indicators:
             heading = self.tr("Indicators")
             parts.append(f"<h4>{e(heading)}</h4><ul>")
-            for ind in task.indicators:
+            for ind in whole.indicators:
                 target = ind.get("target")
                 shown = (
                     "—"
@@ -177,6 +173,21 @@ class DetailPane(QWidget):
                 parts.append(f"<br><span style='color:#b91c1c'>{e(reason)}</span>")
             parts.append("</p>")
         return "".join(parts)
+
+    def _whole(self, task: Task) -> str:
+        """The lines only the whole task has: its assigning document and output."""
+        document = " ".join(
+            x
+            for x in (
+                task.doc_number,
+                self.tr("of %1").replace("%1", _dmy(task.doc_date)) if task.doc_date else "",
+                task.doc_issuer,
+            )
+            if x
+        )
+        return self._line(self.tr("Assigning document"), document) + self._line(
+            self.tr("Expected output"), task.expected_output or "—"
+        )
 
     @staticmethod
     def _line(name: str, value: str) -> str:

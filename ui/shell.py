@@ -61,6 +61,7 @@ class Shell(QObject):
         self.screen = UnlockScreen(self.unlocker, runner)
         self.screen.opened.connect(self.open_desktop)
         self.screen.painted.connect(self._behind_first_window)
+        self.screen.unlocking.connect(self._import_desktop)
         self.desktop: Desktop | None = None
         self._open_remembered = True  # only at start: a lock must stay locked
         self._resume: tuple[str, str] | None = None  # (user, draft) open when they locked
@@ -103,9 +104,17 @@ class Shell(QObject):
 
     # -- a user's desktop -------------------------------------------------------------
 
+    @Slot()
+    def _import_desktop(self) -> None:
+        """The main window's modules, while the store opens on the runner (a quarter
+        of a second that otherwise follows the unlock). Here, not in the warm-up:
+        they define Qt classes, which belong to the GUI thread."""
+        with importing():
+            import ui.desktop  # noqa: F401, PLC0415
+
     @Slot(object)
     def open_desktop(self, opened: Opened) -> None:
-        with importing():  # the main window's modules, once unlocked
+        with importing():  # at once when ``_import_desktop`` ran
             from ui.desktop import build  # noqa: PLC0415
 
         self._open_remembered = False

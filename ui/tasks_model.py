@@ -1,4 +1,4 @@
-"""The task list: a table model over ``TaskRow``s and the filtered, sorted view of it.
+"""The task list: a table model over ``ListedRow``s and the filtered, sorted view of it.
 
 The model is reset when rows are reloaded (after a sync or a saved report); the
 view filters on each task's precomputed folded search key and a quick filter, so
@@ -22,13 +22,13 @@ from PySide6.QtCore import (
 from typing_extensions import override
 
 from dxdesk.store.models import ReportState
-from dxdesk.tasks import TaskRow
+from dxdesk.tasks import ListedRow, TaskRow
 from dxdesk.text import Match, best_only, query_syllables, rank, search_terms, syllables
 from ui import labels
 
 Index = QModelIndex | QPersistentModelIndex
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the TaskRow itself
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ListedRow itself
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts right (dates, numbers)
 
 UNSET = QModelIndex()
@@ -42,7 +42,7 @@ class QuickFilter(StrEnum):
     DONE = "done"
     RETURNED = "returned"
 
-    def accepts(self, row: TaskRow) -> bool:
+    def accepts(self, row: ListedRow) -> bool:
         status = row.status
         if self is QuickFilter.OVERDUE:
             return status.overdue
@@ -68,7 +68,7 @@ class QuickFilter(StrEnum):
         return QCoreApplication.translate("QuickFilter", str(names[self]))
 
 
-def counts(rows: list[TaskRow]) -> dict[QuickFilter, int]:
+def counts(rows: list[ListedRow]) -> dict[QuickFilter, int]:
     """What each quick filter would show (as ``QuickFilter.accepts`` decides), in one
     pass: six passes cost 0.4 s at 20,000 tasks."""
     overdue = due_soon = done = returned = 0
@@ -93,12 +93,12 @@ class Column:
     COUNT = 6
 
 
-def _dmy(row: TaskRow) -> str:
+def _dmy(row: ListedRow) -> str:
     deadline = row.task.deadline
     return deadline.strftime("%d/%m/%Y") if deadline else "—"
 
 
-def progress_text(row: TaskRow) -> str:
+def progress_text(row: ListedRow) -> str:
     """The progress the server accepted; a report not sent yet shows apart, after
     an arrow, so a draft's 60% is never read as the task's."""
     accepted = f"{row.accepted_progress}%"
@@ -107,7 +107,7 @@ def progress_text(row: TaskRow) -> str:
     return f"{accepted} → {row.pending_progress}%"
 
 
-def progress_tip(row: TaskRow) -> str:
+def progress_tip(row: ListedRow) -> str:
     accepted = QCoreApplication.translate("TaskTableModel", "Accepted by the server: %1%")
     text = accepted.replace("%1", str(row.accepted_progress))
     if row.pending_progress is not None and row.pending_state is not None:
@@ -120,12 +120,12 @@ def progress_tip(row: TaskRow) -> str:
 class TaskTableModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[TaskRow] = []
+        self._rows: list[ListedRow] = []
         self._keys: list[str] = []
-        self._syllables: list[str] = []
+        self._syllables: list[str] | None = []  # None: not worked out yet
 
     @property
-    def rows(self) -> list[TaskRow]:
+    def rows(self) -> list[ListedRow]:
         return self._rows
 
     @property
@@ -136,16 +136,20 @@ class TaskTableModel(QAbstractTableModel):
 
     @property
     def search_syllables(self) -> list[str]:
-        """Each key's syllables (``dxdesk.text.syllables``), for ranking a search."""
+        """Each key's syllables (``dxdesk.text.syllables``), for ranking a search: as
+        given to :meth:`set_rows`, or worked out here the first time a search asks
+        (the first screenful at start comes without them)."""
+        if self._syllables is None:
+            self._syllables = [syllables(key) for key in self._keys]
         return self._syllables
 
-    def set_rows(self, rows: list[TaskRow], spaced: list[str] | None = None) -> None:
-        """``spaced``: each row's :func:`dxdesk.text.syllables`, when the caller
-        worked them out already (off the GUI thread: 0.3 s at 20,000 tasks)."""
+    def set_rows(self, rows: list[ListedRow], spaced: list[str] | None = None) -> None:
+        """``spaced``: each row's syllables, when the caller worked them out already
+        (off the GUI thread: 0.15-0.3 s at 20,000 tasks)."""
         self.beginResetModel()
         self._rows = list(rows)
         self._keys = [row.task.search_key for row in self._rows]
-        self._syllables = spaced if spaced is not None else [syllables(k) for k in self._keys]
+        self._syllables = spaced
         self.endResetModel()
 
     @override
@@ -204,7 +208,7 @@ class TaskTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def _display(self, row: TaskRow, column: int) -> str:
+    def _display(self, row: ListedRow, column: int) -> str:
         if column == Column.CODE:
             return row.task.code
         if column == Column.TITLE:
@@ -226,7 +230,7 @@ class TaskTableModel(QAbstractTableModel):
         return [self._sort_key(row, column) for row in self._rows]
 
     @staticmethod
-    def _sort_key(row: TaskRow, column: int) -> Any:
+    def _sort_key(row: ListedRow, column: int) -> Any:
         if column == Column.DEADLINE:
             deadline = row.task.deadline
             return deadline.toordinal() if deadline else 10**7
@@ -442,6 +446,6 @@ class TaskFilterProxy(QAbstractTableModel):
             return None
         return source.row_data(self._shown[index.row()], index.column(), role)
 
-    def row_at(self, index: QModelIndex) -> TaskRow | None:
+    def row_at(self, index: QModelIndex) -> ListedRow | None:
         value = index.data(ROW_ROLE)
         return value if isinstance(value, TaskRow) else None

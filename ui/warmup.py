@@ -30,6 +30,7 @@ HEAVY = (
 )
 
 _lock = threading.RLock()
+_done = threading.Event()  # every one of HEAVY is imported, whole
 
 
 @contextmanager
@@ -39,11 +40,17 @@ def importing() -> Iterator[None]:
 
 
 def warm_up() -> int:
-    """Import :data:`HEAVY` (at once if it is done); returns how many were new."""
+    """Import :data:`HEAVY` (at once if it is done); returns how many were new.
+
+    Once done it returns without the lock: an unlock on the runner must not wait
+    while the GUI thread imports the main window's modules (see ``ui.shell``)."""
+    if _done.is_set():
+        return 0
     fresh = 0
     with importing():
         for name in HEAVY:
             if name not in sys.modules:
                 fresh += 1
                 importlib.import_module(name)
+        _done.set()
     return fresh

@@ -23,9 +23,9 @@ from ui.tasks_model import (
 )
 
 
-def rows_of(profile: Profile) -> list[tasks.TaskRow]:
+def rows_of(profile: Profile) -> list[tasks.ListedRow]:
     with profile.db.session() as session:
-        return tasks.list_tasks(session, clock.reference_date(None))
+        return tasks.list_summaries(session, clock.reference_date(None))
 
 
 def test_task_model_and_proxy_pass_the_model_tester(

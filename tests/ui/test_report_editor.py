@@ -92,7 +92,10 @@ def test_autosave_by_timer_shows_saved_time(
 ) -> None:
     window = desktop.window
     assert window.select_task("NV-2026-008")
-    editor = ReportEditor(ui_profile, window.selected_row().task, parent=window, autosave_ms=50)  # type: ignore[union-attr]
+    row = window.selected_row()
+    task = window.whole_task(row) if row is not None else None
+    assert task is not None
+    editor = ReportEditor(ui_profile, task, parent=window, autosave_ms=50)
     qtbot.addWidget(editor)
     editor.show()
     type_text(editor.results, "Đang rà soát")

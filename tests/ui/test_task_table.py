@@ -87,6 +87,7 @@ def test_a_cut_status_keeps_its_end(desktop: Desktop) -> None:
 
 def test_overdue_stands_out_in_the_detail_pane_and_the_overview_too(desktop: Desktop) -> None:
     window = desktop.window
+    window.tabs.setCurrentWidget(window.dashboard)  # filled when shown
     lists = window.dashboard.overdue, window.dashboard.due_soon
     overdue_items = [lists[0].item(i) for i in range(lists[0].count())]
     assert overdue_items
@@ -95,6 +96,7 @@ def test_overdue_stands_out_in_the_detail_pane_and_the_overview_too(desktop: Des
     for i in range(lists[1].count()):
         assert not lists[1].item(i).font().bold()
     code = str(overdue_items[0].data(CODE_ROLE))
+    window.tabs.setCurrentWidget(window.tasks_tab)
     assert window.select_task(code)
     QApplication.processEvents()
     html = window.detail.browser.toHtml()

@@ -34,7 +34,9 @@ def main() -> int:
     window.select_task("NV-2026-003")
     row = window.selected_row()
     assert row is not None
-    editor = ReportEditor(profile, row.task, parent=window, autosave_ms=100)
+    task = window.whole_task(row)
+    assert task is not None
+    editor = ReportEditor(profile, task, parent=window, autosave_ms=100)
     editor.show()
     editor.results.setFocus()
     typed = {"n": 0}

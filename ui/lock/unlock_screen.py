@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 class UnlockScreen(QWidget):
     opened = Signal(object)  # Opened: a user's profile is open
     painted = Signal()  # once, after the first paint: heavy work may start behind it
+    unlocking = Signal()  # an unlock runs on the runner: the GUI thread is free meanwhile
 
     def __init__(self, unlocker: Unlocker, runner: Runner) -> None:
         super().__init__()
@@ -282,6 +283,7 @@ class UnlockScreen(QWidget):
         self._set_busy(True)
         self._show_message(self.tr("Unlocking…"), error=False)
         self._runner.run(job, done, self._on_failed)
+        self.unlocking.emit()
 
     @Slot(object)
     def _sign_in(self, request: SignInRequest) -> None:

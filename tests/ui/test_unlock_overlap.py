@@ -1,0 +1,79 @@
+"""While the store opens on the runner, the GUI thread loads the main window's
+modules (they used to follow the unlock), and the unlock does not wait for that
+import once the heavy core is in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from dxdesk.paths import Paths
+from tests.ui.conftest import OFFICER, OFFICER_PASSWORD, enroll
+from ui import warmup
+
+REPO = Path(__file__).resolve().parents[2]
+
+# The unlock job waits until the screen has said "unlocking" to every slot (the
+# shell's first), then notes whether the main window's modules are loaded.
+CHILD = """
+import os, sys, threading
+from PySide6.QtCore import QTimer
+from ui import launcher
+from ui.app import open_window
+from ui.lock.unlocking import Unlocker
+said, seen = threading.Event(), []
+original = Unlocker.with_password
+
+def with_password(self, *args, **kwargs):
+    said.wait(60)
+    seen.append("ui.main_window" in sys.modules)
+    return original(self, *args, **kwargs)
+
+Unlocker.with_password = with_password
+shell = open_window(launcher.window_options(["--home", sys.argv[1]]))
+shell.screen.unlocking.connect(said.set)
+shell.screen.password.setText(sys.argv[2])
+shell.screen.unlock()
+
+def check():
+    if shell.desktop is not None:
+        print(seen, flush=True)
+        os._exit(0)
+
+timer = QTimer()
+timer.timeout.connect(check)
+timer.start(5)
+shell.app.exec()
+"""
+
+
+def test_main_window_modules_load_while_the_store_opens(ui_paths: Paths) -> None:
+    enroll(ui_paths, OFFICER, OFFICER_PASSWORD)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(ui_paths.data.parent), OFFICER_PASSWORD],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.stdout.strip() == "[True]", result.stderr
+
+
+def test_warm_up_once_done_does_not_wait_for_another_import() -> None:
+    warmup.warm_up()
+    returned = threading.Event()
+    with warmup.importing():  # the GUI thread importing the main window, say
+
+        def again() -> None:
+            warmup.warm_up()
+            returned.set()
+
+        worker = threading.Thread(target=again)
+        worker.start()
+        # Not a timing: without the fix the worker waits for this lock until the
+        # block ends, so it cannot have returned inside it.
+        returned.wait(30)
+        inside = returned.is_set()
+    worker.join()
+    assert inside
