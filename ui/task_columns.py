@@ -20,11 +20,12 @@ else:  # typing_extensions costs ~20 ms before the first window; mypy alone need
     from ui.overrides import override
 
 PADDING = 18  # the cell's margins and the sort arrow's room
-STATUS_MAX = 170  # longer labels elide; the tooltip has the whole text
+STATUS_MAX = 150  # longer labels elide in the middle; the tooltip has the whole text
 FIXED = {
     Column.CODE: ("NV-2026-000",),
     Column.DEADLINE: ("00/00/0000",),
-    Column.PROGRESS: ("100%",),
+    # Accepted, then the pending one on this PC (tasks_model): "40%→60%".
+    Column.PROGRESS: ("100%→100%",),
 }
 
 

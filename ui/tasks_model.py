@@ -104,7 +104,7 @@ def progress_text(row: ListedRow) -> str:
     accepted = f"{row.accepted_progress}%"
     if row.pending_progress is None:
         return accepted
-    return f"{accepted} → {row.pending_progress}%"
+    return f"{accepted}→{row.pending_progress}%"  # as `dxdesk tasks` prints it
 
 
 def progress_tip(row: ListedRow) -> str:

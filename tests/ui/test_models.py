@@ -157,7 +157,7 @@ def test_progress_column_shows_the_accepted_progress_and_a_pending_one_apart(
         row = next(i for i, r in enumerate(model.rows) if r.task.code == "NV-2026-003")
         return model.index(row, column).data(role)
 
-    assert cell(Column.PROGRESS) == "40% → 60%"
+    assert cell(Column.PROGRESS) == "40%→60%"
     assert cell(Column.PROGRESS, SORT_ROLE) == 40
     # The overview's progress bands count it where the server has it, too.
     [row] = [r for r in rows_of(ui_profile) if r.task.code == "NV-2026-003"]
@@ -165,7 +165,7 @@ def test_progress_column_shows_the_accepted_progress_and_a_pending_one_apart(
     assert "60%" in cell(Column.PROGRESS, Qt.ItemDataRole.ToolTipRole)
     with ui_profile.db.session() as session:
         reports.finalize(session, ui_profile.attachments, draft.id)
-    assert cell(Column.PROGRESS) == "40% → 60%"  # queued: still only ours
+    assert cell(Column.PROGRESS) == "40%→60%"  # queued: still only ours
     with ui_profile.db.session() as session:
         queued = reports.get_report(session, draft.id)
         reports.accept(session, queued)

@@ -63,6 +63,9 @@ def test_titles_stretch_and_days_are_not_clipped(desktop: Desktop, lang: str) ->
     assert any(days)
     for text in days:
         assert metrics.horizontalAdvance(text) + 8 <= header.sectionSize(Column.DAYS), text
+    # A pending progress beside the accepted one is not cut either ("100%→100%").
+    widest = "100%→100%"
+    assert metrics.horizontalAdvance(widest) + 8 <= header.sectionSize(Column.PROGRESS)
     status = header.sectionSize(Column.STATUS)
     assert status <= 170  # was 200 px of a narrow screen
     assert header.sectionSize(Column.TITLE) > status
