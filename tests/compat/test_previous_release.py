@@ -77,12 +77,22 @@ def find_uv() -> str:
     return proc.stdout
 
 
-def install(version: str, commit: str, folder: Path) -> Release:
+def _has_commit(commit: str) -> bool:
     present = subprocess.run(
         ["git", "-C", str(REPO), "cat-file", "-e", f"{commit}^{{commit}}"],
         capture_output=True, timeout=30, check=False,
     )  # fmt: skip
-    if present.returncode != 0:
+    return present.returncode == 0
+
+
+def install(version: str, commit: str, folder: Path) -> Release:
+    if not _has_commit(commit):
+        # A shallow clone (CI's may be): fetch that one commit from where it came.
+        subprocess.run(
+            ["git", "-C", str(REPO), "fetch", "--quiet", "origin", commit],
+            capture_output=True, timeout=300, check=False,
+        )  # fmt: skip
+    if not _has_commit(commit):
         pytest.fail(
             f"The previous release {version} (commit {commit}, compat/releases.toml) is not "
             f"in this clone (a shallow clone?). Fetch it and run again: "
