@@ -66,6 +66,17 @@ def add_commune_officer(connection: sa.Connection, now: dt.datetime) -> None:
     )  # fmt: skip
 
 
+def add_devices(
+    connection: sa.Connection, t0: dt.datetime, rows: list[tuple[int, str, str, int]]
+) -> None:
+    """Device keys as (user id, device id, key, minutes after ``t0`` registered)."""
+    connection.execute(
+        insert(table_of(Device)),
+        [{"device_id": d, "user_id": u, "public_key": k, "last_seen": t0,
+          "registered_at": t0 + dt.timedelta(minutes=m)} for u, d, k, m in rows],
+    )  # fmt: skip
+
+
 def test_migrated_schema_matches_the_tables(backend: Backend) -> None:
     db = open_database(backend.new_url())
     try:
@@ -262,11 +273,7 @@ def test_upgrade_from_0005_keeps_data_and_gives_each_key_to_its_first_user(
             (2, "pc-9", victim, 6),  # and under another device id
             (3, "pc-2", colleague, 2),
         ]
-        connection.execute(
-            insert(table_of(Device)),
-            [{"device_id": d, "user_id": u, "public_key": k, "last_seen": t0,
-              "registered_at": t0 + dt.timedelta(minutes=m)} for u, d, k, m in rows],
-        )  # fmt: skip
+        add_devices(connection, t0, rows)
     engine.dispose()
 
     db = open_database(url)  # migrates to the head
@@ -696,13 +703,9 @@ def test_upgrade_from_0005_retires_all_but_each_devices_newest_key(backend: Back
     keys = [b64url.encode(bytes([n]) * 32) for n in range(4)]
     with engine.begin() as connection:
         add_commune_officer(connection, t0)
-        rows = [("pc-1", keys[0], 0), ("pc-1", keys[1], 5), ("pc-1", keys[2], 9),
-                ("pc-2", keys[3], 1)]  # fmt: skip
-        connection.execute(
-            insert(table_of(Device)),
-            [{"device_id": d, "user_id": 1, "public_key": k, "last_seen": t0,
-              "registered_at": t0 + dt.timedelta(minutes=m)} for d, k, m in rows],
-        )  # fmt: skip
+        rows = [(1, "pc-1", keys[0], 0), (1, "pc-1", keys[1], 5), (1, "pc-1", keys[2], 9),
+                (1, "pc-2", keys[3], 1)]  # fmt: skip
+        add_devices(connection, t0, rows)
     engine.dispose()
 
     db = open_database(url)  # migrates to the head

@@ -25,6 +25,7 @@ from tests.ui.conftest import (
     opened,
 )
 from tests.ui.keys import type_text
+from ui.report_editor import ReportEditor
 from ui.shell import Shell
 
 
@@ -34,9 +35,10 @@ def unlock(qtbot: QtBot, shell: Shell) -> None:
     qtbot.waitUntil(lambda: not shell.screen.busy, timeout=WAIT_MS)
 
 
-def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
+def signed_in_with_a_new_report(
     qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths
-) -> None:
+) -> tuple[Shell, ReportEditor]:
+    """The officer unlocked the demo tasks and opened a new report on NV-2026-003."""
     open_with_demo_tasks(ui_paths, enroll(ui_paths, OFFICER, OFFICER_PASSWORD), Settings()).close()
     shell = make_shell(ui_paths)
     unlock(qtbot, shell)
@@ -45,6 +47,13 @@ def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
     window.new_report()
     editor = window.editor
     assert editor is not None and editor.isVisible()
+    return shell, editor
+
+
+def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
+    qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths
+) -> None:
+    shell, editor = signed_in_with_a_new_report(qtbot, make_shell, ui_paths)
     type_text(editor.results, "Đang viết dở, chưa kịp lưu")
     assert editor.report_id is None  # not autosaved yet (3 s)
 
@@ -75,14 +84,7 @@ def test_ctrl_l_from_the_report_editor_saves_hides_and_resumes(
 def test_ctrl_l_while_the_editor_asks_a_question_still_locks(
     qtbot: QtBot, make_shell: ShellFactory, ui_paths: Paths
 ) -> None:
-    open_with_demo_tasks(ui_paths, enroll(ui_paths, OFFICER, OFFICER_PASSWORD), Settings()).close()
-    shell = make_shell(ui_paths)
-    unlock(qtbot, shell)
-    window = opened(qtbot, shell).window
-    assert window.select_task("NV-2026-003")
-    window.new_report()
-    editor = window.editor
-    assert editor is not None
+    shell, editor = signed_in_with_a_new_report(qtbot, make_shell, ui_paths)
     type_text(editor.results, "Suýt xoá")
     editor.discard_button.click()  # "Xoá bản nháp này?" is open
     question = editor.question
