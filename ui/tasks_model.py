@@ -23,7 +23,7 @@ from typing_extensions import override
 
 from dxdesk.store.models import ReportState
 from dxdesk.tasks import ListedRow, TaskRow
-from dxdesk.text import Match, best_only, query_syllables, rank, search_terms, syllables
+from dxdesk.text import Match, best_levels, query_syllables, rank_many, search_terms, syllables
 from ui import labels
 
 Index = QModelIndex | QPersistentModelIndex
@@ -32,6 +32,9 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ListedRow itself
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts right (dates, numbers)
 
 UNSET = QModelIndex()
+
+
+NO_RANK = len(Match)  # below every Match: the row is not shown
 
 
 class QuickFilter(StrEnum):
@@ -361,24 +364,31 @@ class TaskFilterProxy(QAbstractTableModel):
             self._shown, self._where = [], []
             return
         keys, rows, terms = model.search_keys, model.rows, self._terms
-        candidates = range(len(keys)) if self._matching is None else self._matching
-        self._matching = [i for i in candidates if all(term in keys[i] for term in terms)]
-        ranks: dict[int, Match] = {}
+        matching = list(range(len(keys))) if self._matching is None else self._matching
+        for term in terms:  # one comprehension per term: no generator per row
+            matching = [i for i in matching if term in keys[i]]
+        self._matching = matching
+        # Each row's rank, or NO_RANK: a list indexed by row is cheaper than a dict.
+        level = [NO_RANK] * len(keys)
         if terms:
-            spaced, words = model.search_syllables, query_syllables(" ".join(terms))
-            found = {i: rank(keys[i], spaced[i], words) for i in self._matching}
-            ranks = best_only({i: match for i, match in found.items() if match is not None})
-            passing: set[int] | dict[int, Match] = ranks
+            found = rank_many(
+                keys, model.search_syllables, matching, query_syllables(" ".join(terms))
+            )
+            for match, group in best_levels(found).items():
+                for i in group:
+                    level[i] = match
         else:
-            passing = set(self._matching)
+            for i in matching:
+                level[i] = Match.PHRASE
         quick = self._quick
-        shown = [
-            i
-            for i in self._order_of(model)
-            if i in passing and (quick is QuickFilter.ALL or quick.accepts(rows[i]))
-        ]
-        if ranks:  # stable: the column's order within each rank
-            shown.sort(key=ranks.__getitem__)
+        if quick is QuickFilter.ALL:
+            shown = [i for i in self._order_of(model) if level[i] != NO_RANK]
+        else:
+            shown = [
+                i for i in self._order_of(model) if level[i] != NO_RANK and quick.accepts(rows[i])
+            ]
+        if terms:  # stable: the column's order within each rank
+            shown.sort(key=level.__getitem__)
         self._shown = shown
         self._where = [-1] * len(keys)
         for position, source in enumerate(shown):
