@@ -33,8 +33,7 @@ from dxdesk import (
 from dxdesk.errors import DxdeskError, StorageError
 from dxdesk.first_start import load_settings as load_profile_settings
 from dxdesk.identity import credentials, unlock, users
-from dxdesk.identity.vault import VaultError
-from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES, Message
+from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import load as load_settings
@@ -478,24 +477,6 @@ def prompt_for(args: argparse.Namespace) -> PasswordPrompt:
     return PasswordPrompt(from_stdin=args.unlock_stdin or getattr(args, "password_stdin", False))
 
 
-def unlock_profile(
-    args: argparse.Namespace, paths: Paths, password: PasswordPrompt | None = None
-) -> Profile:
-    """The chosen user's profile: unlocked with the key they keep in the OS keyring,
-    or with their password (offline: the server is never asked)."""
-    settings = load_profile_settings(paths)  # a broken settings file is said first
-    user = users.require_user(paths, args.user)
-    tokens = credentials.choose()
-    opened = unlock.with_keyring(paths, settings, user, tokens)
-    if opened is None:
-        given = (password or prompt_for(args))()
-        if given is None:
-            message = Message("password_needed", {"user": user.username})
-            raise VaultError(message.text("en"), message)
-        opened = unlock.with_password(paths, settings, user, given, tokens)
-    return opened.profile
-
-
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -521,7 +502,7 @@ def main(
         log.info("dxdesk %s: %s", __version__, args.command or "gui")
         if handler is None:
             return opener(args, paths, console)
-        profile = unlock_profile(args, paths)
+        profile = unlock.offline(paths, args.user, prompt_for(args)).profile
         return handler(args, profile, console)
     except DxdeskError as exc:
         # The store could not be opened because the disk is full: say that.

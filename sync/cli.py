@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from dxdesk.cli import Console, PasswordPrompt, prompt_for, read_password, unlock_profile
+from dxdesk.cli import Console, PasswordPrompt, prompt_for, read_password
 from dxdesk.errors import DxdeskError
 from dxdesk.first_start import load_settings
-from dxdesk.identity import credentials
+from dxdesk.identity import credentials, unlock
 from dxdesk.identity.profile_tokens import ProfileTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
@@ -128,7 +128,7 @@ def cmd_sync(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     # An opener, not a handler: the password that unlocks the data (one line of
     # stdin) is the one a login needs when the token has expired.
     password = prompt_for(args)
-    profile = unlock_profile(args, paths, password)
+    profile = unlock.offline(paths, args.user, password).profile
     try:
         return _sync(args, profile, console, password)
     finally:

@@ -12,8 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dxdesk.first_start import load_settings
 from dxdesk.identity import users
 from dxdesk.identity.users import KnownUser, UnlockedUser
+from dxdesk.identity.vault import VaultError
+from dxdesk.messages import Message
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
 
@@ -83,6 +86,26 @@ def with_password(
     kept = remember and keep_key(tokens, unlocked)
     opened = open_unlocked(paths, settings, unlocked, tokens, "password")
     return Opened(opened.profile, opened.unlocked, tokens, remembered=kept)
+
+
+def offline(paths: Paths, username: str | None, ask_password: Callable[[], str | None]) -> Opened:
+    """What a command does before touching a user's data: that user's profile (the
+    only one here when ``username`` is None), opened with the key their OS keyring
+    keeps, else with the password ``ask_password`` returns (VaultError when it
+    returns None). Offline: the server is never asked."""
+    from dxdesk.identity import credentials  # noqa: PLC0415 (the keyring: not before the first window)
+
+    settings = load_settings(paths)  # a broken settings file is said first
+    user = users.require_user(paths, username)
+    tokens = credentials.choose()
+    opened = with_keyring(paths, settings, user, tokens)
+    if opened is not None:
+        return opened
+    given = ask_password()
+    if given is None:
+        message = Message("password_needed", {"user": user.username})
+        raise VaultError(message.text("en"), message)
+    return with_password(paths, settings, user, given, tokens)
 
 
 def keep_key(tokens: TokenStore, unlocked: UnlockedUser) -> bool:
