@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from sync.local_server import LocalServer, server_command
+from tests.support.zygote import ZYGOTES
 
 SERVER = Path(server_command())
 DEMO_PASSWORD = "canbo-demo-2026"  # printed by `dxdesk-server demo`
@@ -33,14 +34,9 @@ class RunningServer(LocalServer):
         return self
 
     def admin(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(SERVER), *args, "--db", self.db_url],
-            capture_output=True,
-            text=True,
-            input=stdin,
-            timeout=120,
-            check=True,
-        )
+        done = ZYGOTES.run("dxdesk-server", [*args, "--db", self.db_url], stdin=stdin, timeout=120)
+        done.check_returncode()
+        return done
 
     def reports(self) -> list[dict[str, Any]]:
         out = self.admin("reports", "--json", "--limit", "100000").stdout
