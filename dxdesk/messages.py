@@ -29,6 +29,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Dữ liệu không bị ảnh hưởng.",
         "Too many wrong passwords: try again in {seconds} seconds. Nothing was changed.",
     ),
+    "profile_cost_invalid": (
+        "{env}={value} không hợp lệ hoặc yếu hơn mức tối thiểu của OWASP cho Argon2id: "
+        "dùng SỐ_LƯỢT,MiB,SỐ_LUỒNG với ít nhất 7 MiB và lượt × MiB từ 35 (ví dụ 2,19,1).",
+        "{env}={value} is not valid or is weaker than OWASP's minimum for Argon2id: "
+        "use PASSES,MEMORY_MIB,THREADS with at least 7 MiB and passes x MiB of at least "
+        "35 (e.g. 2,19,1).",
+    ),
     "key_file_unreadable": (
         "Không đọc được tệp khoá {path} ({reason}); không thể mở dữ liệu nếu thiếu tệp này. "
         "Không có gì bị thay đổi.",

@@ -16,6 +16,7 @@ from dxdesk import tasks
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
+from tests.support.zygote import ZYGOTES
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -24,6 +25,16 @@ TODAY = dt.date(2026, 11, 24)
 # those hashes were most of the server tests' CPU. tests/server/test_password_cost.py
 # checks the production default and that hashes of either cost verify under the other.
 os.environ.setdefault("DXDESK_SERVER_ARGON2", "2,19,1")
+# The same for the client profiles the tests make (each unlock derives the key again);
+# tests/security/test_profile_cost.py checks the default and that either cost opens.
+os.environ.setdefault("DXDESK_PROFILE_ARGON2", "2,19,1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _zygotes() -> Iterator[None]:
+    # The processes that start the tests' dxdesk commands (tests/support/zygote.py).
+    yield
+    ZYGOTES.close()
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ import base64
 import contextlib
 import json
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -37,6 +38,7 @@ def _random_bytes(count: int) -> bytes:
 
 KEY_BYTES = 32
 FORMAT = 1
+COST_ENV = "DXDESK_PROFILE_ARGON2"
 # In the key file: whether the store was created. It survives a lost or emptied store,
 # so that is refused instead of silently started afresh (dxdesk.profile).
 STORE_MADE = "store_made"
@@ -72,6 +74,37 @@ class KdfParams:
     time_cost: int = 3
     memory_kib: int = 64 * 1024
     parallelism: int = 2
+
+    # OWASP's weakest acceptable Argon2id settings (19 MiB x 2 passes, 12 x 3, 7 x 5)
+    # all spend at least 35 MiB-passes (as the server's DXDESK_SERVER_ARGON2).
+    MIN_MIB_PASSES = 35
+    MIN_MIB = 7
+
+    @classmethod
+    def configured(cls, raw: str | None = None) -> KdfParams:
+        """The cost for new key files: ``DXDESK_PROFILE_ARGON2`` as
+        ``PASSES,MEMORY_MIB,THREADS`` (a test suite's cheaper profiles), never below
+        OWASP's minimum; the default without it. Each key file records its own cost,
+        so this never changes how an existing one opens."""
+        chosen = raw if raw is not None else os.environ.get(COST_ENV, "")
+        if not chosen.strip():
+            return cls()
+        try:
+            passes, mib, threads = (int(part) for part in chosen.split(","))
+        except ValueError:
+            passes = mib = threads = 0
+        if min(passes, threads) < 1 or mib < cls.MIN_MIB or passes * mib < cls.MIN_MIB_PASSES:
+            message = Message("profile_cost_invalid", {"env": COST_ENV, "value": chosen})
+            raise VaultError(message.text("en"), message)
+        return cls(passes, mib * 1024, threads)
+
+    def at_least(self, other: KdfParams) -> KdfParams:
+        """Each of the two costs' stronger setting."""
+        return KdfParams(
+            max(self.time_cost, other.time_cost),
+            max(self.memory_kib, other.memory_kib),
+            max(self.parallelism, other.parallelism),
+        )
 
     def derive(self, password: str, salt: bytes) -> bytes:
         # Imported here, with AESGCM below: the lock screen shows before they load.
@@ -117,14 +150,19 @@ def wrap(data_key: bytes, password: str, account: str, params: KdfParams) -> dic
     }
 
 
+def recorded_params(payload: dict[str, Any]) -> KdfParams:
+    """The cost a key file was wrapped at (it opens at that cost, whatever is set now)."""
+    kdf = payload["kdf"]
+    return KdfParams(kdf["time_cost"], kdf["memory_kib"], kdf["parallelism"])
+
+
 def unwrap(payload: dict[str, Any], password: str) -> bytes | None:
     """The data key, or None when the password is wrong."""
     from cryptography.exceptions import InvalidTag  # noqa: PLC0415
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
 
     kdf = payload["kdf"]
-    params = KdfParams(kdf["time_cost"], kdf["memory_kib"], kdf["parallelism"])
-    kek = params.derive(password, _unb64(kdf["salt"]))
+    kek = recorded_params(payload).derive(password, _unb64(kdf["salt"]))
     try:
         return AESGCM(kek).decrypt(
             _unb64(payload["nonce"]), _unb64(payload["wrapped_key"]), payload["account"].encode()
@@ -190,7 +228,13 @@ class Vault:
         self.key_file = folder / "key.json"
         self.attempts_file = folder / "unlock-attempts.json"
         self.clock = clock
-        self.params = params or KdfParams()
+        self._params = params
+
+    @property
+    def params(self) -> KdfParams:
+        """The cost new key files get: as given, else as configured (read when a key
+        is wrapped, so a bad setting stops only that, never an unlock)."""
+        return self._params or KdfParams.configured()
 
     def exists(self) -> bool:
         return self.key_file.is_file()
@@ -254,7 +298,9 @@ class Vault:
 
     def rewrap(self, data_key: bytes, new_password: str) -> None:
         old = self._load()
-        payload = wrap(data_key, new_password, str(old["account"]), self.params)
+        # Never cheaper than the file was: a setting made later cannot weaken it.
+        params = self.params.at_least(recorded_params(old))
+        payload = wrap(data_key, new_password, str(old["account"]), params)
         _write_atomically(self.key_file, {**payload, STORE_MADE: old.get(STORE_MADE, True)})
         self._save_attempts(Attempts())
 

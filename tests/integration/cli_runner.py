@@ -1,16 +1,17 @@
-"""Run the installed ``dxdesk`` command as a user would."""
+"""Run the installed ``dxdesk`` command as a user would: a separate process each time,
+started by a zygote that has its imports done (tests/support/zygote.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.support.file_keyring import FILE_ENV
+from tests.support.zygote import ZYGOTES
 
 DXDESK = Path(sys.executable).with_name("dxdesk")
 
@@ -43,17 +44,12 @@ def run(
     stdin: str | None = None,
     timeout: float = 60,
     env: dict[str, str] | None = None,
+    console_script: bool = False,
 ) -> Result:
     if env is None:
         env = keyring_env(home)
-    proc = subprocess.run(
-        [str(DXDESK), "--home", str(home), *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        input=stdin,
-        timeout=timeout,
-        check=False,
-        env=env,
-    )
+    proc = ZYGOTES.run(
+        "dxdesk", ["--home", str(home), *args], env=env, stdin=stdin, timeout=timeout,
+        console_script=console_script,
+    )  # fmt: skip
     return Result(proc.returncode, proc.stdout, proc.stderr)

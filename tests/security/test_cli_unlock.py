@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.integration.cli_runner import keyring_env, run
 from tests.support.server import DEMO_PASSWORD, RunningServer
 
 SECRET = "Đã hoàn thành PLAINCHECK-5521 tại thôn Khe Mạ"
 
 
+@pytest.mark.slow
 def test_offline_unlock_wrong_password_and_no_plaintext_on_disk(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = keyring_env(home)
@@ -57,6 +60,7 @@ def test_offline_unlock_wrong_password_and_no_plaintext_on_disk(tmp_path: Path) 
         assert needle.encode("utf-8") not in everything, needle[:30]
 
 
+@pytest.mark.slow
 def test_password_changed_on_the_server_rewraps_the_key_at_next_login(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = keyring_env(home)

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from dxdesk import local_state, reports
@@ -102,6 +103,7 @@ def run_child(home: Path, env: dict[str, str], kill_after: float | None) -> floa
     return window
 
 
+@pytest.mark.slow
 def test_migration_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     home = tmp_path / "home"
     expected = make_legacy_home(home, tmp_path)

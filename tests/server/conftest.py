@@ -19,12 +19,13 @@ import pytest
 import requests
 
 from dxdesk.canonical import content_hash
-from sync.local_server import LocalServer, free_port, server_command
+from sync.local_server import LocalServer, free_port
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
 from sync.server import accounts, tasks
 from sync.server.db import Database, open_database
 from tests.support.device import TestDevice
 from tests.support.server import START_TIMEOUT_S
+from tests.support.zygote import ZYGOTES
 
 PG_VERSION = "15"
 PASSWORD = "mat-khau-thu-nghiem"
@@ -342,7 +343,5 @@ def anon(server: ServerProcess) -> Iterator[Api]:
 
 
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [server_command(), *args], input=stdin, capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
+    """A ``dxdesk-server`` command in its own process (started by a zygote)."""
+    return ZYGOTES.run("dxdesk-server", args, stdin=stdin, timeout=120)

@@ -14,11 +14,14 @@ import requests
 
 from sync.server import cli, demo
 from tests.server.conftest import Backend, ServerProcess
+from tests.support.server import START_TIMEOUT_S
 
 EXAMPLES = 30  # per operation and phase; a couple of minutes at most on both databases
+FUZZ_TIMEOUT_S = 240
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(START_TIMEOUT_S + FUZZ_TIMEOUT_S + 120)  # its own waits, then the checks
 def test_fuzzing_finds_no_server_error(backend: Backend, tmp_path: Path) -> None:
     url = backend.new_url()
     with contextlib.redirect_stdout(io.StringIO()):
@@ -40,7 +43,7 @@ def test_fuzzing_finds_no_server_error(backend: Backend, tmp_path: Path) -> None
              "--exclude-path", "/api/v1/auth/logout",  # it would revoke our token
              "--generation-allow-x00", "true",
              "--no-color"],
-            capture_output=True, text=True, timeout=240, check=False, cwd=tmp_path,
+            capture_output=True, text=True, timeout=FUZZ_TIMEOUT_S, check=False, cwd=tmp_path,
         )  # fmt: skip
         summary = done.stdout[-3000:]
         assert done.returncode == 0, summary

@@ -31,8 +31,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 class Client:
     """One officer's dxdesk profile, driven through the command line."""
 
-    def __init__(self, home: Path, keyring_file: Path) -> None:
+    def __init__(self, home: Path, keyring_file: Path, *, console_script: bool = False) -> None:
         self.home = home
+        self.console_script = console_script  # the installed script itself, no zygote
         self.password = DEMO_PASSWORD
         self.env = {
             **os.environ,
@@ -42,7 +43,10 @@ class Client:
         }
 
     def __call__(self, *args: str, stdin: str | None = None, timeout: float = 120) -> Result:
-        return run(self.home, "--lang", "en", *args, stdin=stdin, timeout=timeout, env=self.env)
+        return run(
+            self.home, "--lang", "en", *args, stdin=stdin, timeout=timeout, env=self.env,
+            console_script=self.console_script,
+        )  # fmt: skip
 
     def login(self, url: str, user: str = "cb.binhlieu", password: str = DEMO_PASSWORD) -> Result:
         self.password = password

@@ -15,11 +15,13 @@ import requests
 
 from tests.integration.cli_runner import DXDESK
 from tests.support.badlink import BadLink, LinkProfile
-from tests.support.server import DEMO_PASSWORD, RunningServer
+from tests.support.server import DEMO_PASSWORD, START_TIMEOUT_S, RunningServer
 from tests.sync.conftest import Client
 
 REPORTS = 200
 KILLS = 30
+KILL_WAIT_S = (0.6, 2.0)  # how long each killed sync may run
+FINAL_SYNC_TIMEOUT_S = 300
 # Slow enough that the whole job outlasts the kill phase: every kill lands mid-flight.
 SLOW = LinkProfile(latency_s=0.05, up_bps=400_000, down_bps=1_000_000)
 
@@ -31,6 +33,8 @@ def photo(folder: Path, n: int, size: int) -> Path:
 
 
 @pytest.mark.slow
+# Its own waits: the server's start, the kill rounds, the final sync, and the rest.
+@pytest.mark.timeout(START_TIMEOUT_S + 2 * KILLS * KILL_WAIT_S[1] + FINAL_SYNC_TIMEOUT_S + 180)
 def test_sigkill_at_random_loses_and_duplicates_nothing(
     server: RunningServer, client: Client, tmp_path: Path
 ) -> None:
@@ -51,7 +55,7 @@ def test_sigkill_at_random_loses_and_duplicates_nothing(
                 stderr=subprocess.DEVNULL,
             )
             try:
-                proc.wait(timeout=rng.uniform(0.6, 2.0))
+                proc.wait(timeout=rng.uniform(*KILL_WAIT_S))
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
@@ -60,7 +64,7 @@ def test_sigkill_at_random_loses_and_duplicates_nothing(
                 break
         assert kills >= KILLS, "every round should have been killed mid-flight"
 
-        final = client("sync", "--json", timeout=300)
+        final = client("sync", "--json", timeout=FINAL_SYNC_TIMEOUT_S)
         assert final.code == 0, final.err
         assert final.json()["still_queued"] == 0
 

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import make_url
 
 from dxdesk.identity import device
@@ -43,6 +44,7 @@ def _server_bytes(server: RunningServer) -> bytes:
     return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
+@pytest.mark.slow
 def test_a_classified_report_keeps_its_words_to_itself(
     server: RunningServer, client: Client, tmp_path: Path
 ) -> None:

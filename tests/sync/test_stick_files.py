@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.support.server import RunningServer
 from tests.sync.conftest import Client
 
@@ -15,6 +17,7 @@ OFFICER, RELAY = "cb.binhlieu", "cb.hoanhmo"
 SECRET = b"not for the stick\n"
 
 
+@pytest.mark.slow
 def test_export_deliver_and_imports_refuse_links_pipes_and_folders(
     server: RunningServer, client: Client, tmp_path: Path
 ) -> None:

@@ -9,7 +9,9 @@ escaped (``\\x1b``), and their ``--json`` output carries none raw either.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import select as select_local
 
@@ -26,6 +28,12 @@ PWNED = "\x1b]0;pwned\x07\x1b[2J"
 # Raw in no output: ESC, BEL, C1 CSI, a right-to-left override.
 RAW = ("\x1b", "\x07", "\x9b", "\u202e")
 OLD_TEXT = f"Số hoá {PWNED}\x9b2J\u202e"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Client:
+    # What reaches a terminal is checked on the installed script itself, not a zygote.
+    return Client(tmp_path / "client", tmp_path / "keyring.json", console_script=True)
 
 
 def _plant_on_the_server(server: RunningServer, report_id: str) -> str:
@@ -53,6 +61,7 @@ def _assert_escaped(text: str) -> None:
     assert "\\x9b2J\\u202e" in text
 
 
+@pytest.mark.slow
 def test_no_command_prints_control_characters_raw(server: RunningServer, client: Client) -> None:
     assert client.login(server.url).code == 0
     assert client("sync").code == 0

@@ -12,14 +12,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
 from tests.ui.conftest import OFFICER, OFFICER_PASSWORD, enroll, open_with_demo_tasks
 
 REPO = Path(__file__).resolve().parents[2]
+CHILD_TIMEOUT_S = 300
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(CHILD_TIMEOUT_S + 60)  # the child's own timeout, then the checks
 def test_language_switch_with_a_selection_under_the_sort_proxy(tmp_path: Path) -> None:
     home = tmp_path / "home"
     paths = Paths.under(home).ensure()
@@ -30,7 +35,7 @@ def test_language_switch_with_a_selection_under_the_sort_proxy(tmp_path: Path) -
     env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
     child = subprocess.run(
         [sys.executable, "-X", "faulthandler", "-m", "tests.ui.language_child", str(home)],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False,
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=CHILD_TIMEOUT_S, check=False,
     )  # fmt: skip
     assert child.returncode == 0, child.stderr[-3000:]
     lines = [line.split("|") for line in child.stdout.splitlines()]

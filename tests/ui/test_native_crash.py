@@ -16,6 +16,7 @@ from tests.ui.conftest import OFFICER, OFFICER_PASSWORD, enroll
 from ui.native_crash import FILE_NAME
 
 REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 120  # one start of the window in a child process
 
 
 def start(home: Path, mode: str) -> subprocess.CompletedProcess[str]:
@@ -23,7 +24,7 @@ def start(home: Path, mode: str) -> subprocess.CompletedProcess[str]:
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "tests.ui.start_child", str(home), mode],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False,
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=START_TIMEOUT_S, check=False,
     )  # fmt: skip
 
 
@@ -34,6 +35,8 @@ def notices(run: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX signal number is checked")
+@pytest.mark.slow
+@pytest.mark.timeout(4 * START_TIMEOUT_S + 60)  # four starts, each with its own timeout
 def test_a_native_crash_is_logged_and_told_at_the_next_start_once(ui_paths: Paths) -> None:
     enroll(ui_paths, OFFICER, OFFICER_PASSWORD)
     home = ui_paths.data.parent
