@@ -20,6 +20,7 @@ from sync.server import accounts
 from sync.server.db import Database
 from sync.server.tables import AuditEvent, BlobUpload, UploadChunk
 from tests.server.conftest import PASSWORD, World, login, report_body
+from tests.server.test_bundles import deliver, make_bundle
 from tests.support.device import rehash, seal, seal_with_files
 
 MARKER = b"ATTACHMENT-MARKER-5d1c-Q7"
@@ -244,3 +245,30 @@ def test_an_older_devices_classified_attachment_is_sealed_as_it_arrives(
         assert upload is not None and not upload.sealed
     got = world.reviewer.get(f"/reports/{body['id']}/attachments/{attachment['id']}")
     assert got.status_code == 200 and got.content == data
+
+
+def test_classified_attachments_in_a_usb_bundle_are_stored_sealed(
+    world: World, server_db: Database
+) -> None:
+    """A bundle carries a 0.2 device's sealed bytes as they are, and a 0.1 device's
+    classified attachment in the clear (inside the sealed body), sealed on import."""
+    new_data, old_data = _pdf(), _pdf()
+    new_attachment, old_attachment = _attachment(new_data), _attachment(old_data)
+    new_plain = report_body(world.tasks_a[0], attachments=[new_attachment])
+    new_body, sealed = seal_with_files(new_plain, _key(world), {new_attachment["id"]: new_data})
+    old_body = seal(report_body(world.tasks_a[1], attachments=[old_attachment]), _key(world))
+    bundle = make_bundle(
+        world.officer_a, world.usernames["oa"], [new_body, old_body],
+        [sealed[new_attachment["id"]], old_data],
+    )  # fmt: skip
+    assert MARKER not in bundle
+    answer = deliver(world.officer_b, bundle)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["accepted"], answer.json()["rejected"]) == (2, 0)
+    assert MARKER not in _stored_bytes(world, server_db)
+    for body, attachment, data in (
+        (new_body, new_attachment, new_data),
+        (old_body, old_attachment, old_data),
+    ):
+        got = world.reviewer.get(f"/reports/{body['id']}/attachments/{attachment['id']}")
+        assert got.status_code == 200 and got.content == data

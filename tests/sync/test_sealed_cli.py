@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from dxdesk import reports
+from dxdesk import attachment_seal, reports
 from dxdesk.identity import device
 from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from sync import client_account
+from sync.server.db import open_database
+from sync.server.tables import Attachment, BlobUpload
 from sync.transport import Transport
 from tests.support.server import DEMO_PASSWORD, REVIEWER, RunningServer
 from tests.sync.conftest import Client
@@ -149,8 +152,22 @@ def test_a_classified_attachment_never_leaves_sealed_and_its_author_can_correct_
     assert sent.code == 0, sent.err
     assert (sent.json()["accepted"], sent.json()["attachments_uploaded"]) == (1, 1)
     # The server's database (its uploaded chunks included) and its folder hold no byte
-    # of it in the clear; what was uploaded is what the device sealed.
+    # of it in the clear; and the device sealed what it uploaded: the chunks are
+    # stored as they arrived (the server sealed none), so they are the PUT bodies.
     assert ATTACHED not in _server_bytes(server) + _files_under(server.folder)
+    server_db = open_database(server.db_url)
+    try:
+        with server_db.read() as session:
+            mime, sha = session.execute(
+                select(Attachment.mime_type, Attachment.sha256).where(
+                    Attachment.report_id == report_id
+                )
+            ).one()
+            assert mime == attachment_seal.SEALED_MIME
+            uploads = session.scalars(select(BlobUpload).where(BlobUpload.sha256 == sha)).all()
+            assert [(u.complete, u.sealed) for u in uploads] == [(True, False)]
+    finally:
+        server_db.dispose()
     assert _download(server, report_id) == [(photo.name, "image/jpeg", data)]
     assert ATTACHED not in _server_bytes(server)
 
