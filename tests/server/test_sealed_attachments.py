@@ -21,6 +21,7 @@ from sync.server.db import Database
 from sync.server.tables import AuditEvent, BlobUpload, UploadChunk
 from tests.server.conftest import PASSWORD, World, login, report_body
 from tests.server.test_bundles import deliver, make_bundle
+from tests.support.console import ConsoleClient
 from tests.support.device import rehash, seal, seal_with_files
 
 MARKER = b"ATTACHMENT-MARKER-5d1c-Q7"
@@ -272,3 +273,29 @@ def test_classified_attachments_in_a_usb_bundle_are_stored_sealed(
     ):
         got = world.reviewer.get(f"/reports/{body['id']}/attachments/{attachment['id']}")
         assert got.status_code == 200 and got.content == data
+
+
+def test_the_console_serves_a_sealed_file_only_from_the_opened_report(
+    world: World, server_db: Database
+) -> None:
+    data = _pdf()
+    body, attachment, _ = _sent(world, data)
+    console = ConsoleClient(world.server.base)
+    try:
+        assert console.login(world.usernames["rv"], PASSWORD).status_code == 200
+        page = f"/reports/{body['id']}"
+        path = f"{page}/files/{attachment['id']}"
+        assert console.get(path).status_code == 404  # not without opening it
+        assert not _unseals(server_db, body["id"])
+        opened = console.submit(page, f"{page}/open")
+        assert opened.status_code == 200 and NAME in opened.text
+        got = console.submit(page, path)
+        assert got.status_code == 200 and got.content == data
+        assert got.headers["Content-Type"] == "application/pdf"
+        assert got.headers["Content-Disposition"].endswith(NAME)
+        assert (world.usernames["rv"], {"attachment": attachment["id"]}) in _unseals(
+            server_db, body["id"]
+        )
+    finally:
+        console.close()
+    assert MARKER not in _stored_bytes(world, server_db)
