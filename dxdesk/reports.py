@@ -607,6 +607,20 @@ def await_registration(session: Session, report: Report, reason: str | None) -> 
     session.add(report)
 
 
+def await_server_update(session: Session, report: Report) -> None:
+    """Not the report's fault either: its attachments are sealed, which a server of
+    protocol 1 (dxdesk 0.1) cannot take. It waits, queued, for the server's update."""
+    _move(report, ReportState.QUEUED)
+    report.last_error = Message("report_awaits_server_update", {}).text("en")
+    session.add(report)
+
+
+def has_sealed_attachments(session: Session, report: Report) -> bool:
+    return any(
+        a.mime_type == attachment_seal.SEALED_MIME for a in attachments_of(session, report.id)
+    )
+
+
 def reject(session: Session, report: Report, code: str, message: str | None) -> None:
     """Refused for good, with the reason; a correction is a new report."""
     _move(report, ReportState.REJECTED)

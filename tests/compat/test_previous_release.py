@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from dxdesk import reports
+from dxdesk.store.models import ReportState
 from tests.integration.cli_runner import Result
 from tests.support import file_keyring
 from tests.support.server import DEMO_PASSWORD, REVIEWER, RunningServer
@@ -203,10 +205,27 @@ def test_current_client_syncs_with_the_previous_server(
         )
     ).json()["id"]
     _ok(client("report", code, "--progress", "65", "--summary", "Thêm 1 máy", "--json"))
+    # A classified report's attachments are sealed (protocol 2): that server would
+    # refuse the seal, so the report waits, queued and said so, for its update.
+    secret = _ok(
+        client(
+            "report", code, "--progress", "66", "--summary", "Mật", "--classification",
+            "secret", "--attach", str(_photo(tmp_path)), "--json",
+        )
+    ).json()["id"]  # fmt: skip
     sent = _ok(client("sync", "--json")).json()
-    assert (sent["accepted"], sent["attachments_uploaded"], sent["still_queued"]) == (2, 1, 0)
+    assert (sent["accepted"], sent["attachments_uploaded"], sent["still_queued"]) == (2, 1, 1)
+    assert sent["rejected"] == 0
     stored = previous_server.api("GET", f"/reports/{with_photo}", REVIEWER)
     assert stored["complete"] is True
+    profile = client.open()
+    try:
+        with profile.db.session() as session:
+            waiting = reports.get_report(session, secret)
+            assert waiting.state is ReportState.QUEUED
+            assert waiting.last_error is not None and "update" in waiting.last_error
+    finally:
+        profile.close()
 
     comment = "Bổ sung ảnh biên bản nghiệm thu."
     previous_server.api("POST", f"/reports/{with_photo}/return", REVIEWER, {"comment": comment})
