@@ -304,6 +304,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "This account may not write to {path}: ask the computer's administrator to fix "
         "the folder's permissions. Nothing was changed.",
     ),
+    "report_awaits_server_update": (
+        "Máy chủ chưa nhận được tệp đính kèm của báo cáo mật (máy chủ cần cập nhật dxdesk); "
+        "báo cáo vẫn chờ gửi, không mất gì.",
+        "The server cannot take a classified report's attachments yet (it needs a dxdesk "
+        "update); the report stays queued, nothing is lost.",
+    ),
     "report_cannot_be_sent": (
         "Báo cáo này không thể gửi ({reason}); hãy lập báo cáo điều chỉnh trong giới hạn. "
         "Các báo cáo khác vẫn được gửi.",

@@ -2,13 +2,15 @@
 
 The device seals the report's words — results, difficulties, proposals, indicator
 values — and its attachments' file names to the server's X25519 key before the
-report is queued. Progress and the status claim stay in the clear so the server
-can track the task. The report id is the associated data: a sealed payload
-cannot be moved into another report.
+report is queued; the attachments' bytes are sealed too (:mod:`dxdesk.attachment_seal`)
+and the payload then names each one's original sha256, size and type. Progress and
+the status claim stay in the clear so the server can track the task. The report id
+is the associated data: a sealed payload cannot be moved into another report.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -29,6 +31,15 @@ class SealedTooLargeError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Original:
+    """A sealed attachment as it was before sealing: what a reviewer downloads."""
+
+    sha256: str
+    size: int
+    mime_type: str
+
+
 def aad(report_id: str) -> bytes:
     return _AAD + report_id.encode("utf-8")
 
@@ -39,14 +50,25 @@ def content(
     proposals: str,
     indicator_values: dict[str, Any],
     attachments: list[tuple[str, str]],
+    originals: dict[str, Original] | None = None,
 ) -> dict[str, Any]:
-    """The sealed JSON object; ``attachments`` are (id, file name) pairs."""
+    """The sealed JSON object; ``attachments`` are (id, file name) pairs, and
+    ``originals`` describe those whose bytes are sealed too."""
+    known = originals or {}
+
+    def item(attachment_id: str, name: str) -> dict[str, Any]:
+        original = known.get(attachment_id)
+        if original is None:  # bytes in the clear (a server sealing an old device's)
+            return {"id": attachment_id, "file_name": name}
+        return {"id": attachment_id, "file_name": name, "sha256": original.sha256,
+                "size": original.size, "mime_type": original.mime_type}  # fmt: skip
+
     return {
         "results": results,
         "difficulties": difficulties,
         "proposals": proposals,
         "indicator_values": indicator_values,
-        "attachments": [{"id": i, "file_name": n} for i, n in sorted(attachments)],
+        "attachments": [item(i, n) for i, n in sorted(attachments)],
     }
 
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
-from dxdesk import audit, limits, report_seal, signing, validation
+from dxdesk import attachment_seal, audit, limits, own_copy, report_seal, signing, validation
 from dxdesk.canonical import content_hash
 from dxdesk.clock import utcnow
 from dxdesk.errors import NotFoundError, ReportLockedError, ValidationError
@@ -346,20 +346,34 @@ def canonical_body(report: Report, attachments: list[Attachment]) -> dict[str, A
     }  # fmt: skip
 
 
-def _seal(report: Report, attachments: list[Attachment], public_key: str) -> None:
-    """Replace the report's words and file names by one payload only the server
-    can open; progress and status claim stay readable."""
+def _seal(
+    report: Report, attachments: list[Attachment], public_key: str, store: AttachmentStore
+) -> None:
+    """Replace the report's words, file names and attachment bytes by what only the
+    server can open; progress and status claim stay readable. The originals stay in
+    this profile (``own_copy``, and the encrypted plain copies), for a correction."""
+    originals = {a.id: report_seal.Original(a.sha256, a.size, a.mime_type) for a in attachments}
     sealed = report_seal.content(
         report.results,
         report.difficulties,
         report.proposals,
         dict(report.indicator_values),
         [(a.id, a.file_name) for a in attachments],
+        originals,
     )
     report.sealed = report_seal.seal_content(sealed, report.id, public_key)
+    if store.own_copy_key is not None:  # an unencrypted (test or legacy) store keeps none
+        report.own_copy = own_copy.seal(store.own_copy_key, report.id, sealed)
     report.results = report.difficulties = report.proposals = ""
     report.indicator_values = {}
     for attachment in attachments:
+        blob = store.put_chunks(
+            attachment_seal.seal(
+                public_key, store.chunks(attachment.sha256), report.id, attachment.id
+            )
+        )
+        attachment.sha256, attachment.size = blob.sha256, blob.size
+        attachment.mime_type = attachment_seal.SEALED_MIME
         attachment.file_name = report_seal.SEALED_FILE_NAME
 
 
@@ -382,16 +396,18 @@ def _queue(session: Session, store: AttachmentStore, report: Report) -> Report:
     """Finalize a draft whose content was checked (final) and stored by the caller."""
     attachments = attachments_of(session, report.id)
     missing = [a for a in attachments if not store.has(a.sha256)]
+    secret = report.classification is Classification.SECRET
+    # What travels: a classified report's attachments sealed, a little larger.
+    wire_size = attachment_seal.sealed_size if secret else int
     raise_if(
         [Message("attachment_missing", {"path": a.file_name}, field="attachments")
          for a in missing]
         + wire_issues(
-            attachments=[(a.file_name, a.size) for a in attachments],
+            attachments=[(a.file_name, wire_size(a.size)) for a in attachments],
             indicator_count=len(report.indicator_values),
             author=report.author,
         )
     )  # fmt: skip
-    secret = report.classification is Classification.SECRET
     sealing_key = trusted_server_key.known(session)
     if secret and sealing_key is None:
         # Never queue a classified report in the clear; the draft stays as it is.
@@ -404,7 +420,7 @@ def _queue(session: Session, store: AttachmentStore, report: Report) -> Report:
             raise_if([Message("clock_impossible", {"year": now.year})])
         report.created_at = now
     if secret and sealing_key is not None:
-        _seal(report, attachments, sealing_key)
+        _seal(report, attachments, sealing_key, store)
         session.add_all(attachments)
     report.updated_at = now
     report.finalized_at = now
@@ -425,8 +441,14 @@ def _queue(session: Session, store: AttachmentStore, report: Report) -> Report:
     return report
 
 
-def start_correction(session: Session, report_id: str, author: str = "") -> Report:
-    """A new draft, prefilled from a finalized report, that corrects it.
+def start_correction(
+    session: Session, report_id: str, author: str = "", *, store: AttachmentStore | None = None
+) -> Report:
+    """A new draft, prefilled from a finalized report, that corrects it: its words and
+    its attachments (the same stored copies). A sealed report is prefilled from its
+    own copy, which only this profile's ``store`` key opens: the words and the
+    original files it sealed, never the sealed ones (without it, or for a report
+    sealed before own copies were kept, the correction starts empty as before).
 
     A report the server rejected was never stored there, and the server refuses a
     correction of no report: the correction of a rejected report takes its place,
@@ -440,9 +462,41 @@ def start_correction(session: Session, report_id: str, author: str = "") -> Repo
     while target is not None and target.state is ReportState.REJECTED:
         target = session.get(Report, target.corrects_id) if target.corrects_id else None
     corrects = target.id if target is not None else None
-    return create_draft(
-        session, task, ReportContent.of(original), author or original.author, corrects
-    )
+    prefill = ReportContent.of(original)
+    files = [
+        (a.file_name, a.mime_type, a.size, a.sha256) for a in attachments_of(session, original.id)
+    ]
+    if original.sealed is not None:
+        key = store.own_copy_key if store is not None else None
+        own = None
+        if key is not None and original.own_copy is not None:
+            own = own_copy.open_copy(key, original.id, original.own_copy)
+        prefill, files = _own_copy(prefill, own) if own is not None else (prefill, [])
+    draft = create_draft(session, task, prefill, author or original.author, corrects)
+    for name, mime_type, size, sha256 in files:
+        session.add(
+            Attachment(report_id=draft.id, file_name=name, mime_type=mime_type, size=size,
+                       sha256=sha256)
+        )  # fmt: skip
+    session.commit()
+    return draft
+
+
+_File = tuple[str, str, int, str]  # file name, type, size, sha256
+
+
+def _own_copy(prefill: ReportContent, own: dict[str, Any]) -> tuple[ReportContent, list[_File]]:
+    """The content and original files a sealed report's own copy holds."""
+    prefill.results = str(own.get("results", ""))
+    prefill.difficulties = str(own.get("difficulties", ""))
+    prefill.proposals = str(own.get("proposals", ""))
+    prefill.indicator_values = dict(own.get("indicator_values", {}))
+    files = [
+        (str(a["file_name"]), str(a["mime_type"]), int(a["size"]), str(a["sha256"]))
+        for a in own.get("attachments", [])
+        if "sha256" in a
+    ]
+    return prefill, files
 
 
 OUTBOX_STATES = (
@@ -551,6 +605,20 @@ def await_registration(session: Session, report: Report, reason: str | None) -> 
     _move(report, ReportState.QUEUED)
     report.last_error = reason
     session.add(report)
+
+
+def await_server_update(session: Session, report: Report) -> None:
+    """Not the report's fault either: its attachments are sealed, which a server of
+    protocol 1 (dxdesk 0.1) cannot take. It waits, queued, for the server's update."""
+    _move(report, ReportState.QUEUED)
+    report.last_error = Message("report_awaits_server_update", {}).text("en")
+    session.add(report)
+
+
+def has_sealed_attachments(session: Session, report: Report) -> bool:
+    return any(
+        a.mime_type == attachment_seal.SEALED_MIME for a in attachments_of(session, report.id)
+    )
 
 
 def reject(session: Session, report: Report, code: str, message: str | None) -> None:

@@ -51,6 +51,8 @@ CLOCK_SKEW_WARN_S = 300
 # still sends them, and whichever reaches the server first wins (the other is a
 # harmless duplicate).
 PENDING_STATES = (ReportState.QUEUED, ReportState.SENDING)
+# The first protocol whose servers take a classified report's sealed attachments.
+SEALED_ATTACHMENTS_PROTOCOL = 2
 
 
 @dataclass
@@ -102,6 +104,7 @@ class SyncEngine:
         self.sleep = sleep
         self.sizer = ChunkSizer()
         self._in_flight: set[str] = set()  # marked "sending" by this run, not yet acked
+        self._version_known = False  # the server answered: the transport speaks its version
 
     # -- the round ---------------------------------------------------------------
 
@@ -145,13 +148,15 @@ class SyncEngine:
         # pushed once more in this run so the server can count it.
         repush: set[str] = set()
         repushed: set[str] = set()
+        held: set[str] = set()  # waiting for the server's update (see _hold_for_an_older_server)
         while True:
             if summary.rounds >= MAX_ROUNDS:
                 raise TransportError(
                     Failure.SERVER, f"The server still had more after {MAX_ROUNDS} rounds."
                 )
             with self.db.session() as session:
-                batch = self._pending(session, exclude=pushed - repush, limit=self.batch)
+                batch = self._pending(session, exclude=(pushed - repush) | held, limit=self.batch)
+                batch = self._hold_for_an_older_server(session, batch, held)
                 key, registered = device.signing_key(session), device.registered_device(session)
                 built = sendable(session, batch, key, registered, actor=self.actor)
                 summary.rejected += len(batch) - len(built)
@@ -185,9 +190,31 @@ class SyncEngine:
                 repush |= set(result.incomplete) - repushed
 
             with self.db.session() as session:
-                more = bool(self._pending(session, exclude=pushed - repush, limit=1))
+                more = bool(self._pending(session, exclude=(pushed - repush) | held, limit=1))
             if not out.has_more and not more:
                 return
+
+    def _hold_for_an_older_server(
+        self, session: Session, batch: list[Report], held: set[str]
+    ) -> list[Report]:
+        """``batch`` without the reports a protocol 1 server (dxdesk 0.1) would reject:
+        a classified report's sealed attachments are named in its seal with keys that
+        server refuses, and the seal is fixed at finalize. They wait, queued and said
+        so, for the server's update (``held``); nothing is rejected or lost. The
+        server's version is learnt by one ping (a 0.1 server's 426 steps the transport
+        down), only when such a report is pending."""
+        waiting = [r for r in batch if reports.has_sealed_attachments(session, r)]
+        if not waiting:
+            return batch
+        if not self._version_known:
+            self._version_known = self.transport.ping()
+        if self.transport.protocol_version >= SEALED_ATTACHMENTS_PROTOCOL:
+            return batch
+        for report in waiting:
+            log.warning("report %s waits: the server speaks protocol 1", report.id)
+            reports.await_server_update(session, report)
+            held.add(report.id)
+        return [r for r in batch if r.id not in held]
 
     def _retrying(self, call: Callable[[], T]) -> T:
         """Retry what may pass later (offline, server trouble) with jittered backoff."""

@@ -82,7 +82,9 @@ def read_report(profile: Profile, report_id: str) -> OpenedReport:
 
 def start_correction(profile: Profile, report_id: str) -> OpenedReport:
     with profile.db.session() as session:
-        draft = reports.start_correction(session, report_id, profile.author)
+        draft = reports.start_correction(
+            session, report_id, profile.author, store=profile.attachments
+        )
     return read_report(profile, draft.id)
 
 

@@ -17,13 +17,14 @@ import hashlib
 import hmac
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from dxdesk import own_copy
 from dxdesk.disk import writing
 from dxdesk.segmented import CorruptFileError, SegmentReader, SegmentWriter, fsync_file
 
@@ -47,6 +48,9 @@ class AttachmentStore:
         self.root = root
         self._content_key = subkey(data_key, b"dxdesk attachments v1") if data_key else None
         self._name_key = subkey(data_key, b"dxdesk attachment names v1") if data_key else None
+        # Not for files: the key of a sealed report's own copy (dxdesk.own_copy), kept
+        # here since this is the profile's keyed store every finalize is handed.
+        self.own_copy_key = subkey(data_key, own_copy.PURPOSE) if data_key else None
 
     @property
     def encrypted(self) -> bool:
@@ -65,7 +69,13 @@ class AttachmentStore:
         """Copy ``source`` in, hashing as we go; durable once this returns. A source
         that cannot be read raises OSError; a copy that cannot be written (disk full,
         read-only folder) raises :class:`DiskError`. Either way nothing is left."""
-        with source.open("rb") as src, writing(self.root):
+        with source.open("rb") as src:
+            return self.put_chunks(iter(lambda: src.read(CHUNK), b""))
+
+    def put_chunks(self, chunks: Iterable[bytes]) -> StoredBlob:
+        """Store the content made of ``chunks`` (a sealed copy of an attachment, say),
+        as :meth:`put` does a file."""
+        with writing(self.root):
             self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             digest = hashlib.sha256()
             size = 0
@@ -74,7 +84,7 @@ class AttachmentStore:
             try:
                 with os.fdopen(fd, "wb") as dst:
                     writer = SegmentWriter(dst, self._content_key) if self._content_key else None
-                    while chunk := src.read(CHUNK):
+                    for chunk in chunks:
                         digest.update(chunk)
                         if writer is not None:
                             writer.write(chunk)

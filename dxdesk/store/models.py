@@ -118,6 +118,9 @@ class Report(SQLModel, table=True):
     # Classified reports: their words sealed to the server's key (dxdesk.report_seal);
     # the plaintext columns are then empty.
     sealed: str | None = Field(default=None, sa_type=Text)
+    # What the seal holds, with the originals of sealed attachments, encrypted for
+    # this profile only (dxdesk.own_copy): its author's correction starts from it.
+    own_copy: str | None = Field(default=None, sa_type=Text)
     # Written to a USB bundle (the last one, if several) and not yet confirmed by a
     # receipt or a sync: "exported, awaiting receipt". The report stays queued, so a
     # sync still sends it if a network comes first; whichever arrives first wins.

@@ -319,8 +319,26 @@ class ReportIn(Wire):
 
 
 class SealedName(Wire):
+    """An attachment inside a sealed payload: its name, and, when its bytes are sealed
+    too (``mime_type`` outside is ``dxdesk.attachment_seal.SEALED_MIME``), what they
+    were before sealing. The three come together or not at all."""
+
     id: Id
     file_name: FileName
+    sha256: Sha256 | None = None
+    size: Annotated[StrictInt, Field(ge=1, le=MAX_BLOB_BYTES)] | None = None
+    mime_type: Annotated[SafeStr, Field(min_length=1, max_length=127)] | None = None
+
+    @model_validator(mode="after")
+    def _all_or_none(self) -> SealedName:
+        given = [self.sha256 is not None, self.size is not None, self.mime_type is not None]
+        if any(given) and not all(given):
+            raise ValueError("sha256, size and mime_type come together")
+        return self
+
+    @property
+    def bytes_sealed(self) -> bool:
+        return self.sha256 is not None
 
 
 class SealedContent(Wire):

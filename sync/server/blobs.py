@@ -15,6 +15,11 @@ submitter holds each attachment with the size the report declares. So
 The bytes are still stored once per content: the sweep drops the chunks of every
 complete upload of a content but the oldest. Finishing an upload does the same
 work whether or not the content was already there, so its timing says nothing.
+
+A classified report's attachment arrives sealed by its device (its sha256 is the
+sealed bytes': nothing here opens it), or, from a dxdesk older than protocol 2, in
+the clear: then the upload is ``sealed`` and every chunk is sealed to the server's
+key before it is stored, and opened only to verify the whole and to serve it.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from dxdesk import attachment_seal, sealing
 from dxdesk.clock import utcnow
 from sync.protocol import MAX_CHUNK_BYTES, BlobStatus
 from sync.server import audit, progress
@@ -36,6 +43,38 @@ from sync.server.errors import ApiError
 from sync.server.tables import Attachment, Blob, BlobUpload, Report, Unit, UploadChunk
 
 MIB = 1024 * 1024
+_CHUNK_AAD = b"dxdesk sealed chunk v1\n"
+
+
+def _chunk_aad(sha256: str, offset: int) -> bytes:
+    # Bound to the content and the place: a sealed chunk cannot be moved elsewhere.
+    return _CHUNK_AAD + f"{sha256}\n{offset}".encode("ascii")
+
+
+def _stored_form(upload: BlobUpload, offset: int, data: bytes, key: X25519PrivateKey) -> bytes:
+    if not upload.sealed:
+        return data
+    return sealing.seal(key.public_key(), data, _chunk_aad(upload.sha256, offset))
+
+
+def _readable(sealed: bool, sha256: str, offset: int, data: bytes, key: X25519PrivateKey) -> bytes:
+    return sealing.open_sealed(key, data, _chunk_aad(sha256, offset)) if sealed else data
+
+
+def _classified_in_clear(session: Session, user_id: int, sha256: str) -> bool:
+    """Whether a classified report of the user declares this content unsealed (sent
+    by a dxdesk from before attachments were sealed): then it is stored sealed."""
+    return (
+        session.scalar(
+            select(Attachment.id)
+            .join(Report, Report.id == Attachment.report_id)
+            .where(Attachment.sha256 == sha256, Report.submitted_by == user_id)
+            .where(Report.classification == "secret")
+            .where(Attachment.mime_type != attachment_seal.SEALED_MIME)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _declared_size(session: Session, user_id: int, sha256: str) -> int | None:
@@ -175,6 +214,7 @@ def _start(session: Session, principal: Principal, sha256: str, size: int) -> Bl
         "size": size,
         "received": 0,
         "complete": False,
+        "sealed": _classified_in_clear(session, principal.user_id, sha256),
         "created_at": now,
         "updated_at": now,
     }
@@ -205,15 +245,15 @@ class Outcome:
     error: ApiError | None = None
 
 
-def _verify(session: Session, upload: BlobUpload) -> bool:
+def _verify(session: Session, upload: BlobUpload, key: X25519PrivateKey) -> bool:
     digest = hashlib.sha256()
-    chunks = session.scalars(
-        select(UploadChunk.data)
+    chunks = session.execute(
+        select(UploadChunk.offset, UploadChunk.data)
         .where(UploadChunk.upload_id == upload.id)
         .order_by(UploadChunk.offset)
     )
-    for data in chunks:
-        digest.update(data)
+    for offset, data in chunks:
+        digest.update(_readable(upload.sealed, upload.sha256, offset, data, key))
     return digest.hexdigest() == upload.sha256
 
 
@@ -243,6 +283,7 @@ def put_chunk(
     data: bytes,
     size: int | None,
     quota: int,
+    key: X25519PrivateKey,
 ) -> Outcome:
     upload = _own_upload(session, principal.user_id, sha256, lock=True)
     if upload is None:
@@ -277,13 +318,14 @@ def put_chunk(
             f"The chunk goes past the declared size of {upload.size} bytes.",
             field="offset",
         )
-    session.add(UploadChunk(upload_id=upload.id, offset=offset, data=data))
+    stored = _stored_form(upload, offset, data, key)
+    session.add(UploadChunk(upload_id=upload.id, offset=offset, data=stored))
     upload.received = offset + len(data)
     upload.updated_at = utcnow()
     session.flush()
     if upload.received < upload.size:
         return Outcome(_state(upload))
-    if not _verify(session, upload):
+    if not _verify(session, upload, key):
         session.execute(delete(UploadChunk).where(UploadChunk.upload_id == upload.id))
         upload.received = 0
         audit.record(session, principal.username, "blob.hash_mismatch", sha256)
@@ -310,7 +352,9 @@ def _offset_mismatch(received: int) -> ApiError:
     return ApiError(409, "offset_mismatch", message, field="offset", received=received)
 
 
-def fill(session: Session, principal: Principal, sha256: str, data: bytes) -> bool:
+def fill(
+    session: Session, principal: Principal, sha256: str, data: bytes, key: X25519PrivateKey
+) -> bool:
     """Store a whole attachment that arrived in a USB bundle signed by ``principal``
     (verified against ``sha256`` here): it is their upload, complete, and proves
     their possession. Bytes that arrived whole are not in flight: no quota. True
@@ -324,9 +368,10 @@ def fill(session: Session, principal: Principal, sha256: str, data: bytes) -> bo
         return False
     session.execute(delete(UploadChunk).where(UploadChunk.upload_id == upload.id))
     for offset in range(0, len(data), MAX_CHUNK_BYTES):
+        piece = data[offset : offset + MAX_CHUNK_BYTES]
         session.add(
             UploadChunk(
-                upload_id=upload.id, offset=offset, data=data[offset : offset + MAX_CHUNK_BYTES]
+                upload_id=upload.id, offset=offset, data=_stored_form(upload, offset, piece, key)
             )
         )
     upload.size = len(data)  # verified: the size is now a fact, whatever was claimed
@@ -377,14 +422,17 @@ def sweep(session: Session, *, now: dt.datetime, older_than: dt.timedelta) -> Sw
     return Swept(len(expired_ids), expired_bytes, len(duplicates))
 
 
-def stored_chunks(session: Session, sha256: str) -> Iterator[bytes]:
+def stored_chunks(session: Session, sha256: str, key: X25519PrivateKey) -> Iterator[bytes]:
     """The verified content of ``sha256``, chunk by chunk (one row in memory at a time),
-    from the copy the sweep keeps: the oldest complete upload that still has bytes."""
+    from the copy the sweep keeps: the oldest complete upload that still has bytes.
+    Chunks the server sealed are opened (``key``); a device's sealed bytes are not."""
     upload_id = session.scalar(
         select(func.min(UploadChunk.upload_id))
         .join(BlobUpload, BlobUpload.id == UploadChunk.upload_id)
         .where(BlobUpload.sha256 == sha256, BlobUpload.complete.is_(True))
     )
+    upload = session.get(BlobUpload, upload_id) if upload_id is not None else None
+    sealed = upload is not None and upload.sealed
     offset = 0
     while upload_id is not None:
         data = session.scalar(
@@ -394,5 +442,6 @@ def stored_chunks(session: Session, sha256: str) -> Iterator[bytes]:
         )
         if not data:
             return
-        yield data
-        offset += len(data)
+        plain = _readable(sealed, sha256, offset, data, key)
+        yield plain
+        offset += len(plain)

@@ -99,6 +99,7 @@ def _store_attachments(
     acks: list[Ack],
     attachments: dict[str, bytes],
     principal: Principal,
+    server_key: X25519PrivateKey,
 ) -> None:
     """Fill the blobs of the reports that were stored (not of rejected ones): the
     bundle's signer delivered the bytes, so they hold them (the relay does not)."""
@@ -107,7 +108,7 @@ def _store_attachments(
         if isinstance(item, ReportIn) and ack.status != "rejected":
             wanted |= {a.sha256 for a in item.attachments}
     for sha in sorted(wanted & set(attachments)):
-        blobs.fill(session, principal, sha, attachments[sha])
+        blobs.fill(session, principal, sha, attachments[sha], server_key)
 
 
 def _settle(session: Session, acks: list[Ack], existed: set[str]) -> list[Ack]:
@@ -162,7 +163,7 @@ def deliver(
     existed = set(session.scalars(select(Report.id).where(Report.id.in_(ids)))) if ids else set()
     principal = Principal(user.id, user.username, user.role, user.unit_code, user.full_name, "")
     acks = _ingest(session, principal, items, server_key)
-    _store_attachments(session, items, acks, contents.attachments, principal)
+    _store_attachments(session, items, acks, contents.attachments, principal, server_key)
     acks = _settle(session, acks, existed)
     now = utcnow()
     receipt = receipts.make(

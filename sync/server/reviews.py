@@ -72,6 +72,18 @@ def _attachments(session: Session, ids: list[str]) -> dict[str, list[dict[str, A
     return found
 
 
+def as_opened(attachment: dict[str, Any], opened: SealedContent) -> dict[str, Any]:
+    """An attachment of an opened sealed report as its author attached it: its name,
+    and for sealed bytes the original's sha256, size and type (what is downloaded)."""
+    entry = next((a for a in opened.attachments if a.id == attachment["id"]), None)
+    if entry is None:
+        return attachment
+    shown = {**attachment, "file_name": entry.file_name}
+    if entry.bytes_sealed:
+        shown.update(sha256=entry.sha256, size=entry.size, mime_type=entry.mime_type)
+    return shown
+
+
 def _out(
     report: Report,
     task_code: str,
@@ -83,8 +95,7 @@ def _out(
     words: dict[str, Any] = dict(report.body)
     if opened is not None:
         words.update(opened.model_dump(mode="json", exclude={"attachments"}))
-        names = {a.id: a.file_name for a in opened.attachments}
-        attachments = [{**a, "file_name": names.get(a["id"], a["file_name"])} for a in attachments]
+        attachments = [as_opened(a, opened) for a in attachments]
     return ReportOut(
         id=report.id,
         task_id=report.task_id,

@@ -4,6 +4,11 @@ for a reviewer or admin who asks (and that is audited).
 The plaintext of a classified report never reaches the database. A device seals it
 before sending; a report queued by an older dxdesk arrives in the clear (over TLS)
 and is sealed here, to the same key, before it is stored.
+
+Its attachments' bytes too: a device of protocol 2 seals them (type
+``attachment_seal.SEALED_MIME`` outside, the original sha256, size and type inside
+the sealed payload); an older one sends them in the clear and ``blobs`` seals each
+chunk on arrival.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pydantic import ValidationError
 
-from dxdesk import report_seal, sealing
+from dxdesk import attachment_seal, report_seal, sealing
 from sync.protocol import STORED_TEXT, ReportIn, SealedContent
 from sync.server.devices import Problem
 from sync.server.errors import field_path
@@ -46,7 +51,7 @@ def check(report: ReportIn, key: X25519PrivateKey) -> Problem | None:
     """Why the sealed payload of ``report`` is unacceptable, or None. Opened here only
     to validate it like a report in the clear; what opened is then dropped."""
     if report.sealed is None:
-        return None
+        return _sealed_bytes_outside_a_seal(report)
     problem = _outside_problem(report)
     if problem is not None:
         return problem
@@ -69,6 +74,42 @@ def check(report: ReportIn, key: X25519PrivateKey) -> Problem | None:
         return _invalid(f"{where}: {first['msg']}", where)
     if sorted(a.id for a in content.attachments) != sorted(a.id for a in report.attachments):
         return _invalid("the sealed file names do not match the attachments", "sealed.attachments")
+    return _originals_problem(report, content)
+
+
+def _sealed_bytes_outside_a_seal(report: ReportIn) -> Problem | None:
+    """Sealed bytes with no sealed payload naming their originals could never be read."""
+    for index, attachment in enumerate(report.attachments):
+        if attachment.mime_type == attachment_seal.SEALED_MIME:
+            return _invalid(
+                "sealed attachment bytes belong to a sealed report",
+                f"attachments.{index}.mime_type",
+            )
+    return None
+
+
+def _originals_problem(report: ReportIn, content: SealedContent) -> Problem | None:
+    """Sealed bytes need their originals named inside the seal, at a size that fits."""
+    inside = {a.id: a for a in content.attachments}
+    for index, attachment in enumerate(report.attachments):
+        entry = inside[attachment.id]
+        if attachment.mime_type != attachment_seal.SEALED_MIME:
+            if entry.bytes_sealed:
+                return _invalid(
+                    "the seal describes sealed bytes, but this attachment is not sealed",
+                    f"attachments.{index}.mime_type",
+                )
+            continue
+        if entry.size is None:
+            return _invalid(
+                "a sealed attachment needs its original sha256, size and type in the seal",
+                "sealed.attachments",
+            )
+        if attachment.size != attachment_seal.sealed_size(entry.size):
+            return _invalid(
+                "the sealed attachment's size does not fit its original's",
+                f"attachments.{index}.size",
+            )
     return None
 
 

@@ -288,6 +288,9 @@ class BlobUpload(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the last progress
+    # Each chunk sealed by the server as it arrived (a classified report's attachment
+    # sent in the clear by an older device): opened only to verify and to serve it.
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class UploadChunk(Base):

@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
+from dxdesk import reports
+from dxdesk.store.models import ReportState
 from tests.integration.cli_runner import Result
 from tests.support import file_keyring
 from tests.support.server import DEMO_PASSWORD, REVIEWER, RunningServer
@@ -147,6 +150,20 @@ def _photo(folder: Path) -> Path:
     return path
 
 
+def _reviewer_download(server: RunningServer, report_id: str) -> list[tuple[str, bytes]]:
+    """The reviewer opens the report and downloads its files: (name, bytes)."""
+    login = requests.post(f"{server.url}/api/v1/auth/login", timeout=30,
+                          json={"username": REVIEWER[0], "password": REVIEWER[1]})  # fmt: skip
+    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    base = f"{server.url}/api/v1/reports/{report_id}"
+    files = []
+    for item in requests.get(base, headers=headers, timeout=30).json()["attachments"]:
+        got = requests.get(f"{base}/attachments/{item['id']}", headers=headers, timeout=30)
+        assert got.status_code == 200, got.text
+        files.append((item["file_name"], got.content))
+    return files
+
+
 def _ok(result: Result) -> Result:
     assert result.code == 0, f"exit {result.code}\n{result.out}\n{result.err}"
     return result
@@ -167,10 +184,23 @@ def test_previous_client_syncs_with_the_current_server(
     with_photo = old("report", code, "--progress", "60", "--summary", "Đã lắp 8 máy",
                      "--attach", str(_photo(tmp_path)), "--json").json()["id"]  # fmt: skip
     plain = old("report", code, "--progress", "65", "--summary", "Thêm 1 máy", "--json").json()
+    # A classified report: 0.1 seals its words and names but sends the file in the
+    # clear; this server seals it as it arrives and opens it for the reviewer.
+    marker = b"OLD-CLIENT-SECRET-FILE-7a2e"
+    secret_file = tmp_path / "so-do-kho.jpg"
+    secret_data = b"\xff\xd8\xff\xe0" + os.urandom(90_000) + marker
+    secret_file.write_bytes(secret_data)
+    secret = old("report", code, "--progress", "66", "--summary", "Mật", "--classification",
+                 "secret", "--attach", str(secret_file), "--json").json()["id"]  # fmt: skip
     sent = old("sync", "--json").json()
-    assert (sent["accepted"], sent["attachments_uploaded"], sent["still_queued"]) == (2, 1, 0)
+    assert (sent["accepted"], sent["attachments_uploaded"], sent["still_queued"]) == (3, 2, 0)
     stored = {r["id"]: r for r in current_server.reports()}
     assert stored[with_photo]["complete"] is True and plain["id"] in stored
+    assert stored[secret]["complete"] is True
+    database = current_server.folder / "server.sqlite3"
+    on_disk = b"".join(p.read_bytes() for p in database.parent.glob("server.sqlite3*"))
+    assert database.exists() and marker not in on_disk
+    assert _reviewer_download(current_server, secret) == [(secret_file.name, secret_data)]
 
     comment = "Bổ sung ảnh biên bản nghiệm thu."
     current_server.api("POST", f"/reports/{with_photo}/return", REVIEWER, {"comment": comment})
@@ -203,10 +233,27 @@ def test_current_client_syncs_with_the_previous_server(
         )
     ).json()["id"]
     _ok(client("report", code, "--progress", "65", "--summary", "Thêm 1 máy", "--json"))
+    # A classified report's attachments are sealed (protocol 2): that server would
+    # refuse the seal, so the report waits, queued and said so, for its update.
+    secret = _ok(
+        client(
+            "report", code, "--progress", "66", "--summary", "Mật", "--classification",
+            "secret", "--attach", str(_photo(tmp_path)), "--json",
+        )
+    ).json()["id"]  # fmt: skip
     sent = _ok(client("sync", "--json")).json()
-    assert (sent["accepted"], sent["attachments_uploaded"], sent["still_queued"]) == (2, 1, 0)
+    assert (sent["accepted"], sent["attachments_uploaded"], sent["still_queued"]) == (2, 1, 1)
+    assert sent["rejected"] == 0
     stored = previous_server.api("GET", f"/reports/{with_photo}", REVIEWER)
     assert stored["complete"] is True
+    profile = client.open()
+    try:
+        with profile.db.session() as session:
+            waiting = reports.get_report(session, secret)
+            assert waiting.state is ReportState.QUEUED
+            assert waiting.last_error is not None and "update" in waiting.last_error
+    finally:
+        profile.close()
 
     comment = "Bổ sung ảnh biên bản nghiệm thu."
     previous_server.api("POST", f"/reports/{with_photo}/return", REVIEWER, {"comment": comment})

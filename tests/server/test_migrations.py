@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select
 
-from dxdesk import b64url
+from dxdesk import b64url, sealing
 from sync.protocol import TaskIn
 from sync.server import (
     blobs,
@@ -212,14 +212,18 @@ def test_upgrade_from_0005_keeps_verified_content_and_who_uploaded_it(backend: B
     try:
         with db.read() as session:
             uploads = session.execute(
-                select(BlobUpload.sha256, BlobUpload.user_id, BlobUpload.size, BlobUpload.complete)
+                select(BlobUpload.sha256, BlobUpload.user_id, BlobUpload.size, BlobUpload.complete,
+                       BlobUpload.sealed)
                 .order_by(BlobUpload.id)
             ).all()  # fmt: skip
             # The content in an upload with no owner; cb1, who uploaded it, holds it.
+            # Stored as it came (0017 seals only what arrives after it).
             assert [tuple(u) for u in uploads] == [
-                (done_sha, None, len(done), True),
-                (done_sha, 1, len(done), True),
+                (done_sha, None, len(done), True, False),
+                (done_sha, 1, len(done), True, False),
             ]
+            stored = blobs.stored_chunks(session, done_sha, sealing.generate())
+            assert b"".join(stored) == done
             data = session.scalars(
                 select(UploadChunk.data).order_by(UploadChunk.upload_id, UploadChunk.offset)
             ).all()

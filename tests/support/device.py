@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from dxdesk import report_seal, signing
+from dxdesk import attachment_seal, report_seal, signing
 from dxdesk.canonical import content_hash
 
 
@@ -74,3 +75,43 @@ def seal(body: dict[str, Any], server_public_key: str) -> dict[str, Any]:
         sealed=report_seal.seal_content(content, clean["id"], server_public_key),
     )
     return rehash(clean)
+
+
+def seal_with_files(
+    body: dict[str, Any], server_public_key: str, files: dict[str, bytes]
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """A classified report as dxdesk 0.2 sends it: words, file names and the bytes of
+    the attachments in ``files`` (by id) sealed. Returns the body and, by attachment
+    id, the sealed bytes to upload."""
+    clean = {k: v for k, v in body.items() if k not in ("content_sha256", "signature")}
+    clean.pop("device_id", None)
+    sealed_bytes = {
+        attachment_id: b"".join(
+            attachment_seal.seal(server_public_key, [data], clean["id"], attachment_id)
+        )
+        for attachment_id, data in files.items()
+    }
+    originals = {
+        a["id"]: report_seal.Original(a["sha256"], a["size"], a["mime_type"])
+        for a in clean["attachments"]
+        if a["id"] in files
+    }
+    content = report_seal.content(
+        clean["results"], clean["difficulties"], clean["proposals"], clean["indicator_values"],
+        [(a["id"], a["file_name"]) for a in clean["attachments"]], originals,
+    )  # fmt: skip
+
+    def outside(a: dict[str, Any]) -> dict[str, Any]:
+        if a["id"] not in files:
+            return {**a, "file_name": report_seal.SEALED_FILE_NAME}
+        data = sealed_bytes[a["id"]]
+        return {**a, "file_name": report_seal.SEALED_FILE_NAME, "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "mime_type": attachment_seal.SEALED_MIME}  # fmt: skip
+
+    clean.update(
+        classification="secret", results="", difficulties="", proposals="", indicator_values={},
+        attachments=[outside(a) for a in clean["attachments"]],
+        sealed=report_seal.seal_content(content, clean["id"], server_public_key),
+    )  # fmt: skip
+    return rehash(clean), sealed_bytes

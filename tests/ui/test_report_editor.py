@@ -10,7 +10,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from dxdesk import reports
+from dxdesk import reports, sealing
+from dxdesk.identity import trusted_server_key
 from dxdesk.profile import Profile
 from dxdesk.store.models import Report, ReportState
 from tests.ui.conftest import open_editor
@@ -266,3 +267,36 @@ def test_an_untouched_form_closed_leaves_no_draft(
     editor.spin.setValue(editor.spin.value() + 5)
     editor.close_button.click()
     assert len(outbox(ui_profile)) == 1
+
+
+def test_correcting_ones_own_sealed_report_opens_it_filled_in(
+    qtbot: QtBot, desktop: Desktop, ui_profile: Profile, tmp_path: Path
+) -> None:
+    """A classified report keeps none of its words in its row; its author's correction
+    still opens with them and with the original file (issue #19)."""
+    photo = tmp_path / "so-do-kho.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40)
+    with ui_profile.db.session() as session:
+        trusted_server_key.remember(session, sealing.public_key_text(sealing.generate()))
+        task = reports.find_task(session, "NV-2026-003")
+        secret = reports.ReportContent(
+            progress=30, results="Kho mật ở điểm K9", difficulties="Thiếu xe",
+            classification="secret",
+        )  # fmt: skip
+        sealed = reports.create(
+            session, ui_profile.attachments, task, secret, [photo], ui_profile.limits,
+            author="Nguyễn Văn A",
+        )  # fmt: skip
+        assert sealed.sealed is not None and sealed.results == ""
+        sealed_id = sealed.id
+    window = desktop.window
+    window.correct_report(sealed_id)
+    qtbot.waitUntil(lambda: window.editor is not None, timeout=10_000)
+    editor = window.editor
+    assert editor is not None and editor.report_id != sealed_id
+    assert editor.results.toPlainText() == "Kho mật ở điểm K9"
+    assert editor.difficulties.toPlainText() == "Thiếu xe"
+    assert editor.attachments.count() == 1
+    assert editor.attachments.item(0).text().startswith("so-do-kho.jpg")
+    editor.close()
+    QApplication.processEvents()

@@ -116,10 +116,16 @@ def seed_0003(engine: Engine) -> None:
     seed_0002(engine)
 
 
+def seed_0004(engine: Engine) -> None:
+    # 0004 added the USB bundle marks; a report queued by 0003 has none.
+    seed_0003(engine)
+
+
 SEEDS: dict[str, Callable[[Engine], None]] = {
     "0001": seed_0001,
     "0002": seed_0002,
     "0003": seed_0003,
+    "0004": seed_0004,
 }
 
 
@@ -172,14 +178,19 @@ def test_upgrade_from_earlier_revision_keeps_queued_reports(tmp_path: Path, revi
         # Never written to a USB bundle; no review applied yet (0004).
         assert (report.exported_bundle, report.exported_at, report.reviewed_at) == (None,) * 3
         assert not report.awaiting_receipt
+        assert report.own_copy is None  # sealed before 0006 (or never): nothing kept
         report.exported_at = report.state_changed_at  # export marks are not content
         session.add(report)
         session.commit()
         rows = tasks.list_tasks(session, TODAY, search="so hoa dang uy")
         assert [row.task.code for row in rows] == ["NV-2026-001"]
-        with pytest.raises(IntegrityError, match="finalized"):
-            session.execute(text("UPDATE report SET progress = 1 WHERE id = 'r1'"))
-        session.rollback()
+        for statement in (
+            "UPDATE report SET progress = 1 WHERE id = 'r1'",
+            "UPDATE report SET own_copy = '{}' WHERE id = 'r1'",
+        ):
+            with pytest.raises(IntegrityError, match="finalized"):
+                session.execute(text(statement))
+            session.rollback()
     database.close()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from dxdesk import sealing
 from sync.protocol import ReportOut
-from sync.server import audit, blobs, reviews
+from sync.server import reviews
 from sync.server.accounts import Principal
 from sync.server.errors import ApiError
 from sync.server.scope import Scope
-from sync.server.tables import Attachment, Blob, Report, Task, Unit
+from sync.server.tables import Report, Task, Unit
 
 EARLIER_SHOWN = 20
 
@@ -108,38 +107,3 @@ def load(
         indicators,
         earlier,
     )
-
-
-@dataclass(frozen=True)
-class FileToSend:
-    name: str
-    mime_type: str
-    size: int
-    complete: bool
-
-
-def attachment(
-    session: Session, principal: Principal, scope: Scope, report_id: str, attachment_id: str
-) -> tuple[FileToSend, bool]:
-    """The file's description (ApiError 404 outside the scope) and whether its
-    report is sealed; its name is what the report (opened) calls it."""
-    row = reviews.visible_report(session, scope, report_id, lock=False)
-    item = session.scalar(
-        select(Attachment).where(Attachment.report_id == report_id, Attachment.id == attachment_id)
-    )
-    if item is None:
-        raise ApiError(404, "not_found", "No such attachment.")
-    blob = session.get(Blob, item.sha256)
-    complete = blob is not None and blob.complete
-    audit.record(session, principal.username, "report.attachment", report_id, id=attachment_id)
-    return FileToSend(item.file_name, item.mime_type, item.size, complete), row.sealed is not None
-
-
-def chunks(session: Session, report_id: str, attachment_id: str) -> Iterator[bytes]:
-    sha = session.scalar(
-        select(Attachment.sha256).where(
-            Attachment.report_id == report_id, Attachment.id == attachment_id
-        )
-    )
-    if sha is not None:
-        yield from blobs.stored_chunks(session, sha)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import AcceptIn, ReturnIn
-from sync.server import reviews
+from sync.server import attachment_files, reviews
 from sync.server.accounts import Principal
 from sync.server.console import detail, inbox, sessions
 from sync.server.console.context import (
@@ -176,19 +176,30 @@ async def download(
     if len(report_id) > MAX_ID or len(attachment_id) > MAX_ID:
         raise NotFoundError()
 
-    def describe(session: Session) -> tuple[detail.FileToSend, bool]:
-        return detail.attachment(
-            session, principal, principal.scope(session), report_id, attachment_id
-        )
+    key = console.config.server_key
+    # A classified report's files come only from the opened report's form (a POST),
+    # and that opening is audited.
+    opening = request.method == "POST"
+
+    def describe(session: Session) -> tuple[attachment_files.FileToSend, bool]:
+        return attachment_files.describe(
+            session, principal, principal.scope(session), report_id, attachment_id, key,
+            open_sealed=opening,
+        )  # fmt: skip
 
     described, sealed = await run_in_threadpool(write, console.db, describe)
-    # A classified report's files come only from the opened report's form (a POST).
-    if (sealed and request.method != "POST") or not described.complete:
+    if (sealed and not opening) or not described.complete:
         raise NotFoundError()
+
+    def check() -> None:
+        with console.db.read() as session:
+            attachment_files.check(session, described, key)
+
+    await run_in_threadpool(check)
 
     def body() -> Iterator[bytes]:
         with console.db.read() as session:
-            yield from detail.chunks(session, report_id, attachment_id)
+            yield from attachment_files.chunks(session, described, key)
 
     return StreamingResponse(
         body(),

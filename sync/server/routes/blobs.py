@@ -73,6 +73,7 @@ async def blob_put(
             data=data,
             size=declared,
             quota=settings.upload_quota,
+            key=settings.server_key,
         ),
     )
     if outcome.error is not None:

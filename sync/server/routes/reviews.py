@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import StreamingResponse
 
 from sync.protocol import (
     MAX_PAGE,
@@ -15,7 +18,8 @@ from sync.protocol import (
     ReturnIn,
     ReviewOut,
 )
-from sync.server import reviews
+from sync.server import attachment_files, reviews
+from sync.server.errors import ApiError
 from sync.server.pull import review_out
 from sync.server.routes.deps import ConfigDep, DbDep, PrincipalDep, write
 
@@ -54,6 +58,47 @@ def read_report(report_id: IdPath, caller: PrincipalDep, db: DbDep, cfg: ConfigD
     return write(
         db,
         lambda s: reviews.read(s, caller.username, caller.scope(s), report_id, cfg.server_key),
+    )
+
+
+@router.get(
+    "/reports/{report_id}/attachments/{attachment_id}",
+    tags=["review"],
+    responses={
+        **_ERRORS,
+        200: {"content": {"application/octet-stream": {}}, "description": "the file"},
+        409: {"model": ErrorOut, "description": "sealed_unreadable"},
+    },
+)
+def download_attachment(
+    report_id: IdPath, attachment_id: IdPath, caller: PrincipalDep, db: DbDep, cfg: ConfigDep
+) -> StreamingResponse:
+    """One attachment as its author attached it, as a file. A classified report's is
+    opened for the caller (audited ``report.unseal``), checked whole, then sent."""
+    reviews.require_reviewer(caller)
+    key = cfg.server_key
+    found, _ = write(
+        db,
+        lambda s: attachment_files.describe(
+            s, caller, caller.scope(s), report_id, attachment_id, key, open_sealed=True
+        ),
+    )
+    if not found.complete:
+        raise ApiError(404, "not_found", "This attachment has not been uploaded yet.")
+    with db.read() as session:
+        attachment_files.check(session, found, key)
+
+    def body() -> Iterator[bytes]:
+        with db.read() as session:
+            yield from attachment_files.chunks(session, found, key)
+
+    return StreamingResponse(
+        body(),
+        media_type=found.mime_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.name)}",
+            "Content-Length": str(found.size),
+        },
     )
 
 
