@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dxdesk import __version__, metered, sync_lock, updater
+from dxdesk import __version__, metered, updater
 from dxdesk.cli import Console, prompt_for, unlock_profile
 from dxdesk.first_start import load_settings
 from dxdesk.identity import credentials
 from dxdesk.paths import Paths
-from sync import updates
+from sync import update_install, updates
 from sync.exit_codes import SyncCommandError
 from sync.session import ClientSession
 from sync.transport import TransportError
@@ -126,50 +126,22 @@ def _download(args: argparse.Namespace, paths: Paths, console: Console) -> int:
 
 def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     settings = load_settings(paths)
-    offer = updates.remembered(paths.data)
-    folder = paths.data / updates.FOLDER
-    if offer is None or not (folder / offer.file_name).is_file():
-        console.error(
-            console.vi("Chưa có bản cập nhật nào được tải về.", "No update has been downloaded.")
-        )
-        return EXIT_FAILED
-    artifact = folder / offer.file_name
+    app = Path(args.install_dir) if args.install_dir else updater.portable_app_dir()
     try:
-        version = updates.verify_downloaded(
-            artifact,
-            folder / f"{offer.file_name}.release",
-            settings.release_public_key,
-            offer.platform,
-        )
-    except updates.UpdateRefusedError as exc:
-        updates.remember(paths.data, None)
+        outcome = update_install.install(paths.data, settings, app)
+    except update_install.CannotInstallError as exc:
+        words = {
+            "nothing": "Chưa có bản cập nhật nào được tải về.",
+            "syncing": "Đang đồng bộ: hãy cài khi đồng bộ xong.",
+            "not_portable": "Chỉ bản portable Linux tự cập nhật được; hãy chạy: ",
+        }
+        vi = words[exc.code] + (str(exc).split(": ", 1)[1] if exc.code == "not_portable" else "")
+        console.error(console.vi(vi, str(exc)))
+        return EXIT_FAILED
+    except (updates.UpdateRefusedError, updater.UpdateError) as exc:
         console.error(str(exc))
         return EXIT_FAILED
-    app = Path(args.install_dir) if args.install_dir else updater.portable_app_dir()
-    if not offer.platform.endswith("-portable") or app is None:
-        console.error(
-            console.vi(
-                "Cài tự động chỉ làm được cho bản portable Linux ở đây; bản .deb và Windows: "
-                "xem docs/cli.md.",
-                "Only the portable Linux install updates itself from here; for the .deb and "
-                f"Windows see docs/cli.md ({' '.join(_other_command(offer.platform, artifact))}).",
-            )
-        )
-        return EXIT_FAILED
-    with sync_lock.held(paths.data, wait=False) as free:
-        if not free:
-            console.error(
-                console.vi(
-                    "Đang đồng bộ: hãy cài lại khi đồng bộ xong.",
-                    "A sync is running: install again when it ends.",
-                )
-            )
-            return EXIT_FAILED
-        try:
-            outcome = updater.install_portable(app, artifact, version, __version__)
-        except updater.UpdateError as exc:
-            console.error(str(exc))
-            return EXIT_FAILED
+    version = outcome.version
     if not outcome.installed:
         console.error(
             console.vi(
@@ -179,10 +151,7 @@ def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
                 f"{outcome.previous} is back. No data was touched.",
             )
         )
-        updater.note_failed(paths.data / updates.FOLDER, version, outcome.problem)
         return EXIT_FAILED
-    artifact.unlink(missing_ok=True)
-    updates.remember(paths.data, None)
     console.print(
         console.vi(
             f"Đã cập nhật lên {version}; hãy mở lại dxdesk.",
@@ -190,12 +159,6 @@ def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
         )
     )
     return EXIT_OK
-
-
-def _other_command(platform: str, artifact: Path) -> str:
-    if platform.endswith("-deb"):
-        return " ".join(updater.deb_command(artifact))
-    return " ".join(updater.windows_command(artifact))
 
 
 def cmd_self_check(args: argparse.Namespace, paths: Paths, console: Console) -> int:

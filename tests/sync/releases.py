@@ -9,12 +9,18 @@ test is the real one. Signing and publishing go through the real
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import shutil
 import subprocess
 import tarfile
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sync import updates
+from sync.protocol import UpdateOffer, release_manifest
 from tests.support.server import SERVER, RunningServer
 
 PLATFORM = "linux-x86_64-portable"
@@ -63,3 +69,24 @@ def publish(server: RunningServer, files: list[Path], version: str, manifest: Pa
     return server.admin(
         "release", "publish", *map(str, files), "--version", version, "--manifest", str(manifest)
     ).stdout
+
+
+def portable_010(tmp: Path) -> Path:
+    """A flat portable install of 0.1.0, as unpacking the archive leaves it."""
+    with tarfile.open(archive(tmp / "build-0.1.0", "0.1.0")) as tar:
+        tar.extractall(tmp / "usb", filter="data")
+    return tmp / "usb" / "dxdesk"
+
+
+def downloaded(data_dir: Path, artifact: Path, version: str, key: Ed25519PrivateKey) -> None:
+    """What a finished background download leaves in the data folder (no server)."""
+    data = artifact.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    entry = release_manifest.Artifact(PLATFORM, artifact.name, len(data), sha)
+    manifest = release_manifest.dump(version, "stable", [entry], key).decode()
+    offer = UpdateOffer(version=version, platform=PLATFORM, file_name=artifact.name,
+                        size=len(data), sha256=sha, manifest=manifest)  # fmt: skip
+    updates.remember(data_dir, offer)
+    folder = data_dir / updates.FOLDER
+    shutil.copy(artifact, folder / artifact.name)
+    (folder / f"{artifact.name}.release").write_text(manifest, encoding="utf-8")

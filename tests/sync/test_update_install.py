@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import subprocess
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,13 +37,6 @@ class Installed:
     draft_id: str
 
 
-def _portable_010(tmp: Path) -> Path:
-    """A flat portable install of 0.1.0, as unpacking the archive leaves it."""
-    with tarfile.open(releases.archive(tmp / "build-0.1.0", "0.1.0")) as tar:
-        tar.extractall(tmp / "usb", filter="data")
-    return tmp / "usb" / "dxdesk"
-
-
 def _downloaded(server: RunningServer, tmp: Path, version: str, program: str) -> Installed:
     """0.1.0 installed with a draft in progress; ``version`` published (signed with
     the key the install pins) and downloaded by a sync round."""
@@ -60,7 +52,7 @@ def _downloaded(server: RunningServer, tmp: Path, version: str, program: str) ->
     )  # fmt: skip
     server.admin("release", "publish", str(artifact), "--version", version, "--channel", channel,
                  "--manifest", str(manifest))  # fmt: skip
-    app = _portable_010(tmp)
+    app = releases.portable_010(tmp)
     home = app / "dxdesk-data"
     paths = Paths.under(home)
     save_settings(Settings(server_url=server.url, release_public_key=public), paths.settings_file)
@@ -163,7 +155,7 @@ def test_a_new_version_that_never_says_it_started_is_rolled_back_at_the_timeout(
     tmp_path: Path,
 ) -> None:
     """No real waiting: the watch's clock moves only when the watcher sleeps."""
-    app = _portable_010(tmp_path)
+    app = releases.portable_010(tmp_path)
     archive = releases.archive(tmp_path / "build-0.3.0", "0.3.0", program=HANGS)
     clock = FakeClock()
     watch = updater.Watch(timeout_s=45, clock=clock, sleep=clock.advance, poll_s=5)
@@ -175,7 +167,7 @@ def test_a_new_version_that_never_says_it_started_is_rolled_back_at_the_timeout(
 
 
 def test_a_second_update_keeps_the_previous_version_only(tmp_path: Path) -> None:
-    app = _portable_010(tmp_path)
+    app = releases.portable_010(tmp_path)
     for version in ("0.2.0", "0.3.0"):
         archive = releases.archive(tmp_path / f"build-{version}", version)
         assert updater.install_portable(app, archive, version, "0.1.0").installed

@@ -1,0 +1,88 @@
+"""Installing a downloaded update, for the command line and the desktop alike.
+
+Checked here, in this order: a release was downloaded and is newer than this
+dxdesk; it did not fail to start here before; it still verifies against the pinned
+release key (the data folder may have been written to since the download); this
+installation can install it (portable Linux); no sync is in flight. Then
+``dxdesk.updater`` installs it, and keeps it only if it starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dxdesk import __version__, sync_lock, updater
+from dxdesk.errors import DxdeskError
+from dxdesk.settings import Settings
+from sync import updates
+from sync.protocol import UpdateOffer
+
+
+class CannotInstallError(DxdeskError):
+    """Nothing was changed; ``code`` says why: ``nothing``, ``not_portable``, ``syncing``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, None)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Ready:
+    offer: UpdateOffer
+    artifact: Path
+    manifest: Path
+
+
+def ready(data_dir: Path) -> Ready | None:
+    """The downloaded update waiting for the officer's OK, if there is one."""
+    offer = updates.remembered(data_dir)
+    if offer is None or not updates.newer_than(offer, __version__):
+        return None
+    folder = data_dir / updates.FOLDER
+    if updater.failed_before(folder, offer.version):
+        return None
+    artifact, manifest = folder / offer.file_name, folder / f"{offer.file_name}.release"
+    if not (artifact.is_file() and manifest.is_file()):
+        return None
+    return Ready(offer, artifact, manifest)
+
+
+def other_command(platform: str, artifact: Path) -> str:
+    """What installs a .deb or a Windows setup (not run by dxdesk: docs/cli.md)."""
+    if platform.endswith("-deb"):
+        return " ".join(updater.deb_command(artifact))
+    return " ".join(updater.windows_command(artifact))
+
+
+def install(
+    data_dir: Path, settings: Settings, app: Path | None, watch: updater.Watch | None = None
+) -> updater.Outcome:
+    """Install the ready update. Raises CannotInstallError, updates.UpdateRefusedError
+    (the file is deleted and the offer forgotten) or updater.UpdateError."""
+    found = ready(data_dir)
+    if found is None:
+        raise CannotInstallError("nothing", "No update has been downloaded.")
+    try:
+        version = updates.verify_downloaded(
+            found.artifact, found.manifest, settings.release_public_key, found.offer.platform
+        )
+    except updates.UpdateRefusedError:
+        updates.remember(data_dir, None)
+        raise
+    if not found.offer.platform.endswith("-portable") or app is None:
+        raise CannotInstallError(
+            "not_portable",
+            "Only the portable Linux install updates itself; run: "
+            + other_command(found.offer.platform, found.artifact),
+        )
+    with sync_lock.held(data_dir, wait=False) as free:
+        if not free:
+            raise CannotInstallError("syncing", "A sync is running: install when it ends.")
+        outcome = updater.install_portable(app, found.artifact, version, __version__, watch)
+    if outcome.installed:
+        found.artifact.unlink(missing_ok=True)
+        updates.remember(data_dir, None)
+    else:
+        updater.note_failed(data_dir / updates.FOLDER, version, outcome.problem)
+    return outcome
