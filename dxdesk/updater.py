@@ -19,6 +19,7 @@ previous version, the new one is removed and the failure is reported.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 import shutil
@@ -127,6 +128,62 @@ def _unpack(archive: Path, target: Path) -> None:
     (target / PORTABLE_MARKER).touch()
 
 
+DELTA_MARKER = ".dxdesk-delta"
+
+
+def _assemble(delta: Path, base: Path, target: Path) -> None:
+    """The new version's tree from the one installed (``base``) and a delta holding
+    the files that changed (``sync/server/release_delta.py``)."""
+    if not (base / PROGRAM).is_file():
+        raise UpdateError(f"the delta builds on version {base.name}, which is not installed")
+    unpacked = target.with_name(target.name + ".delta")
+    shutil.rmtree(unpacked, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        with tarfile.open(delta, "r:gz") as tar:
+            tar.extractall(unpacked, filter="data")
+        changed = unpacked / PROGRAM
+        marker = json.loads((changed / DELTA_MARKER).read_text(encoding="utf-8"))
+        if marker.get("base") != base.name:
+            raise UpdateError(f"the delta builds on {marker.get('base')}, not on {base.name}")
+        (changed / DELTA_MARKER).unlink()
+        shutil.copytree(base, target, symlinks=True,
+                        ignore=shutil.ignore_patterns(".started-ok"))  # fmt: skip
+        _apply(changed, target, marker.get("removed", []))
+    except UpdateError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    except (tarfile.TarError, OSError, EOFError, ValueError, KeyError) as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise UpdateError(f"the update delta cannot be applied: {exc}") from exc
+    finally:
+        shutil.rmtree(unpacked, ignore_errors=True)
+    program = target / PROGRAM
+    if not program.is_file() or not os.access(program, os.X_OK):
+        shutil.rmtree(target, ignore_errors=True)
+        raise UpdateError("the update delta leaves no dxdesk program")
+
+
+def _apply(changed: Path, target: Path, removed: list[str]) -> None:
+    """Remove what the new version no longer has, then lay the changed files over."""
+    for name in removed:
+        gone = (target / Path(name).relative_to(PROGRAM)).resolve()
+        if not gone.is_relative_to(target.resolve()):
+            raise UpdateError(f"the delta removes a path outside the program: {name}")
+        if gone.is_dir() and not gone.is_symlink():
+            shutil.rmtree(gone)
+        else:
+            gone.unlink(missing_ok=True)
+    for source in sorted(changed.rglob("*")):
+        destination = target / source.relative_to(changed)
+        if source.is_dir() and not source.is_symlink():
+            destination.mkdir(exist_ok=True)
+            continue
+        if destination.is_dir() and not destination.is_symlink():
+            shutil.rmtree(destination)
+        os.replace(source, destination)
+
+
 def _started(app: Path, version: str, watch: Watch) -> str:
     """'' when the new version said it started within the time; else why not."""
     marker = app / VERSIONS / version / ".started-ok"
@@ -167,16 +224,25 @@ def _said_ok(marker: Path) -> bool:
 
 
 def install_portable(
-    app: Path, archive: Path, version: str, running_version: str, watch: Watch | None = None
+    app: Path,
+    archive: Path,
+    version: str,
+    running_version: str,
+    watch: Watch | None = None,
+    delta_base: str | None = None,
 ) -> Outcome:
-    """Unpack ``archive`` beside the running version, switch to it, and keep it only
-    if it starts; the officer's data folder is never touched."""
+    """Unpack ``archive`` beside the running version (or, for a delta from
+    ``delta_base``, rebuild the new tree from that version's), switch to it, and keep
+    it only if it starts; the officer's data folder is never touched."""
     watch = watch or Watch()
     previous = _make_versioned(app, running_version)
     if previous == version:
         raise UpdateError(f"dxdesk {version} is already installed")
     target = app / VERSIONS / version
-    _unpack(archive, target)
+    if delta_base is None:
+        _unpack(archive, target)
+    else:
+        _assemble(archive, app / VERSIONS / delta_base, target)
     _symlink(f"{VERSIONS}/{version}", app / CURRENT)
     problem = _started(app, version, watch)
     if problem:

@@ -32,20 +32,27 @@ class Ready:
     offer: UpdateOffer
     artifact: Path
     manifest: Path
+    platform: str  # the artifact's: the offer's, or its delta's
+    delta_base: str | None = None
 
 
-def ready(data_dir: Path) -> Ready | None:
+def ready(data_dir: Path, running: str = __version__) -> Ready | None:
     """The downloaded update waiting for the officer's OK, if there is one."""
     offer = updates.remembered(data_dir)
-    if offer is None or not updates.newer_than(offer, __version__):
+    if offer is None or not updates.newer_than(offer, running):
         return None
     folder = data_dir / updates.FOLDER
     if updater.failed_before(folder, offer.version):
         return None
-    artifact, manifest = folder / offer.file_name, folder / f"{offer.file_name}.release"
-    if not (artifact.is_file() and manifest.is_file()):
-        return None
-    return Ready(offer, artifact, manifest)
+    want = updates.wanted(offer, data_dir)
+    for name, platform, base in (
+        (want.file_name, want.platform, want.delta_base),
+        (offer.file_name, offer.platform, None),
+    ):
+        artifact, manifest = folder / name, folder / f"{name}.release"
+        if artifact.is_file() and manifest.is_file():
+            return Ready(offer, artifact, manifest, platform, base)
+    return None
 
 
 def other_command(platform: str, artifact: Path) -> str:
@@ -56,16 +63,20 @@ def other_command(platform: str, artifact: Path) -> str:
 
 
 def install(
-    data_dir: Path, settings: Settings, app: Path | None, watch: updater.Watch | None = None
+    data_dir: Path,
+    settings: Settings,
+    app: Path | None,
+    watch: updater.Watch | None = None,
+    running: str = __version__,
 ) -> updater.Outcome:
     """Install the ready update. Raises CannotInstallError, updates.UpdateRefusedError
     (the file is deleted and the offer forgotten) or updater.UpdateError."""
-    found = ready(data_dir)
+    found = ready(data_dir, running)
     if found is None:
         raise CannotInstallError("nothing", "No update has been downloaded.")
     try:
         version = updates.verify_downloaded(
-            found.artifact, found.manifest, settings.release_public_key, found.offer.platform
+            found.artifact, found.manifest, settings.release_public_key, found.platform
         )
     except updates.UpdateRefusedError:
         updates.remember(data_dir, None)
@@ -79,7 +90,14 @@ def install(
     with sync_lock.held(data_dir, wait=False) as free:
         if not free:
             raise CannotInstallError("syncing", "A sync is running: install when it ends.")
-        outcome = updater.install_portable(app, found.artifact, version, __version__, watch)
+        try:
+            outcome = updater.install_portable(
+                app, found.artifact, version, running, watch, delta_base=found.delta_base
+            )
+        except updater.UpdateError:
+            if found.delta_base is not None:  # the full release is the fallback
+                updates.give_up_delta(data_dir, found.offer)
+            raise
     if outcome.installed:
         found.artifact.unlink(missing_ok=True)
         updates.remember(data_dir, None)

@@ -27,7 +27,13 @@ from dxdesk.atomic_file import write_atomically
 from dxdesk.errors import DxdeskError
 from dxdesk.metered import is_metered
 from sync.protocol import ClientIn, UpdateOffer
-from sync.protocol.release_manifest import Manifest, ManifestError, parse_version, verify
+from sync.protocol.release_manifest import (
+    Manifest,
+    ManifestError,
+    delta_platform,
+    parse_version,
+    verify,
+)
 from sync.transport import Transport, TransportError
 from sync.uploads import ChunkSizer
 
@@ -85,14 +91,46 @@ def newer_than(offer: UpdateOffer, version: str) -> bool:
         return False
 
 
-def trusted(offer: UpdateOffer, pinned_key: str) -> Manifest:
+@dataclass(frozen=True)
+class Wanted:
+    """The artifact to fetch: the full one, or the delta from the running version."""
+
+    platform: str
+    file_name: str
+    size: int
+    sha256: str
+    delta_base: str | None = None
+
+
+def wanted(offer: UpdateOffer, data_dir: Path) -> Wanted:
+    """The delta when the release has one from this version and it was not given up
+    on here (it failed to apply once); else the full artifact."""
+    delta = offer.delta
+    if delta is not None and not (data_dir / FOLDER / f"no-delta-{offer.version}").exists():
+        platform = delta_platform(offer.platform, delta.base)
+        return Wanted(platform, delta.file_name, delta.size, delta.sha256, delta.base)
+    return Wanted(offer.platform, offer.file_name, offer.size, offer.sha256)
+
+
+def give_up_delta(data_dir: Path, offer: UpdateOffer) -> None:
+    """The delta could not be used: fetch the full artifact from now on."""
+    folder = data_dir / FOLDER
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (folder / f"no-delta-{offer.version}").touch()
+    if offer.delta is not None:
+        (folder / offer.delta.file_name).unlink(missing_ok=True)
+        (folder / f"{offer.delta.file_name}.release").unlink(missing_ok=True)
+
+
+def trusted(offer: UpdateOffer, pinned_key: str, want: Wanted | None = None) -> Manifest:
     """The offer's manifest, signed by the pinned key and listing exactly this artifact."""
+    want = want or Wanted(offer.platform, offer.file_name, offer.size, offer.sha256)
     try:
         manifest = verify(offer.manifest.encode("utf-8"), pinned_key)
     except ManifestError as exc:
         raise UpdateRefusedError(exc.reason, f"Update {offer.version} refused: {exc}") from exc
-    artifact = manifest.artifact(offer.platform)
-    expected = (offer.version, offer.file_name, offer.size, offer.sha256)
+    artifact = manifest.artifact(want.platform)
+    expected = (offer.version, want.file_name, want.size, want.sha256)
     if artifact is None or (manifest.version, artifact.file_name, artifact.size,
                             artifact.sha256) != expected:  # fmt: skip
         raise UpdateRefusedError(
@@ -125,30 +163,47 @@ def download(
     TransportError and leaves the part file for the next call to resume."""
     folder = data_dir / FOLDER
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    want = wanted(offer, data_dir)
     try:
-        trusted(offer, pinned_key)
+        trusted(offer, pinned_key, want)
     except UpdateRefusedError:
-        (folder / f"{offer.sha256}.part").unlink(missing_ok=True)
+        (folder / f"{want.sha256}.part").unlink(missing_ok=True)
         raise
-    final = folder / offer.file_name
-    manifest = folder / f"{offer.file_name}.release"
+    try:
+        return _fetch(transport, offer, want, folder, sizer or ChunkSizer(), progress)
+    except UpdateRefusedError:
+        if want.delta_base is None:
+            raise
+        give_up_delta(data_dir, offer)  # a bad delta: the full artifact is the fallback
+        return download(transport, offer, data_dir, pinned_key, sizer=sizer, progress=progress)
+
+
+def _fetch(
+    transport: Transport,
+    offer: UpdateOffer,
+    want: Wanted,
+    folder: Path,
+    sizer: ChunkSizer,
+    progress: Progress | None,
+) -> Downloaded:
+    final = folder / want.file_name
+    manifest = folder / f"{want.file_name}.release"
     if final.is_file() and manifest.is_file():
         return Downloaded(final, manifest, 0)
-    part = folder / f"{offer.sha256}.part"
-    sizer = sizer or ChunkSizer()
+    part = folder / f"{want.sha256}.part"
     held = part.stat().st_size if part.exists() else 0
-    if held > offer.size:  # not ours to continue
+    if held > want.size:  # not ours to continue
         part.unlink()
         held = 0
     fetched = 0
     with part.open("ab") as out:
-        while held < offer.size:
-            wanted = min(sizer.size, offer.size - held)
+        while held < want.size:
+            length = min(sizer.size, want.size - held)
             started = time.monotonic()
             data = transport.fetch_bytes(
-                f"/releases/artifacts/{offer.sha256}", {"offset": held, "length": wanted}
+                f"/releases/artifacts/{want.sha256}", {"offset": held, "length": length}
             )
-            if not data or len(data) > wanted:
+            if not data or len(data) > length:
                 part.unlink(missing_ok=True)
                 raise UpdateRefusedError("mismatch", f"Update {offer.version} refused: the "
                                          "server sent a range of the wrong length")  # fmt: skip
@@ -159,8 +214,8 @@ def download(
             held += len(data)
             fetched += len(data)
             if progress is not None:
-                progress(held, offer.size)
-    if _sha256(part) != offer.sha256:
+                progress(held, want.size)
+    if _sha256(part) != want.sha256:
         part.unlink()
         raise UpdateRefusedError(
             "mismatch",

@@ -401,6 +401,15 @@ class ReviewOut(Wire):
     at: str
 
 
+class DeltaOffer(Wire):
+    """The same release as a delta from the version the device runs."""
+
+    base: str
+    file_name: str
+    size: int
+    sha256: str
+
+
 class UpdateOffer(Wire):
     """A newer release for the device's platform (docs/protocol.md, "Updates")."""
 
@@ -412,6 +421,11 @@ class UpdateOffer(Wire):
     manifest: str = Field(
         description="The signed release manifest (sync/protocol/release_manifest.py); the "
         "device checks it against the release key its site profile pins"
+    )
+    delta: DeltaOffer | None = Field(
+        default=None,
+        description="Only the files changed since the device's version, when the release "
+        "has a delta from it; the full artifact stays the fallback",
     )
 
 

@@ -33,9 +33,15 @@ VERSION_RE = re.compile(r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-
 CHANNEL_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
+DELTA_FROM = "-from-"  # a delta's platform: the full one's, "-from-", the base version
 # What installer/build.py and the Inno Setup script name their outputs.
 _PLATFORMS = (
     (re.compile(r"^dxdesk-[0-9.]+-linux-([a-z0-9_]+)\.tar\.gz$"), "linux-{}-portable"),
+    # A delta against an earlier portable release (sync/server/release_delta.py).
+    (
+        re.compile(r"^dxdesk-[0-9.]+-linux-([a-z0-9_]+)\.from-([0-9]+\.[0-9]+\.[0-9]+)\.tar\.gz$"),
+        "linux-{}-portable" + DELTA_FROM + "{}",
+    ),
     (re.compile(r"^dxdesk_[0-9.]+_([a-z0-9]+)\.deb$"), "linux-{}-deb"),
     (re.compile(r"^dxdesk-[0-9.]+-setup\.exe$"), "windows-setup"),
 )
@@ -90,9 +96,19 @@ def platform_of(file_name: str) -> str | None:
     for pattern, platform in _PLATFORMS:
         found = pattern.match(file_name)
         if found is not None:
-            arch = found.groups()[0] if found.groups() else ""
-            return platform.format(_DEB_ARCH.get(arch, arch))
+            groups = list(found.groups()) or [""]
+            groups[0] = _DEB_ARCH.get(groups[0], groups[0])
+            return platform.format(*groups)
     return None
+
+
+def delta_platform(platform: str, base: str) -> str:
+    return f"{platform}{DELTA_FROM}{base}"
+
+
+def delta_name(full_name: str, base: str) -> str:
+    """``dxdesk-0.2.1-linux-x86_64.tar.gz`` → ``dxdesk-0.2.1-linux-x86_64.from-0.2.0.tar.gz``."""
+    return full_name.removesuffix(".tar.gz") + f".from-{base}.tar.gz"
 
 
 def dump(version: str, channel: str, artifacts: list[Artifact], key: Ed25519PrivateKey) -> bytes:

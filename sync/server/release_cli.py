@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from dxdesk.errors import UnsafeFileError
 from dxdesk.signing import fingerprint
 from sync.protocol import release_manifest
 from sync.protocol.release_manifest import Artifact
-from sync.server import keys, releases
+from sync.server import keys, release_delta, releases
 from sync.server.db import Database
 from sync.server.releases import PublishError
 
@@ -54,6 +56,25 @@ def _version(text: str) -> str:
     return text
 
 
+def _delta(previous: str, files: list[str]) -> Path:
+    """The delta from an earlier portable archive to this release's, beside it."""
+    old = Path(previous)
+    match = re.match(r"^dxdesk-([0-9]+\.[0-9]+\.[0-9]+)-linux-", old.name)
+    if match is None or release_manifest.platform_of(old.name) is None:
+        raise PublishError(f"{old.name}: --delta-from takes an earlier portable .tar.gz")
+    platform = release_manifest.platform_of(old.name)
+    full = [Path(f) for f in files if release_manifest.platform_of(Path(f).name) == platform]
+    if not full:
+        raise PublishError(f"no portable archive for {platform} to make a delta to")
+    out = full[0].with_name(release_manifest.delta_name(full[0].name, match.group(1)))
+    try:
+        release_delta.make(old, full[0], out, match.group(1))
+    except (OSError, tarfile.TarError) as exc:
+        raise PublishError(f"cannot make the delta from {old.name}: {exc}") from exc
+    print(f"delta from {match.group(1)}: {out} ({out.stat().st_size} bytes)")
+    return out
+
+
 def keygen(args: argparse.Namespace) -> int:
     path = Path(args.key_file)
     if path.exists():
@@ -74,7 +95,10 @@ def sign(args: argparse.Namespace) -> int:
         key = keys.load_signing(Path(args.key))
     except keys.KeyFileError as exc:
         raise PublishError(str(exc)) from exc
-    data = release_manifest.dump(version, args.channel, _artifacts(args.files), key)
+    files = list(args.files)
+    for previous in args.delta_from or []:
+        files.append(str(_delta(previous, files)))
+    data = release_manifest.dump(version, args.channel, _artifacts(files), key)
     out = Path(args.out or f"dxdesk-{version}.release")
     try:
         write_atomically(out, data, mode=0o644)
@@ -124,6 +148,13 @@ def add_commands(cmd: Any, commands: Any) -> None:
     signer.add_argument("--channel", default=DEFAULT_CHANNEL)
     signer.add_argument("--key", required=True, help="the release key file (keygen)")
     signer.add_argument("--out", help="the manifest to write (dxdesk-VERSION.release)")
+    signer.add_argument(
+        "--delta-from",
+        action="append",
+        metavar="OLD.tar.gz",
+        help="also make and sign a delta from this earlier portable archive (repeatable); "
+        "publish it with the other files",
+    )
     signer.set_defaults(offline_handler=sign)
     pub = cmd.add(group, "publish", publish, "store a signed release for devices to update")
     pub.add_argument("files", nargs="+", help="the installers the manifest lists")

@@ -17,8 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import utcnow
-from sync.protocol import MAX_CHUNK_BYTES, UpdateOffer
-from sync.protocol.release_manifest import Manifest, ManifestError, load, parse_version
+from sync.protocol import MAX_CHUNK_BYTES, DeltaOffer, UpdateOffer
+from sync.protocol.release_manifest import (
+    Manifest,
+    ManifestError,
+    delta_platform,
+    load,
+    parse_version,
+)
 from sync.server import audit
 from sync.server.tables import Release, ReleaseArtifact, ReleaseChunk
 
@@ -160,7 +166,18 @@ def offer(session: Session, version: str, platform: str, channel: str) -> Update
     if not newer:
         return None
     _, release, artifact = max(newer, key=lambda item: item[0])
+    delta = session.scalar(
+        select(ReleaseArtifact).where(
+            ReleaseArtifact.release_id == release.id,
+            ReleaseArtifact.platform == delta_platform(platform, version),
+        )
+    )
     return UpdateOffer(
+        delta=DeltaOffer(
+            base=version, file_name=delta.file_name, size=delta.size, sha256=delta.sha256
+        )
+        if delta is not None
+        else None,
         version=release.version,
         platform=artifact.platform,
         file_name=artifact.file_name,

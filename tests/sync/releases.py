@@ -29,8 +29,15 @@ BROKEN = "#!/bin/sh\necho 'cannot load libQt6Core.so.6' >&2\nexit 127\n"
 HANGS = "#!/bin/sh\nexec sleep 600\n"
 
 
-def archive(folder: Path, version: str, program: str = GOOD, padding: int = 0) -> Path:
-    """``dxdesk-VERSION-linux-x86_64.tar.gz`` as installer/build.py lays it out."""
+def archive(
+    folder: Path,
+    version: str,
+    program: str = GOOD,
+    padding: int = 0,
+    extra: dict[str, bytes] | None = None,
+) -> Path:
+    """``dxdesk-VERSION-linux-x86_64.tar.gz`` as installer/build.py lays it out;
+    ``extra`` adds files (name under ``dxdesk/`` → bytes)."""
     path = folder / f"dxdesk-{version}-linux-x86_64.tar.gz"
     folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(path, "w:gz", compresslevel=1) as tar:
@@ -39,6 +46,8 @@ def archive(folder: Path, version: str, program: str = GOOD, padding: int = 0) -
             "dxdesk/portable": (b"Data lives beside the program.\n", 0o644),
             "dxdesk/_internal/VERSION": (version.encode(), 0o644),
         }
+        for name, data in (extra or {}).items():
+            files[f"dxdesk/{name}"] = (data, 0o644)
         if padding:  # incompressible, so the download has many ranges to cut
             files["dxdesk/_internal/libpadding.so"] = (os.urandom(padding), 0o644)
         for name, (data, mode) in files.items():
@@ -73,9 +82,14 @@ def publish(server: RunningServer, files: list[Path], version: str, manifest: Pa
 
 def portable_010(tmp: Path) -> Path:
     """A flat portable install of 0.1.0, as unpacking the archive leaves it."""
-    with tarfile.open(archive(tmp / "build-0.1.0", "0.1.0")) as tar:
-        tar.extractall(tmp / "usb", filter="data")
-    return tmp / "usb" / "dxdesk"
+    return unpacked(archive(tmp / "build-0.1.0", "0.1.0"), tmp / "usb")
+
+
+def unpacked(path: Path, where: Path) -> Path:
+    """A flat portable install from ``path``, as the officer unpacks it."""
+    with tarfile.open(path) as tar:
+        tar.extractall(where, filter="data")
+    return where / "dxdesk"
 
 
 def downloaded(data_dir: Path, artifact: Path, version: str, key: Ed25519PrivateKey) -> None:
