@@ -136,7 +136,12 @@ def portable_home(executable: str | None = None) -> Path | None:
             return None
         executable = sys.executable
     folder = Path(executable).resolve().parent
-    return folder / "dxdesk-data" if (folder / PORTABLE_MARKER).exists() else None
+    if not (folder / PORTABLE_MARKER).exists():
+        return None
+    app = folder.parent.parent
+    if folder.parent.name == "versions" and (app / "current").is_symlink():
+        return app / "dxdesk-data"  # an updated install keeps one data folder (dxdesk.updater)
+    return folder / "dxdesk-data"
 
 
 def resource_dir() -> Path:

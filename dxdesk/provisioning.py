@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 
 from dxdesk.errors import SettingsError
 from dxdesk.messages import LANGUAGES
-from dxdesk.settings import Settings, check_sealing_key
+from dxdesk.settings import Settings, check_release_key, check_sealing_key
 
 PROFILE_NAME = "provisioning.toml"
 CA_FILE_NAME = "site-ca.pem"
 KNOWN_KEYS = {"site_name", "server_url", "ca_certificate", "default_language",
-              "default_unit", "auto_sync", "server_public_key"}  # fmt: skip
+              "default_unit", "auto_sync", "server_public_key", "release_public_key"}  # fmt: skip
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -37,6 +37,9 @@ class SiteProfile:
     # The server's X25519 sealing key (``dxdesk-server key``): pinned, so a login
     # answered with any other key is refused.
     server_public_key: str = ""
+    # The release key (``dxdesk-server release keygen``): only updates it signed are
+    # installed; a build without one installs none.
+    release_public_key: str = ""
 
 
 def _fail(origin: str, problem: str) -> SettingsError:
@@ -55,7 +58,8 @@ def parse(text: str, origin: str = "(text)", base: Path | None = None) -> SitePr
     for key in ("site_name", "server_url"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise _fail(origin, f"'{key}' is required")
-    for key in ("ca_certificate", "default_language", "default_unit", "server_public_key"):
+    for key in ("ca_certificate", "default_language", "default_unit", "server_public_key",
+                "release_public_key"):  # fmt: skip
         if key in data and not isinstance(data[key], str):
             raise _fail(origin, f"'{key}' must be text")
     if "auto_sync" in data and not isinstance(data["auto_sync"], bool):
@@ -73,6 +77,13 @@ def parse(text: str, origin: str = "(text)", base: Path | None = None) -> SitePr
         except ValueError as exc:
             raise _fail(origin, "'server_public_key' is not a server key (43 base64url "
                         "characters, as `dxdesk-server key` prints)") from exc  # fmt: skip
+    release_key = data.get("release_public_key", "").strip()
+    if release_key:
+        try:
+            check_release_key(release_key)
+        except ValueError as exc:
+            words = "(43 base64url characters, as `dxdesk-server release keygen` prints)"
+            raise _fail(origin, f"'release_public_key' is not a release key {words}") from exc
     return SiteProfile(
         site_name=data["site_name"].strip(),
         server_url=url,
@@ -81,6 +92,7 @@ def parse(text: str, origin: str = "(text)", base: Path | None = None) -> SitePr
         default_unit=data.get("default_unit", "").strip(),
         auto_sync=data.get("auto_sync", True),
         server_public_key=server_key,
+        release_public_key=release_key,
     )
 
 
@@ -138,6 +150,7 @@ def apply(profile: SiteProfile, settings: Settings, config_dir: Path) -> Setting
     settings.site_name = profile.site_name
     settings.default_unit = profile.default_unit
     settings.server_public_key = profile.server_public_key
+    settings.release_public_key = profile.release_public_key
     if profile.ca_certificate:
         config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         ca_path = config_dir / CA_FILE_NAME

@@ -35,6 +35,16 @@ def check_sealing_key(text: str) -> None:
     sealing.public_key_from_text(text)
 
 
+def check_release_key(text: str) -> None:
+    """Raise ValueError unless ``text`` is an Ed25519 public key (a release key)."""
+    from dxdesk import signing  # noqa: PLC0415
+
+    try:
+        signing.public_key_from_text(text)
+    except signing.BadSignatureError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 @dataclass
 class Settings:
     server_url: str = ""
@@ -58,6 +68,13 @@ class Settings:
     default_unit: str = ""
     # The provisioned server sealing key (base64url); when set, logins pin it.
     server_public_key: str = ""
+    # The site's release key (Ed25519, base64url) from the provisioning profile: only
+    # updates it signed are installed; without one, none is (docs/security.md).
+    release_public_key: str = ""
+    update_channel: str = "stable"
+    # Updates download by themselves only where the system says the link is not
+    # metered (or cannot tell), unless the officer agreed to use mobile data.
+    updates_on_metered: bool = False
 
     def validate(self) -> None:
         if self.language not in LANGUAGES:
@@ -75,6 +92,11 @@ class Settings:
                 check_sealing_key(self.server_public_key)
             except ValueError as exc:
                 raise SettingsError("server_public_key is not a server sealing key") from exc
+        if self.release_public_key:
+            try:
+                check_release_key(self.release_public_key)
+            except ValueError as exc:
+                raise SettingsError("release_public_key is not an Ed25519 public key") from exc
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

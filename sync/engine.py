@@ -26,7 +26,7 @@ from dxdesk.identity import device
 from dxdesk.store.attachment_store import AttachmentStore
 from dxdesk.store.db import Database
 from dxdesk.store.models import Attachment, Report, ReportState
-from sync import protocol
+from sync import protocol, updates
 from sync.apply import CURSOR, apply_round
 from sync.backoff import Backoff
 from sync.progress import (
@@ -73,6 +73,7 @@ class SyncSummary:
     clock_warning: bool = False
     failure: Failure | None = None
     message: str | None = None
+    update_offered: str | None = None  # a newer release for this installation
     rejected_reports: list[dict[str, str | None]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -92,8 +93,11 @@ class SyncEngine:
         batch: int = BATCH,
         notify: Notify | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        updates_check: updates.UpdateCheck | None = None,
     ) -> None:
         self.db = db
+        # What this installation runs, for the server to offer updates (protocol 2).
+        self.updates_check = updates_check
         self.store = store
         self.transport = transport
         self.actor = actor
@@ -164,12 +168,15 @@ class SyncEngine:
                 cursor = local_state.get(session, CURSOR)
                 self._mark_sending(session, [report for report, _ in built])
                 session.commit()  # signatures added to older reports, device ids
-            request = SyncIn(cursor=cursor, reports=bodies, limit=protocol.MAX_PAGE)
+            request = self._request(cursor, bodies)
             self.notify(RoundStarted(len(bodies)))
             out = self._retrying(partial(self.transport.call, "POST", "/sync", SyncOut, request))
             self._note_clock(summary)
             with self.db.session() as session:
                 result = apply_round(session, out, actor=self.actor)
+            if self.updates_check is not None and self.transport.protocol_version >= 2:
+                updates.remember(self.updates_check.data_dir, out.update)
+                summary.update_offered = out.update.version if out.update else None
             self._in_flight -= sent_ids_of(bodies)
             summary.rounds += 1
             summary.pushed += len(bodies)
@@ -215,6 +222,16 @@ class SyncEngine:
             reports.await_server_update(session, report)
             held.add(report.id)
         return [r for r in batch if r.id not in held]
+
+    def _request(
+        self, cursor: str | None, bodies: list[ReportIn | UnparsedReport]
+    ) -> dict[str, Any]:
+        """The round's body. ``client`` is a protocol 2 field: left out for a server
+        we stepped down to (a protocol 1 server refuses keys it does not know)."""
+        check = self.updates_check
+        client = check.client if check and self.transport.protocol_version >= 2 else None
+        request = SyncIn(cursor=cursor, reports=bodies, limit=protocol.MAX_PAGE, client=client)
+        return request.model_dump(mode="json", exclude=set() if client else {"client"})
 
     def _retrying(self, call: Callable[[], T]) -> T:
         """Retry what may pass later (offline, server trouble) with jittered backoff."""

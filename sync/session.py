@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dxdesk import local_state
+from dxdesk import __version__, local_state, sync_lock
 from dxdesk.errors import DxdeskError
 from dxdesk.identity import device, users
 from dxdesk.identity.credentials import TokenStore, account_name
@@ -26,7 +26,7 @@ from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
-from sync import client_account
+from sync import client_account, updates
 from sync.engine import SyncEngine, SyncSummary
 from sync.failure_messages import error_message
 from sync.progress import Notify
@@ -161,14 +161,22 @@ class ClientSession:
                 self.login(who.username, given, transport=transport)
         if not transport.token:
             return SyncSummary(failure=Failure.AUTH, message="Login needed.")
+        data_dir = self.profile.paths.data
+        settings = self.profile.settings
+        client = updates.client_for(__version__, settings.update_channel)
         engine = SyncEngine(
             db,
             self.profile.attachments,
             transport,
             actor=who.username if who else "",
             notify=notify,
+            updates_check=updates.UpdateCheck(client, data_dir) if client else None,
         )
-        summary = engine.run()
+        with sync_lock.held(data_dir):  # an update is not installed mid-round
+            summary = engine.run()
+        if summary.failure is None and client is not None:
+            updates.fetch_if_allowed(transport, data_dir, settings.release_public_key,
+                                     on_metered=settings.updates_on_metered)  # fmt: skip
         if summary.failure is None:
             with db.session() as session:
                 local_state.note_sync(session, self._now())

@@ -181,6 +181,29 @@ class Transport:
             response = self._send(method, url, body, headers, params)
         return self._parse(response, model)
 
+    def fetch_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        """A binary answer (a range of a release artifact). Anything but our server's
+        ``application/octet-stream`` is a failure, as for JSON answers: a portal's page
+        must never be mistaken for the bytes asked for."""
+        if not self.token:
+            raise TransportError(Failure.AUTH, "Not logged in.", code="login_required")
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/octet-stream"}
+        url = self.base_url + protocol.API_PREFIX + path
+        response = self._send("GET", url, None, headers, params)
+        if self._step_down(response):
+            response = self._send("GET", url, None, headers, params)
+        content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        served = response.headers.get(protocol.PROTOCOL_HEADER)
+        if response.status_code == 200 and content_type == "application/octet-stream" and served:
+            return response.content
+        self._parse(response, protocol.OkOut)  # raises: an error of ours, or not our server
+        raise TransportError(
+            Failure.CAPTIVE_PORTAL,
+            "Something other than the dxdesk server answered (no data where a file was "
+            "expected): this network probably needs sign-in in a web browser first.",
+            status=response.status_code,
+        )
+
     def _step_down(self, response: requests.Response) -> bool:
         """An older server refuses our version (426) and names its own: when we
         speak that one too, we use it from now on (the requests and answers of the

@@ -73,11 +73,11 @@ def gui(args: argparse.Namespace, paths: Paths, console: Console) -> int:
 
 def command_line(argv: Sequence[str] | None = None) -> int:
     from dxdesk import cli  # noqa: PLC0415 (the whole core: not for the bare window)
-    from sync import bundle_cli  # noqa: PLC0415
+    from sync import bundle_cli, update_cli  # noqa: PLC0415
     from sync import cli as sync_cli  # noqa: PLC0415
     from ui import demo  # noqa: PLC0415
 
-    extensions = [sync_cli.register, bundle_cli.register, demo.register]
+    extensions = [sync_cli.register, bundle_cli.register, update_cli.register, demo.register]
     return cli.main(argv, extensions=extensions, gui=gui)
 
 

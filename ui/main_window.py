@@ -63,6 +63,7 @@ from ui.sync_controller import SyncController
 from ui.task_columns import size_columns
 from ui.task_table import TaskTable
 from ui.tasks_model import Column, QuickFilter, TaskFilterProxy, TaskTableModel, counts
+from ui.update_button import UpdateButton
 
 
 @dataclass(frozen=True)
@@ -314,8 +315,17 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.connectivity_label)
         bar.addWidget(self.last_sync_label)
         bar.addWidget(self.waiting_label)
+        self.update_button = UpdateButton(
+            self._profile, self._save_open_draft, lambda: self._controller.status.syncing
+        )
+        self.update_button.refresh()
         bar.addPermanentWidget(self.sync_progress)
+        bar.addPermanentWidget(self.update_button)
         bar.addPermanentWidget(self.sync_button)
+
+    def _save_open_draft(self) -> None:
+        if self.editor is not None:
+            self.editor.save_and_wait()
 
     # -- language ---------------------------------------------------------------
 
@@ -346,6 +356,7 @@ class MainWindow(QMainWindow):
             "English" if self._translations.language == "vi" else "Tiếng Việt"
         )
         self.sync_button.setText(self.tr("Sync now"))
+        self.update_button.retranslate()
         self.banner_button.setText(self.tr("Show drafts"))
         self._update_no_match()
         texts_changed(self.model)  # status texts are translated too
@@ -693,6 +704,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_sync_finished(self, _summary: object) -> None:
         self.reload()
+        self.update_button.refresh()  # the round may have finished downloading one
 
     @Slot(object, bool)
     def _on_sync_reported(self, summary: SyncSummary, asked: bool) -> None:

@@ -420,6 +420,11 @@ class ReportEditor(QDialog):
         job = partial(_store, self._profile, self._task.code, self._draft_id, self.content())
         self._jobs.run(job, self._on_saved, self._on_save_failed)
 
+    def save_and_wait(self) -> None:
+        """Store the draft now and wait until it is stored (before an update)."""
+        self.save_now()
+        self._jobs.settle(CLOSE_WAIT_S)
+
     @property
     def busy(self) -> bool:
         """Work asked of the background is not done yet."""

@@ -846,4 +846,31 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>UpdateButton</name>
+    <message>
+        <source>Update %1 ready — install</source>
+        <translation>Có bản cập nhật %1 — cài đặt</translation>
+    </message>
+    <message>
+        <source>Update dxdesk</source>
+        <translation>Cập nhật dxdesk</translation>
+    </message>
+    <message>
+        <source>Install dxdesk %1 now? Your draft is saved first; nothing you typed is lost.</source>
+        <translation>Cài dxdesk %1 ngay bây giờ? Bản nháp được lưu trước; không mất gì bạn đã nhập.</translation>
+    </message>
+    <message>
+        <source>A sync is running: install when it ends.</source>
+        <translation>Đang đồng bộ: hãy cài khi đồng bộ xong.</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 is installed. Close dxdesk and start it again to use it.</source>
+        <translation>Đã cài dxdesk %1. Hãy đóng dxdesk và mở lại để dùng bản mới.</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 did not start, so the version you use is back. No data was touched.</source>
+        <translation>dxdesk %1 không khởi động được nên đã quay lại bản đang dùng. Dữ liệu không bị ảnh hưởng.</translation>
+    </message>
+</context>
 </TS>

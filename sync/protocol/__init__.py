@@ -363,12 +363,23 @@ class UnparsedReport(BaseModel):
     id: Annotated[RawStr, Field(min_length=1, max_length=200)]
 
 
+class ClientIn(Wire):
+    """What the device runs, so the server can offer it a newer release (protocol 2)."""
+
+    version: Annotated[SafeStr, Field(max_length=32)]
+    platform: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,64}$")]
+    channel: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")] = "stable"
+
+
 class SyncIn(Wire):
     cursor: Annotated[SafeStr, Field(max_length=500)] | None = None
     reports: Annotated[list[ReportIn | UnparsedReport], Field(max_length=MAX_REPORTS_PER_SYNC)] = (
         Field(default_factory=list)
     )
     limit: Annotated[StrictInt, Field(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE
+    client: ClientIn | None = Field(
+        default=None, description="Protocol 2: the device's version and platform (updates)"
+    )
 
 
 AckStatus = Literal["accepted", "duplicate", "incomplete", "rejected"]
@@ -408,6 +419,34 @@ class ReviewOut(Wire):
     at: str
 
 
+class DeltaOffer(Wire):
+    """The same release as a delta from the version the device runs."""
+
+    base: str
+    file_name: str
+    size: int
+    sha256: str
+
+
+class UpdateOffer(Wire):
+    """A newer release for the device's platform (docs/protocol.md, "Updates")."""
+
+    version: str
+    platform: str
+    file_name: str
+    size: int
+    sha256: str
+    manifest: str = Field(
+        description="The signed release manifest (sync/protocol/release_manifest.py); the "
+        "device checks it against the release key its site profile pins"
+    )
+    delta: DeltaOffer | None = Field(
+        default=None,
+        description="Only the files changed since the device's version, when the release "
+        "has a delta from it; the full artifact stays the fallback",
+    )
+
+
 class SyncOut(Wire):
     acks: list[Ack]
     tasks: list[TaskOut]
@@ -416,6 +455,11 @@ class SyncOut(Wire):
     has_more: bool
     full_refresh: bool
     server_time: str
+    update: UpdateOffer | None = Field(
+        default=None,
+        description="Protocol 2, when the request named its client and a newer release "
+        "exists; the key is left out for protocol 1 requests",
+    )
 
 
 class BlobStatus(Wire):

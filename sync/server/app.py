@@ -16,7 +16,7 @@ from sync.server.db import Database
 from sync.server.json_guard import JsonDepthGuard
 from sync.server.middleware import ProtocolAndBody
 from sync.server.publisher import ProgressPublisher
-from sync.server.routes import auth, blobs, bundles, reviews, sync, tasks
+from sync.server.routes import auth, blobs, bundles, releases, reviews, sync, tasks
 from sync.server.sweeper import UploadSweeper
 
 # Responses under this size are not worth compressing (the gzip header alone is ~20 B).
@@ -62,6 +62,7 @@ def create_app(config: ServerConfig, db: Database) -> FastAPI:
         bundles.router,
         reviews.router,
         tasks.router,
+        releases.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     # The reviewers' web console: its own pages, errors and security headers.

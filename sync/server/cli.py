@@ -37,6 +37,8 @@ from sync.server import (
     csv_import,
     demo,
     keys,
+    release_cli,
+    releases,
     reviews,
     stats,
     task_package,
@@ -632,13 +634,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     cmd = _Commands()
-    for add in (_serve_and_demo, _units_and_users, _tasks, _listings, _usb):
+    for add in (_serve_and_demo, _units_and_users, _tasks, _listings, _usb,
+                release_cli.add_commands):  # fmt: skip
         add(cmd, commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    offline = release_cli.run_offline(args)  # the release key's commands: no database
+    if offline is not None:
+        return offline
     try:
         password_cost()  # a wrong value is named now, not at the first login
     except ValueError as exc:
@@ -653,7 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler: Handler = args.handler
         return handler(args, db)
-    except (CommandError, accounts.AdminError) as exc:
+    except (CommandError, accounts.AdminError, releases.PublishError) as exc:
         _say(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

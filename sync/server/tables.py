@@ -333,3 +333,44 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Release(Base):
+    """A published dxdesk version on a channel: its signed manifest, as the admin's
+    ``dxdesk-server release sign`` wrote it (the server holds no release key)."""
+
+    __tablename__ = "release"
+    __table_args__ = (UniqueConstraint("channel", "version", name="uq_release_channel_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    manifest: Mapped[bytes] = mapped_column(LargeBinary)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ReleaseArtifact(Base):
+    """One installer of a release (the portable archive, the .deb, the Windows setup)."""
+
+    __tablename__ = "release_artifact"
+    __table_args__ = (UniqueConstraint("release_id", "platform", name="uq_release_platform"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("release.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class ReleaseChunk(Base):
+    """An artifact's bytes, in the database like attachments' (every worker serves
+    them, backups carry them), in fixed chunks keyed by content address."""
+
+    __tablename__ = "release_chunk"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -33,6 +33,8 @@ from sync.server.tables import (
     BlobUpload,
     Device,
     LoginChallenge,
+    Release,
+    ReleaseChunk,
     Report,
     Task,
     TaskIndicator,
@@ -724,5 +726,30 @@ def test_upgrade_from_0005_retires_all_but_each_devices_newest_key(backend: Back
             ("pc-1", keys[2], None),
             ("pc-2", keys[3], None),
         ]
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0005_adds_empty_release_tables_and_keeps_the_data(backend: Backend) -> None:
+    """0018 only adds the release tables: a 0005 database keeps its units and users,
+    and a release can be stored in the upgraded one."""
+    url, engine = database_at(backend, "0005")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    with engine.begin() as connection:
+        add_commune_officer(connection, now)
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.write() as session:
+            assert session.scalar(select(User.username)) == "cb"
+            assert session.scalar(select(sa.func.count()).select_from(Release)) == 0
+            session.add(Release(version="0.2.0", channel="stable", manifest=b"m",
+                                published_at=now))  # fmt: skip
+            session.flush()
+            session.add(ReleaseChunk(sha256="a" * 64, offset=0, data=b"bytes"))
+        with db.read() as session:
+            assert session.scalar(select(Release.version)) == "0.2.0"
+            assert session.scalar(select(Unit.name)) == "Xã A"
     finally:
         db.dispose()

@@ -16,6 +16,7 @@ SUMMARY_KEYS = {
     "pushed", "accepted", "rejected", "pulled_tasks", "pulled_reviews", "attachments_uploaded",
     "attachment_bytes", "rounds", "bytes_sent", "bytes_received", "duration_s", "still_queued",
     "clock_offset_s", "clock_warning", "failure", "message", "rejected_reports", "exit_code",
+    "update_offered",
 }  # fmt: skip
 
 

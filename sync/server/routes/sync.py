@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from dxdesk.clock import utcnow
 from sync.protocol import Ack, ErrorOut, SyncIn, SyncOut
-from sync.server import ingest, pull
+from sync.server import ingest, pull, releases
 from sync.server.accounts import authenticate
 from sync.server.config import ServerConfig
 from sync.server.db import Database
+from sync.server.protocol_versions import served_protocol
 from sync.server.routes.deps import ConfigDep, DbDep, RoundSlotsDep, TokenDep, write
 
 router = APIRouter()
@@ -23,11 +25,21 @@ router = APIRouter()
     responses={401: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}},
 )
 async def sync_round(
-    body: SyncIn, token: TokenDep, db: DbDep, cfg: ConfigDep, slots: RoundSlotsDep
-) -> SyncOut:
+    request: Request,
+    body: SyncIn,
+    token: TokenDep,
+    db: DbDep,
+    cfg: ConfigDep,
+    slots: RoundSlotsDep,
+) -> JSONResponse:
     """A few rounds run at once; the rest wait their turn here (see ServerConfig)."""
     async with slots:
-        return await run_in_threadpool(_round, body, token, db, cfg)
+        out = await run_in_threadpool(_round, body, token, db, cfg)
+    # ``update`` is left out when there is none, and always for protocol 1, whose
+    # clients refuse keys they do not know (docs/protocol.md, "Versions").
+    speaks = served_protocol(dict(request.scope["headers"]))
+    omit = {"update"} if out.update is None or speaks < 2 else set()
+    return JSONResponse(out.model_dump(mode="json", exclude=omit))
 
 
 def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut:
@@ -42,6 +54,12 @@ def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut
         )
     with db.read() as session:
         page = pull.pull(session, caller, caller.scope(session), body.cursor, body.limit)
+        client = body.client
+        update = (
+            releases.offer(session, client.version, client.platform, client.channel)
+            if client is not None
+            else None
+        )
     return SyncOut(
         acks=acks,
         tasks=page.tasks,
@@ -50,4 +68,5 @@ def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut
         has_more=page.has_more,
         full_refresh=page.full_refresh,
         server_time=utcnow().isoformat(),
+        update=update,
     )

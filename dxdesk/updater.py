@@ -1,0 +1,310 @@
+"""Installing a verified update of a portable Linux install, and undoing a bad one.
+
+The caller (``sync.update_cli``) has already checked the archive's signature and
+hash; this module only unpacks, switches and watches. A portable install that has
+been updated once looks like this (the officer's shortcut runs ``APP/dxdesk``)::
+
+    APP/dxdesk          -> current/dxdesk
+    APP/current         -> versions/0.2.0         (switched with one atomic rename)
+    APP/versions/0.1.0/ the previous version, kept to come back to
+    APP/versions/0.2.0/
+    APP/dxdesk-data/    the officer's data: never touched here (dxdesk.paths)
+
+A first update turns the flat folder the archive unpacked into that layout. The new
+version must report "started OK" (``dxdesk self-check`` writes the file named by
+``STARTED_OK_ENV``) within a bounded time; otherwise ``current`` points back at the
+previous version, the new one is removed and the failure is reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dxdesk.errors import DxdeskError
+from dxdesk.paths import portable_home
+
+STARTED_OK_ENV = "DXDESK_STARTED_OK"
+STARTED_OK = "ok"
+PROGRAM = "dxdesk"
+DATA = "dxdesk-data"
+VERSIONS = "versions"
+CURRENT = "current"
+PORTABLE_MARKER = "portable"
+START_TIMEOUT_S = 60.0
+_OURS = {DATA, VERSIONS, CURRENT, ".update"}
+
+
+class UpdateError(DxdeskError):
+    """The update cannot be installed; the install is as it was."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, None)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    installed: bool
+    version: str
+    previous: str
+    problem: str = ""  # why the new version was rolled back
+
+
+@dataclass(frozen=True)
+class Watch:
+    """How long the new version has to say it started, and how time passes
+    (injected: tests decide the clock, they never sleep)."""
+
+    timeout_s: float = START_TIMEOUT_S
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    poll_s: float = 0.2
+
+
+def _symlink(target: str, link: Path) -> None:
+    """Point ``link`` at ``target`` in one atomic rename."""
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.new")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(target)
+    os.replace(temporary, link)
+
+
+def current_version(app: Path) -> str | None:
+    link = app / CURRENT
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def _make_versioned(app: Path, running_version: str) -> str:
+    """A flat portable folder becomes ``versions/<running_version>``; its data stays."""
+    version = current_version(app)
+    if version is not None:
+        return version
+    if not (app / PROGRAM).is_file() or not (app / PORTABLE_MARKER).exists():
+        raise UpdateError(f"{app} is not a portable dxdesk folder (no {PROGRAM} and "
+                          f"{PORTABLE_MARKER} in it)")  # fmt: skip
+    versions = app / VERSIONS
+    versions.mkdir(exist_ok=True)
+    staging = versions / f".{running_version}.moving"
+    staging.mkdir(exist_ok=True)
+    # The program last: until it moves, the officer's shortcut still starts it.
+    entries = [e for e in app.iterdir() if e.name not in _OURS]
+    entries.sort(key=lambda e: e.name == PROGRAM)
+    for entry in entries:
+        os.rename(entry, staging / entry.name)
+    os.rename(staging, versions / running_version)
+    _symlink(f"{VERSIONS}/{running_version}", app / CURRENT)
+    _symlink(f"{CURRENT}/{PROGRAM}", app / PROGRAM)
+    return running_version
+
+
+def _unpack(archive: Path, target: Path) -> None:
+    """The archive's ``dxdesk/`` folder into ``target``; nothing outside it, no links
+    out, no devices (tarfile's ``data`` filter)."""
+    shutil.rmtree(target, ignore_errors=True)
+    unpacked = target.with_name(target.name + ".tar")
+    shutil.rmtree(unpacked, ignore_errors=True)
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(unpacked, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        shutil.rmtree(unpacked, ignore_errors=True)
+        raise UpdateError(f"the update archive cannot be unpacked: {exc}") from exc
+    program = unpacked / PROGRAM / PROGRAM
+    if not program.is_file() or not os.access(program, os.X_OK):
+        shutil.rmtree(unpacked, ignore_errors=True)
+        raise UpdateError("the update archive holds no dxdesk program")
+    os.rename(unpacked / PROGRAM, target)
+    shutil.rmtree(unpacked, ignore_errors=True)
+    (target / PORTABLE_MARKER).touch()
+
+
+DELTA_MARKER = ".dxdesk-delta"
+
+
+def _assemble(delta: Path, base: Path, target: Path) -> None:
+    """The new version's tree from the one installed (``base``) and a delta holding
+    the files that changed (``sync/server/release_delta.py``)."""
+    if not (base / PROGRAM).is_file():
+        raise UpdateError(f"the delta builds on version {base.name}, which is not installed")
+    unpacked = target.with_name(target.name + ".delta")
+    shutil.rmtree(unpacked, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        with tarfile.open(delta, "r:gz") as tar:
+            tar.extractall(unpacked, filter="data")
+        changed = unpacked / PROGRAM
+        marker = json.loads((changed / DELTA_MARKER).read_text(encoding="utf-8"))
+        if marker.get("base") != base.name:
+            raise UpdateError(f"the delta builds on {marker.get('base')}, not on {base.name}")
+        (changed / DELTA_MARKER).unlink()
+        shutil.copytree(base, target, symlinks=True,
+                        ignore=shutil.ignore_patterns(".started-ok"))  # fmt: skip
+        _apply(changed, target, marker.get("removed", []))
+    except UpdateError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    except (tarfile.TarError, OSError, EOFError, ValueError, KeyError) as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise UpdateError(f"the update delta cannot be applied: {exc}") from exc
+    finally:
+        shutil.rmtree(unpacked, ignore_errors=True)
+    program = target / PROGRAM
+    if not program.is_file() or not os.access(program, os.X_OK):
+        shutil.rmtree(target, ignore_errors=True)
+        raise UpdateError("the update delta leaves no dxdesk program")
+
+
+def _apply(changed: Path, target: Path, removed: list[str]) -> None:
+    """Remove what the new version no longer has, then lay the changed files over."""
+    for name in removed:
+        gone = (target / Path(name).relative_to(PROGRAM)).resolve()
+        if not gone.is_relative_to(target.resolve()):
+            raise UpdateError(f"the delta removes a path outside the program: {name}")
+        if gone.is_dir() and not gone.is_symlink():
+            shutil.rmtree(gone)
+        else:
+            gone.unlink(missing_ok=True)
+    for source in sorted(changed.rglob("*")):
+        destination = target / source.relative_to(changed)
+        if source.is_dir() and not source.is_symlink():
+            destination.mkdir(exist_ok=True)
+            continue
+        if destination.is_dir() and not destination.is_symlink():
+            shutil.rmtree(destination)
+        os.replace(source, destination)
+
+
+def _started(app: Path, version: str, watch: Watch) -> str:
+    """'' when the new version said it started within the time; else why not."""
+    marker = app / VERSIONS / version / ".started-ok"
+    marker.unlink(missing_ok=True)
+    env = {**os.environ, STARTED_OK_ENV: str(marker)}
+    try:
+        process = subprocess.Popen(
+            [str(app / PROGRAM), "self-check"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=app,
+        )
+    except OSError as exc:
+        return f"the new version cannot be run ({exc.strerror or exc})"
+    deadline = watch.clock() + watch.timeout_s
+    try:
+        while True:
+            if _said_ok(marker):
+                return ""
+            code = process.poll()
+            if code is not None and not _said_ok(marker):
+                return f"the new version stopped at start (exit code {code})"
+            if watch.clock() >= deadline:
+                return f"the new version did not start within {watch.timeout_s:.0f} s"
+            watch.sleep(watch.poll_s)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def _said_ok(marker: Path) -> bool:
+    try:
+        return marker.read_text(encoding="ascii").strip() == STARTED_OK
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def install_portable(
+    app: Path,
+    archive: Path,
+    version: str,
+    running_version: str,
+    watch: Watch | None = None,
+    delta_base: str | None = None,
+) -> Outcome:
+    """Unpack ``archive`` beside the running version (or, for a delta from
+    ``delta_base``, rebuild the new tree from that version's), switch to it, and keep
+    it only if it starts; the officer's data folder is never touched."""
+    watch = watch or Watch()
+    previous = _make_versioned(app, running_version)
+    if previous == version:
+        raise UpdateError(f"dxdesk {version} is already installed")
+    target = app / VERSIONS / version
+    if delta_base is None:
+        _unpack(archive, target)
+    else:
+        _assemble(archive, app / VERSIONS / delta_base, target)
+    _symlink(f"{VERSIONS}/{version}", app / CURRENT)
+    problem = _started(app, version, watch)
+    if problem:
+        _symlink(f"{VERSIONS}/{previous}", app / CURRENT)  # the previous one comes back
+        shutil.rmtree(target, ignore_errors=True)
+        return Outcome(False, version, previous, problem)
+    _prune(app, keep={version, previous})
+    return Outcome(True, version, previous)
+
+
+def _prune(app: Path, keep: set[str]) -> None:
+    """Versions older than the previous one are no longer needed to come back to."""
+    for folder in (app / VERSIONS).iterdir():
+        if folder.name not in keep and not folder.name.startswith("."):
+            with contextlib.suppress(OSError):
+                shutil.rmtree(folder)
+
+
+def started_ok_file() -> Path | None:
+    """Where the updater waits for this program to say it started (if it does)."""
+    named = os.environ.get(STARTED_OK_ENV)
+    return Path(named) if named else None
+
+
+def note_failed(folder: Path, version: str, problem: str) -> None:
+    """Remember that ``version`` did not start here, so it is not offered again."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (folder / f"failed-{version}").write_text(problem + "\n", encoding="utf-8")
+
+
+def failed_before(folder: Path, version: str) -> bool:
+    return (folder / f"failed-{version}").exists()
+
+
+def installed_platform() -> str | None:
+    """The release platform of this installation (docs/protocol.md, "Updates"); None
+    for a development checkout, which is never updated this way."""
+    if not getattr(sys, "frozen", False):
+        return None
+    if sys.platform == "win32":
+        return "windows-setup"
+    machine = platform.machine().lower()
+    if portable_home() is not None:
+        return f"linux-{machine}-portable"
+    if Path(sys.executable).resolve().is_relative_to("/opt/dxdesk"):
+        return f"linux-{machine}-deb"
+    return None
+
+
+def portable_app_dir() -> Path | None:
+    """The folder of a portable install (the one holding ``dxdesk-data``)."""
+    home = portable_home()
+    return home.parent if home is not None else None
+
+
+def deb_command(package: Path) -> list[str]:
+    """Installing a .deb needs root: pkexec asks the officer's administrator password
+    through the desktop's own dialog (not run in this project's tests)."""
+    return ["pkexec", "dpkg", "-i", str(package)]
+
+
+def windows_command(setup: Path) -> list[str]:
+    """The Inno Setup installer, per user, silently (not run here: no Windows)."""
+    return [str(setup), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART", "/CURRENTUSER",
+            "/CLOSEAPPLICATIONS"]  # fmt: skip

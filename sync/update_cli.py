@@ -1,0 +1,186 @@
+"""``dxdesk update [--check | --install]`` and ``dxdesk self-check``.
+
+- ``--check``: what the last sync round learnt (no network, no password).
+- no option: download the offered release now (resumable; the password unlocks the
+  login token), even on a metered link with ``--metered-ok``.
+- ``--install``: check the downloaded release once more against the pinned release
+  key, wait for no sync to be in flight, install it (portable Linux: beside the
+  running version, switched, kept only if it starts) and say what happened.
+
+Exit codes: 0 done (or nothing to do), 1 refused or failed (the message says why).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from dxdesk import __version__, metered, updater
+from dxdesk.cli import Console, prompt_for, unlock_profile
+from dxdesk.first_start import load_settings
+from dxdesk.identity import credentials
+from dxdesk.paths import Paths
+from sync import update_install, updates
+from sync.exit_codes import SyncCommandError
+from sync.session import ClientSession
+from sync.transport import TransportError
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _state(data_dir: Path) -> dict[str, object]:
+    offer = updates.remembered(data_dir)
+    if offer is None or not updates.newer_than(offer, __version__):
+        return {"current": __version__, "available": None}
+    folder = data_dir / updates.FOLDER
+    part = folder / f"{offer.sha256}.part"
+    ready = (folder / offer.file_name).is_file()
+    held = offer.size if ready else (part.stat().st_size if part.exists() else 0)
+    return {
+        "current": __version__,
+        "available": offer.version,
+        "file": offer.file_name,
+        "size": offer.size,
+        "downloaded": held,
+        "ready": ready,
+    }
+
+
+def _say_state(console: Console, state: dict[str, object]) -> None:
+    if state["available"] is None:
+        console.print(
+            console.vi(
+                f"dxdesk {__version__} là bản mới nhất đã biết.",
+                f"dxdesk {__version__} is the newest version known.",
+            )
+        )
+        return
+    version, done, size = state["available"], state["downloaded"], state["size"]
+    if state["ready"]:
+        console.print(
+            console.vi(
+                f"Bản cập nhật {version} đã tải xong; cài bằng: dxdesk update --install",
+                f"Update {version} is downloaded; install it with: dxdesk update --install",
+            )
+        )
+    else:
+        console.print(
+            console.vi(
+                f"Có bản cập nhật {version}: đã tải {done}/{size} byte.",
+                f"Update {version} available: {done}/{size} bytes downloaded.",
+            )
+        )
+
+
+def cmd_update(args: argparse.Namespace, paths: Paths, console: Console) -> int:
+    if args.check:
+        state = _state(paths.data)
+        console.json(state) if args.json else _say_state(console, state)
+        return EXIT_OK
+    if args.install:
+        return _install(args, paths, console)
+    return _download(args, paths, console)
+
+
+def _download(args: argparse.Namespace, paths: Paths, console: Console) -> int:
+    settings = load_settings(paths)
+    offer = updates.remembered(paths.data)
+    if offer is None or not updates.newer_than(offer, __version__):
+        _say_state(console, _state(paths.data))
+        return EXIT_OK
+    if not args.metered_ok and not settings.updates_on_metered and metered.is_metered():
+        console.error(
+            console.vi(
+                "Mạng đang dùng là mạng tính phí (dữ liệu di động): chưa tải bản cập nhật. "
+                "Dùng --metered-ok nếu đồng ý.",
+                "This link is metered (mobile data): the update was not downloaded. "
+                "Add --metered-ok to agree.",
+            )
+        )
+        return EXIT_FAILED
+    profile = unlock_profile(args, paths, prompt_for(args))
+    try:
+        session = ClientSession(profile, credentials.choose())
+        transport = session.transport()
+        transport.token = session.token(transport.base_url)
+        try:
+            done = updates.download(transport, offer, paths.data, settings.release_public_key)
+        finally:
+            transport.close()
+    except TransportError as exc:
+        raise SyncCommandError(exc) from exc
+    except updates.UpdateRefusedError as exc:
+        updates.remember(paths.data, None)
+        console.error(str(exc))
+        return EXIT_FAILED
+    finally:
+        profile.close()
+    console.print(
+        console.vi(
+            f"Đã tải {done.path.name}; cài bằng: dxdesk update --install",
+            f"Downloaded {done.path.name}; install with: dxdesk update --install",
+        )
+    )
+    return EXIT_OK
+
+
+def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
+    settings = load_settings(paths)
+    app = Path(args.install_dir) if args.install_dir else updater.portable_app_dir()
+    try:
+        outcome = update_install.install(paths.data, settings, app)
+    except update_install.CannotInstallError as exc:
+        words = {
+            "nothing": "Chưa có bản cập nhật nào được tải về.",
+            "syncing": "Đang đồng bộ: hãy cài khi đồng bộ xong.",
+            "not_portable": "Chỉ bản portable Linux tự cập nhật được; hãy chạy: ",
+        }
+        vi = words[exc.code] + (str(exc).split(": ", 1)[1] if exc.code == "not_portable" else "")
+        console.error(console.vi(vi, str(exc)))
+        return EXIT_FAILED
+    except (updates.UpdateRefusedError, updater.UpdateError) as exc:
+        console.error(str(exc))
+        return EXIT_FAILED
+    version = outcome.version
+    if not outcome.installed:
+        console.error(
+            console.vi(
+                f"Bản {version} không khởi động được ({outcome.problem}); đã quay lại bản "
+                f"{outcome.previous}. Dữ liệu không bị ảnh hưởng.",
+                f"Version {version} did not start ({outcome.problem}); version "
+                f"{outcome.previous} is back. No data was touched.",
+            )
+        )
+        return EXIT_FAILED
+    console.print(
+        console.vi(
+            f"Đã cập nhật lên {version}; hãy mở lại dxdesk.",
+            f"Updated to {version}; start dxdesk again.",
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_self_check(args: argparse.Namespace, paths: Paths, console: Console) -> int:
+    """What an updater runs to see the new version start: it reads its settings and
+    says "ok" in the file ``DXDESK_STARTED_OK`` names."""
+    load_settings(paths)
+    target = updater.started_ok_file()
+    if target is not None:
+        target.write_text(updater.STARTED_OK, encoding="ascii")
+    console.print(f"dxdesk {__version__}: ok")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("update", help="check, download or install an update of dxdesk")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--check", action="store_true", help="what the last sync learnt")
+    group.add_argument("--install", action="store_true", help="install the downloaded update")
+    p.add_argument("--metered-ok", action="store_true", help="download even on mobile data")
+    p.add_argument("--install-dir", help="the portable install's folder (default: this one)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(opener=cmd_update)
+    p = sub.add_parser("self-check", help=argparse.SUPPRESS)
+    p.set_defaults(opener=cmd_self_check)
