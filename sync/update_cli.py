@@ -16,9 +16,9 @@ import argparse
 from pathlib import Path
 
 from dxdesk import __version__, metered, updater
-from dxdesk.cli import Console, prompt_for, unlock_profile
+from dxdesk.cli import Console, prompt_for
 from dxdesk.first_start import load_settings
-from dxdesk.identity import credentials
+from dxdesk.identity import credentials, unlock
 from dxdesk.paths import Paths
 from sync import update_install, updates
 from sync.exit_codes import SyncCommandError
@@ -98,7 +98,7 @@ def _download(args: argparse.Namespace, paths: Paths, console: Console) -> int:
             )
         )
         return EXIT_FAILED
-    profile = unlock_profile(args, paths, prompt_for(args))
+    profile = unlock.offline(paths, args.user, prompt_for(args)).profile
     try:
         session = ClientSession(profile, credentials.choose())
         transport = session.transport()
