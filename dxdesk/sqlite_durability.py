@@ -1,14 +1,23 @@
 """The SQLite settings both ends use: survive power cuts, wait for locks, keep FKs.
 
-Only ``sqlite3``: the server uses it too without the client's store.
+No driver imported here: the server passes the stdlib's ``sqlite3`` connections,
+the client SQLCipher's (``sqlcipher3``), and the installer carries only the latter.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any, Protocol
 
 
-def make_durable(connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
+class Connection(Protocol):
+    """A DB-API connection of the ``sqlite3`` family."""
+
+    def cursor(self) -> Any: ...
+
+    def execute(self, sql: str, /) -> Any: ...
+
+
+def make_durable(connection: Connection, busy_timeout_ms: int) -> None:
     """WAL with ``synchronous=FULL``: a committed transaction survives a power cut."""
     cursor = connection.cursor()
     try:

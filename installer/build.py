@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from dxdesk import provisioning  # noqa: E402
 from dxdesk.errors import SettingsError  # noqa: E402
+from installer import bundle_size  # noqa: E402
 
 BUILD = REPO / "build"
 # Qt's runtime needs these from the system (PySide6 wheels bundle Qt itself).
@@ -148,7 +149,7 @@ def build_deb(bundle: Path, dist: Path, fast: bool = False) -> Path:
         encoding="utf-8",
     )
     target = dist / f"dxdesk_{ver}_{arch}.deb"
-    compression = ["-Zgzip", "-z1"] if fast else ["-Zxz"]
+    compression = ["-Zgzip", "-z1"] if fast else list(bundle_size.RELEASE_COMPRESSION)
     subprocess.run(
         ["dpkg-deb", "--root-owner-group", *compression, "--build", str(root), str(target)],
         check=True,
@@ -190,6 +191,7 @@ def main() -> int:
     compile_translations()
     bundle = freeze(profile, args.dist)
     say(f"bundle {bundle}: {folder_size(bundle) / 1e6:.1f} MB unpacked")
+    say(bundle_size.describe(bundle, top=4))
     if sys.platform.startswith("linux") and not args.no_packages:
         deb = build_deb(bundle, args.dist, fast=args.fast_compression)
         say(f"{deb.name}: {deb.stat().st_size / 1e6:.1f} MB")

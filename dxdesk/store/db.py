@@ -3,13 +3,16 @@
 SQLite in WAL mode with ``synchronous=FULL``: our users lose power several times a
 week, and a committed report must survive that. Each thread gets its own connection
 from SQLAlchemy's pool. Migrations run on open, after a backup copy.
+
+Every file, encrypted or plain (the legacy store), goes through SQLCipher
+(``sqlcipher3``, which carries its own SQLite): without a key it is plain SQLite.
+One SQLite in the installer, not the system's beside SQLCipher's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from dxdesk.errors import SchemaTooNewError, StorageError
-from dxdesk.sqlite_durability import make_durable
+from dxdesk.sqlite_durability import Connection, make_durable
 from dxdesk.store import store_damage
 
 if TYPE_CHECKING:
@@ -45,7 +48,7 @@ def _key_pragma(key: bytes) -> str:
 
 
 def _pragmas(key: bytes | None) -> Any:
-    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    def on_connect(dbapi_connection: Connection, _record: object) -> None:
         if key is not None:
             dbapi_connection.execute("PRAGMA cipher_log_level = NONE")
             dbapi_connection.execute(_key_pragma(key))
@@ -139,15 +142,12 @@ def check_integrity(engine: Engine, path: Path) -> None:
 
 def make_engine(path: Path, key: bytes | None = None) -> Engine:
     """``key``: the user's data key; the store is then a SQLCipher database."""
-    extra: dict[str, Any] = {}
-    if key is not None:
-        import sqlcipher3  # noqa: PLC0415 (lazy: the unencrypted legacy path needs none)
+    import sqlcipher3  # noqa: PLC0415 (lazy: not on the first window's path)
 
-        extra["module"] = sqlcipher3
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-        **extra,
+        module=sqlcipher3,
     )
     event.listen(engine, "connect", _pragmas(key))
     event.listen(engine, "handle_error", _damage_is_said(path))
@@ -175,13 +175,11 @@ def open_database(path: Path, *, migrate: bool = True, key: bytes | None = None)
     except StorageError:
         engine.dispose()
         raise
-    except (DBAPIError, sqlite3.Error) as exc:
-        engine.dispose()
-        raise StorageError(explain(exc, path, encrypted=key is not None)) from exc
-    except Exception as exc:  # sqlcipher3's errors are not sqlite3's classes
-        if type(exc).__module__.startswith("sqlcipher3"):
+    except Exception as exc:
+        # sqlcipher3's own errors, when raised outside SQLAlchemy (the integrity check)
+        if isinstance(exc, DBAPIError) or type(exc).__module__.startswith("sqlcipher3"):
             engine.dispose()
-            raise StorageError(explain(exc, path, encrypted=True)) from exc
+            raise StorageError(explain(exc, path, encrypted=key is not None)) from exc
         raise
     if path.exists():
         path.chmod(0o600)
@@ -210,7 +208,7 @@ def _check_header(path: Path, *, encrypted: bool = False) -> None:
             "refusing to use it. Nothing was changed."
         )
     if not encrypted and header != SQLITE_HEADER:
-        raise StorageError(explain(sqlite3.DatabaseError("file is not a database"), path))
+        raise StorageError(explain(ValueError("file is not a database"), path))
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -279,7 +277,9 @@ def backup(engine: Engine, path: Path, revision: str, *, key: bytes | None = Non
         if key is not None:
             export_encrypted(raw.driver_connection, target, key)
         else:
-            destination = sqlite3.connect(target)
+            import sqlcipher3  # noqa: PLC0415 (loaded by make_engine already)
+
+            destination = sqlcipher3.connect(str(target))
             try:
                 raw.driver_connection.backup(destination)
             finally:

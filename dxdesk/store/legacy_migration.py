@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
 import sqlcipher3
@@ -39,14 +38,14 @@ def legacy_owner(database: Path) -> str | None:
     """Who logged in on the old store, if anyone (read only, never written)."""
     # Not read-only: a store left with a WAL needs it replayed to be read correctly.
     try:
-        conn = sqlite3.connect(database)
+        conn = sqlcipher3.connect(str(database))  # no key: plain SQLite
         try:
             row = conn.execute(
                 "SELECT value FROM sync_state WHERE key = ?", (OWNER_KEY,)
             ).fetchone()
         finally:
             conn.close()
-    except sqlite3.Error:
+    except sqlcipher3.Error:
         return None
     return str(row[0]) if row else None
 
