@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dxdesk.canonical import content_hash
-from dxdesk.clock import utcnow
+from dxdesk.clock import VIETNAM_TZ, utcnow
 from sync.protocol import Ack, ReportIn, UnparsedReport
 from sync.server import (
     audit,
@@ -48,7 +48,7 @@ from sync.server.tables import Attachment, Blob, Report, Task, table_of
 # update (a unique column) conflicts with that lock: with the rows taken in two
 # orders, PostgreSQL found deadlocks under load. SQLite has no row locks.
 _TASK_UNITS = (
-    select(Task.id, Task.unit_code)
+    select(Task.id, Task.unit_code, Task.withdrawn_at, Task.withdrawn_reason)
     .where(Task.id.in_(bindparam("ids", expanding=True)))
     .order_by(Task.id)
     .with_for_update(key_share=True)
@@ -102,6 +102,7 @@ class _Batch:
     scope: Scope
     server_key: X25519PrivateKey
     task_units: dict[str, str]  # task id → unit code, for the tasks the batch names
+    withdrawn: dict[str, tuple[dt.datetime, str]]  # task id → when and why, if withdrawn
     existing: dict[str, _Earlier]
     acks: list[Ack | None] = field(default_factory=list)
     candidates: list[tuple[int, ReportIn, str]] = field(default_factory=list)
@@ -185,9 +186,30 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
                 "id",
             )
         return None if earlier is None else Ack(id=report.id, status="duplicate")
+    refusal = _withdrawn(batch, report)
+    if refusal is not None:
+        return refusal
     batch.seen[report.id] = report.content_sha256
     batch.candidates.append((index, report, unit_code))
     return None
+
+
+def _withdrawn(batch: _Batch, report: ReportIn) -> Ack | None:
+    """A new report on a withdrawn task is refused, unless the device wrote it before
+    the withdrawal (its ``created_at``): work done while the task was assigned counts.
+    A resent report already stored is a duplicate as always (checked before)."""
+    withdrawn = batch.withdrawn.get(report.task_id)
+    if withdrawn is None:
+        return None
+    at, reason = withdrawn
+    if dt.datetime.fromisoformat(report.created_at) < at:
+        return None
+    return _rejected(
+        report.id,
+        "task_withdrawn",
+        f"The task was withdrawn on {at.astimezone(VIETNAM_TZ):%d/%m/%Y}: {reason}",
+        "task_id",
+    )
 
 
 def _reject_unknown_corrections(session: Session, batch: _Batch) -> None:
@@ -287,13 +309,16 @@ def store(
     task_ids = sorted({r.task_id for r in valid})
     report_ids = sorted({r.id for r in valid})
     connection = session.connection()
+    tasks = connection.execute(_TASK_UNITS, {"ids": task_ids}).all()
     batch = _Batch(
         principal,
         scope,
         server_key,
-        task_units={
-            task_id: unit_code
-            for task_id, unit_code in connection.execute(_TASK_UNITS, {"ids": task_ids})
+        task_units={row.id: row.unit_code for row in tasks},
+        withdrawn={
+            row.id: (row.withdrawn_at, row.withdrawn_reason or "")
+            for row in tasks
+            if row.withdrawn_at is not None
         },
         existing={
             report_id: _Earlier(sha, complete)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from dxdesk.clock import utcnow
@@ -11,7 +12,14 @@ from sync.server import ingest, pull
 from sync.server.accounts import authenticate
 from sync.server.config import ServerConfig
 from sync.server.db import Database
-from sync.server.routes.deps import ConfigDep, DbDep, RoundSlotsDep, TokenDep, write
+from sync.server.routes.deps import (
+    ConfigDep,
+    DbDep,
+    ProtocolDep,
+    RoundSlotsDep,
+    TokenDep,
+    write,
+)
 
 router = APIRouter()
 
@@ -23,14 +31,22 @@ router = APIRouter()
     responses={401: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}},
 )
 async def sync_round(
-    body: SyncIn, token: TokenDep, db: DbDep, cfg: ConfigDep, slots: RoundSlotsDep
-) -> SyncOut:
+    body: SyncIn,
+    token: TokenDep,
+    db: DbDep,
+    cfg: ConfigDep,
+    slots: RoundSlotsDep,
+    protocol: ProtocolDep,
+) -> SyncOut | JSONResponse:
     """A few rounds run at once; the rest wait their turn here (see ServerConfig)."""
     async with slots:
-        return await run_in_threadpool(_round, body, token, db, cfg)
+        out = await run_in_threadpool(_round, body, token, db, cfg, protocol)
+    if protocol < 2:  # protocol 1 clients refuse keys they do not know
+        return JSONResponse(out.model_dump(mode="json", exclude={"removed"}))
+    return out
 
 
-def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut:
+def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig, protocol: int) -> SyncOut:
     """Acks commit with the stored reports; the pull runs after, in its own snapshot."""
     acks: list[Ack] = []
     with db.read() as session:  # the costly checks, before taking the write lock
@@ -41,11 +57,14 @@ def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut
             db, lambda s: ingest.store(s, caller, caller.scope(s), checked, cfg.server_key)
         )
     with db.read() as session:
-        page = pull.pull(session, caller, caller.scope(session), body.cursor, body.limit)
+        page = pull.pull(
+            session, caller, caller.scope(session), body.cursor, body.limit, protocol=protocol
+        )
     return SyncOut(
         acks=acks,
         tasks=page.tasks,
         reviews=page.reviews,
+        removed=page.removed,
         cursor=page.cursor,
         has_more=page.has_more,
         full_refresh=page.full_refresh,
