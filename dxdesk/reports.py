@@ -28,6 +28,7 @@ from dxdesk.identity import trusted_server_key
 from dxdesk.messages import Message
 from dxdesk.store.attachment_store import AttachmentStore, StoredBlob
 from dxdesk.store.models import Attachment, Classification, Report, ReportState, StatusClaim, Task
+from dxdesk.tasks import removal_message
 from dxdesk.text import clean
 from dxdesk.validation import (
     AttachmentLimits,
@@ -165,6 +166,8 @@ def _new_draft(
     corrects_id: str | None = None,
     report_id: str | None = None,
 ) -> Report:
+    if task.removed:  # the server would refuse it; what was written before stays
+        raise ValidationError([Message("task_removed_no_report", {"code": task.code}, "task")])
     report = Report(task_id=task.id, author=clean(author), corrects_id=corrects_id, **values)
     if report_id is not None:
         report.id = report_id
@@ -460,6 +463,8 @@ class OutboxItem:
     task_code: str
     task_title: str
     attachment_count: int
+    # Why the task is no longer listed (withdrawn, moved away), or None.
+    task_removal: Message | None = None
 
     @property
     def sealed(self) -> bool:
@@ -493,8 +498,10 @@ def outbox(
     rows = session.exec(query).all()
     count_query = select(Attachment.report_id, func.count()).group_by(col(Attachment.report_id))
     counts = dict(session.exec(count_query).all())
-    return [OutboxItem(report, task.code, task.title, counts.get(report.id, 0))
-            for report, task in rows]  # fmt: skip
+    return [
+        OutboxItem(report, task.code, task.title, counts.get(report.id, 0), removal_message(task))
+        for report, task in rows
+    ]
 
 
 # -- after finalize: every state change of a report is one of these --------------

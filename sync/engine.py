@@ -164,7 +164,7 @@ class SyncEngine:
             out = self._retrying(partial(self.transport.call, "POST", "/sync", SyncOut, request))
             self._note_clock(summary)
             with self.db.session() as session:
-                result = apply_round(session, out, actor=self.actor)
+                result = apply_round(session, out, actor=self.actor, cursor_sent=cursor)
             self._in_flight -= sent_ids_of(bodies)
             summary.rounds += 1
             summary.pushed += len(bodies)

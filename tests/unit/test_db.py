@@ -15,7 +15,7 @@ from dxdesk import tasks
 from dxdesk.errors import SchemaTooNewError, StorageError
 from dxdesk.store import db as dbmod
 from dxdesk.store.db import alembic_config, head_revision, make_engine, open_database
-from dxdesk.store.models import Report, ReportState, Task
+from dxdesk.store.models import Report, ReportState, Task, TaskRemoval
 from dxdesk.text import fold
 from tests.conftest import TODAY
 
@@ -116,10 +116,16 @@ def seed_0003(engine: Engine) -> None:
     seed_0002(engine)
 
 
+def seed_0004(engine: Engine) -> None:
+    # 0004 added USB bundle marks; the queued report has none yet.
+    seed_0003(engine)
+
+
 SEEDS: dict[str, Callable[[Engine], None]] = {
     "0001": seed_0001,
     "0002": seed_0002,
     "0003": seed_0003,
+    "0004": seed_0004,
 }
 
 
@@ -177,6 +183,13 @@ def test_upgrade_from_earlier_revision_keeps_queued_reports(tmp_path: Path, revi
         session.commit()
         rows = tasks.list_tasks(session, TODAY, search="so hoa dang uy")
         assert [row.task.code for row in rows] == ["NV-2026-001"]
+        # Listed (nothing withdrawn or moved away, 0005); hidden, its report stays.
+        task = rows[0].task
+        assert (task.removed_at, task.removed_why, task.refresh_mark) == (None, None, None)
+        tasks.remove(session, task, TaskRemoval.WITHDRAWN, reason="Thu hồi")
+        session.commit()
+        assert tasks.list_tasks(session, TODAY) == []
+        assert session.get(Report, "r1") is not None
         with pytest.raises(IntegrityError, match="finalized"):
             session.execute(text("UPDATE report SET progress = 1 WHERE id = 'r1'"))
         session.rollback()
