@@ -39,7 +39,7 @@ from sync.server import (
 from sync.server.accounts import Principal
 from sync.server.errors import field_path
 from sync.server.scope import Scope
-from sync.server.tables import Attachment, Blob, Report, Task, table_of
+from sync.server.tables import Attachment, Blob, Report, Task, TaskDeparture, table_of
 
 # Built once: they run on every sync round (see accounts._TOKEN_LOOKUP).
 # The batch's tasks are locked at once, in id order, before anything else (FOR NO
@@ -52,6 +52,13 @@ _TASK_UNITS = (
     .where(Task.id.in_(bindparam("ids", expanding=True)))
     .order_by(Task.id)
     .with_for_update(key_share=True)
+)
+# Where the batch's tasks used to be: a report written before its task moved away
+# from the sender's unit still counts, for that unit.
+_DEPARTURES = (
+    select(TaskDeparture.task_id, TaskDeparture.unit_code, TaskDeparture.moved_at)
+    .where(TaskDeparture.task_id.in_(bindparam("ids", expanding=True)))
+    .order_by(TaskDeparture.version)
 )
 _EARLIER = select(Report.id, Report.content_sha256, Report.complete).where(
     Report.id.in_(bindparam("ids", expanding=True))
@@ -103,6 +110,8 @@ class _Batch:
     server_key: X25519PrivateKey
     task_units: dict[str, str]  # task id → unit code, for the tasks the batch names
     withdrawn: dict[str, tuple[dt.datetime, str]]  # task id → when and why, if withdrawn
+    # task id → (unit it left, when), for tasks outside the scope that left a unit in it
+    departed: dict[str, list[tuple[str, dt.datetime]]]
     existing: dict[str, _Earlier]
     acks: list[Ack | None] = field(default_factory=list)
     candidates: list[tuple[int, ReportIn, str]] = field(default_factory=list)
@@ -164,6 +173,8 @@ def check(
 def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
     """An ack for a verified report that needs no storing, or None for a new report."""
     unit_code = batch.task_units.get(report.task_id)
+    if unit_code is not None and not batch.scope.allows(unit_code):
+        unit_code = _left_unit(batch, report) or unit_code
     if unit_code is None or not batch.scope.allows(unit_code):
         if unit_code is None and batch.scope.units is None:
             return _rejected(report.id, "unknown_task", "No task has this id.", "task_id")
@@ -191,6 +202,18 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
         return refusal
     batch.seen[report.id] = report.content_sha256
     batch.candidates.append((index, report, unit_code))
+    return None
+
+
+def _left_unit(batch: _Batch, report: ReportIn) -> str | None:
+    """The sender's unit the task was moved away from after the device wrote the
+    report (its ``created_at``), or None: such a report was written while the task
+    was the unit's, so it is stored for that unit (its reviewers see it, its review
+    comes back to the sender)."""
+    created = dt.datetime.fromisoformat(report.created_at)
+    for unit_code, moved_at in batch.departed.get(report.task_id, []):
+        if created < moved_at:
+            return unit_code
     return None
 
 
@@ -310,6 +333,11 @@ def store(
     report_ids = sorted({r.id for r in valid})
     connection = session.connection()
     tasks = connection.execute(_TASK_UNITS, {"ids": task_ids}).all()
+    away = sorted(row.id for row in tasks if not scope.allows(row.unit_code))
+    departed: dict[str, list[tuple[str, dt.datetime]]] = {}
+    for row in connection.execute(_DEPARTURES, {"ids": away}) if away else ():
+        if scope.allows(row.unit_code):
+            departed.setdefault(row.task_id, []).append((row.unit_code, row.moved_at))
     batch = _Batch(
         principal,
         scope,
@@ -320,6 +348,7 @@ def store(
             for row in tasks
             if row.withdrawn_at is not None
         },
+        departed=departed,
         existing={
             report_id: _Earlier(sha, complete)
             for report_id, sha, complete in connection.execute(_EARLIER, {"ids": report_ids})

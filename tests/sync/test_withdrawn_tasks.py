@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from sqlmodel import select
 
-from dxdesk import local_state, tasks
+from dxdesk import local_state, reports, tasks
 from dxdesk.store.models import Task, TaskRemoval
 from sync.apply import CURSOR
 from sync.protocol import PROTOCOL_HEADER
@@ -37,6 +37,19 @@ def removals(device: Client) -> dict[str, tuple[TaskRemoval | None, str | None]]
             return {
                 t.code: (t.removed_why, t.removed_reason) for t in session.exec(select(Task)).all()
             }
+    finally:
+        profile.close()
+
+
+def queue_on(device: Client, code: str) -> str:
+    """Finalize a report on the task ``code``, in-process; its id."""
+    profile = device.open()
+    try:
+        with profile.db.session() as session:
+            task = reports.find_task(session, code)
+            content = reports.ReportContent(progress=30, results="Đã khảo sát 12 thôn")
+            draft = reports.create_draft(session, task, content, author="test")
+            return reports.finalize(session, profile.attachments, draft.id).id
     finally:
         profile.close()
 
@@ -71,6 +84,7 @@ def test_withdrawn_and_moved_tasks_reach_a_device_that_was_offline(
     codes = listed(device)
     withdrawn, moved = codes[0], codes[1]
     [before] = device.queue(1)  # on the first task, while it is assigned
+    on_moved = queue_on(device, moved)
 
     # The device is offline now; at the server the task is withdrawn, another moved.
     server.admin("task", "withdraw", withdrawn, "--reason", REASON)
@@ -78,13 +92,16 @@ def test_withdrawn_and_moved_tasks_reach_a_device_that_was_offline(
     [after] = device.queue(1)  # written after the withdrawal, before the device knew
 
     sent = device("sync", "--json")
-    assert sent.json()["accepted"] == 1, sent.out
+    assert sent.json()["accepted"] == 2, sent.out
     assert sent.json()["rejected"] == 1
     assert listed(device) == codes[2:]
     assert removals(device)[withdrawn] == (TaskRemoval.WITHDRAWN, REASON)
     assert removals(device)[moved] == (TaskRemoval.MOVED, "")
-    assert device.states() == {before: "accepted", after: "rejected"}
-    assert before in {r["id"] for r in server.reports()}
+    assert device.states() == {before: "accepted", on_moved: "accepted", after: "rejected"}
+    stored = {r["id"]: r for r in server.reports()}
+    assert before in stored
+    # Written while the task was the commune's: stored for it, though the task moved.
+    assert stored[on_moved]["unit_code"] == "QN-BINHLIEU"
 
     # The refused report stays in the outbox, naming its task and why, in English
     # and in Vietnamese.
@@ -99,7 +116,7 @@ def test_withdrawn_and_moved_tasks_reach_a_device_that_was_offline(
     refused = device("report", withdrawn, "--progress", "90", "--summary", "Xong")
     assert refused.code != 0
     assert "was withdrawn or is no longer assigned to your unit" in refused.err
-    assert len(device.states()) == 2
+    assert len(device.states()) == 3
 
     # The unit that took the moved task gets it at its next sync.
     assert neighbour("sync").code == 0
