@@ -207,3 +207,41 @@ def test_withdraw_and_move_over_the_api_keep_to_the_callers_units(
     assert again.json()["error"]["code"] == "task_withdrawn"
     audit = server.admin("audit", "--json").stdout
     assert "task.withdraw" in audit
+
+
+def pull_all(server: RunningServer, bearer: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """Every page from ``cursor`` on, ``limit`` changes a page: tasks and removals."""
+    seen: dict[str, Any] = {"tasks": [], "removed": []}
+    while True:
+        page = call(server, "POST", "/sync", bearer, {"cursor": cursor, "limit": limit}).json()
+        seen["tasks"] += page["tasks"]
+        seen["removed"] += page["removed"]
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            seen["cursor"] = cursor
+            return seen
+
+
+def test_a_move_inside_the_users_units_is_no_departure_and_pages_cut_exactly(
+    server: RunningServer,
+) -> None:
+    province = token(server, *REVIEWER)
+    commune = token(server, "cb.coto")
+    start = pull_all(server, province, None, 500)
+    start_commune = pull_all(server, commune, None, 500)
+    mine = sorted(t["code"] for t in start_commune["tasks"])
+    for code in mine[-2:]:  # two moves: four change versions, two of them departures
+        server.admin("task", "move", code, "--unit", "QN-HALONG")
+
+    # The province reviewer sees both communes: the tasks arrive changed, nothing to
+    # drop, whatever the page size.
+    for limit in (1, 2, 500):
+        seen = pull_all(server, province, start["cursor"], limit)
+        assert seen["removed"] == []
+        moved = {t["code"]: t["unit_code"] for t in seen["tasks"] if t["code"] in mine[-2:]}
+        assert moved == dict.fromkeys(mine[-2:], "QN-HALONG")
+    # The commune they left is told to drop them, one page each.
+    left = pull_all(server, commune, start_commune["cursor"], 1)
+    ids = {t["code"]: t["id"] for t in start_commune["tasks"]}
+    assert sorted(r["id"] for r in left["removed"]) == sorted(ids[c] for c in mine[-2:])
+    assert {r["why"] for r in left["removed"]} == {"moved"}
