@@ -158,6 +158,14 @@ def store_draft(
     return create_draft(session, task, content, author, report_id=report_id)
 
 
+def _require_listed(task: Task) -> None:
+    """A new report (or correction) cannot start on a task the server withdrew or no
+    longer assigns to the unit: it would be refused. Drafts already begun keep being
+    saved (the editor's saves never fail on it, so nothing typed is lost)."""
+    if task.removed:
+        raise ValidationError([Message("task_removed_no_report", {"code": task.code}, "task")])
+
+
 def _new_draft(
     session: Session,
     task: Task,
@@ -166,8 +174,6 @@ def _new_draft(
     corrects_id: str | None = None,
     report_id: str | None = None,
 ) -> Report:
-    if task.removed:  # the server would refuse it; what was written before stays
-        raise ValidationError([Message("task_removed_no_report", {"code": task.code}, "task")])
     report = Report(task_id=task.id, author=clean(author), corrects_id=corrects_id, **values)
     if report_id is not None:
         report.id = report_id
@@ -256,6 +262,7 @@ def create(
     are then copied in (where a full disk shows), then the report is written; if
     that fails, the draft and the copies only it used are removed again. Refused at
     finalize (a classified report before any login), the draft is kept, as said."""
+    _require_listed(task)
     issues = [issue for source in sources for issue in attachment_issues(source, limits)]
     if len(sources) > limits.max_count:
         issues.append(validation.too_many_attachments(len(sources), limits.max_count))
@@ -439,6 +446,7 @@ def start_correction(session: Session, report_id: str, author: str = "") -> Repo
         raise ReportLockedError.of(Message("correction_of_draft", {"report_id": report_id}))
     task = session.get(Task, original.task_id)
     assert task is not None  # foreign key
+    _require_listed(task)
     target: Report | None = original
     while target is not None and target.state is ReportState.REJECTED:
         target = session.get(Report, target.corrects_id) if target.corrects_id else None
