@@ -169,8 +169,9 @@ def cmd_tasks(args: argparse.Namespace, profile: Profile, console: Console) -> i
     return EXIT_OK
 
 
-def _report_json(item: reports.OutboxItem) -> dict[str, Any]:
+def _report_json(item: reports.OutboxItem, language: str) -> dict[str, Any]:
     report = item.report
+    removal = item.task_removal
     return {
         "id": report.id,
         "task_code": item.task_code,
@@ -189,6 +190,9 @@ def _report_json(item: reports.OutboxItem) -> dict[str, Any]:
         "awaiting_receipt": report.awaiting_receipt,
         "exported_bundle": report.exported_bundle,
         "exported_at": report.exported_at.isoformat() if report.exported_at else None,
+        # The task was withdrawn or moved away (hidden from the task list): why.
+        "task_removed": removal.code if removal else None,
+        "task_removal": removal.text(language) if removal else None,
     }
 
 
@@ -201,13 +205,16 @@ STATE_LABELS = {
     ReportState.RETURNED: ("bị trả lại", "returned"),
 }
 EXPORTED_LABEL = ("đã xuất USB, chờ biên nhận", "exported, awaiting receipt")
+TASK_WITHDRAWN = "task_withdrawn"  # the server's code for a report on a withdrawn task
 
 
 def cmd_outbox(args: argparse.Namespace, profile: Profile, console: Console) -> int:
     with profile.db.session() as session:
         items = reports.outbox(session, include_accepted=args.all)
     if args.json:
-        console.json({"count": len(items), "items": [_report_json(item) for item in items]})
+        console.json(
+            {"count": len(items), "items": [_report_json(i, console.language) for i in items]}
+        )
         return EXIT_OK
     if not items:
         console.print(console.vi("Hộp thư đi trống.", "The outbox is empty."))
@@ -223,8 +230,12 @@ def cmd_outbox(args: argparse.Namespace, profile: Profile, console: Console) -> 
         progress = f"{report.progress:>3}%"
         console.print(f"{report.id}  {item.task_code:<12} {label:<11} {when} {progress} {summary}")
         reason = report.reject_message or report.review_comment
+        if report.reject_code == TASK_WITHDRAWN and item.task_removal is not None:
+            reason = None  # the server's words; said below in the user's language
         if reason:
             console.print("    → " + reason)
+        if item.task_removal is not None:
+            console.print("    ⊘ " + item.task_removal.text(console.language))
     return EXIT_OK
 
 
@@ -252,7 +263,7 @@ def cmd_report(args: argparse.Namespace, profile: Profile, console: Console) -> 
             i for i in reports.outbox(session, include_accepted=True) if i.report.id == report.id
         ]
     if args.json:
-        console.json(_report_json(items[0]))
+        console.json(_report_json(items[0], console.language))
     elif args.draft:
         console.print(console.vi(f"Đã lưu bản nháp {report.id} cho {task.code}.",
                                  f"Saved draft {report.id} for {task.code}."))  # fmt: skip

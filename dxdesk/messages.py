@@ -328,6 +328,26 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Không có nhiệm vụ mã «{code}» trong dữ liệu trên máy này.",
         "No task with code “{code}” on this computer.",
     ),
+    # A task the server withdrew or no longer assigns to the user (dxdesk.tasks.remove):
+    # hidden from the task list; its reports stay and name it with one of these.
+    "task_withdrawn": (
+        "Nhiệm vụ đã bị thu hồi: {reason}",
+        "The task was withdrawn: {reason}",
+    ),
+    "task_moved_away": (
+        "Nhiệm vụ đã được chuyển cho đơn vị khác.",
+        "The task was moved to another unit.",
+    ),
+    "task_unlisted": (
+        "Máy chủ không còn giao nhiệm vụ này cho đơn vị của bạn.",
+        "The server no longer assigns this task to your unit.",
+    ),
+    "task_removed_no_report": (
+        "Nhiệm vụ «{code}» đã bị thu hồi hoặc không còn giao cho đơn vị của bạn: không lập "
+        "được báo cáo mới. Các báo cáo đã viết vẫn được giữ.",
+        "Task “{code}” was withdrawn or is no longer assigned to your unit: no new report "
+        "can be written on it. The reports already written are kept.",
+    ),
     "correction_of_draft": (
         "Báo cáo {report_id} còn là bản nháp; hãy sửa trực tiếp bản nháp.",
         "Report {report_id} is still a draft; edit the draft instead.",

@@ -28,6 +28,7 @@ from dxdesk.identity import trusted_server_key
 from dxdesk.messages import Message
 from dxdesk.store.attachment_store import AttachmentStore, StoredBlob
 from dxdesk.store.models import Attachment, Classification, Report, ReportState, StatusClaim, Task
+from dxdesk.tasks import removal_message
 from dxdesk.text import clean
 from dxdesk.validation import (
     AttachmentLimits,
@@ -157,6 +158,14 @@ def store_draft(
     return create_draft(session, task, content, author, report_id=report_id)
 
 
+def _require_listed(task: Task) -> None:
+    """A new report (or correction) cannot start on a task the server withdrew or no
+    longer assigns to the unit: it would be refused. Drafts already begun keep being
+    saved (the editor's saves never fail on it, so nothing typed is lost)."""
+    if task.removed:
+        raise ValidationError([Message("task_removed_no_report", {"code": task.code}, "task")])
+
+
 def _new_draft(
     session: Session,
     task: Task,
@@ -253,6 +262,7 @@ def create(
     are then copied in (where a full disk shows), then the report is written; if
     that fails, the draft and the copies only it used are removed again. Refused at
     finalize (a classified report before any login), the draft is kept, as said."""
+    _require_listed(task)
     issues = [issue for source in sources for issue in attachment_issues(source, limits)]
     if len(sources) > limits.max_count:
         issues.append(validation.too_many_attachments(len(sources), limits.max_count))
@@ -458,6 +468,7 @@ def start_correction(
         raise ReportLockedError.of(Message("correction_of_draft", {"report_id": report_id}))
     task = session.get(Task, original.task_id)
     assert task is not None  # foreign key
+    _require_listed(task)
     target: Report | None = original
     while target is not None and target.state is ReportState.REJECTED:
         target = session.get(Report, target.corrects_id) if target.corrects_id else None
@@ -514,6 +525,8 @@ class OutboxItem:
     task_code: str
     task_title: str
     attachment_count: int
+    # Why the task is no longer listed (withdrawn, moved away), or None.
+    task_removal: Message | None = None
 
     @property
     def sealed(self) -> bool:
@@ -547,8 +560,10 @@ def outbox(
     rows = session.exec(query).all()
     count_query = select(Attachment.report_id, func.count()).group_by(col(Attachment.report_id))
     counts = dict(session.exec(count_query).all())
-    return [OutboxItem(report, task.code, task.title, counts.get(report.id, 0))
-            for report, task in rows]  # fmt: skip
+    return [
+        OutboxItem(report, task.code, task.title, counts.get(report.id, 0), removal_message(task))
+        for report, task in rows
+    ]
 
 
 # -- after finalize: every state change of a report is one of these --------------

@@ -10,8 +10,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from dxdesk.clock import utcnow
+from dxdesk.messages import Message
 from dxdesk.status import DEFAULT_DUE_SOON_DAYS, TaskStatus, categorise
-from dxdesk.store.models import Report, ReportState, Task
+from dxdesk.store.models import Report, ReportState, Task, TaskRemoval
 from dxdesk.text import Match, best_only, fold, match_rank, search_terms
 
 
@@ -20,17 +21,55 @@ def search_key_for(task: Task) -> str:
 
 
 def upsert(session: Session, values: dict[str, Any]) -> Task:
-    """Insert or update a task from the server (or demo data); caller commits."""
+    """Insert or update a task from the server (or demo data); caller commits. A task
+    the server lists again (moved back to the unit) is shown again."""
     task = session.get(Task, values["id"])
     if task is None:
         task = Task(**values)
     else:
         for name, value in values.items():
             setattr(task, name, value)
+    task.removed_at = task.removed_why = task.removed_reason = None
     task.search_key = search_key_for(task)
     task.updated_at = utcnow()
     session.add(task)
     return task
+
+
+def remove(
+    session: Session,
+    task: Task,
+    why: TaskRemoval,
+    *,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    version: int | None = None,
+) -> None:
+    """Hide a task the server withdrew or no longer lists for this user; caller
+    commits. The row stays: its reports (drafts, queued, returned) keep their task
+    and queued ones are still sent. ``version`` (the change that carried the news)
+    keeps an older task package from showing it again."""
+    task.removed_at = at or utcnow()
+    task.removed_why = why
+    task.removed_reason = reason
+    if version is not None:
+        task.server_version = max(task.server_version, version)
+    session.add(task)
+
+
+def removal_message(task: Task) -> Message | None:
+    """Why a hidden task is no longer listed (for its reports), or None when listed."""
+    if task.removed_why is None:
+        return None
+    if task.removed_why is TaskRemoval.WITHDRAWN:
+        return Message("task_withdrawn", {"reason": task.removed_reason or ""})
+    if task.removed_why is TaskRemoval.MOVED:
+        return Message("task_moved_away")
+    return Message("task_unlisted")
+
+
+def _listed() -> Any:
+    return col(Task.removed_at).is_(None)
 
 
 # A report in one of these has not reached the server (a draft may never be sent).
@@ -111,11 +150,12 @@ def list_tasks(
     due_soon: bool = False,
     search: str | None = None,
 ) -> list[TaskRow[Task]]:
-    """Tasks by deadline (open-ended last). ``overdue`` and ``due_soon`` together
+    """Tasks by deadline (open-ended last), not those the server withdrew or moved
+    away (:func:`remove`). ``overdue`` and ``due_soon`` together
     mean either. A search ranks first (whole syllables in order, then in any order,
     then syllable beginnings); matches inside a syllable are listed only when nothing
     matched better, so "so hoa" does not bring every "Kế hoạch"."""
-    query = select(Task)
+    query = select(Task).where(_listed())
     for term in search_terms(search or ""):
         query = query.where(col(Task.search_key).like(f"%{_escape_like(term)}%", escape="\\"))
     query = query.order_by(col(Task.deadline).is_(None), col(Task.deadline), col(Task.code))
@@ -143,13 +183,14 @@ def list_summaries(
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS,
     limit: int | None = None,
 ) -> list[TaskRow[TaskSummary]]:
-    """Every task (or the first ``limit``) as :func:`list_tasks` orders them, with
+    """Every listed task (or the first ``limit``) as :func:`list_tasks` orders them, with
     only the columns the task list shows (a Core ``select``, no ORM objects);
     :func:`get` reads the rest."""
     table = Task.__table__  # type: ignore[attr-defined]
     c = table.c
     query = (
         sa_select(c.id, c.code, c.title, c.deadline, c.completed_on, c.progress, c.search_key)
+        .where(c.removed_at.is_(None))
         .order_by(c.deadline.is_(None), c.deadline, c.code)
     ).limit(limit)  # fmt: skip
     summaries = [TaskSummary(*values) for values in session.connection().execute(query).all()]

@@ -11,16 +11,19 @@ task package's tasks and reviews (``sync.receipt_import``, ``sync.task_import``)
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from dxdesk import audit, local_state, reports, tasks
 from dxdesk.identity import device
-from dxdesk.store.models import Report, ReportState, Task
-from sync.protocol import Ack, ReviewOut, SyncOut, TaskOut
+from dxdesk.store.models import Report, ReportState, Task, TaskRemoval
+from sync.protocol import Ack, RemovedTaskOut, ReviewOut, SyncOut, TaskOut
 
 CURSOR = "cursor"
+# A full refresh in progress (its pages may span runs): the mark its tasks get.
+REFRESH = "full_refresh"
 UNKNOWN_DEVICE = "unknown_device"
 
 
@@ -31,6 +34,7 @@ class RoundResult:
     incomplete: dict[str, list[str]] = field(default_factory=dict)  # report → missing sha256s
     tasks_pulled: int = 0
     reviews_pulled: int = 0
+    tasks_removed: int = 0
     # The server does not know this device's key: a login must register it again.
     device_unknown: bool = False
 
@@ -101,17 +105,81 @@ def apply_review(session: Session, review: ReviewOut) -> bool:
     )
 
 
-def apply_round(session: Session, out: SyncOut, *, actor: str) -> RoundResult:
-    """Apply one sync response; commits once at the end."""
+def _server_time(text: str) -> dt.datetime | None:
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def apply_removal(session: Session, removal: RemovedTaskOut) -> bool:
+    """Hide a task the server withdrew or moved away. True when one was hidden."""
+    task = session.get(Task, removal.id)
+    if task is None or task.server_version > removal.version:
+        return False  # never had it, or a newer listing came first
+    why = TaskRemoval.WITHDRAWN if removal.why == "withdrawn" else TaskRemoval.MOVED
+    tasks.remove(
+        session,
+        task,
+        why,
+        reason=removal.reason,
+        at=_server_time(removal.at),
+        version=removal.version,
+    )
+    return True
+
+
+def _refresh_mark(session: Session, out: SyncOut, cursor_sent: str | None) -> str | None:
+    """The mark of the full refresh this answer belongs to, or None. A refresh starts
+    when the device sent no cursor or the server could not serve it, and lasts until
+    a page without ``has_more``; a crash in between continues it with the saved cursor."""
+    if cursor_sent is None or out.full_refresh:
+        mark = str(uuid.uuid4())
+        local_state.put(session, REFRESH, mark)
+        return mark
+    return local_state.get(session, REFRESH)
+
+
+def _end_refresh(session: Session, mark: str) -> int:
+    """Hide the tasks the whole refresh did not list: the server no longer gives them
+    to this user (withdrawn, moved, or the user moved). Their reports stay."""
+    unlisted = session.exec(
+        select(Task).where(
+            col(Task.removed_at).is_(None),
+            col(Task.refresh_mark).is_(None) | (col(Task.refresh_mark) != mark),
+        )
+    ).all()
+    for task in unlisted:
+        tasks.remove(session, task, TaskRemoval.UNLISTED)
+    local_state.delete(session, REFRESH)
+    return len(unlisted)
+
+
+def apply_round(
+    session: Session, out: SyncOut, *, actor: str, cursor_sent: str | None
+) -> RoundResult:
+    """Apply one sync response (to a request that sent ``cursor_sent``); commits once
+    at the end."""
     result = RoundResult()
     for ack in out.acks:
         apply_ack(session, ack, result)
+    mark = _refresh_mark(session, out, cursor_sent)
     for task in out.tasks:
-        tasks.upsert(session, task_values(task))
+        tasks.upsert(session, {**task_values(task), "refresh_mark": mark})
     result.tasks_pulled = len(out.tasks)
     result.reviews_pulled = sum(apply_review(session, review) for review in out.reviews)
+    result.tasks_removed = sum(apply_removal(session, removal) for removal in out.removed)
+    if mark is not None and not out.has_more:
+        result.tasks_removed += _end_refresh(session, mark)
     local_state.put(session, CURSOR, out.cursor)
-    if result.accepted or result.rejected or result.tasks_pulled or result.reviews_pulled:
+    if (
+        result.accepted
+        or result.rejected
+        or result.tasks_pulled
+        or result.reviews_pulled
+        or result.tasks_removed
+    ):
         audit.record(
             session,
             "sync.round",
@@ -120,6 +188,7 @@ def apply_round(session: Session, out: SyncOut, *, actor: str) -> RoundResult:
             rejected=len(result.rejected),
             tasks=result.tasks_pulled,
             reviews=result.reviews_pulled,
+            removed=result.tasks_removed,
         )
     session.commit()
     return result

@@ -173,7 +173,7 @@ class SyncEngine:
             out = self._retrying(partial(self.transport.call, "POST", "/sync", SyncOut, request))
             self._note_clock(summary)
             with self.db.session() as session:
-                result = apply_round(session, out, actor=self.actor)
+                result = apply_round(session, out, actor=self.actor, cursor_sent=cursor)
             if self.updates_check is not None and self.transport.protocol_version >= 2:
                 updates.remember(self.updates_check.data_dir, out.update)
                 summary.update_offered = out.update.version if out.update else None

@@ -33,10 +33,11 @@ from dxdesk import clock
 from dxdesk.reports import OutboxItem
 from dxdesk.store.models import Classification, ReportState
 from ui import labels
-from ui.i18n import follow_language, texts_changed
+from ui.i18n import follow_language, language, texts_changed
 from ui.numbers import count
 
 Index = QModelIndex | QPersistentModelIndex
+TASK_WITHDRAWN = "task_withdrawn"  # the server's code for a report on a withdrawn task
 UNSET = QModelIndex()
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -103,7 +104,10 @@ class OutboxModel(QAbstractTableModel):
             return QColor(_STATE_COLOURS[report.state])
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if column == 0:
-                return f"{item.task_code} — {item.task_title}"
+                named = f"{item.task_code} — {item.task_title}"
+                if item.task_removal is not None:  # withdrawn or moved away: say so
+                    return f"{named} ⊘ {item.task_removal.text(language())}"
+                return named
             if column == 1:
                 local = report.created_at.astimezone(clock.VIETNAM_TZ)
                 return local.strftime("%d/%m/%Y %H:%M")
@@ -119,6 +123,8 @@ class OutboxModel(QAbstractTableModel):
     @staticmethod
     def _note(item: OutboxItem) -> str:
         report = item.report
+        if report.reject_code == TASK_WITHDRAWN and item.task_removal is not None:
+            return item.task_removal.text(language())  # not the server's English
         if report.state is ReportState.REJECTED:
             return QCoreApplication.translate("OutboxModel", "Rejected: %1").replace(
                 "%1", report.reject_message or report.reject_code or ""

@@ -38,7 +38,7 @@ BACKUPS_KEPT = 5
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Every migration, oldest first (a test keeps this equal to migrations/versions).
 # Knowing them here lets a normal start skip importing Alembic, which costs ~0.3 s.
-SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0006")
+SCHEMA_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 
 
 def _key_pragma(key: bytes) -> str:

@@ -55,6 +55,14 @@ class Unit(SQLModel, table=True):
     level: str = "commune"
 
 
+class TaskRemoval(StrEnum):
+    """Why the server no longer lists a task for this device (hidden, kept)."""
+
+    WITHDRAWN = "withdrawn"  # thu hồi, with a reason
+    MOVED = "moved"  # assigned to a unit outside the user's
+    UNLISTED = "unlisted"  # absent from a full refresh (e.g. the user changed unit)
+
+
 class Task(SQLModel, table=True):
     id: str = Field(primary_key=True)
     code: str = Field(unique=True, index=True)
@@ -74,6 +82,19 @@ class Task(SQLModel, table=True):
     server_version: int = 0
     search_key: str = Field(default="", index=True)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Hidden from the task list, kept for its reports (migration 0005); cleared when
+    # the server lists the task again.
+    removed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_why: TaskRemoval | None = Field(
+        default=None, sa_column=enum_column(TaskRemoval, nullable=True)
+    )
+    removed_reason: str | None = Field(default=None, sa_type=NFCText)
+    # The full refresh that last listed it (sync.apply).
+    refresh_mark: str | None = None
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
 
 
 class Report(SQLModel, table=True):

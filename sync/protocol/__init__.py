@@ -412,6 +412,18 @@ class TaskOut(Wire):
     version: int
 
 
+class RemovedTaskOut(Wire):
+    """A task the device must drop from its list (protocol 2): withdrawn, or moved to
+    a unit outside the user's. Its reports stay on the device, and queued ones are
+    still sent."""
+
+    id: str = Field(description="The task's id")
+    why: Literal["withdrawn", "moved"]
+    reason: str = Field(default="", description="Why it was withdrawn; empty for a move")
+    at: str = Field(description="When (server time, ISO 8601)")
+    version: int = Field(description="The change version that carried it")
+
+
 class ReviewOut(Wire):
     report_id: str
     state: Literal["returned", "accepted"]
@@ -451,6 +463,11 @@ class SyncOut(Wire):
     acks: list[Ack]
     tasks: list[TaskOut]
     reviews: list[ReviewOut]
+    removed: list[RemovedTaskOut] = Field(
+        default_factory=list,
+        description="Protocol 2: tasks to drop (withdrawn, or moved out of the user's "
+        "units); left out of answers to protocol 1 requests",
+    )
     cursor: str
     has_more: bool
     full_refresh: bool
@@ -481,6 +498,14 @@ class CompleteIn(Wire):
     completed_on: dt.date | None = Field(
         default=None, description="Defaults to today in Vietnam by the server's clock"
     )
+
+
+class WithdrawIn(Wire):
+    reason: Annotated[SafeStr, Field(min_length=1, max_length=1000)]
+
+
+class MoveIn(Wire):
+    unit_code: Annotated[SafeStr, Field(min_length=1, max_length=64)]
 
 
 class IndicatorIn(Wire):

@@ -258,6 +258,29 @@ def _task_import(args: argparse.Namespace, db: Database) -> int:
     return EXIT_OK
 
 
+def _task_withdraw(args: argparse.Namespace, db: Database) -> int:
+    with db.write() as session:
+        try:
+            task = tasks.by_code(session, args.code, args.province)
+            tasks.withdraw(session, task, args.reason, "admin")
+        except tasks.TaskError as exc:
+            raise CommandError(str(exc)) from exc
+        _say(f"task {task.code} of {task.unit_code} withdrawn; its devices drop it when they sync")
+    return EXIT_OK
+
+
+def _task_move(args: argparse.Namespace, db: Database) -> int:
+    with db.write() as session:
+        try:
+            task = tasks.by_code(session, args.code, args.province)
+            left = task.unit_code
+            tasks.move(session, task, args.unit, "admin")
+        except tasks.TaskError as exc:
+            raise CommandError(str(exc)) from exc
+        _say(f"task {task.code} moved from {left} to {task.unit_code}")
+    return EXIT_OK
+
+
 def _key(args: argparse.Namespace, _db: Database) -> int:
     server_key = _server_key(args, create=True)
     signing_key = _signing_key(args)
@@ -584,6 +607,15 @@ def _tasks(cmd: _Commands, commands: Any) -> None:
     task_add.add_argument("--expected-output", default="")
     task_import = cmd.add(group, "import", _task_import, "assign tasks from a CSV file")
     task_import.add_argument("file")
+    province = "the province whose code it is, when several provinces use the code"
+    withdraw = cmd.add(group, "withdraw", _task_withdraw, "withdraw (thu hồi) a task")
+    withdraw.add_argument("code")
+    withdraw.add_argument("--reason", required=True, help="why; shown on the unit's devices")
+    withdraw.add_argument("--province", help=province)
+    move = cmd.add(group, "move", _task_move, "assign a task to another unit")
+    move.add_argument("code")
+    move.add_argument("--unit", required=True, help="the unit that takes the task")
+    move.add_argument("--province", help=province)
 
 
 def _listings(cmd: _Commands, commands: Any) -> None:

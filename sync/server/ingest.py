@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dxdesk.canonical import content_hash
-from dxdesk.clock import utcnow
+from dxdesk.clock import VIETNAM_TZ, utcnow
 from sync.protocol import Ack, ReportIn, UnparsedReport
 from sync.server import (
     audit,
@@ -39,7 +39,7 @@ from sync.server import (
 from sync.server.accounts import Principal
 from sync.server.errors import field_path
 from sync.server.scope import Scope
-from sync.server.tables import Attachment, Blob, Report, Task, table_of
+from sync.server.tables import Attachment, Blob, Report, Task, TaskDeparture, table_of
 
 # Built once: they run on every sync round (see accounts._TOKEN_LOOKUP).
 # The batch's tasks are locked at once, in id order, before anything else (FOR NO
@@ -48,10 +48,17 @@ from sync.server.tables import Attachment, Blob, Report, Task, table_of
 # update (a unique column) conflicts with that lock: with the rows taken in two
 # orders, PostgreSQL found deadlocks under load. SQLite has no row locks.
 _TASK_UNITS = (
-    select(Task.id, Task.unit_code)
+    select(Task.id, Task.unit_code, Task.withdrawn_at, Task.withdrawn_reason)
     .where(Task.id.in_(bindparam("ids", expanding=True)))
     .order_by(Task.id)
     .with_for_update(key_share=True)
+)
+# Where the batch's tasks used to be: a report written before its task moved away
+# from the sender's unit still counts, for that unit.
+_DEPARTURES = (
+    select(TaskDeparture.task_id, TaskDeparture.unit_code, TaskDeparture.moved_at)
+    .where(TaskDeparture.task_id.in_(bindparam("ids", expanding=True)))
+    .order_by(TaskDeparture.version)
 )
 _EARLIER = select(Report.id, Report.content_sha256, Report.complete).where(
     Report.id.in_(bindparam("ids", expanding=True))
@@ -102,6 +109,9 @@ class _Batch:
     scope: Scope
     server_key: X25519PrivateKey
     task_units: dict[str, str]  # task id → unit code, for the tasks the batch names
+    withdrawn: dict[str, tuple[dt.datetime, str]]  # task id → when and why, if withdrawn
+    # task id → (unit it left, when), for tasks outside the scope that left a unit in it
+    departed: dict[str, list[tuple[str, dt.datetime]]]
     existing: dict[str, _Earlier]
     acks: list[Ack | None] = field(default_factory=list)
     candidates: list[tuple[int, ReportIn, str]] = field(default_factory=list)
@@ -163,6 +173,8 @@ def check(
 def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
     """An ack for a verified report that needs no storing, or None for a new report."""
     unit_code = batch.task_units.get(report.task_id)
+    if unit_code is not None and not batch.scope.allows(unit_code):
+        unit_code = _left_unit(batch, report) or unit_code
     if unit_code is None or not batch.scope.allows(unit_code):
         if unit_code is None and batch.scope.units is None:
             return _rejected(report.id, "unknown_task", "No task has this id.", "task_id")
@@ -185,9 +197,42 @@ def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
                 "id",
             )
         return None if earlier is None else Ack(id=report.id, status="duplicate")
+    refusal = _withdrawn(batch, report)
+    if refusal is not None:
+        return refusal
     batch.seen[report.id] = report.content_sha256
     batch.candidates.append((index, report, unit_code))
     return None
+
+
+def _left_unit(batch: _Batch, report: ReportIn) -> str | None:
+    """The sender's unit the task was moved away from after the device wrote the
+    report (its ``created_at``), or None: such a report was written while the task
+    was the unit's, so it is stored for that unit (its reviewers see it, its review
+    comes back to the sender)."""
+    created = dt.datetime.fromisoformat(report.created_at)
+    for unit_code, moved_at in batch.departed.get(report.task_id, []):
+        if created < moved_at:
+            return unit_code
+    return None
+
+
+def _withdrawn(batch: _Batch, report: ReportIn) -> Ack | None:
+    """A new report on a withdrawn task is refused, unless the device wrote it before
+    the withdrawal (its ``created_at``): work done while the task was assigned counts.
+    A resent report already stored is a duplicate as always (checked before)."""
+    withdrawn = batch.withdrawn.get(report.task_id)
+    if withdrawn is None:
+        return None
+    at, reason = withdrawn
+    if dt.datetime.fromisoformat(report.created_at) < at:
+        return None
+    return _rejected(
+        report.id,
+        "task_withdrawn",
+        f"The task was withdrawn on {at.astimezone(VIETNAM_TZ):%d/%m/%Y}: {reason}",
+        "task_id",
+    )
 
 
 def _reject_unknown_corrections(session: Session, batch: _Batch) -> None:
@@ -287,14 +332,23 @@ def store(
     task_ids = sorted({r.task_id for r in valid})
     report_ids = sorted({r.id for r in valid})
     connection = session.connection()
+    tasks = connection.execute(_TASK_UNITS, {"ids": task_ids}).all()
+    away = sorted(row.id for row in tasks if not scope.allows(row.unit_code))
+    departed: dict[str, list[tuple[str, dt.datetime]]] = {}
+    for row in connection.execute(_DEPARTURES, {"ids": away}) if away else ():
+        if scope.allows(row.unit_code):
+            departed.setdefault(row.task_id, []).append((row.unit_code, row.moved_at))
     batch = _Batch(
         principal,
         scope,
         server_key,
-        task_units={
-            task_id: unit_code
-            for task_id, unit_code in connection.execute(_TASK_UNITS, {"ids": task_ids})
+        task_units={row.id: row.unit_code for row in tasks},
+        withdrawn={
+            row.id: (row.withdrawn_at, row.withdrawn_reason or "")
+            for row in tasks
+            if row.withdrawn_at is not None
         },
+        departed=departed,
         existing={
             report_id: _Earlier(sha, complete)
             for report_id, sha, complete in connection.execute(_EARLIER, {"ids": report_ids})

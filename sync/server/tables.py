@@ -167,6 +167,24 @@ class Task(Base):
     )
     version: Mapped[int] = mapped_column(BigInteger, unique=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Withdrawn (thu hồi): the row stays, for the reports on it; devices drop the task.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(150))
+
+
+class TaskDeparture(Base):
+    """A task moved away from ``unit_code``: the unit's devices drop it. The row
+    takes its own change version, so it reaches them by their cursor (migration 0016)."""
+
+    __tablename__ = "task_departure"
+    __table_args__ = (Index("ix_task_departure_unit_version", "unit_code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"))
+    unit_code: Mapped[str] = mapped_column(String(64))  # the unit it left
+    version: Mapped[int] = mapped_column(BigInteger, unique=True)
+    moved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class TaskIndicator(Base):
@@ -179,7 +197,7 @@ class TaskIndicator(Base):
 
     task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)  # in the task's list
-    unit_code: Mapped[str] = mapped_column(String(64))  # the task's (tasks never move)
+    unit_code: Mapped[str] = mapped_column(String(64))  # the task's (moved with it)
     code: Mapped[str] = mapped_column(String(100))
     measure: Mapped[str] = mapped_column(String(100))  # the indicator's "unit" (ha, hồ sơ)
     name: Mapped[str] = mapped_column(Text)

@@ -42,7 +42,7 @@ def export(
     sequence = versions.current(session)  # first: every version up to it is committed
     unit_tasks = session.scalars(
         select(Task)
-        .where(Task.unit_code == unit_code, Task.version <= sequence)
+        .where(Task.unit_code == unit_code, Task.version <= sequence, Task.withdrawn_at.is_(None))
         .order_by(Task.code)
     ).all()
     reviewed = session.scalars(

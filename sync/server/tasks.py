@@ -1,4 +1,5 @@
-"""Tasks: create, edit, complete, and their wire shape. Every change takes a new version."""
+"""Tasks: create, edit, complete, withdraw, move, and their wire shape. Every change
+takes a new version."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dxdesk.text import clean, fold
 from sync.protocol import TaskIn, TaskOut
 from sync.server import audit, indicators, versions
 from sync.server.scope import UnitTree
-from sync.server.tables import Task, Unit
+from sync.server.tables import Task, TaskDeparture, TaskIndicator, Unit
 
 
 class TaskError(Exception):
@@ -89,6 +90,24 @@ def _fill(task: Task, values: TaskIn) -> None:
     task.indicators = [item.model_dump() for item in values.indicators]
 
 
+def by_code(session: Session, code: str, namespace: str | None = None) -> Task:
+    """The one task with ``code`` (in ``namespace``, a province, when given), for
+    commands that name a task as people do: by its code."""
+    query = select(Task).where(Task.code == code.strip())
+    if namespace is not None:
+        query = query.where(Task.code_scope == namespace)
+    found = session.scalars(query.limit(2)).all()
+    if not found:
+        raise TaskError("unknown_task", f"no task with code {code!r}", "code")
+    if len(found) > 1:
+        raise TaskError(
+            "ambiguous_code",
+            f"several provinces have a task {code!r}; name the province with --province",
+            "code",
+        )
+    return found[0]
+
+
 def search_key(code: str, title: str) -> str:
     """What the console's search matches a task by (``Task.search_key``)."""
     return fold(f"{code} {title}")
@@ -111,8 +130,8 @@ def upsert(
     """Create a task, or (``replace``) update the one with the same code in the
     unit's province (``tree``: the units, when the caller has read them).
 
-    A task never moves to another unit: devices of the old unit would keep a stale
-    copy, since the protocol has no deletions.
+    An upsert never moves a task to another unit: :func:`move` does, deliberately,
+    so that the old unit's devices are told to drop it.
     """
     _check(session, values)
     code = values.code.strip()
@@ -133,7 +152,8 @@ def upsert(
     elif task.unit_code != values.unit_code:
         raise TaskError(
             "unit_change",
-            f"task {code!r} belongs to {task.unit_code}; it cannot move to {values.unit_code}",
+            f"task {code!r} belongs to {task.unit_code}; move it to {values.unit_code} "
+            "with 'dxdesk-server task move'",
             "unit_code",
         )
     _fill(task, values)
@@ -178,6 +198,7 @@ def stamp(session: Session, changed: list[Task]) -> None:
 
 
 def patch(session: Session, task: Task, changes: dict[str, Any], actor: str) -> Task:
+    _require_open(task)
     for name, value in changes.items():
         setattr(task, name, clean(value) if isinstance(value, str) else value)
     task.search_key = search_key(task.code, task.title)
@@ -189,6 +210,7 @@ def patch(session: Session, task: Task, changes: dict[str, Any], actor: str) -> 
 
 
 def complete(session: Session, task: Task, on: dt.date | None, actor: str) -> Task:
+    _require_open(task)
     day = on or today()
     if day > today():
         raise TaskError(
@@ -198,4 +220,73 @@ def complete(session: Session, task: Task, on: dt.date | None, actor: str) -> Ta
     task.progress = 100
     stamp(session, [task])
     audit.record(session, actor, "task.complete", task.code, on=day.isoformat())
+    return task
+
+
+# The longest withdrawal reason: it travels to every device of the unit.
+MAX_REASON_CHARS = 1000
+
+
+def _require_open(task: Task) -> None:
+    if task.withdrawn_at is not None:
+        raise TaskError(
+            "task_withdrawn",
+            f"task {task.code!r} was withdrawn on "
+            f"{task.withdrawn_at.astimezone(VIETNAM_TZ):%d/%m/%Y}: {task.withdrawn_reason}",
+        )
+
+
+def withdraw(session: Session, task: Task, reason: str, actor: str) -> Task:
+    """Withdraw (thu hồi) a task: it stays, with the reports on it, but its devices
+    drop it from their lists (the new version carries the news) and new reports on
+    it are refused (``ingest``)."""
+    text = clean(reason).strip()
+    if not text:
+        raise TaskError("reason_required", "say why the task is withdrawn", "reason")
+    if len(text) > MAX_REASON_CHARS:
+        raise TaskError(
+            "reason_too_long", f"the reason is longer than {MAX_REASON_CHARS} characters", "reason"
+        )
+    _require_open(task)
+    task.withdrawn_at = utcnow()
+    task.withdrawn_reason = text
+    task.withdrawn_by = actor
+    stamp(session, [task])
+    audit.record(session, actor, "task.withdraw", task.code, unit=task.unit_code, reason=text)
+    return task
+
+
+def move(
+    session: Session, task: Task, unit_code: str, actor: str, *, tree: UnitTree | None = None
+) -> Task:
+    """Assign a task to another unit. The unit it leaves gets a departure with its own
+    version (its devices drop the task); the task's new version brings it to the new
+    unit's devices. Its code must be free in the new unit's province."""
+    _require_open(task)
+    if session.get(Unit, unit_code) is None:
+        raise TaskError("unknown_unit", f"unit {unit_code!r} does not exist", "unit_code")
+    if unit_code == task.unit_code:
+        raise TaskError(
+            "same_unit", f"task {task.code!r} already belongs to {unit_code}", "unit_code"
+        )
+    namespace = (tree or UnitTree.read(session)).namespace(unit_code)
+    other = find(session, namespace, task.code)
+    if other is not None and other.id != task.id:
+        raise TaskError(
+            "task_exists",
+            f"{namespace} already has a task with code {task.code!r}; "
+            "change one of the codes first",
+            "code",
+        )
+    left = task.unit_code
+    task.unit_code = unit_code
+    task.code_scope = namespace
+    session.execute(
+        update(TaskIndicator).where(TaskIndicator.task_id == task.id).values(unit_code=unit_code)
+    )
+    stamp(session, [task])
+    [version] = versions.allocate(session)
+    session.add(TaskDeparture(task_id=task.id, unit_code=left, version=version, moved_at=utcnow()))
+    session.flush()
+    audit.record(session, actor, "task.move", task.code, unit=unit_code, left=left)
     return task

@@ -16,7 +16,8 @@ TASK_KEYS = {
 OUTBOX_KEYS = {
     "id", "task_code", "state", "created_at", "finalized_at", "progress", "status_claim",
     "classification", "attachments", "corrects_id", "reject_code", "reject_message",
-    "review_comment", "awaiting_receipt", "exported_bundle", "exported_at",
+    "review_comment", "awaiting_receipt", "exported_bundle", "exported_at", "task_removed",
+    "task_removal",
 }  # fmt: skip
 
 

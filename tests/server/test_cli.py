@@ -114,6 +114,38 @@ def test_units_users_tasks_and_exit_codes(db_url: str) -> None:
     assert bad_db.returncode == 3 and "unsupported database URL" in bad_db.stderr
 
 
+def test_task_withdraw_and_move_say_what_is_wrong_and_are_audited(db_url: str) -> None:
+    for code in ("HT", "NA"):
+        _ok("unit", "add", code, f"Tỉnh {code}", "--level", "province", "--db", db_url)
+        _ok("unit", "add", f"{code}-A", "Xã A", "--parent", code, "--db", db_url)
+        _ok("task", "add", "--code", "NV-1", "--title", "Số hoá", "--unit", f"{code}-A",
+            "--deadline", "31/12/2026", "--db", db_url)  # fmt: skip
+    _ok("unit", "add", "HT-B", "Xã B", "--parent", "HT", "--db", db_url)
+
+    def fails(*args: str) -> str:
+        done = run_cli("task", *args, "--db", db_url)
+        assert done.returncode == 1, done.stdout
+        return done.stderr
+
+    assert "--province" in fails("withdraw", "NV-1", "--reason", "x")  # two provinces use it
+    assert "no task with code 'NV-9'" in fails("move", "NV-9", "--unit", "HT-B")
+    assert "say why" in fails("withdraw", "NV-1", "--province", "HT", "--reason", "  ")
+    assert "'NOPE' does not exist" in fails("move", "NV-1", "--province", "HT", "--unit", "NOPE")
+    assert "already belongs" in fails("move", "NV-1", "--province", "HT", "--unit", "HT-A")
+    # Into another province that already uses the code.
+    assert "already has a task" in fails("move", "NV-1", "--province", "HT", "--unit", "NA-A")
+
+    moved = _ok("task", "move", "NV-1", "--province", "HT", "--unit", "HT-B", "--db", db_url)
+    assert "from HT-A to HT-B" in moved
+    _ok("task", "withdraw", "NV-1", "--province", "HT", "--reason", "Trùng kế hoạch",
+        "--db", db_url)  # fmt: skip
+    assert "was withdrawn on" in fails("move", "NV-1", "--province", "HT", "--unit", "HT-A")
+    events = json.loads(_ok("audit", "--json", "--db", db_url))
+    rows = events["events"] if isinstance(events, dict) else events
+    actions = [(e["action"], e["subject"]) for e in rows]
+    assert ("task.move", "NV-1") in actions and ("task.withdraw", "NV-1") in actions
+
+
 def test_csv_import_reports_every_bad_row_and_imports_nothing(db_url: str, tmp_path: Path) -> None:
     _ok("unit", "add", "HT", "Tỉnh Hà Tĩnh", "--level", "province", "--db", db_url)
     _ok("unit", "add", "HT-KY", "Xã Kỳ Anh", "--parent", "HT", "--db", db_url)

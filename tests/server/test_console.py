@@ -642,6 +642,47 @@ def test_a_task_is_edited_with_the_apis_checks_and_done_only_after_a_confirmatio
     assert stranger.submit("/tasks", path, **fields).status_code == 404
 
 
+def test_a_task_is_withdrawn_from_its_page_with_a_reason_and_leaves_the_list(
+    world: World, reviewer: ConsoleClient, server_db: Database
+) -> None:
+    code = f"{world.prefix}-TH"
+    made = reviewer.submit("/tasks", "/tasks", code=code, title="Sẽ thu hồi",
+                           unit_code=world.unit_b, deadline="31/12/2026")  # fmt: skip
+    assert made.status_code == 200
+    with server_db.read() as session:
+        task = session.scalar(select(Task).where(Task.code == code))
+        assert task is not None
+        version = task.version
+    path = f"/tasks/{task.id}/edit"
+    action = f"/tasks/{task.id}/withdraw"
+    page = reviewer.get(path)
+    assert f'action="/console{action}"' in page.text and "Thu hồi</button>" in page.text
+
+    forged = reviewer.post(action, {"reason": "Không cần nữa", "csrf": "guess"})
+    assert forged.status_code == 400
+    blank = reviewer.submit(path, action, reason="   ")
+    assert blank.status_code == 422 and "Lý do thu hồi" in blank.text
+    with server_db.read() as session:
+        kept = session.get(Task, task.id)
+        assert kept is not None and kept.withdrawn_at is None and kept.version == version
+
+    other_reviewer, _commune = _other_province(world, server_db)
+    stranger = ConsoleClient(world.server.base)
+    assert stranger.login(other_reviewer, PASSWORD).status_code == 200
+    assert stranger.submit("/tasks", action, reason="Không cần nữa").status_code == 404
+
+    done = reviewer.submit(path, action, reason="Đã có kế hoạch thay thế")
+    assert done.status_code == 200 and done.url.endswith(f"/console/tasks?unit={world.unit_b}")
+    assert f'data-task="{code}"' not in done.text  # no longer in the unit's list
+    with server_db.read() as session:
+        gone = session.get(Task, task.id)
+        assert gone is not None and gone.version > version
+        assert gone.withdrawn_reason == "Đã có kế hoạch thay thế"
+    assert _events(server_db, world.usernames["rv"], "task.withdraw")
+    shown = reviewer.get(path).text
+    assert "Đã thu hồi ngày" in shown and "Thu hồi</button>" not in shown
+
+
 def test_indicator_targets_are_set_and_edited_from_the_forms_with_the_apis_checks(
     world: World, reviewer: ConsoleClient, server_db: Database
 ) -> None:

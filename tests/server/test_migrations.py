@@ -37,6 +37,7 @@ from sync.server.tables import (
     ReleaseChunk,
     Report,
     Task,
+    TaskDeparture,
     TaskIndicator,
     Unit,
     UploadChunk,
@@ -751,5 +752,59 @@ def test_upgrade_from_0005_adds_empty_release_tables_and_keeps_the_data(backend:
         with db.read() as session:
             assert session.scalar(select(Release.version)) == "0.2.0"
             assert session.scalar(select(Unit.name)) == "Xã A"
+    finally:
+        db.dispose()
+
+
+def test_upgrade_from_0005_keeps_tasks_and_reports_open_and_can_withdraw_and_move(
+    backend: Backend,
+) -> None:
+    """0016: tasks and their reports come through open (nothing withdrawn, no
+    departures); a task of before can then be withdrawn and moved as any other."""
+    url, engine = database_at(backend, "0005")
+    now = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.UTC)
+    with engine.begin() as connection:
+        add_commune_officer(connection, now)
+        connection.execute(
+            insert(table_of(Unit)), [{"code": "Y", "name": "Xã B", "level": "commune"}]
+        )
+        connection.execute(
+            insert(table_of(Task)),
+            [{"id": f"t{n}", "code": f"NV-{n}", "title": "Số hoá hồ sơ", "unit_code": "X",
+              "indicators": [], "progress": 0, "version": n, "updated_at": now}
+             for n in (1, 2)],
+        )  # fmt: skip
+        connection.execute(
+            insert(table_of(Report)),
+            [{"id": "r1", "task_id": "t1", "unit_code": "X", "submitted_by": 1,
+              "content_sha256": "1" * 64, "body": {"results": "Đã làm"}, "progress": 40,
+              "status_claim": "in_progress", "classification": "normal",
+              "created_at": now, "received_at": now, "complete": True}],
+        )  # fmt: skip
+    engine.dispose()
+
+    db = open_database(url)  # migrates to the head
+    try:
+        with db.read() as session:
+            rows = session.execute(
+                select(Task.id, Task.unit_code, Task.withdrawn_at).order_by(Task.id)
+            ).all()
+            assert [tuple(r) for r in rows] == [("t1", "X", None), ("t2", "X", None)]
+            assert session.scalar(select(sa.func.count()).select_from(TaskDeparture)) == 0
+            report = session.get(Report, "r1")
+            assert report is not None and report.body == {"results": "Đã làm"}
+        with db.write() as session:
+            first, second = session.get(Task, "t1"), session.get(Task, "t2")
+            assert first is not None and second is not None
+            tasks.withdraw(session, first, "Đã có văn bản thay thế", "admin")
+            tasks.move(session, second, "Y", "admin")
+        with db.read() as session:
+            first, second = session.get(Task, "t1"), session.get(Task, "t2")
+            assert first is not None and second is not None
+            assert first.withdrawn_reason == "Đã có văn bản thay thế"
+            assert second.unit_code == "Y"
+            departure = session.scalars(select(TaskDeparture)).one()
+            assert (departure.task_id, departure.unit_code) == ("t2", "X")
+            assert len({first.version, second.version, departure.version}) == 3
     finally:
         db.dispose()

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from dxdesk import clock, reports, tasks
 from dxdesk.profile import Profile
 from dxdesk.status import Category
+from dxdesk.store.models import TaskRemoval
 from dxdesk.text import best_only, match_rank, search_terms
 from ui.dashboard import progress_buckets
 from ui.outbox_view import OutboxModel
@@ -49,6 +50,27 @@ def test_outbox_model_passes_the_model_tester(qtmodeltester: Any, ui_profile: Pr
     model.set_items(items)
     assert model.rowCount() == 1
     qtmodeltester.check(model)
+
+
+def test_a_withdrawn_task_leaves_the_list_and_its_reports_name_it_with_the_reason(
+    ui_profile: Profile,
+) -> None:
+    reason = "Đã có kế hoạch thay thế"
+    with ui_profile.db.session() as session:
+        task = reports.find_task(session, "NV-2026-003")
+        draft = reports.create_draft(session, task, reports.ReportContent(progress=5, results="x"))
+        tasks.remove(session, task, TaskRemoval.WITHDRAWN, reason=reason)
+        session.commit()
+        items = reports.outbox(session)
+    model = TaskTableModel()
+    model.set_rows(rows_of(ui_profile))
+    codes = {model.index(r, Column.CODE).data() for r in range(model.rowCount())}
+    assert model.rowCount() == 29 and "NV-2026-003" not in codes
+    outbox = OutboxModel()
+    outbox.set_items(items)
+    assert [i.report.id for i in items] == [draft.id]  # the draft stays
+    shown = outbox.index(0, 0).data()
+    assert shown.startswith("NV-2026-003") and f"Nhiệm vụ đã bị thu hồi: {reason}" in shown
 
 
 def test_quick_filters_and_counts(qtbot: QtBot, ui_profile: Profile) -> None:

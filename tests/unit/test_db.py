@@ -15,7 +15,7 @@ from dxdesk import tasks
 from dxdesk.errors import SchemaTooNewError, StorageError
 from dxdesk.store import db as dbmod
 from dxdesk.store.db import alembic_config, head_revision, make_engine, open_database
-from dxdesk.store.models import Report, ReportState, Task
+from dxdesk.store.models import Report, ReportState, Task, TaskRemoval
 from dxdesk.text import fold
 from tests.conftest import TODAY
 
@@ -121,11 +121,17 @@ def seed_0004(engine: Engine) -> None:
     seed_0003(engine)
 
 
+def seed_0005(engine: Engine) -> None:
+    # 0005 added the task removal marks; a task listed by 0004 has none.
+    seed_0004(engine)
+
+
 SEEDS: dict[str, Callable[[Engine], None]] = {
     "0001": seed_0001,
     "0002": seed_0002,
     "0003": seed_0003,
     "0004": seed_0004,
+    "0005": seed_0005,
 }
 
 
@@ -184,6 +190,13 @@ def test_upgrade_from_earlier_revision_keeps_queued_reports(tmp_path: Path, revi
         session.commit()
         rows = tasks.list_tasks(session, TODAY, search="so hoa dang uy")
         assert [row.task.code for row in rows] == ["NV-2026-001"]
+        # Listed (nothing withdrawn or moved away, 0005); hidden, its report stays.
+        task = rows[0].task
+        assert (task.removed_at, task.removed_why, task.refresh_mark) == (None, None, None)
+        tasks.remove(session, task, TaskRemoval.WITHDRAWN, reason="Thu hồi")
+        session.commit()
+        assert tasks.list_tasks(session, TODAY) == []
+        assert session.get(Report, "r1") is not None
         for statement in (
             "UPDATE report SET progress = 1 WHERE id = 'r1'",
             "UPDATE report SET own_copy = '{}' WHERE id = 'r1'",

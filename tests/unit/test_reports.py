@@ -5,14 +5,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from dxdesk import audit, reports
+from dxdesk import audit, reports, tasks
 from dxdesk.canonical import content_hash
 from dxdesk.errors import NotFoundError, ReportLockedError, ValidationError
 from dxdesk.profile import Profile
 from dxdesk.reports import ReportContent
-from dxdesk.store.models import Report, ReportState
+from dxdesk.store.models import Report, ReportState, TaskRemoval
 from tests.conftest import make_task
 
 
@@ -279,3 +279,30 @@ def test_create_says_every_problem_at_once_and_writes_nothing(
     fields = {issue.field for issue in caught.value.issues}
     assert {"progress", "results", "attachments"} <= fields
     assert reports.outbox(session, include_accepted=True) == []
+
+
+def test_a_withdrawn_task_takes_no_new_report_but_its_drafts_keep_saving(
+    session: Session, profile: Profile
+) -> None:
+    task = make_task(session)
+    begun = reports.create_draft(session, task, content(results="Đang viết"))
+    sent = reports.finalize(
+        session, profile.attachments, reports.create_draft(session, task, content()).id
+    )
+    tasks.remove(session, task, TaskRemoval.WITHDRAWN, reason="Thu hồi")
+    session.commit()
+
+    # The editor's saves never fail on it: what is being typed is kept.
+    reports.store_draft(session, "NV-001", begun.id, content(results="Viết xong"))
+    later = "1b2c3d4e-0000-4000-8000-000000000001"
+    reports.store_draft(session, "NV-001", later, content(results="Mở từ trước"))
+    assert reports.get_report(session, begun.id).results == "Viết xong"
+    assert reports.get_report(session, later).state is ReportState.DRAFT
+    # A new report or a correction is refused, saying why, in both languages.
+    with pytest.raises(ValidationError) as new:
+        reports.create(session, profile.attachments, task, content(), [], profile.limits)
+    assert "no longer assigned to your unit" in new.value.render("en")
+    assert "đã bị thu hồi" in new.value.render("vi")
+    with pytest.raises(ValidationError):
+        reports.start_correction(session, sent.id)
+    assert {r.id for r in session.exec(select(Report))} == {begun.id, sent.id, later}

@@ -26,6 +26,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "complete": ("Hoàn thành", "Mark done"),
     "edit": ("Sửa", "Edit"),
     "edit_task": ("Sửa nhiệm vụ {code}", "Edit task {code}"),
+    "withdraw": ("Thu hồi", "Withdraw"),
+    "withdraw_task": ("Thu hồi nhiệm vụ", "Withdraw the task"),
+    "withdraw_help": (
+        "Đơn vị sẽ không còn thấy nhiệm vụ này sau lần đồng bộ tới; các báo cáo đã viết "
+        "trước khi thu hồi vẫn được nhận.",
+        "The unit no longer sees this task after its next sync; reports written before "
+        "the withdrawal are still received.",
+    ),
+    "withdraw_reason": ("Lý do thu hồi", "Reason for withdrawing"),
+    "withdrawn_on": ("Đã thu hồi ngày {day}: {reason}", "Withdrawn on {day}: {reason}"),
     "description": ("Mô tả", "Description"),
     "start_date": ("Ngày bắt đầu", "Start date"),
     "save": ("Lưu", "Save"),

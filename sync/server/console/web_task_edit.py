@@ -1,5 +1,6 @@
-"""Nhiệm vụ: edit one task (the fields the API's PATCH changes, with its checks) and
-mark one done after a confirmation step (a page, so it works without JavaScript)."""
+"""Nhiệm vụ: edit one task (the fields the API's PATCH changes, with its checks),
+mark one done after a confirmation step (a page, so it works without JavaScript), and
+withdraw one (thu hồi) with a reason."""
 
 from __future__ import annotations
 
@@ -153,9 +154,32 @@ async def complete_task(console: ConsoleDep, request: Request, task_id: str) -> 
 
     def work(session: Session) -> str:
         task = _visible(session, principal, task_id)
-        if task.completed_on is None:  # a second post (back, resend) keeps the first date
+        # A second post (back, resend) keeps the first date; a withdrawn task stays so.
+        if task.completed_on is None and task.withdrawn_at is None:
             tasks.complete(session, task, None, principal.username)
         return task.unit_code
 
     unit = await run_in_threadpool(write, console.db, work)
+    return RedirectResponse(url("/tasks", unit=unit), status_code=303)
+
+
+@router.post("/tasks/{task_id}/withdraw")
+async def withdraw_task(console: ConsoleDep, request: Request, task_id: str) -> Response:
+    principal = signed_in(console, request)
+    fields = await posted(request)
+    reason = fields.get("reason", "")
+
+    def work(session: Session) -> str:
+        task = _visible(session, principal, task_id)
+        if task.withdrawn_at is None:  # a second post (back, resend) changes nothing
+            tasks.withdraw(session, task, reason, principal.username)
+        return task.unit_code
+
+    try:
+        unit = await run_in_threadpool(write, console.db, work)
+    except tasks.TaskError as exc:  # rolled back: nothing changed
+        problem = f"{words(request)('withdraw_reason')}: {exc}"
+        return await run_in_threadpool(
+            _form, console, request, principal, task_id, problems=[problem], status=422
+        )
     return RedirectResponse(url("/tasks", unit=unit), status_code=303)

@@ -54,7 +54,12 @@ def _page(
         if not visible(scope, root, tree):
             raise NotFoundError()
         codes = [c for c in tree.subtree(root) if scope.allows(c)]
-        query = select(Task).order_by(Task.unit_code, Task.deadline, Task.code).limit(SHOWN)
+        query = (
+            select(Task)
+            .where(Task.withdrawn_at.is_(None))  # thu hồi: no longer anyone's to do
+            .order_by(Task.unit_code, Task.deadline, Task.code)
+            .limit(SHOWN)
+        )
         if len(codes) < len(tree.units):
             query = query.where(Task.unit_code.in_(codes))
         found = [

@@ -16,6 +16,7 @@ from sync.server.accounts import Principal, authenticate, require_bearer
 from sync.server.config import ServerConfig
 from sync.server.db import Database
 from sync.server.middleware import PRINCIPAL_STATE
+from sync.server.protocol_versions import served_protocol
 from sync.server.security import token_hash
 
 T = TypeVar("T")
@@ -49,7 +50,13 @@ async def password_slots(request: Request) -> asyncio.Semaphore:
     return slots
 
 
+async def protocol_version(request: Request) -> int:
+    """The protocol the answer speaks (the middleware refused any other)."""
+    return served_protocol(dict(request.scope["headers"]))
+
+
 DbDep = Annotated[Database, Depends(database)]
+ProtocolDep = Annotated[int, Depends(protocol_version)]
 ConfigDep = Annotated[ServerConfig, Depends(config)]
 RoundSlotsDep = Annotated[asyncio.Semaphore, Depends(round_slots)]
 PasswordSlotsDep = Annotated[asyncio.Semaphore, Depends(password_slots)]

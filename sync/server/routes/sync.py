@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -12,8 +12,14 @@ from sync.server import ingest, pull, releases
 from sync.server.accounts import authenticate
 from sync.server.config import ServerConfig
 from sync.server.db import Database
-from sync.server.protocol_versions import served_protocol
-from sync.server.routes.deps import ConfigDep, DbDep, RoundSlotsDep, TokenDep, write
+from sync.server.routes.deps import (
+    ConfigDep,
+    DbDep,
+    ProtocolDep,
+    RoundSlotsDep,
+    TokenDep,
+    write,
+)
 
 router = APIRouter()
 
@@ -25,24 +31,25 @@ router = APIRouter()
     responses={401: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}},
 )
 async def sync_round(
-    request: Request,
     body: SyncIn,
     token: TokenDep,
     db: DbDep,
     cfg: ConfigDep,
     slots: RoundSlotsDep,
+    protocol: ProtocolDep,
 ) -> JSONResponse:
     """A few rounds run at once; the rest wait their turn here (see ServerConfig)."""
     async with slots:
-        out = await run_in_threadpool(_round, body, token, db, cfg)
-    # ``update`` is left out when there is none, and always for protocol 1, whose
-    # clients refuse keys they do not know (docs/protocol.md, "Versions").
-    speaks = served_protocol(dict(request.scope["headers"]))
-    omit = {"update"} if out.update is None or speaks < 2 else set()
+        out = await run_in_threadpool(_round, body, token, db, cfg, protocol)
+    # Protocol 2 fields are left out for protocol 1, whose clients refuse keys they
+    # do not know (docs/protocol.md, "Versions"); ``update`` also when there is none.
+    omit = {"removed", "update"} if protocol < 2 else set()
+    if out.update is None:
+        omit.add("update")
     return JSONResponse(out.model_dump(mode="json", exclude=omit))
 
 
-def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut:
+def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig, protocol: int) -> SyncOut:
     """Acks commit with the stored reports; the pull runs after, in its own snapshot."""
     acks: list[Ack] = []
     with db.read() as session:  # the costly checks, before taking the write lock
@@ -53,7 +60,9 @@ def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut
             db, lambda s: ingest.store(s, caller, caller.scope(s), checked, cfg.server_key)
         )
     with db.read() as session:
-        page = pull.pull(session, caller, caller.scope(session), body.cursor, body.limit)
+        page = pull.pull(
+            session, caller, caller.scope(session), body.cursor, body.limit, protocol=protocol
+        )
         client = body.client
         update = (
             releases.offer(session, client.version, client.platform, client.channel)
@@ -64,6 +73,7 @@ def _round(body: SyncIn, token: str, db: Database, cfg: ServerConfig) -> SyncOut
         acks=acks,
         tasks=page.tasks,
         reviews=page.reviews,
+        removed=page.removed,
         cursor=page.cursor,
         has_more=page.has_more,
         full_refresh=page.full_refresh,

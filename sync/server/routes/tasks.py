@@ -1,4 +1,4 @@
-"""Task endpoints for reviewers and admins: create, edit, mark done."""
+"""Task endpoints for reviewers and admins: create, edit, mark done, withdraw, move."""
 
 from __future__ import annotations
 
@@ -8,10 +8,20 @@ from fastapi import APIRouter, Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync.protocol import CompleteIn, ErrorOut, TaskIn, TaskOut, TaskPatch
+from sync.protocol import (
+    CompleteIn,
+    ErrorOut,
+    MoveIn,
+    RemovedTaskOut,
+    TaskIn,
+    TaskOut,
+    TaskPatch,
+    WithdrawIn,
+)
 from sync.server import tasks
 from sync.server.accounts import Principal
 from sync.server.errors import ApiError
+from sync.server.pull import withdrawn_out
 from sync.server.reviews import require_reviewer
 from sync.server.routes.deps import DbDep, PrincipalDep, write
 from sync.server.tables import Task
@@ -28,7 +38,7 @@ _NOT_NULL = ("title", "description", "doc_number", "doc_issuer", "expected_outpu
 
 
 def _task_error(exc: tasks.TaskError) -> ApiError:
-    status = 409 if exc.code == "task_exists" else 422
+    status = 409 if exc.code in ("task_exists", "task_withdrawn") else 422
     return ApiError(status, exc.code, str(exc), field=exc.field)
 
 
@@ -92,6 +102,48 @@ def complete_task(
         task = _visible_task(session, caller, task_id)
         try:
             tasks.complete(session, task, on, caller.username)
+        except tasks.TaskError as exc:
+            raise _task_error(exc) from exc
+        return tasks.to_wire(task)
+
+    return write(db, work)
+
+
+@router.post(
+    "/tasks/{task_id}/withdraw", response_model=RemovedTaskOut, tags=["tasks"], responses=_ERRORS
+)
+def withdraw_task(
+    task_id: IdPath, body: WithdrawIn, caller: PrincipalDep, db: DbDep
+) -> RemovedTaskOut:
+    """Withdraw (thu hồi) a task, with the reason: the unit's devices drop it from
+    their lists at their next sync; reports already written on it still count."""
+    require_reviewer(caller)
+
+    def work(session: Session) -> RemovedTaskOut:
+        task = _visible_task(session, caller, task_id)
+        try:
+            tasks.withdraw(session, task, body.reason, caller.username)
+        except tasks.TaskError as exc:
+            raise _task_error(exc) from exc
+        return withdrawn_out(task)
+
+    return write(db, work)
+
+
+@router.post("/tasks/{task_id}/move", response_model=TaskOut, tags=["tasks"], responses=_ERRORS)
+def move_task(task_id: IdPath, body: MoveIn, caller: PrincipalDep, db: DbDep) -> TaskOut:
+    """Assign a task to another of the caller's units: the old unit's devices drop it,
+    the new unit's receive it."""
+    require_reviewer(caller)
+
+    def work(session: Session) -> TaskOut:
+        task = _visible_task(session, caller, task_id)
+        if not caller.scope(session).allows(body.unit_code):
+            raise ApiError(
+                403, "forbidden_unit", "You may assign tasks only to your units.", field="unit_code"
+            )
+        try:
+            tasks.move(session, task, body.unit_code, caller.username)
         except tasks.TaskError as exc:
             raise _task_error(exc) from exc
         return tasks.to_wire(task)
