@@ -151,6 +151,20 @@ def _task_in(columns: dict[str, int], row: list[str]) -> tuple[TaskIn | None, li
     return values, []
 
 
+def _against_stored(values: TaskIn, owner: str | None, withdrawn: bool) -> list[str]:
+    """What the stored task of the same code (``owner``: its unit) says against a row."""
+    issues = []
+    if owner is not None and owner != values.unit_code:
+        issues.append(
+            f"unit: task {values.code!r} belongs to {owner}, it cannot move to another unit"
+        )
+    if withdrawn:  # never revived by a sheet: a task of its own is new
+        issues.append(f"code: task {values.code!r} was withdrawn (thu hồi)")
+    if values.start_date and values.deadline and values.deadline < values.start_date:
+        issues.append("deadline: before start_date")
+    return issues
+
+
 def import_tasks(
     session: Session, path: Path, actor: str, allowed: Callable[[str], bool] | None = None
 ) -> ImportResult:
@@ -161,10 +175,14 @@ def import_tasks(
     tree = UnitTree.read(session)
     # Codes are unique per province (scope.UnitTree): another province's codes
     # neither clash with this file's nor show in its problems.
-    known = {
-        (scope, code): unit
-        for scope, code, unit in session.execute(select(Task.code_scope, Task.code, Task.unit_code))
-    }
+    known: dict[tuple[str, str], str] = {}
+    withdrawn: set[tuple[str, str]] = set()
+    for scope, code, unit, gone in session.execute(
+        select(Task.code_scope, Task.code, Task.unit_code, Task.withdrawn_at)
+    ):
+        known[(scope, code)] = unit
+        if gone is not None:
+            withdrawn.add((scope, code))
     problems: list[str] = []
     good: list[TaskIn] = []
     seen: dict[tuple[str, str], int] = {}
@@ -178,13 +196,7 @@ def import_tasks(
             key = (tree.namespace(values.unit_code), values.code)
             if key in seen:
                 issues.append(f"code: {values.code!r} already on row {seen[key]}")
-            elif known.get(key, values.unit_code) != values.unit_code:
-                issues.append(
-                    f"unit: task {values.code!r} belongs to {known[key]}, "
-                    "it cannot move to another unit"
-                )
-            if values.start_date and values.deadline and values.deadline < values.start_date:
-                issues.append("deadline: before start_date")
+            issues += _against_stored(values, known.get(key), key in withdrawn)
             seen.setdefault(key, number)
         problems += [f"row {number}: {issue}" for issue in issues]
         if values is not None and not issues:

@@ -40,7 +40,8 @@ def compute(session: Session, today: dt.date, silent_days: int) -> Stats:
     names = {code: name for code, name in session.execute(select(Unit.code, Unit.name))}
     per_unit: dict[str, dict[str, int]] = {}
     overdue: list[dict[str, Any]] = []
-    for task in session.scalars(select(Task).order_by(Task.unit_code, Task.deadline, Task.code)):
+    query = select(Task).where(Task.withdrawn_at.is_(None))  # withdrawn: no one's to do
+    for task in session.scalars(query.order_by(Task.unit_code, Task.deadline, Task.code)):
         status = categorise(task.deadline, task.completed_on, today)
         counts = per_unit.setdefault(task.unit_code, {c.value: 0 for c in Category})
         counts[status.category.value] += 1

@@ -133,8 +133,11 @@ class Task(Base):
         Index("ix_task_unit_version", "unit_code", "version"),
         # The console's overview: categories per unit and the overdue list, read from
         # the index alone (docs/benchmarks.md, reviewer console).
-        Index("ix_task_unit_state", "unit_code", "completed_on", "deadline"),
-        Index("ix_task_open_deadline", "completed_on", "deadline", "code", "unit_code"),
+        # (A withdrawn task is no longer anyone's to do: not counted, not listed.)
+        Index("ix_task_unit_state", "unit_code", "completed_on", "deadline", "withdrawn_at"),
+        Index(
+            "ix_task_open_deadline", "completed_on", "deadline", "code", "unit_code", "withdrawn_at"
+        ),
         # Codes are unique per province, not across the country (scope.UnitTree).
         UniqueConstraint("code_scope", "code", name="uq_task_scope_code"),
     )

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from dxdesk.clock import VIETNAM_TZ, utcnow
@@ -156,6 +156,8 @@ def upsert(
             "with 'dxdesk-server task move'",
             "unit_code",
         )
+    if not created:
+        _require_open(task)  # an import names it with its row; never revived silently
     _fill(task, values)
     stamp(session, [task])
     audit.record(session, actor, "task.create" if created else "task.update", code)
@@ -251,6 +253,8 @@ def withdraw(session: Session, task: Task, reason: str, actor: str) -> Task:
     task.withdrawn_at = utcnow()
     task.withdrawn_reason = text
     task.withdrawn_by = actor
+    # Its targets leave the overview's sums (task_indicator is what they add up).
+    session.execute(delete(TaskIndicator).where(TaskIndicator.task_id == task.id))
     stamp(session, [task])
     audit.record(session, actor, "task.withdraw", task.code, unit=task.unit_code, reason=text)
     return task

@@ -114,7 +114,9 @@ def test_units_users_tasks_and_exit_codes(db_url: str) -> None:
     assert bad_db.returncode == 3 and "unsupported database URL" in bad_db.stderr
 
 
-def test_task_withdraw_and_move_say_what_is_wrong_and_are_audited(db_url: str) -> None:
+def test_task_withdraw_and_move_say_what_is_wrong_and_are_audited(
+    db_url: str, tmp_path: Path
+) -> None:
     for code in ("HT", "NA"):
         _ok("unit", "add", code, f"Tỉnh {code}", "--level", "province", "--db", db_url)
         _ok("unit", "add", f"{code}-A", "Xã A", "--parent", code, "--db", db_url)
@@ -140,6 +142,14 @@ def test_task_withdraw_and_move_say_what_is_wrong_and_are_audited(db_url: str) -
     _ok("task", "withdraw", "NV-1", "--province", "HT", "--reason", "Trùng kế hoạch",
         "--db", db_url)  # fmt: skip
     assert "was withdrawn on" in fails("move", "NV-1", "--province", "HT", "--unit", "HT-A")
+    # No longer anyone's to do: out of the figures, and a sheet cannot revive it.
+    per_unit = json.loads(_ok("stats", "--json", "--db", db_url))["per_unit"]
+    assert "HT-B" not in per_unit and sum(per_unit["NA-A"].values()) == 1
+    sheet = tmp_path / "again.csv"
+    sheet.write_text("code,title,unit,deadline\nNV-1,Số hoá,HT-B,31/12/2026\n", encoding="utf-8")
+    again = run_cli("task", "import", str(sheet), "--db", db_url)
+    assert again.returncode == 1
+    assert "row 2: code: task 'NV-1' was withdrawn" in again.stderr, again.stderr
     events = json.loads(_ok("audit", "--json", "--db", db_url))
     rows = events["events"] if isinstance(events, dict) else events
     actions = [(e["action"], e["subject"]) for e in rows]

@@ -671,8 +671,11 @@ def test_a_task_is_withdrawn_from_its_page_with_a_reason_and_leaves_the_list(
     assert stranger.login(other_reviewer, PASSWORD).status_code == 200
     assert stranger.submit("/tasks", action, reason="Không cần nữa").status_code == 404
 
+    assert code in reviewer.get("/export.csv").text  # on the tracking table until withdrawn
     done = reviewer.submit(path, action, reason="Đã có kế hoạch thay thế")
     assert done.status_code == 200 and done.url.endswith(f"/console/tasks?unit={world.unit_b}")
+    exported = reviewer.get("/export.csv")
+    assert exported.status_code == 200 and code not in exported.text
     assert f'data-task="{code}"' not in done.text  # no longer in the unit's list
     with server_db.read() as session:
         gone = session.get(Task, task.id)

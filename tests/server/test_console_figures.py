@@ -1,7 +1,8 @@
 """The overview's figures, kept at write time (task indicators, per-unit categories
 from the index, ended weeks cached), equal a computation from scratch over the
 tasks and reports after every kind of write: an ingest, a correction, a classified
-report, a review, a task edit and a completion — on SQLite and PostgreSQL."""
+report, a review, a task edit, a completion and a withdrawal — on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ def _scratch(
     """Every figure from the rows themselves, in Python, the simplest way."""
     tree = Tree(session)
     units = set(tree.subtree(root))
-    task_rows = [t for t in session.scalars(select(Task)) if t.unit_code in units]
+    task_rows = [
+        t for t in session.scalars(select(Task)) if t.unit_code in units and t.withdrawn_at is None
+    ]
     reports = [
         r
         for r in session.execute(
@@ -181,4 +184,18 @@ def test_the_overviews_figures_equal_a_computation_from_scratch_after_every_writ
     figures = check()
     assert figures["units"][world.unit_a][Category.DONE_LATE.value] == 1
     assert figures["overdue_count"] == 0
+
+    late = seed_task(server_db, f"{p}-W", world.unit_a, deadline=today - dt.timedelta(2),
+                     indicators=[ND])  # fmt: skip
+    figures = check()
+    assert figures["overdue_count"] == 1 and ("ND", "người") in figures["indicators"]
+    counted = sum(figures["units"][world.unit_a].values())
+    with server_db.write() as session:  # a withdrawal: no longer anyone's to do
+        task = session.get(Task, late)
+        assert task is not None
+        tasks.withdraw(session, task, "Đã có văn bản thay thế", "test")
+    figures = check()
+    assert figures["overdue_count"] == 0
+    assert ("ND", "người") not in figures["indicators"]
+    assert sum(figures["units"][world.unit_a].values()) == counted - 1
     check(today + dt.timedelta(days=30))  # later: the other task is overdue then

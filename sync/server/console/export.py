@@ -76,6 +76,7 @@ def lines(session: Session, tree: Tree, units: list[str], today: dt.date) -> lis
         select(Task, Report.body, Report.sealed.is_not(None), Report.received_at)
         .outerjoin(Report, Report.id == latest_id)
         .where(Task.unit_code.in_(units) if len(units) < len(tree.units) else Task.id.is_not(None))
+        .where(Task.withdrawn_at.is_(None))  # thu hồi: off the tracking table
         .order_by(Task.unit_code, Task.deadline, Task.code)
     )
     out = []

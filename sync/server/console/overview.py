@@ -170,6 +170,7 @@ def compute(
             .where(
                 Task.completed_on.is_(None),
                 Task.deadline < today,
+                Task.withdrawn_at.is_(None),
                 _in(Task.unit_code, units, everything),
             )
             .order_by(Task.completed_on, Task.deadline, Task.code)
@@ -212,7 +213,7 @@ def _categories(
             func.count(case((overdue, 1))),
             func.count(),
         )
-        .where(_in(Task.unit_code, units, everything))
+        .where(_in(Task.unit_code, units, everything), Task.withdrawn_at.is_(None))
         .group_by(Task.unit_code)
     )
     per_unit: dict[str, Counts] = {}
@@ -237,7 +238,7 @@ def _unit_tasks(session: Session, unit: str, today: dt.date) -> list[TaskRow]:
     query = (
         select(Task.id, Task.code, Task.title, Task.unit_code, Task.deadline, Task.progress,
                category_of(today), last)
-        .where(Task.unit_code == unit)
+        .where(Task.unit_code == unit, Task.withdrawn_at.is_(None))
         .order_by(Task.deadline, Task.code)
     )  # fmt: skip
     out = []

@@ -36,9 +36,23 @@ def upgrade() -> None:
         sa.Column("moved_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_task_departure_unit_version", "task_departure", ["unit_code", "version"])
+    # The console's overview counts and lists only tasks still anyone's to do, and
+    # reads them from these indexes alone (0014): they carry ``withdrawn_at`` now.
+    _overview_indexes(withdrawn=True)
+
+
+def _overview_indexes(*, withdrawn: bool) -> None:
+    extra = ["withdrawn_at"] if withdrawn else []
+    op.drop_index("ix_task_unit_state", table_name="task")
+    op.drop_index("ix_task_open_deadline", table_name="task")
+    op.create_index("ix_task_unit_state", "task", ["unit_code", "completed_on", "deadline", *extra])
+    op.create_index(
+        "ix_task_open_deadline", "task", ["completed_on", "deadline", "code", "unit_code", *extra]
+    )
 
 
 def downgrade() -> None:
+    _overview_indexes(withdrawn=False)
     op.drop_index("ix_task_departure_unit_version", table_name="task_departure")
     op.drop_table("task_departure")
     op.drop_column("task", "withdrawn_by")
