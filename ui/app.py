@@ -69,18 +69,20 @@ def open_window(options: WindowOptions, opened: Opened | None = None) -> Shell:
 
 
 def run(options: WindowOptions, opened: Opened | None = None) -> int:
-    try:
-        shell = open_window(options, opened)
-    except DxdeskError as exc:  # e.g. a damaged settings file: said, not a traceback
-        text = exc.render(options.language or DEFAULT_LANGUAGE)
-        print(text, file=sys.stderr)
-        application()
-        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 (only on this error)
+    application()  # first: the stop signals' timer needs it
+    # Caught from before the first window shows: anything that sees the window (a
+    # session manager, a test) may already send SIGTERM.
+    with quit_on_signals():
+        try:
+            shell = open_window(options, opened)
+        except DxdeskError as exc:  # e.g. a damaged settings file: said, not a traceback
+            text = exc.render(options.language or DEFAULT_LANGUAGE)
+            print(text, file=sys.stderr)
+            from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 (only on this error)
 
-        QMessageBox.critical(None, "dxdesk", text)
-        return exc.exit_code
-    try:
-        with quit_on_signals():
+            QMessageBox.critical(None, "dxdesk", text)
+            return exc.exit_code
+        try:
             return QCoreApplication.exec()
-    finally:
-        shell.close()
+        finally:
+            shell.close()

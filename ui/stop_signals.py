@@ -22,10 +22,14 @@ WAKE_MS = 200
 
 @contextmanager
 def quit_on_signals() -> Iterator[None]:
-    """While the event loop runs: a stop signal ends it (every nested loop too)."""
+    """From before the first window is shown until the event loop ends: a stop
+    signal ends the loop (every nested loop too). Needs the QApplication."""
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        QCoreApplication.quit()
+        # Queued, not called: a signal that comes while the first window is being
+        # shown, before the loop runs, would otherwise be dropped (quit() does
+        # nothing without a running loop) and the app would carry on.
+        QTimer.singleShot(0, QCoreApplication.quit)
 
     previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
     timer = QTimer()
