@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dxdesk.first_start import load_settings
 from dxdesk.identity import users
 from dxdesk.identity.users import KnownUser, UnlockedUser
 from dxdesk.identity.vault import VaultError
@@ -93,7 +92,9 @@ def offline(paths: Paths, username: str | None, ask_password: Callable[[], str |
     only one here when ``username`` is None), opened with the key their OS keyring
     keeps, else with the password ``ask_password`` returns (VaultError when it
     returns None). Offline: the server is never asked."""
-    from dxdesk.identity import credentials  # noqa: PLC0415 (the keyring: not before the first window)
+    # Not before the lock screen's first window: the keyring, and the site profile.
+    from dxdesk.first_start import load_settings  # noqa: PLC0415
+    from dxdesk.identity import credentials  # noqa: PLC0415
 
     settings = load_settings(paths)  # a broken settings file is said first
     user = users.require_user(paths, username)
