@@ -28,6 +28,14 @@ WORDS = f"Mật: vị trí kho {MARKER}"
 USER = "cb.binhlieu"
 
 
+def _first_task_after_login(client: Client, server: RunningServer) -> str:
+    """Logged in, the device's key registered, synced: the code of the first task."""
+    assert client.login(server.url, USER).code == 0
+    _register_device(client, server)
+    assert client("sync").code == 0
+    return str(client("tasks", "--json").json()["tasks"][0]["code"])
+
+
 def _register_device(client: Client, server: RunningServer) -> None:
     # What a login does; done in-process so this test does not depend on how the
     # sign-in command wires the device identity.
@@ -53,10 +61,7 @@ def _server_bytes(server: RunningServer) -> bytes:
 def test_a_classified_report_keeps_its_words_to_itself(
     server: RunningServer, client: Client, tmp_path: Path
 ) -> None:
-    assert client.login(server.url, USER).code == 0
-    _register_device(client, server)
-    assert client("sync").code == 0
-    code = client("tasks", "--json").json()["tasks"][0]["code"]
+    code = _first_task_after_login(client, server)
     photo = tmp_path / f"{MARKER}.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))
     made = client(
@@ -133,10 +138,7 @@ def _download(server: RunningServer, report_id: str) -> list[tuple[str, str, byt
 def test_a_classified_attachment_never_leaves_sealed_and_its_author_can_correct_it(
     server: RunningServer, client: Client, tmp_path: Path
 ) -> None:
-    assert client.login(server.url, USER).code == 0
-    _register_device(client, server)
-    assert client("sync").code == 0
-    code = client("tasks", "--json").json()["tasks"][0]["code"]
+    code = _first_task_after_login(client, server)
     photo = tmp_path / "so-do-kho.jpg"
     data = b"\xff\xd8\xff\xe0" + os.urandom(90_000) + ATTACHED + os.urandom(500)
     photo.write_bytes(data)
