@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from dxdesk import clock, demo_data
@@ -25,13 +26,23 @@ from ui.app import application
 from ui.background_jobs import InlineRunner, PoolRunner
 from ui.crash import CrashHandler
 from ui.desktop import Desktop, build
-from ui.i18n import Translations
+from ui.i18n import Translations, set_language_property
 from ui.report_editor import ReportEditor
 from ui.shell import Shell
 from ui.token_access import Tokens
 
 # No display in CI: Qt's offscreen platform (./dx test sets it too).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _ui_language_starts_vietnamese() -> None:
+    """The language lives on the one QApplication all tests share: a test that
+    switched to English must not make the next one's texts English."""
+    app = QCoreApplication.instance()
+    if app is not None:
+        set_language_property(app, "vi")
+
 
 CHEAP = KdfParams(time_cost=1, memory_kib=8192, parallelism=1)
 SERVER = "http://127.0.0.1:9"  # nothing listens: offline unless a test starts a server
