@@ -346,10 +346,14 @@ def portable_app_dir() -> Path | None:
     return home.parent if home is not None else None
 
 
-def deb_command(package: Path) -> list[str]:
-    """Installing a .deb needs root: pkexec asks the officer's administrator password
-    through the desktop's own dialog (not run in this project's tests)."""
-    return ["pkexec", "dpkg", "-i", str(package)]
+APPLY_DEB_HELPER = "/opt/dxdesk/dxdesk-apply-update"
+
+
+def deb_command(manifest: Path, package: Path) -> list[str]:
+    """Installing a .deb needs root: pkexec runs the helper the .deb ships, which
+    polkit allows the local desktop user without a password and which installs only
+    a package the pinned release key signed (sync/deb_apply.py)."""
+    return ["pkexec", APPLY_DEB_HELPER, str(manifest), str(package)]
 
 
 def windows_command(setup: Path) -> list[str]:
