@@ -15,8 +15,9 @@ that copy.
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
-import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,14 @@ from pathlib import Path
 
 from dxdesk import __version__, provisioning
 from dxdesk.errors import SettingsError
-from sync.protocol.release_manifest import ManifestError, parse_version, platform_of, verify
+from sync.protocol.release_manifest import (
+    MAX_ARTIFACT_BYTES,
+    MAX_MANIFEST_BYTES,
+    ManifestError,
+    parse_version,
+    platform_of,
+    verify,
+)
 
 COMMAND = "apply-deb-update"
 EXIT_REFUSED = 3
@@ -60,12 +68,13 @@ def apply(
     machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine(), platform.machine())
     with tempfile.TemporaryDirectory(prefix="dxdesk-apply-") as folder:  # mode 0700
         manifest_copy, package_copy = Path(folder) / "release", Path(folder) / package.name
+        _copy(manifest, manifest_copy, MAX_MANIFEST_BYTES)
+        _copy(package, package_copy, MAX_ARTIFACT_BYTES)
         try:
-            shutil.copyfile(manifest, manifest_copy)
-            shutil.copyfile(package, package_copy)
             signed = verify(manifest_copy.read_bytes(), key)
-        except (OSError, ManifestError) as exc:
-            raise RefusedError(f"the update is refused: {exc}") from exc
+        except ManifestError as exc:
+            # The reason only: root read the file, its text is not echoed to the user.
+            raise RefusedError(f"the update is refused: the manifest is {exc.reason}") from exc
         wanted = platform_of(package.name)
         if wanted != f"linux-{machine.lower()}-deb":
             raise RefusedError(f"{package.name} is not a dxdesk .deb for this machine")
@@ -81,6 +90,21 @@ def apply(
     if code != 0:
         raise RefusedError(f"dpkg -i {package.name} failed (exit code {code})")
     return signed.version
+
+
+def _copy(source: Path, target: Path, limit: int) -> None:
+    """A regular file of at most ``limit`` bytes (not a device nor a pipe that root
+    could be made to read forever), copied where only root can write."""
+    try:
+        with source.open("rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise RefusedError(f"{source.name} is not a regular file")
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise RefusedError(f"{source.name} cannot be read ({exc.strerror})") from exc
+    if len(data) > limit:
+        raise RefusedError(f"{source.name} is larger than a release can be")
+    target.write_bytes(data)
 
 
 def _dpkg(command: list[str]) -> int:

@@ -137,3 +137,14 @@ def test_the_helper_command_refuses_clearly_without_a_pinned_key(
     assert result.returncode == deb_apply.EXIT_REFUSED
     assert "no site profile" in result.stderr
     assert _installed() is None
+
+
+def test_a_device_or_an_unreadable_path_is_refused_without_reading_it_forever(
+    signed: tuple[Path, Path, str],
+) -> None:
+    manifest, deb, key = signed
+    with pytest.raises(deb_apply.RefusedError, match="zero is not a regular file"):
+        deb_apply.apply(Path("/dev/zero"), deb, key, installed="0.2.0")
+    with pytest.raises(deb_apply.RefusedError, match="cannot be read"):
+        deb_apply.apply(manifest, deb.with_name("missing.deb"), key, installed="0.2.0")
+    assert _installed() is None
