@@ -3,10 +3,13 @@ Not a test: prints a Markdown table for docs/benchmarks.md.
 
     uv run python bench/update_delta.py             # 4 MiB library (about 5 minutes)
     uv run python bench/update_delta.py --mib 16    # closer to the real bundle, slower
+    uv run python bench/update_delta.py --old dxdesk-0.2.0-linux-x86_64.tar.gz \
+        --new dxdesk-0.2.1-linux-x86_64.tar.gz      # two real builds (35 minutes)
 
-The releases are synthetic (no PyInstaller build here): a portable archive laid out
-as installer/build.py's, with an incompressible "library" part that a patch release
+By default the releases are synthetic: a portable archive laid out as
+installer/build.py's, with an incompressible "library" part that a patch release
 leaves alone (Qt, Python, SQLCipher) and a "code" part it changes (--code-kib).
+With --old/--new, two real portable archives installer/build.py made.
 Both releases are signed and published with the real `dxdesk-server release`
 commands; the device downloads through tests/support/badlink.py with EDGE's
 200/100 kbit/s and 600 ms round trip, with the real sync.updates.download.
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,8 +54,10 @@ def _publish(server: RunningServer, tmp: Path, key: Path, files: list[Path], ver
     return files
 
 
-def _download(server: RunningServer, tmp: Path, public: str, delta: bool) -> tuple[int, float]:
-    """Bytes over the link and seconds, for one device at 0.2.0 fetching 0.2.1."""
+def _download(
+    server: RunningServer, tmp: Path, public: str, delta: bool, old: str = "0.2.0"
+) -> tuple[int, float]:
+    """Bytes over the link and seconds, for one device at ``old`` fetching the newer."""
     profile = new_user_profile(tmp / f"officer-{delta}")
     data = profile.paths.data
     with BadLink(server.port, EDGE) as link:
@@ -58,7 +65,7 @@ def _download(server: RunningServer, tmp: Path, public: str, delta: bool) -> tup
         with profile.db.session() as session:
             client_account.login(session, transport, MemoryTokenStore(), "cb.halong",
                                  DEMO_PASSWORD)  # fmt: skip
-        check = updates.UpdateCheck(ClientIn(version="0.2.0", platform=releases.PLATFORM), data)
+        check = updates.UpdateCheck(ClientIn(version=old, platform=releases.PLATFORM), data)
         SyncEngine(profile.db, profile.attachments, transport, updates_check=check).run()
         offer = updates.remembered(data)
         assert offer is not None and offer.delta is not None
@@ -74,11 +81,60 @@ def _download(server: RunningServer, tmp: Path, public: str, delta: bool) -> tup
     return moved, seconds
 
 
+def _real(old: Path, new: Path) -> int:
+    """The same, for two real portable archives (versions from their names)."""
+    versions = [re.match(r"^dxdesk-([0-9.]+)-linux-", p.name) for p in (old, new)]
+    if None in versions:
+        raise SystemExit("--old and --new take portable archives: dxdesk-X.Y.Z-linux-….tar.gz")
+    before, after = (m.group(1) for m in versions if m is not None)
+    with tempfile.TemporaryDirectory(prefix="dxdesk-bench-") as folder:
+        tmp = Path(folder)
+        copies = []
+        for version, archive in ((before, old), (after, new)):  # the delta is made beside it
+            (tmp / version).mkdir()
+            copies.append(Path(shutil.copy(archive, tmp / version / archive.name)))
+        server = RunningServer(tmp / "server").start()
+        try:
+            public = releases.keygen(tmp / "release.key")
+            _publish(server, tmp, tmp / "release.key", [copies[0]], before)
+            started = time.monotonic()
+            files = _publish(server, tmp, tmp / "release.key", [copies[1]], after,
+                             delta_from=copies[0])  # fmt: skip
+            print(f"release sign + publish with the delta: {time.monotonic() - started:.1f} s")
+            sizes = {f.name: f.stat().st_size for f in files}
+            delta_bytes, delta_s = _download(server, tmp, public, delta=True, old=before)
+            print(f"delta: {delta_bytes:,} bytes over the link, {delta_s:.1f} s", flush=True)
+            full_bytes, full_s = _download(server, tmp, public, delta=False, old=before)
+        finally:
+            server.stop()
+    print(f"Real builds: {old.name} → {new.name}; link EDGE (200/100 kbit/s, 600 ms RTT)\n")
+    _table(sizes, full_bytes, full_s, delta_bytes, delta_s, before)
+    return 0
+
+
+def _table(sizes: dict[str, int], full_bytes: int, full_s: float, delta_bytes: int,
+           delta_s: float, base: str) -> None:  # fmt: skip
+    print("| download | artifact bytes | bytes over the link | time |")
+    print("|---|---:|---:|---:|")
+    full_name = next(n for n in sizes if ".from-" not in n)
+    delta_name = next(n for n in sizes if ".from-" in n)
+    print(f"| full archive | {sizes[full_name]:,} | {full_bytes:,} | {full_s:.1f} s |")
+    print(f"| delta from {base} | {sizes[delta_name]:,} | {delta_bytes:,} | {delta_s:.1f} s |")
+    print(f"\ndelta / full: {100 * delta_bytes / full_bytes:.2f} % of the bytes, "
+          f"{100 * delta_s / full_s:.1f} % of the time")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=float, default=4.0, help="the unchanged library part")
     parser.add_argument("--code-kib", type=float, default=192.0, help="the changed code part")
+    parser.add_argument("--old", type=Path, help="a real portable archive (with --new)")
+    parser.add_argument("--new", type=Path, help="the next release's portable archive")
     args = parser.parse_args()
+    if args.old or args.new:
+        if not (args.old and args.new):
+            parser.error("--old and --new go together")
+        return _real(args.old, args.new)
     with tempfile.TemporaryDirectory(prefix="dxdesk-bench-") as folder:
         tmp = Path(folder)
         library = os.urandom(int(args.mib * 1024 * 1024))
@@ -102,14 +158,7 @@ def main() -> int:
             server.stop()
     print(f"Synthetic release: {args.mib:g} MiB unchanged library + {args.code_kib:g} KiB "
           "changed code; link EDGE (200/100 kbit/s, 600 ms RTT)\n")  # fmt: skip
-    print("| download | artifact bytes | bytes over the link | time |")
-    print("|---|---:|---:|---:|")
-    full_name = next(n for n in sizes if ".from-" not in n)
-    delta_name = next(n for n in sizes if ".from-" in n)
-    print(f"| full archive | {sizes[full_name]:,} | {full_bytes:,} | {full_s:.1f} s |")
-    print(f"| delta from 0.2.0 | {sizes[delta_name]:,} | {delta_bytes:,} | {delta_s:.1f} s |")
-    print(f"\ndelta / full: {100 * delta_bytes / full_bytes:.1f} % of the bytes, "
-          f"{100 * delta_s / full_s:.1f} % of the time")  # fmt: skip
+    _table(sizes, full_bytes, full_s, delta_bytes, delta_s, "0.2.0")
     return 0
 
 

@@ -19,6 +19,7 @@ previous version, the new one is removed and the failure is reported.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -30,6 +31,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import bsdiff4
 
 from dxdesk.errors import DxdeskError
 from dxdesk.paths import portable_home
@@ -129,11 +132,14 @@ def _unpack(archive: Path, target: Path) -> None:
 
 
 DELTA_MARKER = ".dxdesk-delta"
+DELTA_PATCHES = ".dxdesk-patches"
 
 
 def _assemble(delta: Path, base: Path, target: Path) -> None:
     """The new version's tree from the one installed (``base``) and a delta holding
-    the files that changed (``sync/server/release_delta.py``)."""
+    the files that changed, whole or as binary patches
+    (``sync/server/release_delta.py``); every file is checked against the delta's
+    index before the tree can be switched to."""
     if not (base / PROGRAM).is_file():
         raise UpdateError(f"the delta builds on version {base.name}, which is not installed")
     unpacked = target.with_name(target.name + ".delta")
@@ -147,13 +153,18 @@ def _assemble(delta: Path, base: Path, target: Path) -> None:
         if marker.get("base") != base.name:
             raise UpdateError(f"the delta builds on {marker.get('base')}, not on {base.name}")
         (changed / DELTA_MARKER).unlink()
+        patches = changed / DELTA_PATCHES
+        if patches.is_dir():  # format 2; laid over separately, not as files of the app
+            os.rename(patches, unpacked / DELTA_PATCHES)
         shutil.copytree(base, target, symlinks=True,
                         ignore=shutil.ignore_patterns(".started-ok"))  # fmt: skip
         _apply(changed, target, marker.get("removed", []))
+        _patch(unpacked, target, marker.get("patched", {}))
+        _verify(target, marker.get("files", {}))
     except UpdateError:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    except (tarfile.TarError, OSError, EOFError, ValueError, KeyError) as exc:
+    except (tarfile.TarError, OSError, EOFError, ValueError, KeyError, TypeError) as exc:
         shutil.rmtree(target, ignore_errors=True)
         raise UpdateError(f"the update delta cannot be applied: {exc}") from exc
     finally:
@@ -164,12 +175,18 @@ def _assemble(delta: Path, base: Path, target: Path) -> None:
         raise UpdateError("the update delta leaves no dxdesk program")
 
 
+def _inside(root: Path, name: str, folder: str = PROGRAM) -> Path:
+    """``root``'s path for an archive name ``folder/…``; refused when it leads out."""
+    path = (root / Path(name).relative_to(folder)).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise UpdateError(f"the delta names a path outside the program: {name}")
+    return path
+
+
 def _apply(changed: Path, target: Path, removed: list[str]) -> None:
     """Remove what the new version no longer has, then lay the changed files over."""
     for name in removed:
-        gone = (target / Path(name).relative_to(PROGRAM)).resolve()
-        if not gone.is_relative_to(target.resolve()):
-            raise UpdateError(f"the delta removes a path outside the program: {name}")
+        gone = _inside(target, name)
         if gone.is_dir() and not gone.is_symlink():
             shutil.rmtree(gone)
         else:
@@ -182,6 +199,37 @@ def _apply(changed: Path, target: Path, removed: list[str]) -> None:
         if destination.is_dir() and not destination.is_symlink():
             shutil.rmtree(destination)
         os.replace(source, destination)
+
+
+def _patch(unpacked: Path, target: Path, patched: dict[str, str]) -> None:
+    """Rebuild each patched file from the base version's copy (now in ``target``)."""
+    for name, patch_name in patched.items():
+        path = _inside(target, name)
+        patch = _inside(unpacked / DELTA_PATCHES, patch_name, f"{PROGRAM}/{DELTA_PATCHES}")
+        try:
+            rebuilt = bsdiff4.patch(path.read_bytes(), patch.read_bytes())
+        except (ValueError, OSError) as exc:  # bsdiff4: a bad header, a broken bz2 stream
+            raise UpdateError(f"the update delta's patch for {name} is damaged: {exc}") from exc
+        fresh = path.with_name(path.name + ".patched")
+        fresh.write_bytes(rebuilt)
+        shutil.copymode(path, fresh)
+        os.replace(fresh, path)
+
+
+def _verify(target: Path, files: dict[str, str]) -> None:
+    """Every file of the new version as its release has it (format 2's index): a
+    wrong patch, or a base file changed on this disk, is caught here."""
+    for name, expected in files.items():
+        path = _inside(target, name)
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            raise UpdateError(f"the update delta leaves out {name}") from None
+        if digest.hexdigest() != expected:
+            raise UpdateError(f"the update delta rebuilds {name} wrongly")
 
 
 def _started(app: Path, version: str, watch: Watch) -> str:
@@ -298,10 +346,14 @@ def portable_app_dir() -> Path | None:
     return home.parent if home is not None else None
 
 
-def deb_command(package: Path) -> list[str]:
-    """Installing a .deb needs root: pkexec asks the officer's administrator password
-    through the desktop's own dialog (not run in this project's tests)."""
-    return ["pkexec", "dpkg", "-i", str(package)]
+APPLY_DEB_HELPER = "/opt/dxdesk/dxdesk-apply-update"
+
+
+def deb_command(manifest: Path, package: Path) -> list[str]:
+    """Installing a .deb needs root: pkexec runs the helper the .deb ships, which
+    polkit allows the local desktop user without a password and which installs only
+    a package the pinned release key signed (sync/deb_apply.py)."""
+    return ["pkexec", APPLY_DEB_HELPER, str(manifest), str(package)]
 
 
 def windows_command(setup: Path) -> list[str]:

@@ -62,6 +62,34 @@ Terminal=false
 Categories=Office;
 """
 
+# The .deb's root helper and the polkit action that lets the desktop user run it
+# through pkexec without the administrator's password: it installs only a package
+# the release key pinned in this build signed (sync/deb_apply.py, docs/cli.md).
+APPLY_HELPER = "dxdesk-apply-update"
+APPLY_SCRIPT = """#!/bin/sh
+# Run as root by pkexec; refuses any package the pinned release key did not sign.
+exec /opt/dxdesk/dxdesk apply-deb-update "$@"
+"""
+POLKIT_ACTION = "vn.dxdesk.apply-update"
+POLKIT_POLICY = f"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE policyconfig PUBLIC "-//freedesktop//DTD PolicyKit Policy Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/PolicyKit/1/policyconfig.dtd">
+<policyconfig>
+  <action id="{POLKIT_ACTION}">
+    <description>Install a signed dxdesk update</description>
+    <description xml:lang="vi">Cài bản cập nhật dxdesk đã được ký</description>
+    <message>dxdesk is installing an update signed by its release key</message>
+    <message xml:lang="vi">dxdesk đang cài bản cập nhật đã được ký</message>
+    <defaults>
+      <allow_any>auth_admin</allow_any>
+      <allow_inactive>auth_admin</allow_inactive>
+      <allow_active>yes</allow_active>
+    </defaults>
+    <annotate key="org.freedesktop.policykit.exec.path">/opt/dxdesk/{APPLY_HELPER}</annotate>
+  </action>
+</policyconfig>
+"""
+
 
 def version() -> str:
     """The one the package declares (pyproject reads it from there too)."""
@@ -136,6 +164,12 @@ def build_deb(bundle: Path, dist: Path, fast: bool = False) -> Path:
     icons = root / "usr" / "share" / "icons" / "hicolor" / "scalable" / "apps"
     icons.mkdir(parents=True)
     shutil.copy(REPO / "resources" / "icons" / "dxdesk.svg", icons / "dxdesk.svg")
+    helper = root / "opt" / "dxdesk" / APPLY_HELPER
+    helper.write_text(APPLY_SCRIPT, encoding="utf-8")
+    helper.chmod(0o755)
+    actions = root / "usr" / "share" / "polkit-1" / "actions"
+    actions.mkdir(parents=True)
+    (actions / f"{POLKIT_ACTION}.policy").write_text(POLKIT_POLICY, encoding="utf-8")
     (root / "DEBIAN").mkdir()
     installed_kb = folder_size(root) // 1024
     (root / "DEBIAN" / "control").write_text(

@@ -133,7 +133,7 @@ def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
         words = {
             "nothing": "Chưa có bản cập nhật nào được tải về.",
             "syncing": "Đang đồng bộ: hãy cài khi đồng bộ xong.",
-            "not_portable": "Chỉ bản portable Linux tự cập nhật được; hãy chạy: ",
+            "not_portable": "Chỉ bản Linux (portable, .deb) tự cập nhật được; hãy chạy: ",
         }
         vi = words[exc.code] + (str(exc).split(": ", 1)[1] if exc.code == "not_portable" else "")
         console.error(console.vi(vi, str(exc)))

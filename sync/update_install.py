@@ -9,6 +9,8 @@ installation can install it (portable Linux); no sync is in flight. Then
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +58,7 @@ def ready(data_dir: Path, running: str = __version__) -> Ready | None:
 
 
 def other_command(platform: str, artifact: Path) -> str:
-    """What installs a .deb or a Windows setup (not run by dxdesk: docs/cli.md)."""
-    if platform.endswith("-deb"):
-        return " ".join(updater.deb_command(artifact))
+    """What installs a Windows setup (not run by dxdesk: docs/cli.md)."""
     return " ".join(updater.windows_command(artifact))
 
 
@@ -68,8 +68,10 @@ def install(
     app: Path | None,
     watch: updater.Watch | None = None,
     running: str = __version__,
+    run: Callable[[list[str]], int] | None = None,
 ) -> updater.Outcome:
-    """Install the ready update. Raises CannotInstallError, updates.UpdateRefusedError
+    """Install the ready update (``run`` runs the .deb's root helper through pkexec).
+    Raises CannotInstallError, updates.UpdateRefusedError
     (the file is deleted and the offer forgotten) or updater.UpdateError."""
     found = ready(data_dir, running)
     if found is None:
@@ -81,10 +83,12 @@ def install(
     except updates.UpdateRefusedError:
         updates.remember(data_dir, None)
         raise
+    if found.offer.platform.endswith("-deb"):
+        return _install_deb(data_dir, found, version, running, run or _run)
     if not found.offer.platform.endswith("-portable") or app is None:
         raise CannotInstallError(
             "not_portable",
-            "Only the portable Linux install updates itself; run: "
+            "Only the Linux installs update themselves; run: "
             + other_command(found.offer.platform, found.artifact),
         )
     with sync_lock.held(data_dir, wait=False) as free:
@@ -104,3 +108,24 @@ def install(
     else:
         updater.note_failed(data_dir / updates.FOLDER, version, outcome.problem)
     return outcome
+
+
+def _install_deb(
+    data_dir: Path, found: Ready, version: str, running: str, run: Callable[[list[str]], int]
+) -> updater.Outcome:
+    """A .deb install: the root helper the package ships checks the release again
+    against the key pinned in the installed build and runs dpkg (sync/deb_apply.py);
+    polkit lets the desktop user run it without the administrator's password."""
+    with sync_lock.held(data_dir, wait=False) as free:
+        if not free:
+            raise CannotInstallError("syncing", "A sync is running: install when it ends.")
+        code = run(updater.deb_command(found.manifest, found.artifact))
+    if code != 0:  # pkexec: 126 not allowed or dismissed; the helper: 3 refused
+        raise updater.UpdateError(f"the .deb was not installed (exit code {code})")
+    found.artifact.unlink(missing_ok=True)
+    updates.remember(data_dir, None)
+    return updater.Outcome(True, version, running)
+
+
+def _run(command: list[str]) -> int:
+    return subprocess.run(command, check=False).returncode

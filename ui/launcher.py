@@ -83,6 +83,10 @@ def command_line(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["apply-deb-update"]:  # the .deb's root helper: no settings, no data
+        from sync import deb_apply  # noqa: PLC0415
+
+        return deb_apply.main(args[1:])
     if has_display():
         options = window_options(args)
         if options is not None:
