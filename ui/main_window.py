@@ -316,7 +316,10 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.last_sync_label)
         bar.addWidget(self.waiting_label)
         self.update_button = UpdateButton(
-            self._profile, self._save_open_draft, lambda: self._controller.status.syncing
+            self._profile,
+            self._save_open_draft,
+            lambda: self._controller.status.syncing,
+            self._runner,
         )
         self.update_button.refresh()
         bar.addPermanentWidget(self.sync_progress)

@@ -7,6 +7,7 @@ flight; the install keeps the new version only if it starts (``dxdesk.updater``)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,11 @@ from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from dxdesk import updater
 from dxdesk.profile import Profile
 from sync import update_install, updates
+from ui.background_jobs import Runner
+
+log = logging.getLogger(__name__)
+# What the install says when it keeps the running version on purpose.
+REFUSALS = (update_install.CannotInstallError, updates.UpdateRefusedError, updater.UpdateError)
 
 
 class UpdateButton(QPushButton):
@@ -24,9 +30,11 @@ class UpdateButton(QPushButton):
         profile: Profile,
         save_drafts: Callable[[], None],
         syncing: Callable[[], bool],
+        runner: Runner,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._runner = runner
         self._profile = profile
         self._save_drafts = save_drafts
         self._syncing = syncing
@@ -58,14 +66,25 @@ class UpdateButton(QPushButton):
             )
             return
         self._save_drafts()
-        data = self._profile.paths.data
-        try:
-            outcome = update_install.install(data, self._profile.settings, self.install_dir)
-        except (update_install.CannotInstallError, updates.UpdateRefusedError,
-                updater.UpdateError) as exc:  # fmt: skip
-            QMessageBox.warning(self, title, str(exc))
-            self.refresh()
-            return
+        data, settings, where = self._profile.paths.data, self._profile.settings, self.install_dir
+        # Off the GUI thread: unpacking and waiting for the new version to say it
+        # started take up to a minute, and the window must keep painting.
+        self.setEnabled(False)
+        self._runner.run(
+            lambda: update_install.install(data, settings, where),
+            lambda outcome: self._installed(title, outcome),
+            lambda error: self._refused(title, error),
+        )
+
+    def _refused(self, title: str, error: BaseException) -> None:
+        self.setEnabled(True)
+        if not isinstance(error, REFUSALS):  # a bug, not a refusal: logged whole
+            log.error("installing the update failed", exc_info=error)
+        QMessageBox.warning(self, title, str(error))
+        self.refresh()
+
+    def _installed(self, title: str, outcome: updater.Outcome) -> None:
+        self.setEnabled(True)
         if outcome.installed:
             QMessageBox.information(
                 self, title,

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from dxdesk import signing, updater
 from tests.sync import releases
 from ui.desktop import Desktop
+from ui.update_button import UpdateButton
 
 
 def test_a_downloaded_update_is_offered_and_installed_on_the_officers_ok(
@@ -47,3 +48,29 @@ def test_a_downloaded_update_is_offered_and_installed_on_the_officers_ok(
     assert updater.current_version(app) == "0.2.0"
     assert told == ["Đã cài dxdesk 0.2.0. Hãy đóng dxdesk và mở lại để dùng bản mới."]
     assert button.isHidden()  # installed: no longer offered
+
+
+class HeldRunner:
+    """Keeps the jobs it is given, as the pool would while they run."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Any, Any, Any]] = []
+
+    def run(self, job: Any, done: Any, failed: Any = None) -> None:
+        self.jobs.append((job, done, failed))
+
+
+def test_the_install_runs_off_the_gui_thread_and_the_button_waits_for_it(
+    desktop: Desktop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = HeldRunner()
+    button = UpdateButton(desktop.window._profile, lambda: None, lambda: False, runner)
+    button.version = "0.2.0"
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))
+    button.click()
+    assert len(runner.jobs) == 1 and not button.isEnabled()  # handed over, not run here
+    _job, done, _failed = runner.jobs[0]
+    done(updater.Outcome(False, "0.2.0", "0.1.0", "no start"))
+    assert button.isEnabled() and "0.2.0" in warned[0] and "no start" in warned[0]
