@@ -10,7 +10,8 @@ been updated once looks like this (the officer's shortcut runs ``APP/dxdesk``)::
     APP/versions/0.2.0/
     APP/dxdesk-data/    the officer's data: never touched here (dxdesk.paths)
 
-A first update turns the flat folder the archive unpacked into that layout. The new
+A first update turns the flat folder the archive unpacked into that layout
+(``dxdesk.portable_layout``: safe against a power cut at any moment). The new
 version must report "started OK" (``dxdesk self-check`` writes the file named by
 ``STARTED_OK_ENV``) within a bounded time; otherwise ``current`` points back at the
 previous version, the new one is removed and the failure is reported.
@@ -34,18 +35,14 @@ from pathlib import Path
 
 import bsdiff4
 
+from dxdesk import portable_layout
 from dxdesk.errors import DxdeskError
 from dxdesk.paths import portable_home
+from dxdesk.portable_layout import CURRENT, PORTABLE_MARKER, PROGRAM, VERSIONS
 
 STARTED_OK_ENV = "DXDESK_STARTED_OK"
 STARTED_OK = "ok"
-PROGRAM = "dxdesk"
-DATA = "dxdesk-data"
-VERSIONS = "versions"
-CURRENT = "current"
-PORTABLE_MARKER = "portable"
 START_TIMEOUT_S = 60.0
-_OURS = {DATA, VERSIONS, CURRENT, ".update"}
 
 
 class UpdateError(DxdeskError):
@@ -74,40 +71,8 @@ class Watch:
     poll_s: float = 0.2
 
 
-def _symlink(target: str, link: Path) -> None:
-    """Point ``link`` at ``target`` in one atomic rename."""
-    temporary = link.with_name(f".{link.name}.{os.getpid()}.new")
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(target)
-    os.replace(temporary, link)
-
-
 def current_version(app: Path) -> str | None:
-    link = app / CURRENT
-    return Path(os.readlink(link)).name if link.is_symlink() else None
-
-
-def _make_versioned(app: Path, running_version: str) -> str:
-    """A flat portable folder becomes ``versions/<running_version>``; its data stays."""
-    version = current_version(app)
-    if version is not None:
-        return version
-    if not (app / PROGRAM).is_file() or not (app / PORTABLE_MARKER).exists():
-        raise UpdateError(f"{app} is not a portable dxdesk folder (no {PROGRAM} and "
-                          f"{PORTABLE_MARKER} in it)")  # fmt: skip
-    versions = app / VERSIONS
-    versions.mkdir(exist_ok=True)
-    staging = versions / f".{running_version}.moving"
-    staging.mkdir(exist_ok=True)
-    # The program last: until it moves, the officer's shortcut still starts it.
-    entries = [e for e in app.iterdir() if e.name not in _OURS]
-    entries.sort(key=lambda e: e.name == PROGRAM)
-    for entry in entries:
-        os.rename(entry, staging / entry.name)
-    os.rename(staging, versions / running_version)
-    _symlink(f"{VERSIONS}/{running_version}", app / CURRENT)
-    _symlink(f"{CURRENT}/{PROGRAM}", app / PROGRAM)
-    return running_version
+    return portable_layout.current_version(app)
 
 
 def _unpack(archive: Path, target: Path) -> None:
@@ -283,7 +248,10 @@ def install_portable(
     ``delta_base``, rebuild the new tree from that version's), switch to it, and keep
     it only if it starts; the officer's data folder is never touched."""
     watch = watch or Watch()
-    previous = _make_versioned(app, running_version)
+    try:
+        previous = portable_layout.make_versioned(app, running_version)
+    except portable_layout.LayoutError as exc:
+        raise UpdateError(str(exc)) from exc
     if previous == version:
         raise UpdateError(f"dxdesk {version} is already installed")
     target = app / VERSIONS / version
@@ -291,10 +259,11 @@ def install_portable(
         _unpack(archive, target)
     else:
         _assemble(archive, app / VERSIONS / delta_base, target)
-    _symlink(f"{VERSIONS}/{version}", app / CURRENT)
+    portable_layout.symlink(f"{VERSIONS}/{version}", app / CURRENT)
     problem = _started(app, version, watch)
     if problem:
-        _symlink(f"{VERSIONS}/{previous}", app / CURRENT)  # the previous one comes back
+        # The previous one comes back.
+        portable_layout.symlink(f"{VERSIONS}/{previous}", app / CURRENT)
         shutil.rmtree(target, ignore_errors=True)
         return Outcome(False, version, previous, problem)
     _prune(app, keep={version, previous})
