@@ -200,15 +200,33 @@ def _verify(target: Path, files: dict[str, str]) -> None:
 def _started(app: Path, version: str, watch: Watch) -> str:
     """'' when the new version said it started within the time; else why not."""
     marker = app / VERSIONS / version / ".started-ok"
+    return self_check(app / PROGRAM, marker, watch, cwd=app)
+
+
+def self_check(
+    program: Path,
+    marker: Path,
+    watch: Watch,
+    cwd: Path,
+    user: tuple[int, int] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> str:
+    """Run ``program self-check`` (as ``user``, a uid and gid, when given) and wait,
+    on ``watch``'s clock, for it to write "ok" into ``marker``: '' when it did, else
+    why not. The .deb's root helper uses it too (sync/deb_apply.py)."""
     marker.unlink(missing_ok=True)
-    env = {**os.environ, STARTED_OK_ENV: str(marker)}
+    env = {**os.environ, **(extra_env or {}), STARTED_OK_ENV: str(marker)}
+    uid, gid = user if user is not None else (None, None)
     try:
         process = subprocess.Popen(
-            [str(app / PROGRAM), "self-check"],
+            [str(program), "self-check"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            cwd=app,
+            cwd=cwd,
+            user=uid,
+            group=gid,
+            extra_groups=None if user is None else [],
         )
     except OSError as exc:
         return f"the new version cannot be run ({exc.strerror or exc})"
@@ -316,6 +334,9 @@ def portable_app_dir() -> Path | None:
 
 
 APPLY_DEB_HELPER = "/opt/dxdesk/dxdesk-apply-update"
+# The helper's exit code when the new version did not start and the previous one
+# was put back (sync/deb_apply.py); 3 is a refusal, pkexec's own are 126 and 127.
+DEB_ROLLED_BACK = 4
 
 
 def deb_command(manifest: Path, package: Path) -> list[str]:
