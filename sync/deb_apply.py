@@ -27,6 +27,11 @@ signed release is refused as before.
 from __future__ import annotations
 
 import contextlib
+
+# What runs after dpkg -i is imported before it: the frozen program reads a module
+# from its own file at first import, and dpkg has replaced that file by then
+# (tests/sync/test_deb_apply.py checks that nothing is imported after dpkg ran).
+import encodings.ascii  # noqa: F401 (updater reads the started-OK marker as ASCII)
 import fcntl
 import hashlib
 import os

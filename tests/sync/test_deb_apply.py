@@ -5,6 +5,7 @@ packages are small real ones built with dpkg-deb and installed with the real dpk
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pwd
 import shutil
@@ -300,3 +301,44 @@ def test_update_install_reports_a_rolled_back_deb_like_a_portable_one(
     assert updater.failed_before(data / updates.FOLDER, "0.2.5")
     assert update_install.ready(data, "0.2.0") is None  # not offered again
     _is_back("0.2.0")
+
+
+# What the frozen helper does, in a fresh interpreter: the frozen program reads each
+# module from its own file when first imported, and dpkg -i has just replaced that
+# file, so nothing may be imported for the first time after dpkg ran.
+FRESH_HELPER = """
+import json, sys
+from pathlib import Path
+import ui.launcher  # what the frozen program has imported when the helper starts
+from sync import deb_apply
+after = []
+def dpkg(command):
+    code = deb_apply._dpkg(command)
+    after.append(set(sys.modules))
+    return code
+manifest, deb, key, program, state = sys.argv[1:6]
+try:
+    deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0", dpkg, program=Path(program),
+                    state=Path(state))
+    print("dxdesk installed")
+except deb_apply.RefusedError as exc:
+    print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
+print(json.dumps(sorted(set(sys.modules) - after[0])))
+"""
+
+
+@pytest.mark.parametrize("program", [releases.GOOD, releases.BROKEN])
+def test_the_helper_imports_nothing_after_dpkg_replaced_its_program(
+    signed: tuple[Path, Path, str], tmp_path: Path, program: str
+) -> None:
+    key = signed[2]
+    _admin_installed(tmp_path, "0.2.0")
+    manifest, deb = _release(tmp_path, "0.2.5", program)
+    child = subprocess.run(
+        [sys.executable, "-c", FRESH_HELPER, str(manifest), str(deb), key, str(PROGRAM),
+         str(tmp_path / "state")],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+        check=True,
+    )  # fmt: skip
+    assert _installed() == ("0.2.5" if program == releases.GOOD else "0.2.0"), child.stderr
+    assert json.loads(child.stdout.splitlines()[-1]) == []
