@@ -13,8 +13,9 @@ been updated once looks like this (the officer's shortcut runs ``APP/dxdesk``)::
 A first update turns the flat folder the archive unpacked into that layout
 (``dxdesk.portable_layout``: safe against a power cut at any moment). The new
 version must report "started OK" (``dxdesk self-check`` writes the file named by
-``STARTED_OK_ENV``) within a bounded time; otherwise ``current`` points back at the
-previous version, the new one is removed and the failure is reported.
+``STARTED_OK_ENV``) within a bounded time before ``current`` is switched to it;
+otherwise the new one is removed, ``current`` stays on the previous version and the
+failure is reported.
 """
 
 from __future__ import annotations
@@ -198,9 +199,10 @@ def _verify(target: Path, files: dict[str, str]) -> None:
 
 
 def _started(app: Path, version: str, watch: Watch) -> str:
-    """'' when the new version said it started within the time; else why not."""
-    marker = app / VERSIONS / version / ".started-ok"
-    return self_check(app / PROGRAM, marker, watch, cwd=app)
+    """'' when the new version, run from its own folder (it finds the same data
+    folder there: dxdesk.paths), said it started within the time; else why not."""
+    folder = app / VERSIONS / version
+    return self_check(folder / PROGRAM, folder / ".started-ok", watch, cwd=app)
 
 
 def self_check(
@@ -277,13 +279,13 @@ def install_portable(
         _unpack(archive, target)
     else:
         _assemble(archive, app / VERSIONS / delta_base, target)
-    portable_layout.symlink(f"{VERSIONS}/{version}", app / CURRENT)
+    # Checked before the switch, so that a power cut while it runs leaves the
+    # shortcut on the previous version, never on one that did not start yet.
     problem = _started(app, version, watch)
     if problem:
-        # The previous one comes back.
-        portable_layout.symlink(f"{VERSIONS}/{previous}", app / CURRENT)
-        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)  # the previous one stays
         return Outcome(False, version, previous, problem)
+    portable_layout.symlink(f"{VERSIONS}/{version}", app / CURRENT)
     _prune(app, keep={version, previous})
     return Outcome(True, version, previous)
 

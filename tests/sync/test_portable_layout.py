@@ -159,3 +159,47 @@ def test_a_move_killed_at_any_step_is_recovered_by_the_next_update(
     _next_update_installs(app, tmp_path, complete)
     assert not (app / ".update" / portable_layout.JOURNAL).exists()
     assert _snapshot(app / "dxdesk-data") == data, steps[stop]
+
+
+# The new version writes its pid (so the test can end it) and never says it started;
+# the installing process is killed while it waits, as a power cut would stop it.
+HANGS_WITH_PID = (
+    '#!/bin/sh\nat="$(dirname "$DXDESK_STARTED_OK")/../../pid"\n'
+    'echo $$ > "$at.new" && mv "$at.new" "$at"\nexec sleep 600\n'
+)
+KILLED_WHILE_WAITING = """
+import os, signal, sys, time
+from pathlib import Path
+from dxdesk import updater
+def sleep(_seconds):
+    deadline = time.monotonic() + 30
+    while not (Path(sys.argv[1]) / "pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the new version is running: it wrote its pid
+    os.kill(os.getpid(), signal.SIGKILL)
+watch = updater.Watch(timeout_s=60, sleep=sleep, poll_s=1)
+updater.install_portable(Path(sys.argv[1]), Path(sys.argv[2]), "0.3.0", "0.1.0", watch)
+"""
+
+
+def test_an_install_killed_while_the_new_version_starts_leaves_the_previous_one(
+    tmp_path: Path,
+) -> None:
+    app = _flat(tmp_path, "usb")
+    complete, data = _files(app), _snapshot(app / "dxdesk-data")
+    archive = releases.archive(tmp_path / "build-0.3.0", "0.3.0", HANGS_WITH_PID)
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_WAITING, str(app), str(archive)],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    pid = app / "pid"
+    try:
+        assert child.returncode == -signal.SIGKILL, child.stderr
+    finally:
+        if pid.exists():  # the hanging 0.3.0 the killed installer left running
+            os.kill(int(pid.read_text()), signal.SIGKILL)
+            pid.unlink()
+    assert updater.current_version(app) == "0.1.0"
+    _starts(app, complete)
+    _next_update_installs(app, tmp_path, complete)
+    assert not (app / "versions" / "0.3.0").exists()  # the next update tidied it
+    assert _snapshot(app / "dxdesk-data") == data
