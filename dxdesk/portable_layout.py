@@ -136,7 +136,7 @@ def _finish(app: Path, version: str, entries: list[str], crash: CrashPoint) -> N
             crash(f"link {name}")
             _link_tree(app / name, staging / name)
         crash("sync")
-        _sync_tree(staging)
+        sync_tree(staging)
         crash("rename")
         os.rename(staging, target)
         _sync_dir(versions)
@@ -176,8 +176,8 @@ def _link_file(source: str, target: str) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
-def _sync_tree(root: Path) -> None:
-    """Every link and folder under ``root`` on the disk before the commit can use it."""
+def sync_tree(root: Path) -> None:
+    """Every file and folder under ``root`` on the disk, before a switch uses it."""
     for folder, _dirs, files in os.walk(root):
         for name in files:
             path = os.path.join(folder, name)

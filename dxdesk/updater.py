@@ -285,6 +285,9 @@ def install_portable(
     if problem:
         shutil.rmtree(target, ignore_errors=True)  # the previous one stays
         return Outcome(False, version, previous, problem)
+    # On the disk before the switch: after a power cut, ``current`` must not lead to
+    # files whose bytes were still in the page cache.
+    portable_layout.sync_tree(target)
     portable_layout.symlink(f"{VERSIONS}/{version}", app / CURRENT)
     _prune(app, keep={version, previous})
     return Outcome(True, version, previous)

@@ -203,3 +203,25 @@ def test_an_install_killed_while_the_new_version_starts_leaves_the_previous_one(
     _next_update_installs(app, tmp_path, complete)
     assert not (app / "versions" / "0.3.0").exists()  # the next update tidied it
     assert _snapshot(app / "dxdesk-data") == data
+
+
+def test_the_new_version_is_on_the_disk_before_current_leads_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A power cut right after the switch must not find files still in the page
+    cache: each of the new version's files is flushed while ``current`` still leads
+    to the previous one. (os.fsync is watched, not replaced.)"""
+    app = _flat(tmp_path, "usb")
+    portable_layout.make_versioned(app, "0.1.0")
+    flushed: dict[int, str | None] = {}
+    real_fsync = os.fsync
+
+    def watched(fd: int) -> None:
+        real_fsync(fd)
+        flushed.setdefault(os.fstat(fd).st_ino, updater.current_version(app))
+
+    monkeypatch.setattr(os, "fsync", watched)
+    archive = releases.archive(tmp_path / "build-0.2.0", "0.2.0", extra=EXTRA)
+    assert updater.install_portable(app, archive, "0.2.0", "0.1.0").installed
+    new = [p for p in (app / "versions" / "0.2.0").rglob("*") if p.name != ".started-ok"]
+    assert new and {flushed.get(p.stat().st_ino) for p in new} == {"0.1.0"}
