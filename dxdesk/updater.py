@@ -10,10 +10,12 @@ been updated once looks like this (the officer's shortcut runs ``APP/dxdesk``)::
     APP/versions/0.2.0/
     APP/dxdesk-data/    the officer's data: never touched here (dxdesk.paths)
 
-A first update turns the flat folder the archive unpacked into that layout. The new
+A first update turns the flat folder the archive unpacked into that layout
+(``dxdesk.portable_layout``: safe against a power cut at any moment). The new
 version must report "started OK" (``dxdesk self-check`` writes the file named by
-``STARTED_OK_ENV``) within a bounded time; otherwise ``current`` points back at the
-previous version, the new one is removed and the failure is reported.
+``STARTED_OK_ENV``) within a bounded time before ``current`` is switched to it;
+otherwise the new one is removed, ``current`` stays on the previous version and the
+failure is reported.
 """
 
 from __future__ import annotations
@@ -34,18 +36,14 @@ from pathlib import Path
 
 import bsdiff4
 
+from dxdesk import portable_layout
 from dxdesk.errors import DxdeskError
 from dxdesk.paths import portable_home
+from dxdesk.portable_layout import CURRENT, PORTABLE_MARKER, PROGRAM, VERSIONS
 
 STARTED_OK_ENV = "DXDESK_STARTED_OK"
 STARTED_OK = "ok"
-PROGRAM = "dxdesk"
-DATA = "dxdesk-data"
-VERSIONS = "versions"
-CURRENT = "current"
-PORTABLE_MARKER = "portable"
 START_TIMEOUT_S = 60.0
-_OURS = {DATA, VERSIONS, CURRENT, ".update"}
 
 
 class UpdateError(DxdeskError):
@@ -74,40 +72,8 @@ class Watch:
     poll_s: float = 0.2
 
 
-def _symlink(target: str, link: Path) -> None:
-    """Point ``link`` at ``target`` in one atomic rename."""
-    temporary = link.with_name(f".{link.name}.{os.getpid()}.new")
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(target)
-    os.replace(temporary, link)
-
-
 def current_version(app: Path) -> str | None:
-    link = app / CURRENT
-    return Path(os.readlink(link)).name if link.is_symlink() else None
-
-
-def _make_versioned(app: Path, running_version: str) -> str:
-    """A flat portable folder becomes ``versions/<running_version>``; its data stays."""
-    version = current_version(app)
-    if version is not None:
-        return version
-    if not (app / PROGRAM).is_file() or not (app / PORTABLE_MARKER).exists():
-        raise UpdateError(f"{app} is not a portable dxdesk folder (no {PROGRAM} and "
-                          f"{PORTABLE_MARKER} in it)")  # fmt: skip
-    versions = app / VERSIONS
-    versions.mkdir(exist_ok=True)
-    staging = versions / f".{running_version}.moving"
-    staging.mkdir(exist_ok=True)
-    # The program last: until it moves, the officer's shortcut still starts it.
-    entries = [e for e in app.iterdir() if e.name not in _OURS]
-    entries.sort(key=lambda e: e.name == PROGRAM)
-    for entry in entries:
-        os.rename(entry, staging / entry.name)
-    os.rename(staging, versions / running_version)
-    _symlink(f"{VERSIONS}/{running_version}", app / CURRENT)
-    _symlink(f"{CURRENT}/{PROGRAM}", app / PROGRAM)
-    return running_version
+    return portable_layout.current_version(app)
 
 
 def _unpack(archive: Path, target: Path) -> None:
@@ -233,17 +199,36 @@ def _verify(target: Path, files: dict[str, str]) -> None:
 
 
 def _started(app: Path, version: str, watch: Watch) -> str:
-    """'' when the new version said it started within the time; else why not."""
-    marker = app / VERSIONS / version / ".started-ok"
+    """'' when the new version, run from its own folder (it finds the same data
+    folder there: dxdesk.paths), said it started within the time; else why not."""
+    folder = app / VERSIONS / version
+    return self_check(folder / PROGRAM, folder / ".started-ok", watch, cwd=app)
+
+
+def self_check(
+    program: Path,
+    marker: Path,
+    watch: Watch,
+    cwd: Path,
+    user: tuple[int, int] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> str:
+    """Run ``program self-check`` (as ``user``, a uid and gid, when given) and wait,
+    on ``watch``'s clock, for it to write "ok" into ``marker``: '' when it did, else
+    why not. The .deb's root helper uses it too (sync/deb_apply.py)."""
     marker.unlink(missing_ok=True)
-    env = {**os.environ, STARTED_OK_ENV: str(marker)}
+    env = {**os.environ, **(extra_env or {}), STARTED_OK_ENV: str(marker)}
+    uid, gid = user if user is not None else (None, None)
     try:
         process = subprocess.Popen(
-            [str(app / PROGRAM), "self-check"],
+            [str(program), "self-check"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            cwd=app,
+            cwd=cwd,
+            user=uid,
+            group=gid,
+            extra_groups=None if user is None else [],
         )
     except OSError as exc:
         return f"the new version cannot be run ({exc.strerror or exc})"
@@ -283,7 +268,10 @@ def install_portable(
     ``delta_base``, rebuild the new tree from that version's), switch to it, and keep
     it only if it starts; the officer's data folder is never touched."""
     watch = watch or Watch()
-    previous = _make_versioned(app, running_version)
+    try:
+        previous = portable_layout.make_versioned(app, running_version)
+    except portable_layout.LayoutError as exc:
+        raise UpdateError(str(exc)) from exc
     if previous == version:
         raise UpdateError(f"dxdesk {version} is already installed")
     target = app / VERSIONS / version
@@ -291,12 +279,16 @@ def install_portable(
         _unpack(archive, target)
     else:
         _assemble(archive, app / VERSIONS / delta_base, target)
-    _symlink(f"{VERSIONS}/{version}", app / CURRENT)
+    # Checked before the switch, so that a power cut while it runs leaves the
+    # shortcut on the previous version, never on one that did not start yet.
     problem = _started(app, version, watch)
     if problem:
-        _symlink(f"{VERSIONS}/{previous}", app / CURRENT)  # the previous one comes back
-        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)  # the previous one stays
         return Outcome(False, version, previous, problem)
+    # On the disk before the switch: after a power cut, ``current`` must not lead to
+    # files whose bytes were still in the page cache.
+    portable_layout.sync_tree(target)
+    portable_layout.symlink(f"{VERSIONS}/{version}", app / CURRENT)
     _prune(app, keep={version, previous})
     return Outcome(True, version, previous)
 
@@ -347,6 +339,9 @@ def portable_app_dir() -> Path | None:
 
 
 APPLY_DEB_HELPER = "/opt/dxdesk/dxdesk-apply-update"
+# The helper's exit code when the new version did not start and the previous one
+# was put back (sync/deb_apply.py); 3 is a refusal, pkexec's own are 126 and 127.
+DEB_ROLLED_BACK = 4
 
 
 def deb_command(manifest: Path, package: Path) -> list[str]:

@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from dxdesk import provisioning  # noqa: E402
 from dxdesk.errors import SettingsError  # noqa: E402
 from installer import bundle_size  # noqa: E402
+from sync import deb_keep  # noqa: E402
 
 BUILD = REPO / "build"
 # Qt's runtime needs these from the system (PySide6 wheels bundle Qt itself).
@@ -69,6 +70,14 @@ APPLY_HELPER = "dxdesk-apply-update"
 APPLY_SCRIPT = """#!/bin/sh
 # Run as root by pkexec; refuses any package the pinned release key did not sign.
 exec /opt/dxdesk/dxdesk apply-deb-update "$@"
+"""
+# The helper keeps the installed version's .deb to roll a failed update back
+# (sync/deb_keep.py); purging the package removes it too, not removing or upgrading.
+POSTRM = f"""#!/bin/sh
+set -e
+if [ "$1" = purge ]; then
+    rm -rf {deb_keep.STATE}
+fi
 """
 POLKIT_ACTION = "vn.dxdesk.apply-update"
 POLKIT_POLICY = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -171,6 +180,8 @@ def build_deb(bundle: Path, dist: Path, fast: bool = False) -> Path:
     actions.mkdir(parents=True)
     (actions / f"{POLKIT_ACTION}.policy").write_text(POLKIT_POLICY, encoding="utf-8")
     (root / "DEBIAN").mkdir()
+    (root / "DEBIAN" / "postrm").write_text(POSTRM, encoding="utf-8")
+    (root / "DEBIAN" / "postrm").chmod(0o755)
     installed_kb = folder_size(root) // 1024
     (root / "DEBIAN" / "control").write_text(
         f"Package: dxdesk\nVersion: {ver}\nArchitecture: {arch}\n"

@@ -10,22 +10,43 @@ release key pinned in the *installed* build's site profile (not the officer's
 settings), checks that the package is the one the manifest lists for this
 machine's .deb and is newer than what is installed, and only then runs dpkg on
 that copy.
+
+A new version that does not start must not leave the officer without dxdesk, so
+the helper also puts the previous version back (its .deb is kept for that,
+``sync/deb_keep.py``): after ``dpkg -i`` it runs the new program's ``self-check``
+as the officer who asked (pkexec's ``PKEXEC_UID``; never as root when a user is
+known) and waits for it on an injected clock, as the portable install does; if it
+does not say "started OK", ``dpkg -i`` of the kept package restores the version
+this same run replaced. That is the only downgrade the helper makes, and nothing
+the user hands it can ask for it: the package comes from root's own folder and must
+name the version dpkg had installed when this run began, which is also the version
+every signed package must be newer than. Asking the helper again with an older
+signed release is refused as before.
 """
 
 from __future__ import annotations
 
+import contextlib
+
+# What runs after dpkg -i is imported before it: the frozen program reads a module
+# from its own file at first import, and dpkg has replaced that file by then
+# (tests/sync/test_deb_apply.py checks that nothing is imported after dpkg ran).
+import encodings.ascii  # noqa: F401 (updater reads the started-OK marker as ASCII)
+import fcntl
 import hashlib
 import os
 import platform
+import pwd
 import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from dxdesk import __version__, provisioning
+from dxdesk import __version__, provisioning, updater
 from dxdesk.errors import SettingsError
+from sync import deb_keep
 from sync.protocol.release_manifest import (
     MAX_ARTIFACT_BYTES,
     MAX_MANIFEST_BYTES,
@@ -37,10 +58,20 @@ from sync.protocol.release_manifest import (
 
 COMMAND = "apply-deb-update"
 EXIT_REFUSED = 3
+EXIT_ROLLED_BACK = updater.DEB_ROLLED_BACK  # installed, did not start, the previous is back
+PROGRAM = Path("/opt/dxdesk/dxdesk")
 
 
 class RefusedError(Exception):
     """The package may not be installed; the message says why."""
+
+
+class RolledBackError(RefusedError):
+    """The new version was installed but did not start; the previous one is back."""
+
+    def __init__(self, version: str, previous: str, problem: str) -> None:
+        super().__init__(f"{version} did not start ({problem}); {previous} is back")
+        self.version, self.previous, self.problem = version, previous, problem
 
 
 def pinned_key(profile: Path | None = None) -> str:
@@ -63,11 +94,20 @@ def apply(
     key: str,
     installed: str = __version__,
     run: Callable[[list[str]], int] | None = None,
+    *,
+    program: Path = PROGRAM,
+    state: Path = deb_keep.STATE,
+    watch: updater.Watch | None = None,
+    user: tuple[int, int] | None = None,
 ) -> str:
-    """Install ``package`` with dpkg if the pinned key signed it; its version."""
+    """Install ``package`` with dpkg if the pinned key signed it, and keep it if
+    ``program`` then starts (as ``user``); its version. Raises RefusedError, or
+    RolledBackError when ``installed`` had to be put back."""
+    dpkg = run or _dpkg
     machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine(), platform.machine())
-    with tempfile.TemporaryDirectory(prefix="dxdesk-apply-") as folder:  # mode 0700
-        manifest_copy, package_copy = Path(folder) / "release", Path(folder) / package.name
+    with _one_at_a_time(state), tempfile.TemporaryDirectory(prefix="dxdesk-apply-") as folder:
+        work = Path(folder)  # mode 0700
+        manifest_copy, package_copy = work / "release", work / package.name
         _copy(manifest, manifest_copy, MAX_MANIFEST_BYTES)
         _copy(package, package_copy, MAX_ARTIFACT_BYTES)
         try:
@@ -86,10 +126,64 @@ def apply(
             raise RefusedError(f"{package.name} is not the file the release key signed")
         if parse_version(signed.version) <= parse_version(installed):
             raise RefusedError(f"{signed.version} is not newer than the installed {installed}")
-        code = (run or _dpkg)(["dpkg", "-i", str(package_copy)])
-    if code != 0:
-        raise RefusedError(f"dpkg -i {package.name} failed (exit code {code})")
-    return signed.version
+        try:
+            name = deb_keep.control(package_copy)[0]
+            # Before dpkg replaces a file: the version installed now, to come back to.
+            previous = deb_keep.previous(name, installed, work, state)
+        except (deb_keep.KeepError, OSError) as exc:
+            reason = f"the installed version cannot be kept to come back to: {exc}"
+            raise RefusedError(reason) from exc
+        code = dpkg(["dpkg", "-i", str(package_copy)])
+        problem = f"dpkg -i {package.name} failed (exit code {code})" if code else ""
+        problem = problem or _self_check(program, watch or updater.Watch(), user)
+        if not problem:
+            with contextlib.suppress(OSError):  # else the next update rebuilds it
+                deb_keep.keep(package_copy, state)  # the next update's way back
+            return signed.version
+        if previous is None:
+            raise RefusedError(f"{problem}; no earlier version was installed to come back to")
+        _roll_back(dpkg, previous, name, installed)
+    raise RolledBackError(signed.version, installed, problem)
+
+
+def _self_check(program: Path, watch: updater.Watch, user: tuple[int, int] | None) -> str:
+    """'' when the installed program says it started; run as the officer (``user``)
+    with their home, the marker in a folder only they and root can write."""
+    folder = Path(tempfile.mkdtemp(prefix="dxdesk-started-"))
+    env: dict[str, str] = {}
+    try:
+        if user is not None:
+            os.chown(folder, *user)
+            account = pwd.getpwuid(user[0])
+            env = {"HOME": account.pw_dir, "USER": account.pw_name, "LOGNAME": account.pw_name}
+        return updater.self_check(
+            program, folder / "started-ok", watch, cwd=Path("/"), user=user, extra_env=env
+        )
+    finally:
+        for leftover in folder.iterdir():
+            leftover.unlink()
+        folder.rmdir()
+
+
+def _roll_back(dpkg: Callable[[list[str]], int], previous: Path, name: str, installed: str) -> None:
+    """The one downgrade: the kept package of the version this run found installed."""
+    if deb_keep.control(previous) != (name, installed):
+        raise RefusedError(f"the kept {previous.name} is not {name} {installed}")
+    code = dpkg(["dpkg", "-i", str(previous)])
+    if code != 0 or deb_keep.installed_version(name) != installed:
+        raise RefusedError(
+            f"the new version did not start and {installed} could not be put back "
+            f"(dpkg exit code {code}); as administrator: dpkg -i {previous}"
+        )
+
+
+@contextlib.contextmanager
+def _one_at_a_time(state: Path) -> Iterator[None]:
+    """Two helpers at once would each keep the other's package."""
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with (state / "lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _copy(source: Path, target: Path, limit: int) -> None:
@@ -117,9 +211,21 @@ def main(argv: Sequence[str]) -> int:
         print(f"usage: dxdesk {COMMAND} MANIFEST PACKAGE.deb", file=sys.stderr)
         return 2
     try:
-        version = apply(Path(argv[0]), Path(argv[1]), pinned_key())
+        version = apply(Path(argv[0]), Path(argv[1]), pinned_key(), user=_invoker())
+    except RolledBackError as exc:
+        print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
+        return EXIT_ROLLED_BACK
     except RefusedError as exc:
         print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     print(f"dxdesk {version} installed")
     return 0
+
+
+def _invoker() -> tuple[int, int] | None:
+    """The user pkexec ran us for (uid, their primary gid); None when root ran us."""
+    try:
+        uid = int(os.environ["PKEXEC_UID"])
+        return uid, pwd.getpwuid(uid).pw_gid
+    except (KeyError, ValueError):
+        return None

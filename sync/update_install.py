@@ -114,12 +114,17 @@ def _install_deb(
     data_dir: Path, found: Ready, version: str, running: str, run: Callable[[list[str]], int]
 ) -> updater.Outcome:
     """A .deb install: the root helper the package ships checks the release again
-    against the key pinned in the installed build and runs dpkg (sync/deb_apply.py);
-    polkit lets the desktop user run it without the administrator's password."""
+    against the key pinned in the installed build, runs dpkg and puts the previous
+    version back if the new one does not start (sync/deb_apply.py); polkit lets the
+    desktop user run it without the administrator's password."""
     with sync_lock.held(data_dir, wait=False) as free:
         if not free:
             raise CannotInstallError("syncing", "A sync is running: install when it ends.")
         code = run(updater.deb_command(found.manifest, found.artifact))
+    if code == updater.DEB_ROLLED_BACK:  # as a portable install that did not start
+        problem = "it did not pass its start check after dpkg installed it"
+        updater.note_failed(data_dir / updates.FOLDER, version, problem)
+        return updater.Outcome(False, version, running, problem)
     if code != 0:  # pkexec: 126 not allowed or dismissed; the helper: 3 refused
         raise updater.UpdateError(f"the .deb was not installed (exit code {code})")
     found.artifact.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import pytest
 
 from dxdesk import updater
 from installer import build
+from sync import deb_keep
 
 pytestmark = pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb")
 
@@ -33,3 +34,26 @@ def test_the_deb_carries_the_update_helper_and_its_polkit_action(tmp_path: Path)
     assert "<allow_active>yes</allow_active>" in text
     script = (unpacked / updater.APPLY_DEB_HELPER.lstrip("/")).read_text(encoding="utf-8")
     assert 'exec /opt/dxdesk/dxdesk apply-deb-update "$@"' in script
+
+
+def test_purging_the_deb_removes_the_package_kept_for_a_rollback(tmp_path: Path) -> None:
+    bundle = tmp_path / "dxdesk"
+    bundle.mkdir()
+    (bundle / "dxdesk").write_text("#!/bin/sh\n", encoding="utf-8")
+    deb = build.build_deb(bundle, tmp_path, fast=True)
+    control = tmp_path / "control"
+    subprocess.run(["dpkg-deb", "-e", str(deb), str(control)], check=True)
+    assert (control / "postrm").stat().st_mode & 0o777 == 0o755
+    # Run here on a folder of the test's own, not on this machine's /var/lib/dxdesk.
+    state = tmp_path / "var-lib-dxdesk"
+    script = tmp_path / "postrm"
+    text = (control / "postrm").read_text(encoding="utf-8")
+    assert str(deb_keep.STATE) in text
+    script.write_text(text.replace(str(deb_keep.STATE), str(state)), encoding="utf-8")
+    (state / deb_keep.KEPT).mkdir(parents=True)
+    (state / deb_keep.KEPT / "dxdesk_0.2.0_amd64.deb").write_bytes(b"kept")
+    for step in ("remove", "upgrade"):  # the way back stays for these
+        subprocess.run(["sh", str(script), step], check=True)
+        assert (state / deb_keep.KEPT / "dxdesk_0.2.0_amd64.deb").exists()
+    subprocess.run(["sh", str(script), "purge"], check=True)
+    assert not state.exists()

@@ -5,42 +5,59 @@ packages are small real ones built with dpkg-deb and installed with the real dpk
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from dxdesk import updater
 from dxdesk.settings import Settings
 from sync import deb_apply, update_install, updates
 from sync.protocol import UpdateOffer
 from tests.sync import releases
 
 PACKAGE = "dxdesk-apply-test"  # not "dxdesk": nothing real on this machine is replaced
+PROGRAM = Path(f"/opt/{PACKAGE}/dxdesk")
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("dpkg-deb") is None, reason="needs root and dpkg"
 )
 
 
-def _deb(folder: Path, version: str) -> Path:
-    root = folder / "root"
+def _deb(folder: Path, version: str, program: str = releases.GOOD) -> Path:
+    root = folder / f"root-{version}"
     (root / "DEBIAN").mkdir(parents=True)
     doc = root / "usr" / "share" / "doc" / PACKAGE
     doc.mkdir(parents=True)
     (doc / "README").write_text(f"{PACKAGE} {version}\n", encoding="utf-8")
+    opt = root / PROGRAM.parent.relative_to("/")
+    opt.mkdir(parents=True)
+    (opt / PROGRAM.name).write_text(program, encoding="utf-8")
+    (opt / PROGRAM.name).chmod(0o755)
     (root / "DEBIAN" / "control").write_text(
         f"Package: {PACKAGE}\nVersion: {version}\nArchitecture: all\n"
-        "Maintainer: dxdesk tests <t@localhost>\nDescription: helper test\n",
+        "Maintainer: dxdesk tests <t@localhost>\nDescription: helper test\n"
+        " A second line, as real descriptions have.\n",
         encoding="utf-8",
     )
     out = folder / f"dxdesk_{version}_amd64.deb"
     subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(root), str(out)],
                    check=True, capture_output=True)  # fmt: skip
     return out
+
+
+def _apply(manifest: Path, deb: Path, key: str, installed: str, **options: Any) -> str:
+    """The helper as pkexec runs it, with the test package's program and a state
+    folder of its own instead of /var/lib/dxdesk."""
+    state = options.pop("state", deb.parent.parent / "state")
+    return deb_apply.apply(manifest, deb, key, installed, program=PROGRAM, state=state, **options)
 
 
 def _installed() -> str | None:
@@ -60,7 +77,7 @@ def signed(tmp_path: Path) -> Iterator[tuple[Path, Path, str]]:
 
 def test_a_package_the_pinned_key_signed_is_installed(signed: tuple[Path, Path, str]) -> None:
     manifest, deb, key = signed
-    assert deb_apply.apply(manifest, deb, key, installed="0.2.0") == "0.2.1"
+    assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.1"
     assert _installed() == "0.2.1"
 
 
@@ -70,7 +87,7 @@ def test_a_tampered_package_is_refused(signed: tuple[Path, Path, str]) -> None:
     data[-1] ^= 1
     deb.write_bytes(bytes(data))
     with pytest.raises(deb_apply.RefusedError, match="not the file the release key signed"):
-        deb_apply.apply(manifest, deb, key, installed="0.2.0")
+        _apply(manifest, deb, key, installed="0.2.0")
     assert _installed() is None
 
 
@@ -80,9 +97,9 @@ def test_a_package_signed_by_another_key_or_not_newer_is_refused(
     manifest, deb, _key = signed
     other = releases.keygen(tmp_path / "other.key")
     with pytest.raises(deb_apply.RefusedError, match="refused"):
-        deb_apply.apply(manifest, deb, other, installed="0.2.0")
+        _apply(manifest, deb, other, installed="0.2.0")
     with pytest.raises(deb_apply.RefusedError, match="not newer"):
-        deb_apply.apply(manifest, deb, signed[2], installed="0.2.1")
+        _apply(manifest, deb, signed[2], installed="0.2.1")
     assert _installed() is None
 
 
@@ -95,27 +112,33 @@ def test_the_key_comes_from_the_installed_profile_only(tmp_path: Path) -> None:
         deb_apply.pinned_key()  # a development checkout has no baked profile
 
 
-def test_update_install_on_a_deb_runs_the_helper_through_pkexec(
-    signed: tuple[Path, Path, str], tmp_path: Path
-) -> None:
-    manifest, deb, key = signed
-    data = tmp_path / "data"
+def _downloaded(data: Path, manifest: Path, deb: Path, version: str) -> Path:
+    """What a finished background download of ``deb`` leaves in the data folder."""
     folder = data / updates.FOLDER
     folder.mkdir(parents=True)
     shutil.copy(deb, folder / deb.name)
     shutil.copy(manifest, folder / f"{deb.name}.release")
     updates.remember(data, UpdateOffer(
-        version="0.2.1", platform="linux-x86_64-deb", file_name=deb.name,
+        version=version, platform="linux-x86_64-deb", file_name=deb.name,
         size=deb.stat().st_size, sha256=hashlib.sha256(deb.read_bytes()).hexdigest(),
         manifest=manifest.read_text(encoding="utf-8"),
     ))  # fmt: skip
+    return data
+
+
+def test_update_install_on_a_deb_runs_the_helper_through_pkexec(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    manifest, deb, key = signed
+    data = _downloaded(tmp_path / "data", manifest, deb, "0.2.1")
+    folder = data / updates.FOLDER
 
     def pkexec(command: list[str]) -> int:
         # What pkexec would run as root, the helper, run here directly (we are root);
         # the key is the one the installed build's profile pins.
         assert command[:2] == ["pkexec", "/opt/dxdesk/dxdesk-apply-update"]
         try:
-            deb_apply.apply(Path(command[2]), Path(command[3]), key, installed="0.2.0")
+            _apply(Path(command[2]), Path(command[3]), key, installed="0.2.0")
         except deb_apply.RefusedError:
             return deb_apply.EXIT_REFUSED
         return 0
@@ -144,7 +167,178 @@ def test_a_device_or_an_unreadable_path_is_refused_without_reading_it_forever(
 ) -> None:
     manifest, deb, key = signed
     with pytest.raises(deb_apply.RefusedError, match="zero is not a regular file"):
-        deb_apply.apply(Path("/dev/zero"), deb, key, installed="0.2.0")
+        _apply(Path("/dev/zero"), deb, key, installed="0.2.0")
     with pytest.raises(deb_apply.RefusedError, match="cannot be read"):
-        deb_apply.apply(manifest, deb.with_name("missing.deb"), key, installed="0.2.0")
+        _apply(manifest, deb.with_name("missing.deb"), key, installed="0.2.0")
     assert _installed() is None
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _admin_installed(tmp: Path, version: str) -> None:
+    """What the administrator installed by hand: dpkg keeps no copy of it."""
+    deb = _deb(tmp / f"admin-{version}", version)
+    subprocess.run(["dpkg", "-i", str(deb)], check=True, capture_output=True)
+    assert _installed() == version
+
+
+def _release(tmp: Path, version: str, program: str) -> tuple[Path, Path]:
+    """A release signed with the key the ``signed`` fixture pins."""
+    deb = _deb(tmp / f"release-{version}", version, program)
+    manifest = releases.sign([deb], version, tmp / "release.key", tmp / f"{version}.release")
+    return manifest, deb
+
+
+def _is_back(version: str) -> None:
+    """dpkg's database and the files on the disk both say ``version``."""
+    assert _installed() == version
+    readme = Path("/usr/share/doc") / PACKAGE / "README"
+    assert readme.read_text(encoding="utf-8") == f"{PACKAGE} {version}\n"
+    assert PROGRAM.read_text(encoding="utf-8") == releases.GOOD
+    assert os.access(PROGRAM, os.X_OK)
+
+
+def test_a_new_version_that_does_not_start_brings_back_the_admin_installed_one(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    key = signed[2]
+    _admin_installed(tmp_path, "0.2.0")
+    manifest, deb = _release(tmp_path, "0.2.5", releases.BROKEN)
+    with pytest.raises(deb_apply.RolledBackError) as refused:
+        _apply(manifest, deb, key, installed="0.2.0")
+    assert refused.value.problem == "the new version stopped at start (exit code 127)"
+    assert str(refused.value).endswith("0.2.0 is back")
+    _is_back("0.2.0")  # rebuilt from dpkg's database, as it was installed
+    kept = list((tmp_path / "state" / "installed").iterdir())
+    assert [p.name for p in kept] == [f"{PACKAGE}_0.2.0_all.deb"]
+    description = subprocess.run(["dpkg-query", "-W", "-f=${Description}", PACKAGE],
+                                 capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert description == "helper test\n A second line, as real descriptions have."
+    # Rolling back is not something a caller can ask for: an older signed release,
+    # or the same version again, is refused as any downgrade is.
+    old_manifest, old_deb = _release(tmp_path, "0.1.9", releases.GOOD)
+    with pytest.raises(deb_apply.RefusedError, match=r"0\.1\.9 is not newer than the installed"):
+        _apply(old_manifest, old_deb, key, installed="0.2.0")
+    _is_back("0.2.0")
+
+
+def test_after_a_good_update_a_bad_one_comes_back_to_it_from_the_kept_package(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    manifest, deb, key = signed  # 0.2.1, starts
+    _admin_installed(tmp_path, "0.2.0")
+    assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.1"
+    kept = tmp_path / "state" / "installed" / deb.name
+    assert [p.name for p in kept.parent.iterdir()] == [deb.name]
+    assert kept.read_bytes() == deb.read_bytes()  # the verified package itself, kept
+    bad_manifest, bad_deb = _release(tmp_path, "0.2.2", releases.BROKEN)
+    with pytest.raises(deb_apply.RolledBackError, match=r"0\.2\.2 did not start"):
+        _apply(bad_manifest, bad_deb, key, installed="0.2.1")
+    _is_back("0.2.1")
+    assert kept.read_bytes() == deb.read_bytes()
+
+
+def test_a_new_version_that_hangs_is_rolled_back_on_the_injected_clock(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """No real waiting: the watch's clock moves only when the helper sleeps."""
+    key = signed[2]
+    _admin_installed(tmp_path, "0.2.0")
+    manifest, deb = _release(tmp_path, "0.3.0", releases.HANGS)
+    clock = FakeClock()
+    watch = updater.Watch(timeout_s=45, clock=clock, sleep=clock.advance, poll_s=5)
+    with pytest.raises(deb_apply.RolledBackError) as refused:
+        _apply(manifest, deb, key, installed="0.2.0", watch=watch)
+    assert refused.value.problem == "the new version did not start within 45 s"
+    assert clock.now >= 45
+    _is_back("0.2.0")
+
+
+def test_the_self_check_runs_as_the_officer_not_as_root(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    key = signed[2]
+    nobody = pwd.getpwnam("nobody")
+    only_nobody = releases.GOOD.replace(
+        "#!/bin/sh\n", f'#!/bin/sh\n[ "$(id -u)" = {nobody.pw_uid} ] || exit 9\n'
+    )
+    manifest, deb = _release(tmp_path, "0.2.1", only_nobody)
+    officer = (nobody.pw_uid, nobody.pw_gid)
+    assert _apply(manifest, deb, key, installed="0.2.0", user=officer) == "0.2.1"
+    _admin_installed(tmp_path, "0.2.0")
+    with pytest.raises(deb_apply.RolledBackError, match=r"exit code 9\)"):
+        _apply(manifest, deb, key, installed="0.2.0")  # as root: refuses to say ok
+
+
+def test_update_install_reports_a_rolled_back_deb_like_a_portable_one(
+    tmp_path: Path, signed: tuple[Path, Path, str]
+) -> None:
+    key = signed[2]
+    _admin_installed(tmp_path, "0.2.0")
+    manifest, deb = _release(tmp_path, "0.2.5", releases.BROKEN)
+    data = _downloaded(tmp_path / "data", manifest, deb, "0.2.5")
+
+    def pkexec(command: list[str]) -> int:
+        try:
+            _apply(Path(command[2]), Path(command[3]), key, installed="0.2.0",
+                   state=tmp_path / "state")  # fmt: skip
+        except deb_apply.RolledBackError:
+            return deb_apply.EXIT_ROLLED_BACK
+        return 0
+
+    outcome = update_install.install(data, Settings(release_public_key=key), None,
+                                     running="0.2.0", run=pkexec)  # fmt: skip
+    assert not outcome.installed and outcome.previous == "0.2.0"
+    assert updater.failed_before(data / updates.FOLDER, "0.2.5")
+    assert update_install.ready(data, "0.2.0") is None  # not offered again
+    _is_back("0.2.0")
+
+
+# What the frozen helper does, in a fresh interpreter: the frozen program reads each
+# module from its own file when first imported, and dpkg -i has just replaced that
+# file, so nothing may be imported for the first time after dpkg ran.
+FRESH_HELPER = """
+import json, sys
+from pathlib import Path
+import ui.launcher  # what the frozen program has imported when the helper starts
+from sync import deb_apply
+after = []
+def dpkg(command):
+    code = deb_apply._dpkg(command)
+    after.append(set(sys.modules))
+    return code
+manifest, deb, key, program, state = sys.argv[1:6]
+try:
+    deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0", dpkg, program=Path(program),
+                    state=Path(state))
+    print("dxdesk installed")
+except deb_apply.RefusedError as exc:
+    print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
+print(json.dumps(sorted(set(sys.modules) - after[0])))
+"""
+
+
+@pytest.mark.parametrize("program", [releases.GOOD, releases.BROKEN])
+def test_the_helper_imports_nothing_after_dpkg_replaced_its_program(
+    signed: tuple[Path, Path, str], tmp_path: Path, program: str
+) -> None:
+    key = signed[2]
+    _admin_installed(tmp_path, "0.2.0")
+    manifest, deb = _release(tmp_path, "0.2.5", program)
+    child = subprocess.run(
+        [sys.executable, "-c", FRESH_HELPER, str(manifest), str(deb), key, str(PROGRAM),
+         str(tmp_path / "state")],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+        check=True,
+    )  # fmt: skip
+    assert _installed() == ("0.2.5" if program == releases.GOOD else "0.2.0"), child.stderr
+    assert json.loads(child.stdout.splitlines()[-1]) == []
