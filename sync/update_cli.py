@@ -13,12 +13,14 @@ Exit codes: 0 done (or nothing to do), 1 refused or failed (the message says why
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from dxdesk import __version__, metered, updater
 from dxdesk.cli import Console, prompt_for
 from dxdesk.first_start import load_settings
 from dxdesk.identity import credentials, unlock
+from dxdesk.messages import Message
 from dxdesk.paths import Paths
 from sync import update_install, updates
 from sync.exit_codes import SyncCommandError
@@ -26,6 +28,7 @@ from sync.session import ClientSession
 from sync.transport import TransportError
 
 EXIT_OK, EXIT_FAILED = 0, 1
+log = logging.getLogger(__name__)
 
 
 def _state(data_dir: Path) -> dict[str, object]:
@@ -108,10 +111,17 @@ def _download(args: argparse.Namespace, paths: Paths, console: Console) -> int:
         finally:
             transport.close()
     except TransportError as exc:
+        state = _state(paths.data)
+        cut = Message("update_download_cut", {"version": offer.version,
+                      "held": state["downloaded"], "size": state["size"]})  # fmt: skip
+        console.error(cut.text(console.language))
         raise SyncCommandError(exc) from exc
     except updates.UpdateRefusedError as exc:
         updates.remember(paths.data, None)
-        console.error(str(exc))
+        console.error(exc.render(console.language))
+        return EXIT_FAILED
+    except updater.UpdateError as exc:  # a full disk; what is held stays
+        console.error(exc.render(console.language))
         return EXIT_FAILED
     finally:
         profile.close()
@@ -129,28 +139,18 @@ def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     app = Path(args.install_dir) if args.install_dir else updater.portable_app_dir()
     try:
         outcome = update_install.install(paths.data, settings, app)
-    except update_install.CannotInstallError as exc:
-        words = {
-            "nothing": "Chưa có bản cập nhật nào được tải về.",
-            "syncing": "Đang đồng bộ: hãy cài khi đồng bộ xong.",
-            "not_portable": "Chỉ bản Linux (portable, .deb) tự cập nhật được; hãy chạy: ",
-        }
-        vi = words[exc.code] + (str(exc).split(": ", 1)[1] if exc.code == "not_portable" else "")
-        console.error(console.vi(vi, str(exc)))
-        return EXIT_FAILED
-    except (updates.UpdateRefusedError, updater.UpdateError) as exc:
-        console.error(str(exc))
+    except (
+        update_install.CannotInstallError,
+        updates.UpdateRefusedError,
+        updater.UpdateError,
+    ) as exc:
+        log.info("update not installed: %s", exc)  # the detail, in English, for the log
+        console.error(exc.render(console.language))
         return EXIT_FAILED
     version = outcome.version
     if not outcome.installed:
-        console.error(
-            console.vi(
-                f"Bản {version} không khởi động được ({outcome.problem}); đã quay lại bản "
-                f"{outcome.previous}. Dữ liệu không bị ảnh hưởng.",
-                f"Version {version} did not start ({outcome.problem}); version "
-                f"{outcome.previous} is back. No data was touched.",
-            )
-        )
+        log.warning("update %s rolled back: %s", version, outcome.problem)
+        console.error(outcome.message().text(console.language))
         return EXIT_FAILED
     console.print(
         console.vi(

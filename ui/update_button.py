@@ -15,9 +15,12 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from dxdesk import updater
+from dxdesk.errors import DxdeskError
+from dxdesk.messages import Message
 from dxdesk.profile import Profile
 from sync import update_install, updates
 from ui.background_jobs import Runner
+from ui.i18n import language
 
 log = logging.getLogger(__name__)
 # What the install says when it keeps the running version on purpose.
@@ -80,7 +83,13 @@ class UpdateButton(QPushButton):
         self.setEnabled(True)
         if not isinstance(error, REFUSALS):  # a bug, not a refusal: logged whole
             log.error("installing the update failed", exc_info=error)
-        QMessageBox.warning(self, title, str(error))
+        else:
+            log.info("update not installed: %s", error)  # the detail, for the log
+        if isinstance(error, DxdeskError):
+            text = error.render(language())
+        else:
+            text = Message("update_not_installed").text(language())
+        QMessageBox.warning(self, title, text)
         self.refresh()
 
     def _installed(self, title: str, outcome: updater.Outcome) -> None:
@@ -92,9 +101,6 @@ class UpdateButton(QPushButton):
                 .replace("%1", outcome.version),
             )  # fmt: skip
         else:
-            words = self.tr(
-                "dxdesk %1 did not start, so the version you use is back. No data was touched."
-            )
-            text = words.replace("%1", outcome.version) + "\n\n" + outcome.problem
-            QMessageBox.warning(self, title, text)
+            log.warning("update %s rolled back: %s", outcome.version, outcome.problem)
+            QMessageBox.warning(self, title, outcome.message().text(language()))
         self.refresh()

@@ -868,9 +868,5 @@
         <source>dxdesk %1 is installed. Close dxdesk and start it again to use it.</source>
         <translation>Đã cài dxdesk %1. Hãy đóng dxdesk và mở lại để dùng bản mới.</translation>
     </message>
-    <message>
-        <source>dxdesk %1 did not start, so the version you use is back. No data was touched.</source>
-        <translation>dxdesk %1 không khởi động được nên đã quay lại bản đang dùng. Dữ liệu không bị ảnh hưởng.</translation>
-    </message>
 </context>
 </TS>

@@ -9,8 +9,12 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from dxdesk import signing, updater
+from dxdesk.messages import Message
+from sync import updates
 from tests.sync import releases
+from tests.sync.test_update_messages import english_words
 from ui.desktop import Desktop
+from ui.i18n import set_language_property
 from ui.update_button import UpdateButton
 
 
@@ -73,4 +77,30 @@ def test_the_install_runs_off_the_gui_thread_and_the_button_waits_for_it(
     assert len(runner.jobs) == 1 and not button.isEnabled()  # handed over, not run here
     _job, done, _failed = runner.jobs[0]
     done(updater.Outcome(False, "0.2.0", "0.1.0", "no start"))
-    assert button.isEnabled() and "0.2.0" in warned[0] and "no start" in warned[0]
+    assert button.isEnabled()
+    assert warned == ["Không chạy được dxdesk 0.2.0, nên phiên bản 0.1.0 đã được dùng lại. "
+                      "Dữ liệu không bị ảnh hưởng."]  # fmt: skip
+
+
+@pytest.mark.parametrize("chosen", ["vi", "en"])
+def test_a_tampered_update_is_refused_in_the_officers_language(
+    desktop: Desktop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chosen: str
+) -> None:
+    set_language_property(desktop.app, chosen)
+    profile = desktop.window._profile
+    key = signing.generate()
+    profile.settings.release_public_key = signing.public_key_text(key)
+    archive = releases.archive(tmp_path / "build-0.2.0", "0.2.0")
+    releases.downloaded(profile.paths.data, archive, "0.2.0", key)
+    folder = profile.paths.data / updates.FOLDER
+    (folder / archive.name).write_bytes(archive.read_bytes()[:-1] + b"X")
+    button = desktop.window.update_button
+    button.refresh()
+    button.install_dir = releases.portable_010(tmp_path)
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))
+    button.click()
+    assert warned == [Message("update_refused_tampered", {"version": "0.2.0"}).text(chosen)]
+    assert bool(english_words(warned[0])) == (chosen == "en")
+    assert button.isHidden()  # refused and forgotten: nothing left to offer
