@@ -1,4 +1,4 @@
-"""``dxdesk update [--check | --install]`` and ``dxdesk self-check``.
+"""``dxdesk update [--check | --install]`` (``dxdesk self-check`` is ui.self_check: it loads Qt).
 
 - ``--check``: what the last sync round learnt (no network, no password).
 - no option: download the offered release now (resumable; the password unlocks the
@@ -161,17 +161,6 @@ def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     return EXIT_OK
 
 
-def cmd_self_check(args: argparse.Namespace, paths: Paths, console: Console) -> int:
-    """What an updater runs to see the new version start: it reads its settings and
-    says "ok" in the file ``DXDESK_STARTED_OK`` names."""
-    load_settings(paths)
-    target = updater.started_ok_file()
-    if target is not None:
-        target.write_text(updater.STARTED_OK, encoding="ascii")
-    console.print(f"dxdesk {__version__}: ok")
-    return EXIT_OK
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("update", help="check, download or install an update of dxdesk")
     group = p.add_mutually_exclusive_group()
@@ -182,5 +171,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.add_argument("--json", action="store_true")
     p.set_defaults(opener=cmd_update)
-    p = sub.add_parser("self-check", help=argparse.SUPPRESS)
-    p.set_defaults(opener=cmd_self_check)
