@@ -639,6 +639,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The package was not installed (code {code}): administrator rights were refused or "
         "the package was refused. The version you use stays.",
     ),
+    "update_restart_failed": (
+        "Không khởi động lại được dxdesk; bản mới đã được cài. Hãy mở dxdesk như thường lệ. "
+        "Dữ liệu không bị ảnh hưởng.",
+        "dxdesk could not restart; the new version is installed. Start dxdesk as usual. No "
+        "data was touched.",
+    ),
     "update_rolled_back_exit": (
         "dxdesk {version} dừng ngay khi khởi động (mã {code}), nên phiên bản {previous} đã "
         "được dùng lại. Dữ liệu không bị ảnh hưởng.",

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -371,6 +371,14 @@ def failed_before(folder: Path, version: str) -> bool:
     return (folder / f"failed-{version}").exists()
 
 
+def failure_noted(folder: Path, version: str) -> str:
+    """Why ``version`` did not start here ('' when not known)."""
+    try:
+        return (folder / f"failed-{version}").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
 def installed_platform() -> str | None:
     """The release platform of this installation (docs/protocol.md, "Updates"); None
     for a development checkout, which is never updated this way."""
@@ -406,3 +414,30 @@ def windows_command(setup: Path) -> list[str]:
     """The Inno Setup installer, per user, silently (not run here: no Windows)."""
     return [str(setup), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART", "/CURRENTUSER",
             "/CLOSEAPPLICATIONS"]  # fmt: skip
+
+
+def relaunch_command(app: Path | None, arguments: Sequence[str]) -> list[str] | None:
+    """What starts the version just installed, as the officer's shortcut would: a
+    portable install's ``APP/dxdesk`` (``current`` now points at the new version), or
+    a .deb's program (dpkg replaced it in place). None where dxdesk cannot restart
+    itself: a development checkout, and Windows (docs/cli.md)."""
+    if app is not None:
+        return [str(app / PROGRAM), *arguments]
+    found = installed_platform()
+    if found is not None and found.endswith("-deb"):
+        return [sys.executable, *arguments]
+    return None
+
+
+def start_detached(command: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start ``command`` as a process of its own that outlives this one (its own
+    session: closing this one's terminal or process group does not end it)."""
+    return subprocess.Popen(
+        list(command),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+        cwd=Path(command[0]).parent,
+    )

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from dxdesk import signing, updater
 from dxdesk.messages import Message
 from sync import updates
+from sync.update_status import UpdateStatus
 from tests.sync import releases
 from tests.sync.test_update_messages import english_words
 from ui.desktop import Desktop
@@ -50,8 +51,11 @@ def test_a_downloaded_update_is_offered_and_installed_on_the_officers_ok(
     button.click()
     assert "0.2.0" in asked[1] and "nháp" in asked[1]
     assert updater.current_version(app) == "0.2.0"
-    assert told == ["Đã cài dxdesk 0.2.0. Hãy đóng dxdesk và mở lại để dùng bản mới."]
-    assert button.isHidden()  # installed: no longer offered
+    assert not told  # the restart is offered instead (tests/ui/test_update_restart.py)
+    box = button.restart_box
+    assert box is not None and box.isVisible()
+    box.buttons()[1].click()  # later
+    assert button.text() == "Khởi động lại để dùng bản 0.2.0"  # no longer offered to install
 
 
 class HeldRunner:
@@ -69,7 +73,7 @@ def test_the_install_runs_off_the_gui_thread_and_the_button_waits_for_it(
 ) -> None:
     runner = HeldRunner()
     button = UpdateButton(desktop.window._profile, lambda: None, lambda: False, runner)
-    button.version = "0.2.0"
+    button.state = UpdateStatus("ready", "0.2.0")
     warned: list[str] = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))
@@ -104,3 +108,38 @@ def test_a_tampered_update_is_refused_in_the_officers_language(
     assert warned == [Message("update_refused_tampered", {"version": "0.2.0"}).text(chosen)]
     assert bool(english_words(warned[0])) == (chosen == "en")
     assert button.isHidden()  # refused and forgotten: nothing left to offer
+
+
+def test_the_status_bar_says_where_the_update_stands(desktop: Desktop, tmp_path: Path) -> None:
+    """Known, partly downloaded, ready, rolled back: each said, in Vietnamese."""
+    profile = desktop.window._profile
+    key = signing.generate()
+    profile.settings.release_public_key = signing.public_key_text(key)
+    archive = releases.archive(tmp_path / "build-0.2.0", "0.2.0", padding=40_000)
+    releases.downloaded(profile.paths.data, archive, "0.2.0", key)
+    folder = profile.paths.data / updates.FOLDER
+    offer = updates.remembered(profile.paths.data)
+    assert offer is not None
+    button = desktop.window.update_button
+    button.refresh()
+    assert button.text() == "Có bản cập nhật 0.2.0 — cài đặt"
+
+    (folder / archive.name).unlink()  # only the offer: a sync named it, nothing held
+    (folder / f"{archive.name}.release").unlink()
+    button.refresh()
+    assert button.text() == "Có bản cập nhật 0.2.0 — chưa tải"
+    assert "dữ liệu di động" in button.toolTip()
+
+    data = archive.read_bytes()
+    (folder / f"{offer.sha256}.part").write_bytes(data[: len(data) * 42 // 100 + 1])
+    button.refresh()
+    assert button.text() == "Bản cập nhật 0.2.0: đã tải 42%"
+
+    updater.note_failed(folder, "0.2.0", "the new version stopped at start (exit code 127)")
+    button.refresh()
+    assert button.text() == "Bản cập nhật 0.2.0 không khởi động được"
+    assert "không được tải lại" in button.toolTip()
+
+    updates.remember(profile.paths.data, None)  # up to date
+    button.refresh()
+    assert button.isHidden()
