@@ -73,28 +73,28 @@ class UpdateButton(QPushButton):
         kind, version = self.state.kind, self.version
         if self.installed:
             text, tip = (
-                self.tr("Restart to use %1"),
+                self.tr("Restart for %1"),
                 self.tr(
                     "dxdesk %1 is installed. Restart dxdesk to use it; your draft is saved first."
                 ),
             )
         elif kind == "available":
             text, tip = (
-                self.tr("Update %1 — not downloaded yet"),
+                self.tr("Update %1: not downloaded"),
                 self.tr(
                     "dxdesk %1 is available. It downloads in the background when you sync "
                     "(on mobile data only if Settings allow it)."
                 ),
             )
         elif kind == "downloading":
-            text = self.tr("Update %1: %2% downloaded").replace("%2", str(self.state.percent))
+            text = self.tr("Downloading %1: %2%").replace("%2", str(self.state.percent))
             tip = self.tr(
                 "dxdesk %1 is being downloaded in the background; each sync continues "
                 "where the last one stopped."
             )
         elif kind == "failed":
             text, tip = (
-                self.tr("Update %1 did not start"),
+                self.tr("Update %1 failed"),
                 self.tr(
                     "dxdesk %1 was installed but did not start, so the version you use came "
                     "back. No data was touched, and this version is not downloaded again."
@@ -102,7 +102,7 @@ class UpdateButton(QPushButton):
             )
         else:
             text, tip = (
-                self.tr("Update %1 ready — install"),
+                self.tr("Install update %1"),
                 self.tr(
                     "dxdesk %1 is downloaded and verified. Install it now; your draft is "
                     "saved first."

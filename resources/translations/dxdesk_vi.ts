@@ -849,8 +849,8 @@
 <context>
     <name>UpdateButton</name>
     <message>
-        <source>Update %1 ready — install</source>
-        <translation>Có bản cập nhật %1 — cài đặt</translation>
+        <source>Install update %1</source>
+        <translation>Cài bản mới %1</translation>
     </message>
     <message>
         <source>Update dxdesk</source>
@@ -865,32 +865,32 @@
         <translation>Đã cài dxdesk %1. Hãy đóng dxdesk và mở lại để dùng bản mới.</translation>
     </message>
     <message>
-        <source>Restart to use %1</source>
-        <translation>Khởi động lại để dùng bản %1</translation>
+        <source>Restart for %1</source>
+        <translation>Khởi động lại (%1)</translation>
     </message>
     <message>
         <source>dxdesk %1 is installed. Restart dxdesk to use it; your draft is saved first.</source>
         <translation>Đã cài dxdesk %1. Hãy khởi động lại dxdesk để dùng bản mới; bản nháp được lưu trước.</translation>
     </message>
     <message>
-        <source>Update %1 — not downloaded yet</source>
-        <translation>Có bản cập nhật %1 — chưa tải</translation>
+        <source>Update %1: not downloaded</source>
+        <translation>Bản mới %1: chưa tải</translation>
     </message>
     <message>
         <source>dxdesk %1 is available. It downloads in the background when you sync (on mobile data only if Settings allow it).</source>
         <translation>Đã có dxdesk %1. Bản này được tải ngầm khi đồng bộ (qua dữ liệu di động chỉ khi Cài đặt cho phép).</translation>
     </message>
     <message>
-        <source>Update %1: %2% downloaded</source>
-        <translation>Bản cập nhật %1: đã tải %2%</translation>
+        <source>Downloading %1: %2%</source>
+        <translation>Đang tải %1: %2%</translation>
     </message>
     <message>
         <source>dxdesk %1 is being downloaded in the background; each sync continues where the last one stopped.</source>
         <translation>Đang tải ngầm dxdesk %1; mỗi lần đồng bộ tải tiếp từ chỗ lần trước dừng.</translation>
     </message>
     <message>
-        <source>Update %1 did not start</source>
-        <translation>Bản cập nhật %1 không khởi động được</translation>
+        <source>Update %1 failed</source>
+        <translation>Bản %1 lỗi khởi động</translation>
     </message>
     <message>
         <source>dxdesk %1 was installed but did not start, so the version you use came back. No data was touched, and this version is not downloaded again.</source>

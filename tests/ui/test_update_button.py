@@ -33,7 +33,7 @@ def test_a_downloaded_update_is_offered_and_installed_on_the_officers_ok(
     releases.downloaded(profile.paths.data, archive, "0.2.0", key)
     window._on_sync_finished(None)  # a round ended: the offer shows
     assert not button.isHidden()
-    assert button.text() == "Có bản cập nhật 0.2.0 — cài đặt"
+    assert button.text() == "Cài bản mới 0.2.0"
 
     app = releases.portable_010(tmp_path)
     button.install_dir = app
@@ -55,7 +55,7 @@ def test_a_downloaded_update_is_offered_and_installed_on_the_officers_ok(
     box = button.restart_box
     assert box is not None and box.isVisible()
     box.buttons()[1].click()  # later
-    assert button.text() == "Khởi động lại để dùng bản 0.2.0"  # no longer offered to install
+    assert button.text() == "Khởi động lại (0.2.0)"  # no longer offered to install
 
 
 class HeldRunner:
@@ -122,22 +122,22 @@ def test_the_status_bar_says_where_the_update_stands(desktop: Desktop, tmp_path:
     assert offer is not None
     button = desktop.window.update_button
     button.refresh()
-    assert button.text() == "Có bản cập nhật 0.2.0 — cài đặt"
+    assert button.text() == "Cài bản mới 0.2.0"
 
     (folder / archive.name).unlink()  # only the offer: a sync named it, nothing held
     (folder / f"{archive.name}.release").unlink()
     button.refresh()
-    assert button.text() == "Có bản cập nhật 0.2.0 — chưa tải"
+    assert button.text() == "Bản mới 0.2.0: chưa tải"
     assert "dữ liệu di động" in button.toolTip()
 
     data = archive.read_bytes()
     (folder / f"{offer.sha256}.part").write_bytes(data[: len(data) * 42 // 100 + 1])
     button.refresh()
-    assert button.text() == "Bản cập nhật 0.2.0: đã tải 42%"
+    assert button.text() == "Đang tải 0.2.0: 42%"
 
     updater.note_failed(folder, "0.2.0", "the new version stopped at start (exit code 127)")
     button.refresh()
-    assert button.text() == "Bản cập nhật 0.2.0 không khởi động được"
+    assert button.text() == "Bản 0.2.0 lỗi khởi động"
     assert "không được tải lại" in button.toolTip()
 
     updates.remember(profile.paths.data, None)  # up to date

@@ -63,7 +63,7 @@ def test_restart_now_saves_the_draft_closes_the_store_and_starts_the_new_version
     button.click()  # install: on the background runner
     qtbot.waitUntil(lambda: button.restart_box is not None, timeout=WAIT_MS)
     assert updater.current_version(app) == "0.2.0"
-    assert button.text() == "Khởi động lại để dùng bản 0.2.0"
+    assert button.text() == "Khởi động lại (0.2.0)"
     box = button.restart_box
     assert box is not None and box.isVisible()
     assert "0.2.0" in box.text() and [b.text() for b in box.buttons()] == [
@@ -111,7 +111,7 @@ def test_later_keeps_working_and_the_status_bar_offers_the_restart(
     assert box is not None
     box.buttons()[1].click()  # "Để sau"
     assert shell.desktop is desktop and not marker.exists()
-    assert button.isVisible() and button.text() == "Khởi động lại để dùng bản 0.2.0"
+    assert button.isVisible() and button.text() == "Khởi động lại (0.2.0)"
     # A sync in flight: the restart waits for it.
     syncing = replace(desktop.controller.status, syncing=True)
     monkeypatch.setattr(desktop.controller, "status", syncing)
