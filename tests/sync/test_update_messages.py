@@ -4,7 +4,10 @@ English detail meant for the log."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,41 @@ def test_a_rollback_is_told_in_the_officers_language(tmp_path: Path, language: s
     assert err == expected
     assert bool(english_words(err)) == (language == "en")
     assert updater.current_version(app) == "0.1.0"
+
+
+@contextlib.contextmanager
+def tiny_disk(where: Path, size: str) -> Iterator[Path]:
+    """A real filesystem of ``size`` (tmpfs): needs the right to mount (root here)."""
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                             capture_output=True, check=False)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small filesystem here")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_room_for_the_update_is_said_and_the_running_version_stays(
+    tmp_path: Path, language: str
+) -> None:
+    key = signing.generate()
+    home = tmp_path / "home"  # the data (and the downloaded update) elsewhere
+    paths = Paths.under(home)
+    paths.ensure()
+    save_settings(Settings(release_public_key=signing.public_key_text(key)), paths.settings_file)
+    archive = releases.archive(tmp_path / "build-0.2.0", "0.2.0", padding=1_000_000)
+    releases.downloaded(paths.data, archive, "0.2.0", key)
+    with tiny_disk(tmp_path / "usb", "400k") as usb:
+        app = releases.unpacked(releases.archive(tmp_path / "build-0.1.0", "0.1.0"), usb)
+        code, err = _install(home, app, language)
+        assert code == 1
+        folder = str(app / "versions")
+        assert err == said("update_no_space", language, path=folder)
+        assert bool(english_words(err.replace(folder, ""))) == (language == "en")
+        assert (app / "dxdesk").resolve().is_relative_to(app / "versions" / "0.1.0")
+        assert updater.current_version(app) == "0.1.0"  # the running version stays
+        assert not (app / "versions" / "0.2.0").exists()
+    assert (paths.data / updates.FOLDER / archive.name).is_file()  # kept: try again later
