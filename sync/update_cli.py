@@ -22,7 +22,7 @@ from dxdesk.first_start import load_settings
 from dxdesk.identity import credentials, unlock
 from dxdesk.messages import Message
 from dxdesk.paths import Paths
-from sync import update_install, updates
+from sync import update_install, update_status, updates
 from sync.exit_codes import SyncCommandError
 from sync.session import ClientSession
 from sync.transport import TransportError
@@ -32,20 +32,18 @@ log = logging.getLogger(__name__)
 
 
 def _state(data_dir: Path) -> dict[str, object]:
+    found = update_status.status(data_dir)
     offer = updates.remembered(data_dir)
-    if offer is None or not updates.newer_than(offer, __version__):
-        return {"current": __version__, "available": None}
-    folder = data_dir / updates.FOLDER
-    part = folder / f"{offer.sha256}.part"
-    ready = (folder / offer.file_name).is_file()
-    held = offer.size if ready else (part.stat().st_size if part.exists() else 0)
+    if found.kind == "none" or offer is None:
+        return {"current": __version__, "available": None, "state": "none"}
     return {
         "current": __version__,
-        "available": offer.version,
+        "available": found.version,
+        "state": found.kind,  # available, downloading, ready, failed (sync/update_status.py)
         "file": offer.file_name,
-        "size": offer.size,
-        "downloaded": held,
-        "ready": ready,
+        "size": found.size,  # of what is fetched: the delta when there is one
+        "downloaded": found.held,
+        "ready": found.kind == "ready",
     }
 
 
@@ -59,7 +57,16 @@ def _say_state(console: Console, state: dict[str, object]) -> None:
         )
         return
     version, done, size = state["available"], state["downloaded"], state["size"]
-    if state["ready"]:
+    if state["state"] == "failed":
+        console.print(
+            console.vi(
+                f"Bản cập nhật {version} đã được cài nhưng không khởi động được, nên phiên bản "
+                "đang dùng đã được dùng lại; bản này sẽ không được tải lại.",
+                f"Update {version} was installed but did not start, so the version you use "
+                "came back; it is not downloaded again.",
+            )
+        )
+    elif state["ready"]:
         console.print(
             console.vi(
                 f"Bản cập nhật {version} đã tải xong; cài bằng: dxdesk update --install",

@@ -94,6 +94,11 @@ def test_a_rollback_is_told_in_the_officers_language(tmp_path: Path, language: s
     assert err == expected
     assert bool(english_words(err)) == (language == "en")
     assert updater.current_version(app) == "0.1.0"
+    # Asked later, dxdesk says so (not "available, 0 bytes downloaded").
+    check = run(home, "--lang", language, "update", "--check")
+    assert ("không khởi động được" in check.out) == (language == "vi")
+    assert ("did not start" in check.out) == (language == "en")
+    assert run(home, "update", "--check", "--json").json()["state"] == "failed"
 
 
 @contextlib.contextmanager
