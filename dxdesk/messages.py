@@ -576,6 +576,92 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The task package does not carry a valid signature of the server: it was altered, "
         "or it comes from another server. Nothing was changed.",
     ),
+    # Updates of dxdesk itself (sync.updates, sync.update_install, dxdesk.updater).
+    "update_refused_untrusted": (
+        "Bản cập nhật {version} bị từ chối: nó không mang chữ ký hợp lệ của khoá phát hành "
+        "đã cài cho đơn vị. Tệp đã bị xoá; phiên bản đang dùng giữ nguyên.",
+        "Update {version} refused: it does not carry a valid signature of the release key "
+        "your site installed. It was deleted; the version you use stays.",
+    ),
+    "update_refused_tampered": (
+        "Bản cập nhật {version} bị từ chối: tệp tải về khác với tệp đã được ký (bị hỏng hoặc "
+        "bị sửa). Tệp đã bị xoá; phiên bản đang dùng giữ nguyên.",
+        "Update {version} refused: the downloaded file is not the one the release key signed "
+        "(damaged or tampered with). It was deleted; the version you use stays.",
+    ),
+    "update_nothing": (
+        "Chưa có bản cập nhật nào được tải về.",
+        "No update has been downloaded.",
+    ),
+    "update_syncing": (
+        "Đang đồng bộ: hãy cài bản cập nhật khi đồng bộ xong. Chưa thay đổi gì.",
+        "A sync is running: install the update when it ends. Nothing was changed.",
+    ),
+    "update_not_self": (
+        "Bản cài này không tự cập nhật được (chỉ bản Linux portable và .deb tự cập nhật); "
+        "hãy chạy: {command}",
+        "This installation does not update itself (only the Linux portable and .deb ones "
+        "do); run: {command}",
+    ),
+    "update_no_space": (
+        "Ổ đĩa không đủ chỗ trống cho bản cập nhật ({path}). Hãy giải phóng chỗ trống rồi thử "
+        "lại; phiên bản đang dùng và dữ liệu giữ nguyên.",
+        "The disk has no room for the update ({path}). Free some space and try again; the "
+        "version you use and your data stay as they are.",
+    ),
+    "update_download_cut": (
+        "Việc tải bản cập nhật {version} bị ngắt (đã có {held}/{size} byte). Lần sau sẽ tải "
+        "tiếp từ chỗ dừng.",
+        "Downloading update {version} was cut ({held}/{size} bytes held). The next try "
+        "continues where it stopped.",
+    ),
+    "update_damaged": (
+        "Bản cập nhật bị hỏng nên không cài được; phiên bản đang dùng giữ nguyên.",
+        "The update is damaged and cannot be installed; the version you use stays.",
+    ),
+    "update_delta_unusable": (
+        "Bản vá cập nhật không dùng được trên máy này; phiên bản đang dùng giữ nguyên. Lần "
+        "đồng bộ sau sẽ tải bản đầy đủ.",
+        "The update patch cannot be used on this computer; the version you use stays. The "
+        "next sync downloads the full update.",
+    ),
+    "update_already_installed": (
+        "dxdesk {version} đã được cài rồi.",
+        "dxdesk {version} is already installed.",
+    ),
+    "update_not_installed": (
+        "Chưa cài được bản cập nhật; phiên bản đang dùng giữ nguyên. Chi tiết có trong nhật ký.",
+        "The update could not be installed; the version you use stays. The log has details.",
+    ),
+    "update_deb_refused": (
+        "Gói cài đặt chưa được cài (mã {code}): quyền quản trị bị từ chối hoặc gói bị từ "
+        "chối. Phiên bản đang dùng giữ nguyên.",
+        "The package was not installed (code {code}): administrator rights were refused or "
+        "the package was refused. The version you use stays.",
+    ),
+    "update_restart_failed": (
+        "Không khởi động lại được dxdesk; bản mới đã được cài. Hãy mở dxdesk như thường lệ. "
+        "Dữ liệu không bị ảnh hưởng.",
+        "dxdesk could not restart; the new version is installed. Start dxdesk as usual. No "
+        "data was touched.",
+    ),
+    "update_rolled_back_exit": (
+        "dxdesk {version} dừng ngay khi khởi động (mã {code}), nên phiên bản {previous} đã "
+        "được dùng lại. Dữ liệu không bị ảnh hưởng.",
+        "dxdesk {version} did not start (it stopped with exit code {code}), so version "
+        "{previous} is back. No data was touched.",
+    ),
+    "update_rolled_back_timeout": (
+        "dxdesk {version} không báo khởi động xong trong {seconds} giây, nên phiên bản "
+        "{previous} đã được dùng lại. Dữ liệu không bị ảnh hưởng.",
+        "dxdesk {version} did not start within {seconds} s, so version {previous} is back. "
+        "No data was touched.",
+    ),
+    "update_rolled_back_not_run": (
+        "Không chạy được dxdesk {version}, nên phiên bản {previous} đã được dùng lại. Dữ liệu "
+        "không bị ảnh hưởng.",
+        "dxdesk {version} could not be run, so version {previous} is back. No data was touched.",
+    ),
     "package_other_unit": (
         "Gói nhiệm vụ này dành cho đơn vị {unit}, không phải đơn vị của bạn ({own_unit}). "
         "Không thay đổi gì.",

@@ -30,14 +30,15 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import bsdiff4
 
-from dxdesk import portable_layout
+from dxdesk import disk, portable_layout
 from dxdesk.errors import DxdeskError
+from dxdesk.messages import Message
 from dxdesk.paths import portable_home
 from dxdesk.portable_layout import CURRENT, PORTABLE_MARKER, PROGRAM, VERSIONS
 
@@ -47,10 +48,27 @@ START_TIMEOUT_S = 60.0
 
 
 class UpdateError(DxdeskError):
-    """The update cannot be installed; the install is as it was."""
+    """The update cannot be installed; the install is as it was. ``text`` is the
+    detail for the log; ``message`` what the officer reads, in their language."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, None)
+    def __init__(self, text: str, message: Message | None = None) -> None:
+        super().__init__(text, message or Message("update_not_installed"))
+
+
+def _damaged(text: str) -> UpdateError:
+    return UpdateError(text, Message("update_damaged"))
+
+
+def _unusable_delta(text: str) -> UpdateError:
+    return UpdateError(text, Message("update_delta_unusable"))
+
+
+def _no_space_or(exc: OSError, where: Path, otherwise: UpdateError) -> UpdateError:
+    """A full disk is said as such (the officer can free space); else ``otherwise``."""
+    named = disk.disk_error(exc, where)
+    if named is not None and named.message is not None and named.message.code == "disk_full":
+        return UpdateError(str(otherwise), Message("update_no_space", {"path": str(where)}))
+    return otherwise
 
 
 @dataclass(frozen=True)
@@ -58,7 +76,15 @@ class Outcome:
     installed: bool
     version: str
     previous: str
-    problem: str = ""  # why the new version was rolled back
+    problem: str = ""  # why the new version was rolled back (for the log)
+    said: Message | None = None  # the same for the officer, in their language
+
+    def message(self) -> Message:
+        """What the officer is told of a rollback."""
+        if self.said is not None:
+            return self.said
+        return Message("update_rolled_back_not_run",
+                       {"version": self.version, "previous": self.previous})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,11 +113,14 @@ def _unpack(archive: Path, target: Path) -> None:
             tar.extractall(unpacked, filter="data")
     except (tarfile.TarError, OSError, EOFError) as exc:
         shutil.rmtree(unpacked, ignore_errors=True)
-        raise UpdateError(f"the update archive cannot be unpacked: {exc}") from exc
+        error = _damaged(f"the update archive cannot be unpacked: {exc}")
+        raise (
+            _no_space_or(exc, target.parent, error) if isinstance(exc, OSError) else error
+        ) from exc
     program = unpacked / PROGRAM / PROGRAM
     if not program.is_file() or not os.access(program, os.X_OK):
         shutil.rmtree(unpacked, ignore_errors=True)
-        raise UpdateError("the update archive holds no dxdesk program")
+        raise _damaged("the update archive holds no dxdesk program")
     os.rename(unpacked / PROGRAM, target)
     shutil.rmtree(unpacked, ignore_errors=True)
     (target / PORTABLE_MARKER).touch()
@@ -107,7 +136,7 @@ def _assemble(delta: Path, base: Path, target: Path) -> None:
     (``sync/server/release_delta.py``); every file is checked against the delta's
     index before the tree can be switched to."""
     if not (base / PROGRAM).is_file():
-        raise UpdateError(f"the delta builds on version {base.name}, which is not installed")
+        raise _unusable_delta(f"the delta builds on version {base.name}, which is not installed")
     unpacked = target.with_name(target.name + ".delta")
     shutil.rmtree(unpacked, ignore_errors=True)
     shutil.rmtree(target, ignore_errors=True)
@@ -117,7 +146,7 @@ def _assemble(delta: Path, base: Path, target: Path) -> None:
         changed = unpacked / PROGRAM
         marker = json.loads((changed / DELTA_MARKER).read_text(encoding="utf-8"))
         if marker.get("base") != base.name:
-            raise UpdateError(f"the delta builds on {marker.get('base')}, not on {base.name}")
+            raise _unusable_delta(f"the delta builds on {marker.get('base')}, not on {base.name}")
         (changed / DELTA_MARKER).unlink()
         patches = changed / DELTA_PATCHES
         if patches.is_dir():  # format 2; laid over separately, not as files of the app
@@ -132,20 +161,23 @@ def _assemble(delta: Path, base: Path, target: Path) -> None:
         raise
     except (tarfile.TarError, OSError, EOFError, ValueError, KeyError, TypeError) as exc:
         shutil.rmtree(target, ignore_errors=True)
-        raise UpdateError(f"the update delta cannot be applied: {exc}") from exc
+        error = _unusable_delta(f"the update delta cannot be applied: {exc}")
+        raise (
+            _no_space_or(exc, target.parent, error) if isinstance(exc, OSError) else error
+        ) from exc
     finally:
         shutil.rmtree(unpacked, ignore_errors=True)
     program = target / PROGRAM
     if not program.is_file() or not os.access(program, os.X_OK):
         shutil.rmtree(target, ignore_errors=True)
-        raise UpdateError("the update delta leaves no dxdesk program")
+        raise _unusable_delta("the update delta leaves no dxdesk program")
 
 
 def _inside(root: Path, name: str, folder: str = PROGRAM) -> Path:
     """``root``'s path for an archive name ``folder/…``; refused when it leads out."""
     path = (root / Path(name).relative_to(folder)).resolve()
     if not path.is_relative_to(root.resolve()):
-        raise UpdateError(f"the delta names a path outside the program: {name}")
+        raise _unusable_delta(f"the delta names a path outside the program: {name}")
     return path
 
 
@@ -175,7 +207,7 @@ def _patch(unpacked: Path, target: Path, patched: dict[str, str]) -> None:
         try:
             rebuilt = bsdiff4.patch(path.read_bytes(), patch.read_bytes())
         except (ValueError, OSError) as exc:  # bsdiff4: a bad header, a broken bz2 stream
-            raise UpdateError(f"the update delta's patch for {name} is damaged: {exc}") from exc
+            raise _unusable_delta(f"the update delta's patch for {name} is damaged: {exc}") from exc
         fresh = path.with_name(path.name + ".patched")
         fresh.write_bytes(rebuilt)
         shutil.copymode(path, fresh)
@@ -193,13 +225,20 @@ def _verify(target: Path, files: dict[str, str]) -> None:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
         except FileNotFoundError:
-            raise UpdateError(f"the update delta leaves out {name}") from None
+            raise _unusable_delta(f"the update delta leaves out {name}") from None
         if digest.hexdigest() != expected:
-            raise UpdateError(f"the update delta rebuilds {name} wrongly")
+            raise _unusable_delta(f"the update delta rebuilds {name} wrongly")
 
 
-def _started(app: Path, version: str, watch: Watch) -> str:
-    """'' when the new version, run from its own folder (it finds the same data
+@dataclass(frozen=True)
+class NoStart:
+    problem: str  # for the log
+    code: str  # the message code of the rollback
+    params: dict[str, object]
+
+
+def _started(app: Path, version: str, watch: Watch) -> NoStart | None:
+    """None when the new version, run from its own folder (it finds the same data
     folder there: dxdesk.paths), said it started within the time; else why not."""
     folder = app / VERSIONS / version
     return self_check(folder / PROGRAM, folder / ".started-ok", watch, cwd=app)
@@ -212,9 +251,9 @@ def self_check(
     cwd: Path,
     user: tuple[int, int] | None = None,
     extra_env: dict[str, str] | None = None,
-) -> str:
+) -> NoStart | None:
     """Run ``program self-check`` (as ``user``, a uid and gid, when given) and wait,
-    on ``watch``'s clock, for it to write "ok" into ``marker``: '' when it did, else
+    on ``watch``'s clock, for it to write "ok" into ``marker``: None when it did, else
     why not. The .deb's root helper uses it too (sync/deb_apply.py)."""
     marker.unlink(missing_ok=True)
     env = {**os.environ, **(extra_env or {}), STARTED_OK_ENV: str(marker)}
@@ -231,17 +270,21 @@ def self_check(
             extra_groups=None if user is None else [],
         )
     except OSError as exc:
-        return f"the new version cannot be run ({exc.strerror or exc})"
+        return NoStart(f"the new version cannot be run ({exc.strerror or exc})",
+                        "update_rolled_back_not_run", {})  # fmt: skip
     deadline = watch.clock() + watch.timeout_s
     try:
         while True:
             if _said_ok(marker):
-                return ""
+                return None
             code = process.poll()
             if code is not None and not _said_ok(marker):
-                return f"the new version stopped at start (exit code {code})"
+                return NoStart(f"the new version stopped at start (exit code {code})",
+                                "update_rolled_back_exit", {"code": code})  # fmt: skip
             if watch.clock() >= deadline:
-                return f"the new version did not start within {watch.timeout_s:.0f} s"
+                seconds = f"{watch.timeout_s:.0f}"
+                return NoStart(f"the new version did not start within {seconds} s",
+                                "update_rolled_back_timeout", {"seconds": seconds})  # fmt: skip
             watch.sleep(watch.poll_s)
     finally:
         if process.poll() is None:
@@ -273,7 +316,8 @@ def install_portable(
     except portable_layout.LayoutError as exc:
         raise UpdateError(str(exc)) from exc
     if previous == version:
-        raise UpdateError(f"dxdesk {version} is already installed")
+        raise UpdateError(f"dxdesk {version} is already installed",
+                          Message("update_already_installed", {"version": version}))  # fmt: skip
     target = app / VERSIONS / version
     if delta_base is None:
         _unpack(archive, target)
@@ -281,10 +325,11 @@ def install_portable(
         _assemble(archive, app / VERSIONS / delta_base, target)
     # Checked before the switch, so that a power cut while it runs leaves the
     # shortcut on the previous version, never on one that did not start yet.
-    problem = _started(app, version, watch)
-    if problem:
+    stopped = _started(app, version, watch)
+    if stopped is not None:
         shutil.rmtree(target, ignore_errors=True)  # the previous one stays
-        return Outcome(False, version, previous, problem)
+        said = Message(stopped.code, {**stopped.params, "version": version, "previous": previous})
+        return Outcome(False, version, previous, stopped.problem, said)
     # On the disk before the switch: after a power cut, ``current`` must not lead to
     # files whose bytes were still in the page cache.
     portable_layout.sync_tree(target)
@@ -315,6 +360,14 @@ def note_failed(folder: Path, version: str, problem: str) -> None:
 
 def failed_before(folder: Path, version: str) -> bool:
     return (folder / f"failed-{version}").exists()
+
+
+def failure_noted(folder: Path, version: str) -> str:
+    """Why ``version`` did not start here ('' when not known)."""
+    try:
+        return (folder / f"failed-{version}").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 
 def installed_platform() -> str | None:
@@ -355,3 +408,30 @@ def windows_command(setup: Path) -> list[str]:
     """The Inno Setup installer, per user, silently (not run here: no Windows)."""
     return [str(setup), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART", "/CURRENTUSER",
             "/CLOSEAPPLICATIONS"]  # fmt: skip
+
+
+def relaunch_command(app: Path | None, arguments: Sequence[str]) -> list[str] | None:
+    """What starts the version just installed, as the officer's shortcut would: a
+    portable install's ``APP/dxdesk`` (``current`` now points at the new version), or
+    a .deb's program (dpkg replaced it in place). None where dxdesk cannot restart
+    itself: a development checkout, and Windows (docs/cli.md)."""
+    if app is not None:
+        return [str(app / PROGRAM), *arguments]
+    found = installed_platform()
+    if found is not None and found.endswith("-deb"):
+        return [sys.executable, *arguments]
+    return None
+
+
+def start_detached(command: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start ``command`` as a process of its own that outlives this one (its own
+    session: closing this one's terminal or process group does not end it)."""
+    return subprocess.Popen(
+        list(command),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+        cwd=Path(command[0]).parent,
+    )

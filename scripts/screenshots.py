@@ -7,6 +7,11 @@ child on it with Qt's xcb platform: a temporary home where two officers have
 logged in, one of them with the demo tasks and a few reports in every state, the
 main window, the lock screen, and each screen grabbed from the X server.
 
+``updates``: the status bar's update states and the restart question, in
+Vietnamese and English (``statusbar-update-vi.png``, ``update-restart-en.png`` …),
+and the outbox in English (``outbox-en.png``); the seed's withdrawn task shows ⊘
+in the outbox.
+
 Sizes: 1366×768, the commonest commune PC screen (``main.png`` …), and a 1024×600
 netbook (``main-1024.png`` …), where a title bar and a taskbar leave 1024×540:
 windows get that much room, the way ``ui.screen_fit`` sizes them there.
@@ -25,8 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QCoreApplication, QPoint
+from PySide6.QtGui import QGuiApplication, QImage, QPainter, QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
@@ -39,7 +44,8 @@ from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
-from dxdesk.store.models import ReportState
+from dxdesk.store.models import ReportState, TaskRemoval
+from sync.update_status import UpdateStatus
 from ui.app import application
 from ui.background_jobs import InlineRunner
 from ui.desktop import build
@@ -47,10 +53,11 @@ from ui.i18n import Translations
 from ui.lock.unlock_screen import UnlockScreen
 from ui.lock.unlocking import Unlocker
 from ui.login_dialog import LoginDialog
+from ui.main_window import MainWindow
 from ui.token_access import Tokens
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ("main", "editor", "dashboard", "outbox", "login", "unlock")
+SHOTS = ("main", "editor", "dashboard", "outbox", "login", "unlock", "updates")
 SERVER = "https://dx.quangninh.gov.vn"
 OFFICERS = (  # the second logged in last: listed first on the lock screen
     (KnownUser("cb.hoanhmo", SERVER, "Trần Văn Hùng", "QN-HOANHMO"), "mat-khau-hung"),
@@ -152,6 +159,14 @@ def seed(profile: Profile) -> None:
                 report.review_comment = comment
                 session.add(report)
                 session.commit()
+        # Withdrawn by the province after the report was queued: hidden from the task
+        # list, the report kept (and still sendable), the outbox says why (⊘).
+        task = reports.find_task(session, "NV-2026-018")
+        task.removed_at = clock.utcnow()
+        task.removed_why = TaskRemoval.WITHDRAWN
+        task.removed_reason = "Gộp vào nhiệm vụ NV-2026-020 theo Quyết định 125/QĐ-UBND."
+        session.add(task)
+        session.commit()
 
 
 def settle() -> None:
@@ -178,6 +193,81 @@ def grab(widget: QWidget, shot: Shot, name: str) -> None:
     path = shot.out / f"{name}{shot.suffix}.png"
     image.save(str(path))
     print(path)
+
+
+def strip(widget: QWidget) -> QPixmap:
+    """``widget`` as the X server shows it (its decorations included)."""
+    settle()
+    corner = widget.mapToGlobal(QPoint(0, 0))
+    screen = QGuiApplication.primaryScreen()
+    return screen.grabWindow(0, corner.x(), corner.y(), widget.width(), widget.height())
+
+
+def stacked(pictures: list[QPixmap], path: Path) -> None:
+    """The pictures one under the other, a grey line between them."""
+    width = max(p.width() for p in pictures)
+    height = sum(p.height() + 2 for p in pictures)
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(0x808080)
+    painter = QPainter(image)
+    y = 0
+    for picture in pictures:
+        painter.drawPixmap(0, y, picture)
+        y += picture.height() + 2
+    painter.end()
+    image.save(str(path))
+    print(path)
+
+
+UPDATE_STATES = (  # what a sync round may leave behind, in order
+    UpdateStatus("available", "0.3.0", 0, 47_100_000),
+    UpdateStatus("downloading", "0.3.0", 19_800_000, 47_100_000),
+    UpdateStatus("ready", "0.3.0", 47_100_000, 47_100_000),
+    UpdateStatus("failed", "0.3.0", problem="the new version stopped at start (exit code 127)"),
+)
+
+
+def shoot_updates(window: MainWindow, shot: Shot) -> None:
+    """The status bar's word on an update in each state, then installed and waiting
+    for the restart; and the restart question. In Vietnamese and English."""
+    button = window.update_button
+    for language in ("vi", "en"):
+        window.set_language(language)
+        strips = []
+        for state in UPDATE_STATES:
+            button.installed, button.state = "", state
+            button.retranslate()
+            button.show()
+            strips.append(strip(window.statusBar()))
+        button.installed = "0.3.0"
+        button.retranslate()
+        strips.append(strip(window.statusBar()))
+        # The most crowded bar: the longest connectivity words and a last sync
+        # beside the longest update words (tests/ui/test_fit.py checks it fits).
+        button.installed, button.state = "", UPDATE_STATES[1]
+        button.retranslate()
+        saved = (window.connectivity_label.text(), window.last_sync_label.text())
+        window.connectivity_label.setText(Message("state_server_unreachable").text(language))
+        window.last_sync_label.setText(window.tr("Last sync %1").replace("%1", "02/12/2026 07:30"))
+        strips.append(strip(window.statusBar()))
+        window.connectivity_label.setText(saved[0])
+        window.last_sync_label.setText(saved[1])
+        stacked(strips, shot.out / f"statusbar-update-{language}{shot.suffix}.png")
+        button.installed = "0.3.0"
+        button._offer_restart(button.tr("Update dxdesk"))
+        box = button.restart_box
+        assert box is not None
+        QTest.qWaitForWindowExposed(box)
+        grab(box, shot, f"update-restart-{language}")
+        box.done(0)
+        if language == "en":
+            button.installed, button.state = "", UpdateStatus("none")
+            button.hide()
+            window.tabs.setCurrentWidget(window.outbox)
+            grab(window, shot, "outbox-en")
+    button.installed, button.state = "", UpdateStatus("none")
+    button.hide()
+    window.set_language("vi")
 
 
 def shoot_unlock(paths: Paths, settings: Settings, shot: Shot) -> None:
@@ -229,6 +319,8 @@ def shoot(profile: Profile, unlocked: UnlockedUser, shot: Shot, only: list[str])
         window.tabs.setCurrentWidget(window.outbox)
         window.outbox.show_accepted.setChecked(True)
         grab(window, shot, "outbox")
+    if "updates" in only:
+        shoot_updates(window, shot)
     if "login" in only:
         window.tabs.setCurrentWidget(window.tasks_tab)
         url = profile.settings.server_url

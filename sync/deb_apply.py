@@ -156,9 +156,10 @@ def _self_check(program: Path, watch: updater.Watch, user: tuple[int, int] | Non
             os.chown(folder, *user)
             account = pwd.getpwuid(user[0])
             env = {"HOME": account.pw_dir, "USER": account.pw_name, "LOGNAME": account.pw_name}
-        return updater.self_check(
+        stopped = updater.self_check(
             program, folder / "started-ok", watch, cwd=Path("/"), user=user, extra_env=env
         )
+        return "" if stopped is None else stopped.problem
     finally:
         for leftover in folder.iterdir():
             leftover.unlink()

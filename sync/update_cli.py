@@ -1,4 +1,4 @@
-"""``dxdesk update [--check | --install]`` and ``dxdesk self-check``.
+"""``dxdesk update [--check | --install]`` (``dxdesk self-check`` is ui.self_check: it loads Qt).
 
 - ``--check``: what the last sync round learnt (no network, no password).
 - no option: download the offered release now (resumable; the password unlocks the
@@ -13,36 +13,37 @@ Exit codes: 0 done (or nothing to do), 1 refused or failed (the message says why
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from dxdesk import __version__, metered, updater
 from dxdesk.cli import Console, prompt_for
 from dxdesk.first_start import load_settings
 from dxdesk.identity import credentials, unlock
+from dxdesk.messages import Message
 from dxdesk.paths import Paths
-from sync import update_install, updates
+from sync import update_install, update_status, updates
 from sync.exit_codes import SyncCommandError
 from sync.session import ClientSession
 from sync.transport import TransportError
 
 EXIT_OK, EXIT_FAILED = 0, 1
+log = logging.getLogger(__name__)
 
 
 def _state(data_dir: Path) -> dict[str, object]:
+    found = update_status.status(data_dir)
     offer = updates.remembered(data_dir)
-    if offer is None or not updates.newer_than(offer, __version__):
-        return {"current": __version__, "available": None}
-    folder = data_dir / updates.FOLDER
-    part = folder / f"{offer.sha256}.part"
-    ready = (folder / offer.file_name).is_file()
-    held = offer.size if ready else (part.stat().st_size if part.exists() else 0)
+    if found.kind == "none" or offer is None:
+        return {"current": __version__, "available": None, "state": "none"}
     return {
         "current": __version__,
-        "available": offer.version,
+        "available": found.version,
+        "state": found.kind,  # available, downloading, ready, failed (sync/update_status.py)
         "file": offer.file_name,
-        "size": offer.size,
-        "downloaded": held,
-        "ready": ready,
+        "size": found.size,  # of what is fetched: the delta when there is one
+        "downloaded": found.held,
+        "ready": found.kind == "ready",
     }
 
 
@@ -56,7 +57,16 @@ def _say_state(console: Console, state: dict[str, object]) -> None:
         )
         return
     version, done, size = state["available"], state["downloaded"], state["size"]
-    if state["ready"]:
+    if state["state"] == "failed":
+        console.print(
+            console.vi(
+                f"Bản cập nhật {version} đã được cài nhưng không khởi động được, nên phiên bản "
+                "đang dùng đã được dùng lại; bản này sẽ không được tải lại.",
+                f"Update {version} was installed but did not start, so the version you use "
+                "came back; it is not downloaded again.",
+            )
+        )
+    elif state["ready"]:
         console.print(
             console.vi(
                 f"Bản cập nhật {version} đã tải xong; cài bằng: dxdesk update --install",
@@ -108,10 +118,17 @@ def _download(args: argparse.Namespace, paths: Paths, console: Console) -> int:
         finally:
             transport.close()
     except TransportError as exc:
+        state = _state(paths.data)
+        cut = Message("update_download_cut", {"version": offer.version,
+                      "held": state["downloaded"], "size": state["size"]})  # fmt: skip
+        console.error(cut.text(console.language))
         raise SyncCommandError(exc) from exc
     except updates.UpdateRefusedError as exc:
         updates.remember(paths.data, None)
-        console.error(str(exc))
+        console.error(exc.render(console.language))
+        return EXIT_FAILED
+    except updater.UpdateError as exc:  # a full disk; what is held stays
+        console.error(exc.render(console.language))
         return EXIT_FAILED
     finally:
         profile.close()
@@ -129,28 +146,18 @@ def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     app = Path(args.install_dir) if args.install_dir else updater.portable_app_dir()
     try:
         outcome = update_install.install(paths.data, settings, app)
-    except update_install.CannotInstallError as exc:
-        words = {
-            "nothing": "Chưa có bản cập nhật nào được tải về.",
-            "syncing": "Đang đồng bộ: hãy cài khi đồng bộ xong.",
-            "not_portable": "Chỉ bản Linux (portable, .deb) tự cập nhật được; hãy chạy: ",
-        }
-        vi = words[exc.code] + (str(exc).split(": ", 1)[1] if exc.code == "not_portable" else "")
-        console.error(console.vi(vi, str(exc)))
-        return EXIT_FAILED
-    except (updates.UpdateRefusedError, updater.UpdateError) as exc:
-        console.error(str(exc))
+    except (
+        update_install.CannotInstallError,
+        updates.UpdateRefusedError,
+        updater.UpdateError,
+    ) as exc:
+        log.info("update not installed: %s", exc)  # the detail, in English, for the log
+        console.error(exc.render(console.language))
         return EXIT_FAILED
     version = outcome.version
     if not outcome.installed:
-        console.error(
-            console.vi(
-                f"Bản {version} không khởi động được ({outcome.problem}); đã quay lại bản "
-                f"{outcome.previous}. Dữ liệu không bị ảnh hưởng.",
-                f"Version {version} did not start ({outcome.problem}); version "
-                f"{outcome.previous} is back. No data was touched.",
-            )
-        )
+        log.warning("update %s rolled back: %s", version, outcome.problem)
+        console.error(outcome.message().text(console.language))
         return EXIT_FAILED
     console.print(
         console.vi(
@@ -158,17 +165,6 @@ def _install(args: argparse.Namespace, paths: Paths, console: Console) -> int:
             f"Updated to {version}; start dxdesk again.",
         )
     )
-    return EXIT_OK
-
-
-def cmd_self_check(args: argparse.Namespace, paths: Paths, console: Console) -> int:
-    """What an updater runs to see the new version start: it reads its settings and
-    says "ok" in the file ``DXDESK_STARTED_OK`` names."""
-    load_settings(paths)
-    target = updater.started_ok_file()
-    if target is not None:
-        target.write_text(updater.STARTED_OK, encoding="ascii")
-    console.print(f"dxdesk {__version__}: ok")
     return EXIT_OK
 
 
@@ -182,5 +178,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.add_argument("--json", action="store_true")
     p.set_defaults(opener=cmd_update)
-    p = sub.add_parser("self-check", help=argparse.SUPPRESS)
-    p.set_defaults(opener=cmd_self_check)

@@ -16,16 +16,18 @@ from pathlib import Path
 
 from dxdesk import __version__, sync_lock, updater
 from dxdesk.errors import DxdeskError
+from dxdesk.messages import Message
 from dxdesk.settings import Settings
 from sync import updates
 from sync.protocol import UpdateOffer
 
 
 class CannotInstallError(DxdeskError):
-    """Nothing was changed; ``code`` says why: ``nothing``, ``not_portable``, ``syncing``."""
+    """Nothing was changed; ``code`` says why: ``nothing``, ``not_self``, ``syncing``
+    (each the message code ``update_<code>``)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, None)
+    def __init__(self, code: str, text: str, params: dict[str, object] | None = None) -> None:
+        super().__init__(text, Message(f"update_{code}", params or {}))
         self.code = code
 
 
@@ -78,7 +80,11 @@ def install(
         raise CannotInstallError("nothing", "No update has been downloaded.")
     try:
         version = updates.verify_downloaded(
-            found.artifact, found.manifest, settings.release_public_key, found.platform
+            found.artifact,
+            found.manifest,
+            settings.release_public_key,
+            found.platform,
+            found.offer.version,
         )
     except updates.UpdateRefusedError:
         updates.remember(data_dir, None)
@@ -86,10 +92,11 @@ def install(
     if found.offer.platform.endswith("-deb"):
         return _install_deb(data_dir, found, version, running, run or _run)
     if not found.offer.platform.endswith("-portable") or app is None:
+        command = other_command(found.offer.platform, found.artifact)
         raise CannotInstallError(
-            "not_portable",
-            "Only the Linux installs update themselves; run: "
-            + other_command(found.offer.platform, found.artifact),
+            "not_self",
+            "Only the Linux installs update themselves; run: " + command,
+            {"command": command},
         )
     with sync_lock.held(data_dir, wait=False) as free:
         if not free:
@@ -126,7 +133,10 @@ def _install_deb(
         updater.note_failed(data_dir / updates.FOLDER, version, problem)
         return updater.Outcome(False, version, running, problem)
     if code != 0:  # pkexec: 126 not allowed or dismissed; the helper: 3 refused
-        raise updater.UpdateError(f"the .deb was not installed (exit code {code})")
+        raise updater.UpdateError(
+            f"the .deb was not installed (exit code {code})",
+            Message("update_deb_refused", {"code": code}),
+        )
     found.artifact.unlink(missing_ok=True)
     updates.remember(data_dir, None)
     return updater.Outcome(True, version, running)

@@ -22,9 +22,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dxdesk import updater
+from dxdesk import disk, updater
 from dxdesk.atomic_file import write_atomically
 from dxdesk.errors import DxdeskError
+from dxdesk.messages import Message
 from dxdesk.metered import is_metered
 from sync.protocol import ClientIn, UpdateOffer
 from sync.protocol.release_manifest import (
@@ -47,8 +48,9 @@ class UpdateRefusedError(DxdeskError):
     """A release that must not be installed (untrusted, tampered); nothing of it is
     kept. ``reason`` is the manifest's (``untrusted``, ``mismatch``, ``damaged``)."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message, None)
+    def __init__(self, reason: str, text: str, version: str) -> None:
+        code = "update_refused_untrusted" if reason == "untrusted" else "update_refused_tampered"
+        super().__init__(text, Message(code, {"version": version}))
         self.reason = reason
 
 
@@ -128,14 +130,16 @@ def trusted(offer: UpdateOffer, pinned_key: str, want: Wanted | None = None) -> 
     try:
         manifest = verify(offer.manifest.encode("utf-8"), pinned_key)
     except ManifestError as exc:
-        raise UpdateRefusedError(exc.reason, f"Update {offer.version} refused: {exc}") from exc
+        raise UpdateRefusedError(
+            exc.reason, f"Update {offer.version} refused: {exc}", offer.version
+        ) from exc
     artifact = manifest.artifact(want.platform)
     expected = (offer.version, want.file_name, want.size, want.sha256)
     if artifact is None or (manifest.version, artifact.file_name, artifact.size,
                             artifact.sha256) != expected:  # fmt: skip
         raise UpdateRefusedError(
             "mismatch", f"Update {offer.version} refused: the server's offer is not what the "
-            "signed manifest lists",
+            "signed manifest lists", offer.version,
         )  # fmt: skip
     return manifest
 
@@ -171,6 +175,12 @@ def download(
         raise
     try:
         return _fetch(transport, offer, want, folder, sizer or ChunkSizer(), progress)
+    except OSError as exc:  # what is held stays: the next try continues from it
+        named = disk.disk_error(exc, folder)
+        if named is None or named.message is None or named.message.code != "disk_full":
+            raise
+        message = Message("update_no_space", {"path": str(folder)})
+        raise updater.UpdateError(f"update {offer.version}: {exc}", message) from exc
     except UpdateRefusedError:
         if want.delta_base is None:
             raise
@@ -206,7 +216,8 @@ def _fetch(
             if not data or len(data) > length:
                 part.unlink(missing_ok=True)
                 raise UpdateRefusedError("mismatch", f"Update {offer.version} refused: the "
-                                         "server sent a range of the wrong length")  # fmt: skip
+                                         "server sent a range of the wrong length",
+                                         offer.version)  # fmt: skip
             out.write(data)
             out.flush()
             os.fsync(out.fileno())  # what is counted as held survives a power cut
@@ -221,13 +232,16 @@ def _fetch(
             "mismatch",
             f"Update {offer.version} refused: the downloaded file is not the one the release "
             "key signed (damaged or tampered with); it was deleted",
+            offer.version,
         )
     manifest.write_text(offer.manifest, encoding="utf-8")
     os.replace(part, final)
     return Downloaded(final, manifest, fetched)
 
 
-def verify_downloaded(path: Path, manifest_path: Path, pinned_key: str, platform: str) -> str:
+def verify_downloaded(
+    path: Path, manifest_path: Path, pinned_key: str, platform: str, offered: str
+) -> str:
     """Check a downloaded artifact once more just before installing it (the data
     folder may have been written to since); its version. Refused files are deleted."""
     try:
@@ -242,7 +256,7 @@ def verify_downloaded(path: Path, manifest_path: Path, pinned_key: str, platform
         path.unlink(missing_ok=True)
         manifest_path.unlink(missing_ok=True)
         reason = exc.reason if isinstance(exc, ManifestError) else "damaged"
-        raise UpdateRefusedError(reason, f"Update refused and deleted: {exc}") from exc
+        raise UpdateRefusedError(reason, f"Update refused and deleted: {exc}", offered) from exc
     return manifest.version
 
 
@@ -285,6 +299,8 @@ def fetch_if_allowed(
         return download(transport, offer, data_dir, pinned_key)
     except TransportError as exc:
         log.info("update %s: download stopped (%s); it resumes next time", offer.version, exc)
+    except updater.UpdateError as exc:  # a full disk: what is held stays for later
+        log.warning("update %s: download stopped (%s)", offer.version, exc)
     except UpdateRefusedError as exc:
         log.warning("%s", exc)
         remember(data_dir, None)

@@ -75,9 +75,10 @@ def command_line(argv: Sequence[str] | None = None) -> int:
     from dxdesk import cli  # noqa: PLC0415 (the whole core: not for the bare window)
     from sync import bundle_cli, update_cli  # noqa: PLC0415
     from sync import cli as sync_cli  # noqa: PLC0415
-    from ui import demo  # noqa: PLC0415
+    from ui import demo, self_check  # noqa: PLC0415
 
-    extensions = [sync_cli.register, bundle_cli.register, update_cli.register, demo.register]
+    extensions = [sync_cli.register, bundle_cli.register, update_cli.register, demo.register,
+                  self_check.register]  # fmt: skip
     return cli.main(argv, extensions=extensions, gui=gui)
 
 

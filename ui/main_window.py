@@ -89,6 +89,9 @@ MINIMUM_SIZE = QSize(760, 460)
 class MainWindow(QMainWindow):
     lock_requested = Signal()  # Ctrl+L: this user's data closes, the lock screen shows
     switch_user_requested = Signal()
+    # An update was installed and the officer chose to restart into it: the command
+    # that starts it (the shell closes this user's data first, then quits).
+    restart_requested = Signal(object)
 
     def __init__(
         self,
@@ -321,6 +324,7 @@ class MainWindow(QMainWindow):
             lambda: self._controller.status.syncing,
             self._runner,
         )
+        self.update_button.restart_requested.connect(self.restart_requested)
         self.update_button.refresh()
         bar.addPermanentWidget(self.sync_progress)
         bar.addPermanentWidget(self.update_button)

@@ -105,9 +105,13 @@ class OutboxModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if column == 0:
                 named = f"{item.task_code} — {item.task_title}"
-                if item.task_removal is not None:  # withdrawn or moved away: say so
+                if item.task_removal is None:
+                    return named
+                # Withdrawn or moved away: the mark first, where a long title's
+                # elision cannot cut it off; why, in the note (and the tooltip).
+                if role == Qt.ItemDataRole.ToolTipRole:
                     return f"{named} ⊘ {item.task_removal.text(language())}"
-                return named
+                return f"⊘ {named}"
             if column == 1:
                 local = report.created_at.astimezone(clock.VIETNAM_TZ)
                 return local.strftime("%d/%m/%Y %H:%M")
@@ -120,11 +124,18 @@ class OutboxModel(QAbstractTableModel):
             return self._note(item)
         return None
 
+    @classmethod
+    def _note(cls, item: OutboxItem) -> str:
+        if item.task_removal is None:
+            return cls._report_note(item)
+        removal = f"⊘ {item.task_removal.text(language())}"
+        if item.report.reject_code == TASK_WITHDRAWN:
+            return removal  # what the server refused it for: not again in its English
+        return f"{removal} — {cls._report_note(item)}"
+
     @staticmethod
-    def _note(item: OutboxItem) -> str:
+    def _report_note(item: OutboxItem) -> str:
         report = item.report
-        if report.reject_code == TASK_WITHDRAWN and item.task_removal is not None:
-            return item.task_removal.text(language())  # not the server's English
         if report.state is ReportState.REJECTED:
             return QCoreApplication.translate("OutboxModel", "Rejected: %1").replace(
                 "%1", report.reject_message or report.reject_code or ""

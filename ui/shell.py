@@ -10,19 +10,21 @@ the lock screen shows again, so two users' data never share a window.
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from dxdesk.identity.unlock import Opened
+from dxdesk.messages import Message
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
 from ui.background_jobs import PoolRunner, Runner
 from ui.crash import CrashHandler
-from ui.i18n import Translations
+from ui.i18n import Translations, language
 from ui.lock.unlock_screen import UnlockScreen
 from ui.lock.unlocking import KeyringState, Unlocker
 from ui.token_access import Tokens
@@ -65,6 +67,7 @@ class Shell(QObject):
         self.desktop: Desktop | None = None
         self._open_remembered = True  # only at start: a lock must stay locked
         self._resume: tuple[str, str] | None = None  # (user, draft) open when they locked
+        self.relaunched: subprocess.Popen[bytes] | None = None  # the version restarted into
 
     def start(self, preselect: str | None = None, opened: Opened | None = None) -> None:
         """Show the lock screen, or straight away the desktop of ``opened`` (the demo)."""
@@ -130,6 +133,7 @@ class Shell(QObject):
         self.desktop = desktop
         desktop.window.lock_requested.connect(self.lock)
         desktop.window.switch_user_requested.connect(self.switch_user)
+        desktop.window.restart_requested.connect(self.restart)
         desktop.window.show()
         self.screen.hide()
         resume, self._resume = self._resume, None
@@ -145,6 +149,26 @@ class Shell(QObject):
     @Slot()
     def switch_user(self) -> None:
         self._back_to_screen(keep_selected=False)
+
+    @Slot(object)
+    def restart(self, command: list[str]) -> None:
+        """Into the version an update just installed: this user's data is closed as
+        for a lock (the open draft saved, sync stopped, the store closed), then the
+        new program starts as a process of its own, and this one quits."""
+        from dxdesk import updater  # noqa: PLC0415 (not on the lock screen's start)
+
+        self._close_desktop()
+        try:
+            self.relaunched = updater.start_detached(command)
+        except OSError as exc:
+            log.error("could not start %s: %s", command[0], exc)
+            self.screen.present()
+            self.screen.show()  # nothing is lost: the officer unlocks again
+            QMessageBox.warning(self.screen, "dxdesk", Message("update_restart_failed").text(
+                language()))  # fmt: skip
+            return
+        log.info("restarting into %s", command[0])
+        self.app.quit()
 
     def _back_to_screen(self, *, keep_selected: bool) -> None:
         desktop = self.desktop

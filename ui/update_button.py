@@ -1,23 +1,32 @@
-"""The status bar's offer of a downloaded update, installed on the officer's OK.
+"""The status bar's word on updates, and the install on the officer's OK.
 
-Shown only when a verified release is waiting (``sync.update_install.ready``). On
-the OK, the open draft is saved first and nothing happens while a sync is in
-flight; the install keeps the new version only if it starts (``dxdesk.updater``).
+It shows where the update stands (``sync.update_status``): a newer version known,
+part of it downloaded, downloaded and ready, or installed here and rolled back.
+Only a ready one is installed, on the officer's OK: the open draft is saved first
+and nothing happens while a sync is in flight; the install keeps the new version
+only if it starts (``dxdesk.updater``). Once installed, it offers to restart into
+it: the desktop is closed as for a lock (draft saved, sync stopped, store closed),
+the new version's program is started and this one quits (``ui.shell``).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from dxdesk import updater
+from dxdesk.errors import DxdeskError
+from dxdesk.messages import Message
 from dxdesk.profile import Profile
-from sync import update_install, updates
+from sync import update_install, update_status, updates
+from sync.update_status import UpdateStatus
 from ui.background_jobs import Runner
+from ui.i18n import language
 
 log = logging.getLogger(__name__)
 # What the install says when it keeps the running version on purpose.
@@ -25,6 +34,10 @@ REFUSALS = (update_install.CannotInstallError, updates.UpdateRefusedError, updat
 
 
 class UpdateButton(QPushButton):
+    # The command that starts the version just installed; the shell closes this
+    # user's data, starts it and quits.
+    restart_requested = Signal(object)
+
     def __init__(
         self,
         profile: Profile,
@@ -39,18 +52,73 @@ class UpdateButton(QPushButton):
         self._save_drafts = save_drafts
         self._syncing = syncing
         self.install_dir: Path | None = updater.portable_app_dir()
-        self.version = ""
-        self.clicked.connect(self.install)
+        self.relaunch_arguments: list[str] = sys.argv[1:]  # --home, --lang: kept
+        self.state = UpdateStatus("none")
+        self.installed: str = ""  # the version installed by this run, not yet started
+        self.restart_box: QMessageBox | None = None
+        self.clicked.connect(self._clicked)
         self.hide()
 
+    @property
+    def version(self) -> str:
+        return self.installed or self.state.version
+
     def refresh(self) -> None:
-        found = update_install.ready(self._profile.paths.data)
-        self.version = found.offer.version if found is not None else ""
+        if not self.installed:
+            self.state = update_status.status(self._profile.paths.data)
         self.retranslate()
-        self.setVisible(found is not None)
+        self.setVisible(bool(self.installed) or self.state.kind != "none")
 
     def retranslate(self) -> None:
-        self.setText(self.tr("Update %1 ready — install").replace("%1", self.version))
+        kind, version = self.state.kind, self.version
+        if self.installed:
+            text, tip = (
+                self.tr("Restart for %1"),
+                self.tr(
+                    "dxdesk %1 is installed. Restart dxdesk to use it; your draft is saved first."
+                ),
+            )
+        elif kind == "available":
+            text, tip = (
+                self.tr("Update %1: not downloaded"),
+                self.tr(
+                    "dxdesk %1 is available. It downloads in the background when you sync "
+                    "(on mobile data only if Settings allow it)."
+                ),
+            )
+        elif kind == "downloading":
+            text = self.tr("Downloading %1: %2%").replace("%2", str(self.state.percent))
+            tip = self.tr(
+                "dxdesk %1 is being downloaded in the background; each sync continues "
+                "where the last one stopped."
+            )
+        elif kind == "failed":
+            text, tip = (
+                self.tr("Update %1 failed"),
+                self.tr(
+                    "dxdesk %1 was installed but did not start, so the version you use came "
+                    "back. No data was touched, and this version is not downloaded again."
+                ),
+            )
+        else:
+            text, tip = (
+                self.tr("Install update %1"),
+                self.tr(
+                    "dxdesk %1 is downloaded and verified. Install it now; your draft is "
+                    "saved first."
+                ),
+            )
+        self.setText(text.replace("%1", version))
+        self.setToolTip(tip.replace("%1", version))
+
+    @Slot()
+    def _clicked(self) -> None:
+        if self.installed:
+            self.restart()
+        elif self.state.kind == "ready":
+            self.install()
+        else:  # nothing to do yet: say where it stands
+            QMessageBox.information(self, self.tr("Update dxdesk"), self.toolTip())
 
     @Slot()
     def install(self) -> None:
@@ -61,9 +129,7 @@ class UpdateButton(QPushButton):
         if QMessageBox.question(self, title, question) != QMessageBox.StandardButton.Yes:
             return
         if self._syncing():
-            QMessageBox.information(
-                self, title, self.tr("A sync is running: install when it ends.")
-            )
+            QMessageBox.information(self, title, Message("update_syncing").text(language()))
             return
         self._save_drafts()
         data, settings, where = self._profile.paths.data, self._profile.settings, self.install_dir
@@ -80,21 +146,69 @@ class UpdateButton(QPushButton):
         self.setEnabled(True)
         if not isinstance(error, REFUSALS):  # a bug, not a refusal: logged whole
             log.error("installing the update failed", exc_info=error)
-        QMessageBox.warning(self, title, str(error))
+        else:
+            log.info("update not installed: %s", error)  # the detail, for the log
+        if isinstance(error, DxdeskError):
+            text = error.render(language())
+        else:
+            text = Message("update_not_installed").text(language())
+        QMessageBox.warning(self, title, text)
         self.refresh()
 
     def _installed(self, title: str, outcome: updater.Outcome) -> None:
         self.setEnabled(True)
-        if outcome.installed:
+        if not outcome.installed:
+            log.warning("update %s rolled back: %s", outcome.version, outcome.problem)
+            QMessageBox.warning(self, title, outcome.message().text(language()))
+            self.refresh()
+            return
+        if self._relaunch_command() is None:  # a development checkout: no program to start
             QMessageBox.information(
                 self, title,
                 self.tr("dxdesk %1 is installed. Close dxdesk and start it again to use it.")
                 .replace("%1", outcome.version),
             )  # fmt: skip
-        else:
-            words = self.tr(
-                "dxdesk %1 did not start, so the version you use is back. No data was touched."
-            )
-            text = words.replace("%1", outcome.version) + "\n\n" + outcome.problem
-            QMessageBox.warning(self, title, text)
+            self.refresh()
+            return
+        self.installed = outcome.version
         self.refresh()
+        self._offer_restart(title)
+
+    def _offer_restart(self, title: str) -> None:
+        """Window-modal, not blocking: a lock or a sync's answer can still come."""
+        box = QMessageBox(QMessageBox.Icon.Information, title, "", parent=self.window())
+        box.setText(
+            self.tr("dxdesk %1 is installed. Restart now to use it? Your draft is saved first.")
+            .replace("%1", self.installed)
+        )  # fmt: skip
+        now = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
+        later = box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(now)
+        box.setEscapeButton(later)
+        box.finished.connect(lambda _result: self._restart_answered(box, now))
+        self.restart_box = box
+        box.open()
+
+    def _restart_answered(self, box: QMessageBox, now: object) -> None:
+        self.restart_box = None
+        if box.clickedButton() is now:
+            self.restart()
+
+    def _relaunch_command(self) -> list[str] | None:
+        return updater.relaunch_command(self.install_dir, self.relaunch_arguments)
+
+    @Slot()
+    def restart(self) -> None:
+        """Into the installed version, at a moment that loses nothing: not while a
+        sync is in flight (its answers would arrive to nobody)."""
+        command = self._relaunch_command()
+        if command is None:
+            return
+        if self._syncing():
+            QMessageBox.information(
+                self, self.tr("Update dxdesk"),
+                self.tr("A sync is running: restart when it ends."),
+            )  # fmt: skip
+            return
+        self._save_drafts()
+        self.restart_requested.emit(command)

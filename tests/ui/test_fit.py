@@ -4,6 +4,7 @@ cut off or squashed, the status bar and every button inside the visible area."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +26,11 @@ from pytestqt.qtbot import QtBot
 
 from dxdesk import reports
 from dxdesk.identity.credentials import MemoryTokenStore
+from dxdesk.messages import Message
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.settings import Settings
+from sync.update_status import UpdateStatus
 from tests.ui.conftest import OFFICER, enroll
 from ui import screen_fit, window_size
 from ui.about_dialog import AboutDialog
@@ -278,3 +281,40 @@ def test_saved_size_is_restored_only_while_it_fits(
     third = opened()
     assert third.window.size() == PREFERRED_SIZE.boundedTo(room)
     third.close()
+
+
+def test_the_update_button_fits_a_crowded_status_bar_at_1024(
+    qtbot: QtBot, lang_desktop: Desktop
+) -> None:
+    """The longest connectivity words, a last sync and a waiting count beside the
+    update button, in each of its states: nothing cut off, nothing overlapping
+    (docs/screenshots/statusbar-update-*-1024.png)."""
+    window = lang_desktop.window
+    language = lang_desktop.translations.language
+    window.resize(ROOM)
+    squeeze(window)
+    window.connectivity_label.setText(Message("state_server_unreachable").text(language))
+    window.last_sync_label.setText(window.tr("Last sync %1").replace("%1", "02/12/2026 07:30"))
+    button = window.update_button
+    states = [UpdateStatus(kind, "10.12.3", 19_800_000, 47_100_000)
+              for kind in ("available", "downloading", "ready", "failed")]  # fmt: skip
+    try:
+        for installed, state in [("", s) for s in states] + [("10.12.3", states[0])]:
+            button.installed, button.state = installed, state
+            button.retranslate()
+            button.show()
+            layout = window.statusBar().layout()
+            assert layout is not None
+            layout.activate()
+            QApplication.processEvents()
+            parts: list[QWidget] = [window.connectivity_label, window.last_sync_label,
+                                    window.waiting_label, button, window.sync_button]  # fmt: skip
+            widths = [(_text(p), p.width(), p.sizeHint().width()) for p in parts]
+            for part in parts:
+                assert part.visibleRegion().boundingRect() == part.rect(), widths
+                assert part.width() >= part.sizeHint().width(), widths
+            edges = [(_rect_in(p, window).left(), _rect_in(p, window).right()) for p in parts]
+            assert all(a[1] < b[0] for a, b in itertools.pairwise(edges)), button.text()
+    finally:
+        button.installed, button.state = "", UpdateStatus("none")
+        button.hide()

@@ -1,0 +1,139 @@
+"""What the officer reads when an update is refused or fails: the message catalogue's
+words in their language (``dxdesk update`` here; the window in tests/ui), never the
+English detail meant for the log."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dxdesk import signing, sync_lock, updater
+from dxdesk.messages import CATALOG
+from dxdesk.paths import Paths
+from dxdesk.settings import Settings
+from dxdesk.settings import save as save_settings
+from sync import updates
+from tests.integration.cli_runner import run
+from tests.sync import releases
+from tests.sync.releases import BROKEN
+
+# Words of the English texts (and of the log's details) that must not reach a
+# Vietnamese officer.
+ENGLISH = {"update", "refused", "tampered", "damaged", "deleted", "signed", "sync", "running",
+           "install", "installed", "version", "the", "was", "file", "start", "exit", "code",
+           "stopped", "key", "back", "data"}  # fmt: skip
+
+
+def english_words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]+", text)} & ENGLISH
+
+
+def said(message: str, language: str, **params: object) -> str:
+    return CATALOG[message][0 if language == "vi" else 1].format(**params)
+
+
+def _installed_with_download(tmp: Path, program: str = releases.GOOD) -> tuple[Path, Path]:
+    """A flat portable 0.1.0 whose data folder holds a downloaded, signed 0.2.0."""
+    key = signing.generate()
+    app = releases.portable_010(tmp)
+    home = app / "dxdesk-data"
+    paths = Paths.under(home)
+    paths.ensure()
+    save_settings(Settings(release_public_key=signing.public_key_text(key)), paths.settings_file)
+    archive = releases.archive(tmp / "build-0.2.0", "0.2.0", program=program)
+    releases.downloaded(paths.data, archive, "0.2.0", key)
+    return app, home
+
+
+def _install(home: Path, app: Path, language: str) -> tuple[int, str]:
+    done = run(home, "--lang", language, "update", "--install", "--install-dir", str(app))
+    return done.code, done.err.strip().removeprefix("dxdesk: ")
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_tampered_download_is_refused_in_the_officers_language(
+    tmp_path: Path, language: str
+) -> None:
+    app, home = _installed_with_download(tmp_path)
+    folder = Paths.under(home).data / updates.FOLDER
+    artifact = next(folder.glob("*.tar.gz"))
+    artifact.write_bytes(artifact.read_bytes()[:-1] + b"X")
+    code, err = _install(home, app, language)
+    assert code == 1
+    assert err == said("update_refused_tampered", language, version="0.2.0")
+    assert bool(english_words(err)) == (language == "en")
+    assert not artifact.exists() and updater.current_version(app) is None
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_install_during_a_sync_is_refused_in_the_officers_language(
+    tmp_path: Path, language: str
+) -> None:
+    app, home = _installed_with_download(tmp_path)
+    with sync_lock.held(Paths.under(home).data) as held:  # a round in flight
+        assert held
+        code, err = _install(home, app, language)
+    assert code == 1
+    assert err == said("update_syncing", language)
+    assert bool(english_words(err)) == (language == "en")
+    assert updater.current_version(app) is None  # nothing changed
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_rollback_is_told_in_the_officers_language(tmp_path: Path, language: str) -> None:
+    app, home = _installed_with_download(tmp_path, program=BROKEN)
+    code, err = _install(home, app, language)
+    assert code == 1
+    expected = said("update_rolled_back_exit", language, version="0.2.0", previous="0.1.0",
+                    code=127)  # fmt: skip
+    assert err == expected
+    assert bool(english_words(err)) == (language == "en")
+    assert updater.current_version(app) == "0.1.0"
+    # Asked later, dxdesk says so (not "available, 0 bytes downloaded").
+    check = run(home, "--lang", language, "update", "--check")
+    assert ("không khởi động được" in check.out) == (language == "vi")
+    assert ("did not start" in check.out) == (language == "en")
+    assert run(home, "update", "--check", "--json").json()["state"] == "failed"
+
+
+@contextlib.contextmanager
+def tiny_disk(where: Path, size: str) -> Iterator[Path]:
+    """A real filesystem of ``size`` (tmpfs): needs the right to mount (root here)."""
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                             capture_output=True, check=False)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small filesystem here")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_room_for_the_update_is_said_and_the_running_version_stays(
+    tmp_path: Path, language: str
+) -> None:
+    key = signing.generate()
+    home = tmp_path / "home"  # the data (and the downloaded update) elsewhere
+    paths = Paths.under(home)
+    paths.ensure()
+    save_settings(Settings(release_public_key=signing.public_key_text(key)), paths.settings_file)
+    archive = releases.archive(tmp_path / "build-0.2.0", "0.2.0", padding=1_000_000)
+    releases.downloaded(paths.data, archive, "0.2.0", key)
+    with tiny_disk(tmp_path / "usb", "400k") as usb:
+        app = releases.unpacked(releases.archive(tmp_path / "build-0.1.0", "0.1.0"), usb)
+        code, err = _install(home, app, language)
+        assert code == 1
+        folder = str(app / "versions")
+        assert err == said("update_no_space", language, path=folder)
+        assert bool(english_words(err.replace(folder, ""))) == (language == "en")
+        assert (app / "dxdesk").resolve().is_relative_to(app / "versions" / "0.1.0")
+        assert updater.current_version(app) == "0.1.0"  # the running version stays
+        assert not (app / "versions" / "0.2.0").exists()
+    assert (paths.data / updates.FOLDER / archive.name).is_file()  # kept: try again later
