@@ -28,6 +28,7 @@ from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.settings import Settings
+from sync.session import ClientSession
 from tests.ui.conftest import OFFICER, enroll
 from ui import screen_fit, window_size
 from ui.about_dialog import AboutDialog
@@ -261,7 +262,9 @@ def test_saved_size_is_restored_only_while_it_fits(
     room = screen_fit.available_area(desktop.window).size() - screen_fit.FRAME_ESTIMATE
 
     def opened() -> Desktop:
-        built = build(ui_profile, MemoryTokenStore(), InlineRunner(), start_sync=False)
+        built = build(
+            ClientSession(ui_profile, MemoryTokenStore()), InlineRunner(), start_sync=False
+        )
         qtbot.addWidget(built.window)
         return built
 
