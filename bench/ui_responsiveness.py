@@ -126,12 +126,15 @@ def profile_for(home: Path) -> Any:
 
 def one_run(kind: str, home: Path, stick: SlowStick) -> dict[str, float]:
     from dxdesk.identity.credentials import MemoryTokenStore  # noqa: PLC0415
+    from sync.session import ClientSession  # noqa: PLC0415
     from ui.background_jobs import InlineRunner, PoolRunner  # noqa: PLC0415
     from ui.desktop import build  # noqa: PLC0415
 
     profile, unlocked = profile_for(home)
     runner = PoolRunner() if kind == "pool" else InlineRunner()
-    desktop = build(profile, MemoryTokenStore(), runner, unlocked=unlocked, start_sync=False)
+    desktop = build(
+        ClientSession(profile, MemoryTokenStore(), unlocked=unlocked), runner, start_sync=False
+    )
     window = desktop.window
     window.show()
     wait_until(lambda: window.loaded_once)

@@ -141,13 +141,14 @@ from PySide6.QtTest import QTest
 from dxdesk.identity import credentials, users
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
+from sync.session import ClientSession
 from ui.desktop import build
 started = time.perf_counter()
 paths = Paths.under(Path(sys.argv[1]))
 tokens = credentials.choose()
 unlocked = users.unlock_with_keyring(paths, users.require_user(paths, None), tokens)
 profile = open_profile(paths, user=unlocked)
-desktop = build(profile, tokens, unlocked=unlocked, start_sync=False)
+desktop = build(ClientSession(profile, tokens, unlocked=unlocked), start_sync=False)
 desktop.window.show()
 QTest.qWaitForWindowExposed(desktop.window)
 # An event loop, not a processEvents() spin: with PySide6 6.12 on Python 3.11 every

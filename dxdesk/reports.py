@@ -682,11 +682,12 @@ def sign_for_sending(
 ) -> None:
     """Sign the report with the key the server registered, as it leaves the device.
 
-    Signed here, once, and not at finalize: every password login registers a fresh
-    key (sync.signin), so a report queued offline before a login would carry a
-    signature the server no longer checks against. Only when it is sent (a sync or
-    a USB bundle) is the registered key known. The signature covers the immutable
-    content hash, so signing later signs exactly what was finalized."""
+    Signed here, once, and not at finalize: a login may register another key (the
+    first login here, or a key another user took: sync.session), so a report queued
+    offline before it would carry a signature the server no longer checks against.
+    Only when it is sent (a sync or a USB bundle) is the registered key known. The
+    signature covers the immutable content hash, so signing later signs exactly what
+    was finalized."""
     assert report.content_sha256 is not None  # set by finalize
     if report.signature is None or not signing.is_valid(
         key.public_key(), report.content_sha256, report.signature

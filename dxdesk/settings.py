@@ -150,3 +150,11 @@ def save(settings: Settings, path: Path) -> None:
 
     payload = tomli_w.dumps(dataclasses.asdict(settings)).encode("utf-8")
     write_atomically(path, payload)
+
+
+def use_server(settings: Settings, server_url: str, path: Path) -> None:
+    """The address that answered a login becomes the profile's server (the file is
+    written only when it changed)."""
+    if settings.server_url != server_url:
+        settings.server_url = server_url
+        save(settings, path)

@@ -45,6 +45,7 @@ from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
 from dxdesk.store.models import ReportState, TaskRemoval
+from sync.session import ClientSession
 from sync.update_status import UpdateStatus
 from ui.app import application
 from ui.background_jobs import InlineRunner
@@ -289,8 +290,8 @@ def shoot_unlock(paths: Paths, settings: Settings, shot: Shot) -> None:
 
 
 def shoot(profile: Profile, unlocked: UnlockedUser, shot: Shot, only: list[str]) -> None:
-    desktop = build(profile, MemoryTokenStore(), InlineRunner(), unlocked=unlocked,
-                    start_sync=False)  # fmt: skip
+    desktop = build(ClientSession(profile, MemoryTokenStore(), unlocked=unlocked),
+                    InlineRunner(), start_sync=False)  # fmt: skip
     window = desktop.window
     window.setGeometry(0, 0, *shot.room)
     window.show()

@@ -58,7 +58,7 @@ def cmd_login(args: argparse.Namespace, paths: Paths, console: Console) -> int:
         )  # fmt: skip
     except TransportError as exc:
         raise SyncCommandError(exc, login=True) from exc
-    signed.profile.close()
+    signed.client.profile.close()
     out = signed.login
     # Without a secure keyring the token went into the encrypted profile instead.
     kept = tokens.description if tokens.persistent else ProfileTokenStore.description

@@ -1,12 +1,24 @@
 """The client's conversation with the server, for every front end (Qt-free).
 
 The command line, the desktop and the demo all talk to the server through this
-module: it builds the transport from the settings, runs one sync (token looked up,
-engine run, token forgotten when the server no longer takes it), logs in (first
-sign-in or again from an open profile, re-wrapping the key file when the password
-was changed on the server), remembers the address that answered, and names each
-failure with one message code, so every front end says the same thing in the same
-language. The UI only turns what it returns into signals; the CLI only prints it.
+module: it builds the transport from the settings, signs in (the first login here
+creates the user's profile; it returns the open profile's :class:`ClientSession`,
+which the desktop then syncs through), runs one sync (token looked up, engine
+run, token forgotten when the server no longer takes it), logs in again from an
+open profile (re-wrapping the key file when the password was changed on the
+server), remembers the address that answered, and names each failure with one
+message code, so every front end says the same thing in the same language. The UI
+only turns what it returns into signals; the CLI only prints it.
+
+Signing in: the server checks the password first; only then is anything created
+or re-wrapped locally, so a mistyped password never leaves a folder or a key file
+behind. One key per device: a login registers the key the user's profile here
+already signs with, so the server's table does not grow by a key per login. A new
+key is made only on the first login here, when the profile cannot be opened
+before the server has vouched for the password (it was changed there), or when
+the server gives the key to another user; the new key then replaces the
+profile's (a deliberate rotation: the server retires the old one,
+docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -20,18 +32,16 @@ from dxdesk import __version__, local_state, sync_lock
 from dxdesk.errors import DxdeskError
 from dxdesk.identity import device, users
 from dxdesk.identity.credentials import TokenStore, account_name
-from dxdesk.identity.users import UnlockedUser
+from dxdesk.identity.users import KnownUser, UnlockedUser
 from dxdesk.messages import Message
 from dxdesk.paths import Paths
-from dxdesk.profile import Profile
-from dxdesk.settings import Settings
-from dxdesk.settings import save as save_settings
+from dxdesk.profile import Profile, open_profile
+from dxdesk.settings import Settings, use_server
 from sync import client_account, updates
 from sync.engine import SyncEngine, SyncSummary
 from sync.failure_messages import error_message
 from sync.progress import Notify
 from sync.protocol import LoginOut, OkOut
-from sync.signin import SignedIn, sign_in
 from sync.transport import Failure, Transport, TransportError
 
 
@@ -66,11 +76,11 @@ def transport_for(settings: Settings, server_url: str | None = None) -> Transpor
     )
 
 
-def remember_server(paths: Paths, settings: Settings, server_url: str) -> None:
-    """The address that answered a login becomes the profile's server."""
-    if settings.server_url != server_url:
-        settings.server_url = server_url
-        save_settings(settings, paths.settings_file)
+@dataclass(frozen=True)
+class SignedIn:
+    client: ClientSession  # the open profile's session: the desktop syncs through it
+    login: LoginOut
+    unlocked: UnlockedUser
 
 
 def first_sign_in(
@@ -85,17 +95,101 @@ def first_sign_in(
     keep_key: bool = False,
 ) -> SignedIn:
     """Online login that opens (or creates) the user's profile; the server's address
-    is remembered once it has answered."""
+    is remembered once it has answered. ``previous_password``: the password the key
+    file still knows (it was changed on the server); ``keep_key``: also keep the data
+    key in the OS keyring, so this user's data opens without the password."""
     transport = transport_for(settings, server_url)
     try:
-        signed = sign_in(
-            paths, settings, transport, tokens, username, password,
-            previous_password=previous_password, keep_key=keep_key,
-        )  # fmt: skip
+        identity = _profile_identity(
+            paths, settings, tokens, username, transport.base_url, password
+        ) or client_account.DeviceIdentity.fresh(device.device_id(paths))
+        out, identity = _authenticate(transport, settings, username, password, identity)
+        user = KnownUser(
+            out.user.username, transport.base_url, out.user.full_name, out.user.unit_code
+        )
+        unlocked = users.enroll(paths, user, password, previous_password=previous_password)
+        if keep_key:
+            users.remember_key(tokens, unlocked)
+        profile = open_profile(paths, settings, user=unlocked)
+        try:
+            with profile.db.session() as session:
+                client_account.remember(session, transport, tokens, out, identity)
+        except BaseException:
+            profile.close()
+            raise
     finally:
         transport.close()
-    remember_server(paths, settings, transport.base_url)
-    return signed
+    use_server(settings, transport.base_url, paths.settings_file)
+    return SignedIn(ClientSession(profile, tokens, unlocked=unlocked), out, unlocked)
+
+
+def _authenticate(
+    transport: Transport,
+    settings: Settings,
+    username: str,
+    password: str,
+    identity: client_account.DeviceIdentity,
+) -> tuple[LoginOut, client_account.DeviceIdentity]:
+    """The server's yes, and the identity it registered: a key of this profile's
+    own when another user registered the profile's key first."""
+    pinned = settings.server_public_key or None
+    try:
+        out = client_account.authenticate(
+            transport, username, password, identity, pinned_server_key=pinned
+        )
+    except TransportError as exc:
+        if exc.code != client_account.KEY_TAKEN:
+            raise
+        identity = client_account.DeviceIdentity.fresh(identity.device_id)
+        out = client_account.authenticate(
+            transport, username, password, identity, pinned_server_key=pinned
+        )
+    return out, identity
+
+
+def _profile_identity(
+    paths: Paths,
+    settings: Settings,
+    tokens: TokenStore,
+    username: str,
+    server_url: str,
+    password: str,
+) -> client_account.DeviceIdentity | None:
+    """The key (and device id) this user's profile here already signs with, or None
+    on a first login here or when the profile does not open yet."""
+    known = users.UserIndex(paths).find(username, server_url)
+    if known is None or not users.is_enrolled(paths, known):
+        return None
+    unlocked = _unlock_before_login(paths, known, tokens, password)
+    if unlocked is None:
+        return None
+    try:
+        profile = open_profile(paths, settings, user=unlocked)
+    except DxdeskError:
+        return None
+    try:
+        with profile.db.session() as session:
+            identity = client_account.DeviceIdentity.of_profile(session, device.device_id(paths))
+            session.commit()  # a profile without a key yet keeps the one just made
+    finally:
+        profile.close()
+    return identity
+
+
+def _unlock_before_login(
+    paths: Paths, known: KnownUser, tokens: TokenStore, password: str
+) -> UnlockedUser | None:
+    """The profile's data key from the keyring or the password. A wrong password
+    counts as a wrong try here, as it would offline; a password that no longer opens
+    it (changed on the server) or a lockout only means a new key: the login itself
+    goes on."""
+    remembered = users.unlock_with_keyring(paths, known, tokens)
+    if remembered is not None:
+        return remembered
+    try:
+        return users.unlock(paths, known, password)
+    except DxdeskError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -211,7 +305,7 @@ class ClientSession:
         finally:
             if own:
                 used.close()
-        remember_server(self.profile.paths, settings, used.base_url)
+        use_server(settings, used.base_url, self.profile.paths.settings_file)
         return LoginResult(out, used.base_url)
 
     def logout(self) -> None:

@@ -29,7 +29,7 @@ from ui.stop_signals import quit_on_signals
 from ui.token_access import Tokens
 
 if TYPE_CHECKING:
-    from dxdesk.identity.unlock import Opened
+    from ui.lock.unlocking import UserSession
 
 # application: the tests take it from here too.
 __all__ = ["application", "open_window", "run", "startup_settings"]
@@ -48,7 +48,7 @@ def startup_settings(paths: Paths) -> Settings:
     return load_settings(paths)
 
 
-def open_window(options: WindowOptions, opened: Opened | None = None) -> Shell:
+def open_window(options: WindowOptions, opened: UserSession | None = None) -> Shell:
     """Build the app and show its first window; the caller runs the event loop.
     ``opened``: a profile already open (the demo), shown without the lock screen."""
     paths = Paths.resolve(options.home)
@@ -60,7 +60,7 @@ def open_window(options: WindowOptions, opened: Opened | None = None) -> Shell:
     crash = CrashHandler(paths.log_file)
     crash.install()
     crash.watch_native()
-    tokens = Tokens(opened.tokens if opened is not None else None)
+    tokens = Tokens(opened.client.tokens if opened is not None else None)
     shell = Shell(app, paths, settings, tokens=tokens, runner=PoolRunner(),
                   translations=translations, crash=crash)  # fmt: skip
     shell.start(options.user, opened)
@@ -68,7 +68,7 @@ def open_window(options: WindowOptions, opened: Opened | None = None) -> Shell:
     return shell
 
 
-def run(options: WindowOptions, opened: Opened | None = None) -> int:
+def run(options: WindowOptions, opened: UserSession | None = None) -> int:
     application()  # first: the stop signals' timer needs it
     # Caught from before the first window shows: anything that sees the window (a
     # session manager, a test) may already send SIGTERM.

@@ -29,11 +29,9 @@ from dxdesk.first_start import load_settings
 from dxdesk.identity import credentials, users
 from dxdesk.identity.credentials import TokenStore
 from dxdesk.paths import Paths
-from dxdesk.profile import Profile
 from sync.failure_messages import failure_message
 from sync.local_server import LocalServer, port_is_free
-from sync.session import ClientSession, first_sign_in
-from sync.signin import SignedIn
+from sync.session import ClientSession, SignedIn, first_sign_in
 from sync.transport import TransportError
 from ui.demo_returned import ensure_returned_report
 from ui.display import has_display
@@ -98,11 +96,11 @@ def login(paths: Paths, server: LocalServer, tokens: TokenStore) -> tuple[Signed
     return signed, f"{out.user.username} ({out.user.unit_code})"
 
 
-def headless(profile: Profile, server: LocalServer, tokens: TokenStore, console: Console) -> int:
-    session = ClientSession(profile, tokens)
-    transport = session.transport(server.url)
+def headless(client: ClientSession, server: LocalServer, console: Console) -> int:
+    profile = client.profile
+    transport = client.transport(server.url)
     try:
-        summary = session.sync(transport)
+        summary = client.sync(transport)
     finally:
         transport.close()
     if summary.failure is not None:
@@ -147,14 +145,14 @@ def _run(args: argparse.Namespace, paths: Paths, console: Console) -> int:
         try:
             signed, who = login(paths, server, tokens)
             ensure_returned_report(
-                signed.profile, tokens, server.url, (DEMO_REVIEWER, DEMO_REVIEWER_PASSWORD)
+                signed.client.profile, tokens, server.url, (DEMO_REVIEWER, DEMO_REVIEWER_PASSWORD)
             )
         except TransportError as exc:
             raise DxdeskError(f"demo login failed: {exc}") from exc
         try:
             return _show(args, signed, server, tokens, console, who)
         finally:
-            signed.profile.close()  # closing twice is harmless
+            signed.client.profile.close()  # closing twice is harmless
     finally:
         server.stop()
 
@@ -189,12 +187,12 @@ def _show(
                     "No display (DISPLAY/WAYLAND_DISPLAY unset): running headless.",
                 )
             )
-        return headless(signed.profile, server, tokens, console)
-    from dxdesk.identity.unlock import Opened  # noqa: PLC0415
+        return headless(signed.client, server, console)
     from ui.app import run  # noqa: PLC0415
+    from ui.lock.unlocking import UserSession  # noqa: PLC0415
 
     # Straight to the demo officer's window; "Lock" then leads to the lock screen.
-    opened = Opened(signed.profile, signed.unlocked, tokens)
+    opened = UserSession(signed.client, signed.unlocked)
     options = WindowOptions(args.home, args.lang, args.verbose, args.user)
     return run(options, opened)
 

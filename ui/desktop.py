@@ -1,8 +1,10 @@
 """One user's desktop: the main window and its background sync, built for an open
 profile, and taken down in order when the user locks or switches.
 
-The translator, crash handler and runner belong to the app (``ui.shell``); a
-desktop built on its own (tests, tools) installs its own and removes them again.
+The QApplication, translator, crash handler and runner belong to the app
+(``ui.shell``), which lends them; a desktop built on its own (tests, tools) installs
+its own and removes them again. Its sync runs through the client session that
+opened the profile.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QApplication
 
-from dxdesk.identity.credentials import TokenStore
-from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
+from sync.session import ClientSession
 from ui.background_jobs import PoolRunner, Runner
 from ui.crash import CrashHandler
 from ui.i18n import Translations
@@ -49,17 +50,18 @@ class Desktop:
 
 
 def build(
-    profile: Profile,
-    tokens: TokenStore | None = None,
+    client: ClientSession,
     runner: Runner | None = None,
     *,
+    app: QApplication | None = None,
     crash: CrashHandler | None = None,
     translations: Translations | None = None,
-    unlocked: UnlockedUser | None = None,
     start_sync: bool = True,
 ) -> Desktop:
-    """``translations`` given: the app's, already installed (so is ``crash`` then)."""
-    app = application()
+    """The desktop of ``client``'s open profile, syncing through ``client``.
+    ``translations`` given: the app's, already installed (so is ``crash`` then)."""
+    profile = client.profile
+    app = app if app is not None else application()
     owns = translations is None
     if translations is None:
         translations = Translations(app, profile.paths.cache)
@@ -67,13 +69,9 @@ def build(
     handler = crash or CrashHandler(profile.paths.log_file)
     if owns:
         handler.install()
-    if tokens is None:
-        from dxdesk.identity import credentials  # noqa: PLC0415 (keyring: only when not handed one)
-
-        tokens = credentials.choose()
     chosen_runner: Runner = runner if runner is not None else PoolRunner()
-    controller = SyncController(profile, tokens, chosen_runner, unlocked=unlocked)
-    window = MainWindow(profile, controller, chosen_runner, translations, tokens.description)
+    controller = SyncController(client, chosen_runner)
+    window = MainWindow(profile, controller, chosen_runner, translations, client.tokens.description)
     watch_network(controller)
     if start_sync:
         controller.start()

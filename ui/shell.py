@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from dxdesk.identity.unlock import Opened
 from dxdesk.messages import Message
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
@@ -26,7 +25,7 @@ from ui.background_jobs import PoolRunner, Runner
 from ui.crash import CrashHandler
 from ui.i18n import Translations, language
 from ui.lock.unlock_screen import UnlockScreen
-from ui.lock.unlocking import KeyringState, Unlocker
+from ui.lock.unlocking import KeyringState, Unlocker, UserSession
 from ui.token_access import Tokens
 from ui.warmup import importing, warm_up
 
@@ -69,7 +68,7 @@ class Shell(QObject):
         self._resume: tuple[str, str] | None = None  # (user, draft) open when they locked
         self.relaunched: subprocess.Popen[bytes] | None = None  # the version restarted into
 
-    def start(self, preselect: str | None = None, opened: Opened | None = None) -> None:
+    def start(self, preselect: str | None = None, opened: UserSession | None = None) -> None:
         """Show the lock screen, or straight away the desktop of ``opened`` (the demo)."""
         if opened is not None:
             self._open_remembered = False
@@ -116,16 +115,17 @@ class Shell(QObject):
             import ui.desktop  # noqa: F401, PLC0415
 
     @Slot(object)
-    def open_desktop(self, opened: Opened) -> None:
+    def open_desktop(self, opened: UserSession) -> None:
         with importing():  # at once when ``_import_desktop`` ran
             from ui.desktop import build  # noqa: PLC0415
 
         self._open_remembered = False
         try:
+            # The session that opened the profile (the sign-in's own) is the one
+            # the desktop syncs through; the app's parts are lent, not made again.
             desktop = build(
-                opened.profile, opened.tokens, self.runner, crash=self.crash,
-                translations=self.translations, unlocked=opened.unlocked,
-                start_sync=self.start_sync,
+                opened.client, self.runner, app=self.app, crash=self.crash,
+                translations=self.translations, start_sync=self.start_sync,
             )  # fmt: skip
         except BaseException:
             opened.profile.close()  # the lock screen stays; the crash handler explains

@@ -15,9 +15,6 @@ import threading
 from PySide6.QtCore import QObject, Signal, Slot
 
 from dxdesk.errors import DxdeskError
-from dxdesk.identity.credentials import TokenStore
-from dxdesk.identity.users import UnlockedUser
-from dxdesk.profile import Profile
 from sync.engine import SyncSummary
 from sync.progress import Progress
 from sync.scheduler import Connectivity, SchedulerStatus, SyncScheduler
@@ -37,18 +34,11 @@ class SyncController(QObject):
     login_done = Signal(object)  # LoginOut
     login_failed = Signal(object)  # the exception
 
-    def __init__(
-        self,
-        profile: Profile,
-        tokens: TokenStore,
-        runner: Runner,
-        *,
-        unlocked: UnlockedUser | None = None,
-        debounce_s: float = 2.0,
-    ) -> None:
+    def __init__(self, session: ClientSession, runner: Runner, *, debounce_s: float = 2.0) -> None:
         super().__init__()
+        profile = session.profile
         self._profile = profile
-        self._session = ClientSession(profile, tokens, unlocked=unlocked)
+        self._session = session  # the one that opened the profile (ui.shell hands it over)
         self._runner = runner
         self._lock = threading.Lock()
         self._transport: Transport | None = None

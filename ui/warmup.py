@@ -24,7 +24,7 @@ HEAVY = (
     "dxdesk.reports",
     "dxdesk.tasks",
     "dxdesk.audit",
-    "sync.signin",  # the server client: requests, pydantic schemas
+    "sync.session",  # the server client: requests, pydantic schemas
     "sync.engine",
     "sync.scheduler",
 )

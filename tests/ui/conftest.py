@@ -22,6 +22,7 @@ from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
+from sync.session import ClientSession
 from ui.app import application
 from ui.background_jobs import InlineRunner, PoolRunner
 from ui.crash import CrashHandler
@@ -101,8 +102,8 @@ def desktop(
 ) -> Iterator[Desktop]:
     handler = CrashHandler(ui_profile.paths.log_file, show=crashes)
     built = build(
-        ui_profile, MemoryTokenStore(), InlineRunner(), crash=handler, unlocked=ui_unlocked,
-        start_sync=False,
+        ClientSession(ui_profile, MemoryTokenStore(), unlocked=ui_unlocked), InlineRunner(),
+        crash=handler, start_sync=False,
     )  # fmt: skip
     qtbot.addWidget(built.window)
     built.window.resize(1024, 700)

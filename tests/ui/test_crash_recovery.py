@@ -19,6 +19,7 @@ from dxdesk.profile import open_profile
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
 from dxdesk.store.models import ReportState
+from sync.session import ClientSession
 from tests.ui.conftest import OFFICER, OFFICER_PASSWORD, enroll, open_with_demo_tasks
 from tests.ui.typing_child import TEXT
 from ui.background_jobs import InlineRunner
@@ -71,8 +72,8 @@ def test_sigkill_mid_typing_keeps_the_draft(qtbot: QtBot, tmp_path: Path) -> Non
         assert (TEXT * (len(text) // len(TEXT) + 1)).startswith(text)
 
         # The next start says so and reopens it.
-        desktop = build(profile, MemoryTokenStore(), InlineRunner(), unlocked=unlocked,
-                        start_sync=False)  # fmt: skip
+        desktop = build(ClientSession(profile, MemoryTokenStore(), unlocked=unlocked),
+                        InlineRunner(), start_sync=False)  # fmt: skip
         qtbot.addWidget(desktop.window)
         try:
             window = desktop.window

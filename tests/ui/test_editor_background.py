@@ -22,6 +22,7 @@ from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
 from dxdesk.store.models import Attachment, Report, ReportState
+from sync.session import ClientSession
 from tests.ui.conftest import WAIT_MS, CrashRecorder, open_editor
 from ui.background_jobs import PoolRunner
 from ui.crash import CrashHandler
@@ -36,8 +37,8 @@ def pooled(
     """The desktop with the real background runner (a thread pool)."""
     handler = CrashHandler(ui_profile.paths.log_file, show=crashes)
     built = build(
-        ui_profile, MemoryTokenStore(), PoolRunner(), crash=handler, unlocked=ui_unlocked,
-        start_sync=False,
+        ClientSession(ui_profile, MemoryTokenStore(), unlocked=ui_unlocked), PoolRunner(),
+        crash=handler, start_sync=False,
     )  # fmt: skip
     qtbot.addWidget(built.window)
     built.window.show()

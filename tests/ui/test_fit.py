@@ -30,6 +30,7 @@ from dxdesk.messages import Message
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile
 from dxdesk.settings import Settings
+from sync.session import ClientSession
 from sync.update_status import UpdateStatus
 from tests.ui.conftest import OFFICER, enroll
 from ui import screen_fit, window_size
@@ -264,7 +265,9 @@ def test_saved_size_is_restored_only_while_it_fits(
     room = screen_fit.available_area(desktop.window).size() - screen_fit.FRAME_ESTIMATE
 
     def opened() -> Desktop:
-        built = build(ui_profile, MemoryTokenStore(), InlineRunner(), start_sync=False)
+        built = build(
+            ClientSession(ui_profile, MemoryTokenStore()), InlineRunner(), start_sync=False
+        )
         qtbot.addWidget(built.window)
         return built
 

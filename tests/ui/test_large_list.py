@@ -21,6 +21,7 @@ from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
 from dxdesk.store.models import Task
 from dxdesk.text import syllables
+from sync.session import ClientSession
 from ui import main_window, numbers, tasks_model
 from ui.desktop import Desktop, build
 from ui.tasks_model import Column, QuickFilter, counts
@@ -167,7 +168,8 @@ def test_first_screenful_without_search_syllables_then_all_of_them(
     monkeypatch.setattr(main_window, "syllables", counted)
     monkeypatch.setattr(tasks_model, "syllables", counted)
     runner = HeldRunner()
-    built = build(ui_profile, MemoryTokenStore(), runner, unlocked=ui_unlocked, start_sync=False)
+    built = build(ClientSession(ui_profile, MemoryTokenStore(), unlocked=ui_unlocked), runner,
+                  start_sync=False)  # fmt: skip
     qtbot.addWidget(built.window)
     window = built.window
     while not window.loaded_once:
@@ -192,7 +194,8 @@ def test_first_screenful_shown_then_the_rest_with_whole_counts(
     add_tasks(ui_profile, 2_000)
     full = full_listing(ui_profile)
     runner = HeldRunner()
-    built = build(ui_profile, MemoryTokenStore(), runner, unlocked=ui_unlocked, start_sync=False)
+    built = build(ClientSession(ui_profile, MemoryTokenStore(), unlocked=ui_unlocked), runner,
+                  start_sync=False)  # fmt: skip
     qtbot.addWidget(built.window)
     window = built.window
     while not window.loaded_once:

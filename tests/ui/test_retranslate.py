@@ -25,6 +25,7 @@ from dxdesk.identity.credentials import MemoryTokenStore, TokenStore, account_na
 from dxdesk.identity.users import UnlockedUser
 from dxdesk.profile import Profile
 from sync import client_account
+from sync.session import ClientSession
 from tests.ui.conftest import OFFICER, SERVER, CrashRecorder
 from ui.about_dialog import AboutDialog
 from ui.background_jobs import InlineRunner
@@ -84,9 +85,8 @@ def build_window(
     tokens: TokenStore | None = None,
 ) -> Desktop:
     built = build(
-        profile, tokens or MemoryTokenStore(), InlineRunner(),
-        crash=CrashHandler(profile.paths.log_file, show=crashes), unlocked=unlocked,
-        start_sync=False,
+        ClientSession(profile, tokens or MemoryTokenStore(), unlocked=unlocked), InlineRunner(),
+        crash=CrashHandler(profile.paths.log_file, show=crashes), start_sync=False,
     )  # fmt: skip
     qtbot.addWidget(built.window)
     built.window.resize(1024, 700)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -16,12 +17,16 @@ from dxdesk import reports, tasks
 from dxdesk.identity import users
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
+from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from dxdesk.store.models import ReportState
 from tests.support.server import DEMO_PASSWORD, REVIEWER, RunningServer
 from tests.ui.conftest import ShellFactory, locked, opened
 from ui.desktop import Desktop
 from ui.shell import Shell
+
+if TYPE_CHECKING:
+    from ui.lock.unlocking import UserSession
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 60_000  # generous: a loaded CI machine; never a timing assertion
@@ -125,6 +130,24 @@ def test_login_sync_and_live_outbox(
         if window.outbox.model.items[r].report.id == bad
     )  # fmt: skip
     assert window.outbox.model.index(row, 4).data().startswith("Bị từ chối: ")
+
+
+def test_the_desktop_syncs_through_the_session_that_signed_in(
+    qtbot: QtBot, server: RunningServer, officer_home: Paths, make_shell: ShellFactory
+) -> None:
+    """One client session per open profile: the lock screen's sign-in hands its own
+    to the desktop (no second one built there), with the address it answered on
+    saved and its token in hand."""
+    shell = make_shell(officer_home)
+    signed_in: list[UserSession] = []
+    shell.screen.opened.connect(signed_in.append)
+    first_login(qtbot, shell, server, "cb.halong", DEMO_PASSWORD)
+    desktop = opened(qtbot, shell)
+    [user_session] = signed_in
+    assert desktop.controller._session is user_session.client
+    assert desktop.profile is user_session.profile
+    assert load_settings(officer_home.settings_file).server_url == server.url
+    assert desktop.controller.has_token()
 
 
 def test_a_password_changed_on_the_server_then_opens_the_data_offline(

@@ -13,6 +13,7 @@ from dxdesk.identity import users
 from dxdesk.identity.credentials import MemoryTokenStore
 from dxdesk.paths import Paths
 from dxdesk.profile import open_profile
+from sync.session import ClientSession
 from tests.ui.conftest import OFFICER, OFFICER_PASSWORD
 from tests.ui.keys import type_text
 from ui.background_jobs import InlineRunner
@@ -27,8 +28,8 @@ def main() -> int:
     paths = Paths.under(Path(sys.argv[1]))
     unlocked = users.unlock(paths, users.require_user(paths, OFFICER.username), OFFICER_PASSWORD)
     profile = open_profile(paths, user=unlocked)
-    desktop = build(profile, MemoryTokenStore(), InlineRunner(), unlocked=unlocked,
-                    start_sync=False)  # fmt: skip
+    desktop = build(ClientSession(profile, MemoryTokenStore(), unlocked=unlocked),
+                    InlineRunner(), start_sync=False)  # fmt: skip
     window = desktop.window
     window.show()
     window.select_task("NV-2026-003")

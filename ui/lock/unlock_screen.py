@@ -33,14 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from dxdesk.errors import DxdeskError
-from dxdesk.identity.unlock import Opened
 from dxdesk.identity.users import KnownUser, PasswordChangedError
 from dxdesk.identity.vault import WrongPasswordError
 from ui.background_jobs import Done, Runner
 from ui.i18n import follow_language, language
 from ui.lock.remember_box import RememberBox
 from ui.lock.sign_in_form import ERROR_STYLE, SignInForm
-from ui.lock.unlocking import KeyringState, SignInRequest, Unlocker
+from ui.lock.unlocking import KeyringState, SignInRequest, Unlocker, UserSession
 from ui.screen_fit import place
 
 if TYPE_CHECKING:
@@ -52,7 +51,7 @@ log = logging.getLogger(__name__)
 
 
 class UnlockScreen(QWidget):
-    opened = Signal(object)  # Opened: a user's profile is open
+    opened = Signal(object)  # UserSession: a user's profile is open
     painted = Signal()  # once, after the first paint: heavy work may start behind it
     unlocking = Signal()  # an unlock runs on the runner: the GUI thread is free meanwhile
 
@@ -308,7 +307,7 @@ class UnlockScreen(QWidget):
         self._show_user_state()
 
     @Slot(object)
-    def _on_keyring_opened(self, opened: Opened | None) -> None:
+    def _on_keyring_opened(self, opened: UserSession | None) -> None:
         if opened is None:  # removed from the keyring meanwhile: ask for the password
             self._set_busy(False)
             self._refresh_remembered(removed=self.selected_user())
@@ -317,7 +316,7 @@ class UnlockScreen(QWidget):
         self._on_opened(opened)
 
     @Slot(object)
-    def _on_opened(self, opened: Opened) -> None:
+    def _on_opened(self, opened: UserSession) -> None:
         self._set_busy(False)
         if opened.remembered:  # the next lock offers "Unlock" without a password
             held = self._keyring.remembered | {opened.unlocked.user.account}
