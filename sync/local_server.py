@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from dxdesk.errors import DxdeskError
 from sync.transport import Transport
@@ -55,6 +56,21 @@ def _dies_with(parent: int) -> Callable[[], None] | None:
     return arm
 
 
+class ChildProcess(Protocol):
+    """What LocalServer needs of its server process (a ``subprocess.Popen`` has it)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
 def server_command() -> str:
     """The ``dxdesk-server`` installed beside this Python."""
     return str(Path(sys.executable).with_name("dxdesk-server"))
@@ -77,28 +93,32 @@ class LocalServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.serve_args = serve_args
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: ChildProcess | None = None
 
     @property
     def log_file(self) -> Path:
         return self.folder / "server.log"
 
     def load_demo(self, timeout_s: float = 120) -> None:
-        subprocess.run(
-            [self.command, "demo", "--db", self.db_url],
-            check=True, capture_output=True, timeout=timeout_s,
+        self.run_command(["demo", "--db", self.db_url], timeout_s)
+
+    # How the server command runs; the test suite starts its own differently.
+    def run_command(self, args: list[str], timeout_s: float) -> None:
+        subprocess.run([self.command, *args], check=True, capture_output=True, timeout=timeout_s)
+
+    def start_process(self, args: list[str], log: BinaryIO) -> ChildProcess:
+        return subprocess.Popen(
+            [self.command, *args], stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=_dies_with(os.getpid()),  # noqa: PLW1509 (async-signal-safe calls)
         )  # fmt: skip
 
     def start(self, *, demo: bool = True, timeout_s: float = 60) -> LocalServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         if demo:
             self.load_demo(max(timeout_s, 120))  # idempotent: a second load updates
-        argv = [self.command, "serve", "--db", self.db_url, "--port", str(self.port)]
+        args = ["serve", "--db", self.db_url, "--port", str(self.port), *self.serve_args]
         with self.log_file.open("ab") as log:  # the child keeps its own descriptor
-            self.process = subprocess.Popen(
-                [*argv, *self.serve_args], stdout=log, stderr=subprocess.STDOUT,
-                preexec_fn=_dies_with(os.getpid()),  # noqa: PLW1509 (async-signal-safe calls)
-            )  # fmt: skip
+            self.process = self.start_process(args, log)
         probe = Transport(self.url, connect_timeout_s=2, read_timeout_s=5)
         try:
             deadline = time.monotonic() + timeout_s

@@ -16,6 +16,7 @@ from dxdesk import tasks
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
+from tests.support.file_order import costliest_first, load_costs
 from tests.support.zygote import ZYGOTES
 
 TODAY = dt.date(2026, 11, 24)
@@ -28,6 +29,12 @@ os.environ.setdefault("DXDESK_SERVER_ARGON2", "2,19,1")
 # The same for the client profiles the tests make (each unlock derives the key again);
 # tests/security/test_profile_cost.py checks the default and that either cost opens.
 os.environ.setdefault("DXDESK_PROFILE_ARGON2", "2,19,1")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own grouping by fixtures, within files
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The long files first, so xdist's two workers (--dist loadfile) end together.
+    items[:] = costliest_first(items, load_costs())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -19,12 +19,12 @@ import pytest
 import requests
 
 from dxdesk.canonical import content_hash
-from sync.local_server import LocalServer, free_port
+from sync.local_server import free_port
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
 from sync.server import accounts, tasks
 from sync.server.db import Database, open_database
 from tests.support.device import TestDevice
-from tests.support.server import START_TIMEOUT_S
+from tests.support.server import START_TIMEOUT_S, ZygoteServer
 from tests.support.zygote import ZYGOTES
 
 PG_VERSION = "15"
@@ -149,7 +149,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 # ---------------------------------------------------------------- server process
 
 
-class ServerProcess(LocalServer):
+class ServerProcess(ZygoteServer):
     """``dxdesk-server serve`` on a free port; stopped with SIGTERM like a service."""
 
     def __init__(self, url: str, home: Path, *extra: str) -> None:

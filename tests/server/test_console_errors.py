@@ -13,7 +13,6 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from sync.local_server import LocalServer
 from sync.protocol import API_PREFIX, MAX_LOGIN_BYTES
 from sync.server.bodies import MAX_CONSOLE_SHEET_BYTES
 from sync.server.console.headers import CSP
@@ -21,7 +20,7 @@ from sync.server.db import Database
 from sync.server.tables import Task
 from tests.server.conftest import PASSWORD, World
 from tests.support.console import ConsoleClient, attribute_of, csrf_of, element
-from tests.support.server import START_TIMEOUT_S
+from tests.support.server import START_TIMEOUT_S, ZygoteServer
 
 
 @pytest.fixture
@@ -101,7 +100,7 @@ def test_unknown_addresses_wrong_methods_and_sessionless_posts_are_pages(
 
 def test_an_unexpected_failure_is_the_consoles_page_not_a_json_or_a_stack(tmp_path: Path) -> None:
     """The database loses a table under a running server: the overview fails."""
-    server = LocalServer(tmp_path).start(demo=True, timeout_s=START_TIMEOUT_S)
+    server = ZygoteServer(tmp_path).start(demo=True, timeout_s=START_TIMEOUT_S)
     try:
         client = ConsoleClient(server.url)
         assert client.login("ld.qn", "lanhdao-demo-2026").url.endswith("/console/overview")

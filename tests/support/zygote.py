@@ -13,10 +13,15 @@ Python reads a few environment variables only at interpreter start (``PYTHON*``,
 the locale), so there is one zygote per distinct set of those. ``DXDESK_TEST_NO_ZYGOTE=1``
 runs every command as a plain subprocess instead (both modes must pass the same tests).
 
+``Zygotes.run`` runs a command to its end (as ``subprocess.run``); ``Zygotes.start``
+starts one and hands back a Popen-like handle (the tests' servers, the chaos test's
+syncs killed mid-flight).
+
 Wire format, on a ``SOCK_SEQPACKET`` Unix socket (one message each, no framing):
 the test sends ``{"argv", "env", "cwd"}`` with four descriptors (a reply socket,
 stdin, stdout, stderr); on the reply socket the zygote's supervisor answers
-``{"pid": …}`` when the command starts and ``{"code": …}`` when it ends.
+``{"pid": …}`` with a pidfd when the command starts and ``{"code": …}`` when it
+ends. The test closing its end first stops the command (SIGTERM).
 """
 
 from __future__ import annotations
@@ -35,8 +40,13 @@ import sys
 import threading
 import time
 import traceback
+import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not imported at run time: the zygote imports only what it serves
+    from sync.local_server import ChildProcess
 
 NO_ZYGOTE_ENV = "DXDESK_TEST_NO_ZYGOTE"
 BIN = Path(sys.executable).parent
@@ -59,7 +69,18 @@ ENTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
             "cryptography.hazmat.primitives.asymmetric.x25519", "requests", "keyring",
         ),
     ),
-    "dxdesk-server": ("sync.server.cli", ("sync.server.demo", "alembic.command", "psycopg")),
+    "dxdesk-server": (
+        "sync.server.cli",
+        (
+            "sync.server.demo", "alembic.command", "psycopg",
+            # What `serve` imports as it starts (modules only: loops, sockets and
+            # threads are made in each server's own process).
+            "uvicorn.loops.auto", "uvicorn.loops.uvloop", "uvicorn.protocols.http.auto",
+            "uvicorn.protocols.http.httptools_impl", "uvicorn.protocols.websockets.auto",
+            "uvicorn.protocols.websockets.wsproto_impl", "uvicorn.lifespan.on",
+            "anyio._backends._asyncio", "cryptography.hazmat.backends.openssl.backend",
+        ),
+    ),
 }  # fmt: skip
 
 MAX_MESSAGE = 1 << 20
@@ -101,6 +122,40 @@ class Zygote:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def spawn(
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: str | os.PathLike[str] | None,
+        stdio: tuple[int, int, int],
+        timeout: float = 60,
+    ) -> ZygoteProcess:
+        """Start the command on these descriptors (the caller keeps and closes its
+        own); ``timeout`` bounds only the wait for its start."""
+        argv = [str(BIN / self.entry), *args]
+        reply, child_reply = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        request = {"argv": argv, "env": dict(env), "cwd": os.fspath(cwd or os.getcwd())}
+        try:
+            with self.lock:
+                socket.send_fds(
+                    self.control, [json.dumps(request).encode()], [child_reply.fileno(), *stdio]
+                )
+            reply.settimeout(timeout)
+            message, fds, _flags, _addr = socket.recv_fds(reply, MAX_MESSAGE, 1)
+        except TimeoutError:
+            reply.close()  # if it starts after all, the zygote stops it (SIGTERM)
+            raise subprocess.TimeoutExpired(argv, timeout) from None
+        except BaseException:
+            reply.close()
+            raise
+        finally:
+            child_reply.close()
+        if not message or len(fds) != 1:
+            reply.close()
+            raise RuntimeError(f"zygote: {argv[0]} did not start")
+        return ZygoteProcess(argv, int(json.loads(message)["pid"]), fds[0], reply)
+
     def run(
         self,
         args: Sequence[str],
@@ -110,50 +165,42 @@ class Zygote:
         stdin: str | None,
         timeout: float,
     ) -> subprocess.CompletedProcess[str]:
-        argv = [str(BIN / self.entry), *args]
-        reply, child_reply = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        deadline = time.monotonic() + timeout
         # No input: the command reads the test's own stdin, as subprocess.run's would.
         in_r, in_w = os.pipe() if stdin is not None else (os.dup(0), -1)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        request = {"argv": argv, "env": dict(env), "cwd": os.fspath(cwd or os.getcwd())}
         try:
-            with self.lock:
-                socket.send_fds(
-                    self.control,
-                    [json.dumps(request).encode()],
-                    [child_reply.fileno(), in_r, out_w, err_w],
-                )
+            process = self.spawn(
+                args, env=env, cwd=cwd, stdio=(in_r, out_w, err_w), timeout=timeout
+            )
+        except BaseException:
+            for fd in (in_w, out_r, err_r):
+                if fd >= 0:
+                    os.close(fd)
+            raise
         finally:
-            child_reply.close()
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
-        deadline = time.monotonic() + timeout
-        pid = -1
         out = err = b""
         try:
-            reply.settimeout(timeout)
-            pid = int(json.loads(reply.recv(MAX_MESSAGE))["pid"])
             data = (stdin or "").encode("utf-8")
-            out, err = _communicate(in_w, data, out_r, err_r, deadline, argv, timeout)
+            out, err = _communicate(in_w, data, out_r, err_r, deadline, process.args, timeout)
             in_w = -1  # closed by _communicate
-            reply.settimeout(max(0.001, deadline - time.monotonic()))
-            code = int(json.loads(reply.recv(MAX_MESSAGE))["code"])
-        except (subprocess.TimeoutExpired, TimeoutError) as exc:
-            if pid > 0:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            if isinstance(exc, subprocess.TimeoutExpired):
-                raise
-            raise subprocess.TimeoutExpired(argv, timeout, out, err) from None
+            code = process.wait(max(0.001, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            process.close()
+            raise subprocess.TimeoutExpired(
+                process.args, timeout, exc.output or out, exc.stderr or err
+            ) from None
         finally:
-            reply.close()
             for fd in (in_w, out_r, err_r):
                 if fd >= 0:
                     with contextlib.suppress(OSError):
                         os.close(fd)
         # As subprocess.run(text=True) gives them: UTF-8, universal newlines.
-        return subprocess.CompletedProcess(argv, code, _text(out), _text(err))
+        return subprocess.CompletedProcess(process.args, code, _text(out), _text(err))
 
     def close(self) -> None:
         self.control.close()  # the zygote ends at the end of its control socket
@@ -162,6 +209,66 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class ZygoteProcess:
+    """A command a zygote started, handled as its ``subprocess.Popen`` would be: pid,
+    poll, wait, signals. Signals go through a pidfd, so they can never reach another
+    process that took the pid after this one ended. Closing the handle (or the test
+    process ending) ends the command with SIGTERM, as a server LocalServer starts
+    dies with its parent."""
+
+    def __init__(self, args: list[str], pid: int, pidfd: int, reply: socket.socket) -> None:
+        self.args = args
+        self.pid = pid
+        self.returncode: int | None = None
+        self._pidfd = pidfd
+        self._reply = reply
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self._reply.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                self._ended(self._reply.recv(MAX_MESSAGE))
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            self._reply.settimeout(timeout)
+            try:
+                self._ended(self._reply.recv(MAX_MESSAGE))
+            except TimeoutError:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0) from None
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None and self._pidfd >= 0:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self._pidfd, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def _ended(self, message: bytes) -> None:
+        if not message:
+            self.close()
+            raise RuntimeError(f"zygote: lost track of {self.args[0]} (pid {self.pid})")
+        self.returncode = int(json.loads(message)["code"])
+        self.close()  # nothing more to hear or signal
+
+    def close(self) -> None:
+        self._reply.close()
+        if self._pidfd >= 0:
+            os.close(self._pidfd)
+            self._pidfd = -1
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def _text(data: bytes) -> str:
@@ -249,12 +356,51 @@ class Zygotes:
                 [str(BIN / entry), *args], capture_output=True, text=True, encoding="utf-8",
                 input=stdin, timeout=timeout, check=False, env=env, cwd=cwd,
             )  # fmt: skip
+        return self._zygote(entry, env).run(args, env=env, cwd=cwd, stdin=stdin, timeout=timeout)
+
+    def start(
+        self,
+        entry: str,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        stdin: int | None = None,
+        stdout: int | None = None,
+        stderr: int | None = None,
+    ) -> ChildProcess:
+        """Like ``subprocess.Popen([entry, *args], stdin=…, stdout=…, stderr=…)`` with
+        descriptors, ``subprocess.DEVNULL`` or (stderr) ``subprocess.STDOUT``; None
+        inherits the test's own. Started by a zygote unless ``DXDESK_TEST_NO_ZYGOTE``."""
+        env = dict(os.environ if env is None else env)
+        if os.environ.get(NO_ZYGOTE_ENV):
+            return subprocess.Popen(
+                [str(BIN / entry), *args], stdin=stdin, stdout=stdout, stderr=stderr,
+                env=env, cwd=cwd,
+            )  # fmt: skip
+        with contextlib.ExitStack() as opened:
+
+            def descriptor(value: int | None, own: int) -> int:
+                if value is None:
+                    return own
+                if value == subprocess.DEVNULL:
+                    null = os.open(os.devnull, os.O_RDWR)
+                    opened.callback(os.close, null)
+                    return null
+                return value
+
+            out = descriptor(stdout, 1)
+            err = out if stderr == subprocess.STDOUT else descriptor(stderr, 2)
+            stdio = (descriptor(stdin, 0), out, err)
+            return self._zygote(entry, env).spawn(args, env=env, cwd=cwd, stdio=stdio)
+
+    def _zygote(self, entry: str, env: Mapping[str, str]) -> Zygote:
         key = (entry, startup_env(env))
         with self.lock:
             zygote = self.started.get(key)
             if zygote is None or not zygote.alive():
                 zygote = self.started[key] = Zygote(entry, env)
-        return zygote.run(args, env=env, cwd=cwd, stdin=stdin, timeout=timeout)
+            return zygote
 
     def close(self) -> None:
         with self.lock:
@@ -300,8 +446,10 @@ def _reap(flags: int) -> None:
 
 
 def _supervise(module_name: str, request: dict[str, object], fds: list[int]) -> None:
-    """In a child of the zygote: start the command in a grandchild, tell the test its
-    pid, wait for it and tell the test its exit code (as subprocess reports it)."""
+    """In a child of the zygote: start the command in a grandchild, give the test its
+    pid and a pidfd, wait for it and tell the test its exit code (as subprocess
+    reports it). If the test closes its end first (its handle dropped, or the test
+    process gone), the command gets SIGTERM, as LocalServer's children do."""
     reply_fd, stdio = fds[0], fds[1:]
     code = 70
     try:
@@ -311,10 +459,20 @@ def _supervise(module_name: str, request: dict[str, object], fds: list[int]) -> 
             _command(module_name, request, stdio)
         for fd in stdio:
             os.close(fd)
-        with socket.socket(fileno=reply_fd) as reply:
-            reply.send(json.dumps({"pid": pid}).encode())
+        pidfd = os.pidfd_open(pid)
+        with socket.socket(fileno=reply_fd) as reply, selectors.DefaultSelector() as selector:
+            with contextlib.suppress(OSError):  # the test may be gone already
+                socket.send_fds(reply, [json.dumps({"pid": pid}).encode()], [pidfd])
+            selector.register(pidfd, selectors.EVENT_READ)
+            selector.register(reply, selectors.EVENT_READ)
+            while pidfd not in {key.fd for key, _ in selector.select()}:
+                # Only the reply socket: the test's end has closed (it never sends).
+                selector.unregister(reply)
+                with contextlib.suppress(ProcessLookupError):
+                    signal.pidfd_send_signal(pidfd, signal.SIGTERM)
             _, status = os.waitpid(pid, 0)
-            reply.send(json.dumps({"code": os.waitstatus_to_exitcode(status)}).encode())
+            with contextlib.suppress(OSError):
+                reply.send(json.dumps({"code": os.waitstatus_to_exitcode(status)}).encode())
         code = 0
     finally:
         os._exit(code)
@@ -336,6 +494,11 @@ def _command(module_name: str, request: dict[str, object], stdio: list[int]) -> 
         os.chdir(cwd)
         sys.argv = [str(part) for part in argv]
         sys.path[0] = str(Path(sys.argv[0]).parent)  # where a console script's path starts
+        # The script is __main__, as for the console script: multiprocessing's spawn
+        # (uvicorn's --workers) starts its children from it, not from this module.
+        script = types.ModuleType("__main__")
+        script.__file__ = sys.argv[0]
+        sys.modules["__main__"] = script
         # Fresh streams on the new descriptors, made as the interpreter made the
         # zygote's own (same start-up environment, so the same encoding and errors).
         for fd, name in enumerate(("stdin", "stdout", "stderr")):
