@@ -1,11 +1,14 @@
 """`./dx` on real machines: apt's lock held by another process, package names that
-differ between distributions, a TLS-intercepting proxy. The script's own functions
+differ between distributions, Ubuntu's snap-stub chromium, a python3 older than 3.11
+(Ubuntu 22.04), a TLS-intercepting proxy. The script's own functions
 run (sourced) against stand-ins for apt on the PATH, never the real package manager."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
@@ -96,11 +99,133 @@ def test_packages_are_chosen_by_what_the_distribution_has(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     calls = log.read_text().splitlines()
     assert calls[0] == "-q update -qq"
-    assert calls[1].split()[-2:] == ["postgresql", "xvfb"]
+    assert calls[-1].startswith("-q install ")
+    assert calls[-1].split()[-2:] == ["postgresql", "xvfb"]
     # What is present is not installed again.
     present = run_dx('ensure_apt "cmd:bash:bash" "file:/:root"', bin_dir)
     assert present.returncode == 0
-    assert len(log.read_text().splitlines()) == 2
+    assert log.read_text().splitlines() == calls
+
+
+def chromium_apt(tmp_path: Path, snap_stub: bool) -> tuple[Path, Path]:
+    """apt as Ubuntu 24.04 has it (chromium only as chromium-browser, a stub whose
+    install brings snapd) or as Debian 12 (chromium, a real browser)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "apt.log"
+    name = "chromium-browser" if snap_stub else "chromium"
+    fake_command(
+        bin_dir,
+        "apt-cache",
+        f'if [ "$2" = {name} ] || [ "$2" = xvfb ]; then echo "  Candidate: 1"; '
+        'else echo "  Candidate: (none)"; fi\n',
+    )
+    pulls_snapd = (
+        f'  case " $* " in *" {name} "*) echo "Inst snapd (2.63 Ubuntu:24.04/noble)" ;; esac\n'
+        if snap_stub
+        else ""
+    )
+    fake_command(
+        bin_dir,
+        "apt-get",
+        f'if [ "$1" = -s ]; then\n{pulls_snapd}'
+        '  for p in "${@:4}"; do echo "Inst $p (1 distro)"; done\n'
+        "  exit 0\n"
+        "fi\n"
+        f'echo "$*" >> {log}\n',
+    )
+    fake_command(bin_dir, "id", "echo 0\n")
+    return bin_dir, log
+
+
+def test_ubuntus_snap_stub_chromium_is_not_installed_and_dx_says_why(tmp_path: Path) -> None:
+    bin_dir, log = chromium_apt(tmp_path, snap_stub=True)
+    wanted = '"cmd:no-such-chromium:chromium|chromium-browser" "cmd:no-such-cmd:xvfb"'
+    done = run_dx(f"ensure_apt {wanted}", bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines()[-1].split()[-1:] == ["xvfb"]
+    assert "chromium-browser" not in log.read_text()
+    assert "not installing chromium-browser: here it only installs the snap" in done.stderr
+    assert "DXDESK_CHROMIUM" in done.stderr
+    # Nothing left to install is no apt-get install at all.
+    alone = run_dx('ensure_apt "cmd:no-such-chromium:chromium|chromium-browser"', bin_dir)
+    assert alone.returncode == 0, alone.stderr
+    assert log.read_text().count("-q install") == 1
+
+
+def test_debians_chromium_is_installed(tmp_path: Path) -> None:
+    bin_dir, log = chromium_apt(tmp_path, snap_stub=False)
+    wanted = '"cmd:no-such-chromium:chromium|chromium-browser" "cmd:no-such-cmd:xvfb"'
+    done = run_dx(f"ensure_apt {wanted}", bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines()[-1].split()[-2:] == ["chromium", "xvfb"]
+    assert "not installing" not in done.stderr
+
+
+def python_path(tmp_path: Path, python3: str) -> Path:
+    """A PATH of the tools ./dx uses and a `python3` reporting version `python3`;
+    no other python3.X unless a test adds one."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "grep", "sed", "cut", "sort", "tr", "readlink", "dirname", "cat"):
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    major, minor = python3.split(".")[:2]
+    fake_command(
+        bin_dir,
+        "python3",
+        f'if [ "$1" = -V ]; then echo "Python {python3}"; exit 0; fi\n'
+        f'exec {sys.executable} -c "import sys; sys.exit(({major}, {minor}) < (3, 11))"\n',
+    )
+    return bin_dir
+
+
+def test_a_python3_of_3_11_or_newer_is_used_as_it_is(tmp_path: Path) -> None:
+    bin_dir = python_path(tmp_path, "3.11.2")
+    done = run_dx('choose_python; echo "$PYTHON|${UV_PYTHON:-unset}"', bin_dir, PATH=str(bin_dir))
+    assert done.stdout.strip() == f"{bin_dir}/python3|unset", done.stderr
+
+
+def test_an_old_python3_gives_way_to_a_python3_11_beside_it(tmp_path: Path) -> None:
+    bin_dir = python_path(tmp_path, "3.10.12")
+    (bin_dir / "python3.11").symlink_to(sys.executable)
+    done = run_dx(
+        'choose_python; echo "$PYTHON|$UV_PYTHON|$PY_VERSION"', bin_dir, PATH=str(bin_dir)
+    )
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert done.stdout.strip() == f"{bin_dir}/python3.11|{bin_dir}/python3.11|{version}", (
+        done.stderr
+    )
+
+
+def test_an_old_python3_alone_is_refused_with_what_to_install(tmp_path: Path) -> None:
+    bin_dir = python_path(tmp_path, "3.10.12")
+    fake_command(bin_dir, "id", "echo 1000\n")
+    done = run_dx("choose_python; echo chosen", bin_dir, PATH=str(bin_dir))
+    assert done.returncode == 1
+    assert "chosen" not in done.stdout
+    assert "needs Python 3.11 or newer and python3 here is 3.10.12" in done.stderr
+    assert "sudo apt-get install python3.11" in done.stderr
+
+
+def test_as_root_an_old_python3_gets_python3_11_from_apt(tmp_path: Path) -> None:
+    bin_dir = python_path(tmp_path, "3.10.12")
+    log = tmp_path / "apt.log"
+    fake_command(bin_dir, "id", "echo 0\n")
+    fake_command(bin_dir, "apt-cache", 'echo "  Candidate: 3.11.0-1~22.04.1"\n')
+    fake_command(
+        bin_dir,
+        "apt-get",
+        f'echo "$*" >> {log}\n'
+        f'case "$*" in *"install"*python3.11*) {shutil.which("ln")} -s {sys.executable} '
+        f"{bin_dir}/python3.11 ;; esac\n",
+    )
+    done = run_dx('choose_python; echo "$PYTHON"', bin_dir, PATH=str(bin_dir))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{bin_dir}/python3.11"
+    assert "installing python3.11" in done.stderr
+    assert log.read_text().splitlines()[-1].split()[-1] == "python3.11"
 
 
 def test_without_root_the_missing_packages_are_named_with_their_alternatives(

@@ -1,5 +1,6 @@
 """Fixtures for the server suite: real ``dxdesk-server serve`` processes on loopback,
-on SQLite and on a throwaway PostgreSQL 15 cluster started here."""
+on SQLite and on a throwaway PostgreSQL cluster started here (the distribution's:
+15 on Debian 12, 16 on Ubuntu 24.04)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from tests.support.device import TestDevice
 from tests.support.server import START_TIMEOUT_S, ZygoteServer
 from tests.support.zygote import ZYGOTES
 
-PG_VERSION = "15"
 PASSWORD = "mat-khau-thu-nghiem"
 _counter = itertools.count()
 
@@ -35,9 +35,13 @@ _counter = itertools.count()
 # ---------------------------------------------------------------- PostgreSQL
 
 
-def _pg_bin() -> Path | None:
-    candidates = [Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")]
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+def _pg_bin(root: Path = Path("/usr/lib/postgresql")) -> Path | None:
+    """The newest PostgreSQL installed the Debian way, else initdb on the PATH."""
+    candidates = sorted(
+        root.glob("*/bin"),
+        key=lambda folder: int(folder.parent.name) if folder.parent.name.isdigit() else 0,
+        reverse=True,
+    )
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
             return folder
@@ -48,11 +52,12 @@ def _pg_bin() -> Path | None:
 def _install_postgresql() -> str | None:
     """apt-get install, as CI (root, with apt) can; None on success, else the reason."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return "initdb not found and not root with apt-get to install postgresql-15"
+        return "initdb not found and not root with apt-get to install postgresql"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for argv in (
         ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", f"postgresql-{PG_VERSION}"],
+        # The distribution's own version (Debian 12: 15; Ubuntu 24.04: 16).
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"],
     ):
         done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
@@ -85,7 +90,7 @@ def pg_cluster() -> Iterator[PgCluster]:
         reason = _install_postgresql()
         bin_dir = _pg_bin()
         if bin_dir is None:
-            pytest.skip(f"PostgreSQL {PG_VERSION} unavailable: {reason}")
+            pytest.skip(f"PostgreSQL unavailable: {reason}")
     root = Path(tempfile.mkdtemp(prefix="dxdesk-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:  # initdb refuses to run as root
