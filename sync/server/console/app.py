@@ -35,7 +35,7 @@ from sync.server.console.context import (
 )
 from sync.server.console.headers import HEADERS, SecurityHeaders
 from sync.server.console.live import ChangeToken
-from sync.server.console.overview import WeekCounts
+from sync.server.console.overview import UnitFigureCache, WeekCounts
 from sync.server.console.pages import STATIC, Pages
 from sync.server.db import Database
 from sync.server.errors import ApiError
@@ -50,6 +50,7 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
         pages=Pages(),
         changes=ChangeToken(db),
         weeks=WeekCounts(),
+        figures=UnitFigureCache(),
         session_ttl=min(sessions.SESSION_TTL, config.token_ttl),
     )
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
