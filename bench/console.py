@@ -320,7 +320,7 @@ def sqlite_database(scale: Scale | None) -> Iterator[tuple[str, Roots]]:
     # "w": the reports carry their folded words (the word search has something to find)
     path = CACHE / f"console-{scale.name}-w-{tasks.today().isoformat()}.sqlite3"
     url = f"sqlite:///{path}"
-    roots = Roots("TW", "P01", f"P{1 % scale.provinces + 1:02d}-X0002")
+    roots = _national_roots(scale)
     if not path.exists():
         partial = path.with_suffix(".building")
         for stale in CACHE.glob(partial.name + "*"):
@@ -334,6 +334,27 @@ def sqlite_database(scale: Scale | None) -> Iterator[tuple[str, Roots]]:
         partial.rename(path)
         print(f"# built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
     yield url, roots
+
+
+def _national_roots(scale: Scale) -> Roots:
+    return Roots("TW", "P01", f"P{1 % scale.provinces + 1:02d}-X0002")
+
+
+@contextmanager
+def kept_postgresql(url: str, scale: Scale) -> Iterator[tuple[str, Roots]]:
+    """A national database in a cluster the caller keeps (``--postgresql-national``),
+    built on first use: the build takes longer than the measuring."""
+    db = open_database(url)
+    try:
+        with db.read() as session:
+            built = session.execute(text("SELECT count(*) FROM unit")).scalar_one() > 0
+        if not built:
+            started = time.perf_counter()
+            build_national(db, scale)
+            print(f"# built PostgreSQL in {time.perf_counter() - started:.0f} s", flush=True)
+    finally:
+        db.dispose()
+    yield url, _national_roots(scale)
 
 
 @contextmanager
@@ -523,6 +544,10 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=30, help="tasks per commune")
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10, help="timed runs per page")
+    parser.add_argument("--postgresql-national", metavar="URL",
+                        help="a PostgreSQL database for the national scale, kept between "
+                             "runs (built if empty); default: a throwaway cluster")  # fmt: skip
+    parser.add_argument("--only", choices=["demo", "national"], help="one size only")
     args = parser.parse_args()
     scale = Scale(args.provinces, args.communes, args.tasks, args.reports)
     machine = f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}"
@@ -534,7 +559,13 @@ def main() -> int:
     for backend in backends:
         opener = sqlite_database if backend == "sqlite" else postgresql_database
         for size, which in (("demo", None), ("national", scale)):
-            with opener(which) as (url, roots):
+            if args.only and size != args.only:
+                continue
+            if backend == "postgresql" and which is not None and args.postgresql_national:
+                opened = kept_postgresql(args.postgresql_national, which)
+            else:
+                opened = opener(which)
+            with opened as (url, roots):
                 for line in measure(f"{backend}, {size}", url, roots, args.runs):
                     print(line, flush=True)
     return 0
