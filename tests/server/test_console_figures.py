@@ -10,11 +10,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 
+from dxdesk import signing
 from dxdesk.clock import VIETNAM_TZ, utcnow
 from dxdesk.status import Category, categorise
-from sync.server import tasks
+from sync.server import console, tasks
+from sync.server.config import ServerConfig
 from sync.server.console import overview
 from sync.server.console.tree import Tree
 from sync.server.db import Database
@@ -216,3 +219,17 @@ def test_the_overviews_figures_equal_a_computation_from_scratch_after_every_writ
     after = check(today, day)["units"]
     for unit, change in ((world.unit_a, 1), (world.unit_b, -1)):
         assert sum(after.get(unit, {}).values()) == sum(before[unit].values()) + change
+
+
+def test_the_figures_are_read_as_the_server_starts(server_db: Database) -> None:
+    """Nationally the first read of every unit takes seconds; the console does it in the
+    background when it is created, not in a reviewer's first overview."""
+    config = ServerConfig(
+        database_url=str(server_db.engine.url),
+        server_key=X25519PrivateKey.generate(),
+        signing_key=signing.generate(),
+    )
+    app = console.create(config, server_db)
+    app.state.warming.join(timeout=120)
+    assert not app.state.warming.is_alive()
+    assert app.state.console.figures.ready

@@ -244,6 +244,12 @@ class UnitFigureCache:
         self._version: int | None = None
         self._since: dt.datetime | None = None
 
+    @property
+    def ready(self) -> bool:
+        """Whether every unit has been read once (then requests read only changes)."""
+        with self._lock:
+            return self._version is not None
+
     def get(self, session: Session, now: dt.datetime) -> Mapping[str, UnitFigures]:
         with self._lock:  # one refresh at a time; the others then find little to do
             version = versions.current(session)  # first: every change up to it is visible
