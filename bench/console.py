@@ -48,7 +48,7 @@ from sqlalchemy import insert, select, text, update
 
 from dxdesk.clock import utcnow
 from sync.local_server import LocalServer
-from sync.server import accounts, demo, indicators, tasks
+from sync.server import accounts, demo, indicators, report_words, tasks
 from sync.server.console import inbox, overview
 from sync.server.console.tree import Tree
 from sync.server.db import Database, open_database
@@ -69,6 +69,7 @@ TASK_TITLES = [
     "Tập huấn kỹ năng số cho người dân",
     "Cập nhật cơ sở dữ liệu đảng viên",
 ]
+RARE_WORDS = "Thiếu máy quét ở thôn Nà Khoang"  # in one report of 5,000
 INDICATORS = [
     {"code": "HS", "name": "Hồ sơ số hoá", "unit": "hồ sơ", "target": 1200},
     {"code": "ND", "name": "Người dân được tập huấn", "unit": "người", "target": 300},
@@ -217,7 +218,8 @@ def _load_reports(
             body = {
                 "id": "", "task_id": tid, "progress": progress, "status_claim": "in_progress",
                 "results": f"Đã số hoá {values['HS']}/1.200 hồ sơ; tập huấn {values['ND']} người.",
-                "difficulties": "Mất điện, sóng 2G yếu" if n % 4 == 0 else "",
+                "difficulties": (RARE_WORDS if n % 5000 == 7
+                                 else "Mất điện, sóng 2G yếu" if n % 4 == 0 else ""),
                 "proposals": "", "indicator_values": values if has_indicators else {},
                 "classification": "normal", "corrects_id": None, "author": "Nguyễn Văn An",
                 "created_at": at.isoformat(), "attachments": [],
@@ -239,6 +241,7 @@ def _load_reports(
                 "reviewed_by": reviewer if reviewed else None,
                 "review_version": version if reviewed else None,
                 "signature": None, "device_id": None, "sealed": None, "sealed_by": None,
+                "search_words": report_words.folded(body, None),
             })  # fmt: skip
             if len(batch) == BATCH:
                 conn.execute(insert(table_of(Report)), batch)
@@ -264,7 +267,7 @@ def build_demo(db: Database, per_task: int = 20, seed: int = 14) -> Roots:
         counter = table_of(ChangeCounter).c
         version = conn.execute(select(counter.value).where(counter.name == COUNTER)).scalar_one()
         now = _now()
-        reports = []
+        reports: list[dict[str, Any]] = []
         for tid, unit in rows:
             for _ in range(per_task):
                 at = now - dt.timedelta(seconds=rnd.randrange(365 * 86400))
@@ -275,8 +278,10 @@ def build_demo(db: Database, per_task: int = 20, seed: int = 14) -> Roots:
                     "id": rid, "task_id": tid, "unit_code": unit,
                     "submitted_by": users["cb.bench"],
                     "content_sha256": hashlib.sha256(rid.encode()).hexdigest(),
-                    "body": {"id": rid, "task_id": tid, "results": "Đã triển khai",
-                             "indicator_values": {}},
+                    "body": (body := {"id": rid, "task_id": tid, "results": "Đã triển khai",
+                                      "difficulties": RARE_WORDS if len(reports) % 50 == 7
+                                      else "", "indicator_values": {}}),
+                    "search_words": report_words.folded(body, None),
                     "progress": rnd.randint(0, 100), "status_claim": "in_progress",
                     "classification": "normal", "created_at": at, "received_at": at,
                     "complete": True,
@@ -312,9 +317,10 @@ def sqlite_database(scale: Scale | None) -> Iterator[tuple[str, Roots]]:
             shutil.rmtree(folder, ignore_errors=True)
         return
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"console-{scale.name}-{tasks.today().isoformat()}.sqlite3"
+    # "w": the reports carry their folded words (the word search has something to find)
+    path = CACHE / f"console-{scale.name}-w-{tasks.today().isoformat()}.sqlite3"
     url = f"sqlite:///{path}"
-    roots = Roots("TW", "P01", f"P{1 % scale.provinces + 1:02d}-X0002")
+    roots = _national_roots(scale)
     if not path.exists():
         partial = path.with_suffix(".building")
         for stale in CACHE.glob(partial.name + "*"):
@@ -328,6 +334,27 @@ def sqlite_database(scale: Scale | None) -> Iterator[tuple[str, Roots]]:
         partial.rename(path)
         print(f"# built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
     yield url, roots
+
+
+def _national_roots(scale: Scale) -> Roots:
+    return Roots("TW", "P01", f"P{1 % scale.provinces + 1:02d}-X0002")
+
+
+@contextmanager
+def kept_postgresql(url: str, scale: Scale) -> Iterator[tuple[str, Roots]]:
+    """A national database in a cluster the caller keeps (``--postgresql-national``),
+    built on first use: the build takes longer than the measuring."""
+    db = open_database(url)
+    try:
+        with db.read() as session:
+            built = session.execute(text("SELECT count(*) FROM unit")).scalar_one() > 0
+        if not built:
+            started = time.perf_counter()
+            build_national(db, scale)
+            print(f"# built PostgreSQL in {time.perf_counter() - started:.0f} s", flush=True)
+    finally:
+        db.dispose()
+    yield url, _national_roots(scale)
 
 
 @contextmanager
@@ -351,12 +378,15 @@ def postgresql_database(scale: Scale | None) -> Iterator[tuple[str, Roots]]:
 class PageSpec:
     label: str
     user: str
-    path: str  # the console URL
+    path: str | None  # the console URL (None: in-process only)
     run: Callable[[Database], object]  # the same work in-process
+    before: Callable[[Database], None] | None = None  # untimed, before each timed run
 
 
-def _overview(user_unit: str) -> Callable[[Database], object]:
-    weeks = overview.WeekCounts()  # one per server process: ended weeks are kept
+def _overview(user_unit: str, fresh: bool = False) -> Callable[[Database], object]:
+    # One of each per server process: ended weeks and each unit's figures are kept.
+    weeks = overview.WeekCounts()
+    figures = overview.UnitFigureCache()
 
     def run(db: Database) -> object:
         with db.read() as session:
@@ -364,8 +394,10 @@ def _overview(user_unit: str) -> Callable[[Database], object]:
             tree = Tree(session)
             assert scope.allows(user_unit)
             return overview.compute(
-                session, tree, user_unit, tasks.today(), utcnow(), SILENT_DAYS, weeks
-            )
+                session, tree, user_unit, tasks.today(), utcnow(), SILENT_DAYS,
+                overview.WeekCounts() if fresh else weeks,
+                overview.UnitFigureCache() if fresh else figures,
+            )  # fmt: skip
 
     return run
 
@@ -382,13 +414,39 @@ def _inbox(user_unit: str, params: dict[str, str]) -> Callable[[Database], objec
     return run
 
 
+def a_report_arrives(db: Database) -> None:
+    """One report stored in a commune, as a push would, so that the next overview
+    has something new to bring its kept figures up to date with (each run a
+    different commune: the worst case for the kept figures)."""
+    with db.engine.begin() as conn:
+        tid, unit = conn.execute(
+            text("SELECT id, unit_code FROM task ORDER BY random() LIMIT 1")
+        ).one()
+        officer = conn.execute(text("SELECT min(id) FROM user_account")).scalar_one()
+        rid = str(uuid.uuid4())
+        at = utcnow()
+        body = {"id": rid, "task_id": tid, "results": "Đã triển khai", "indicator_values": {}}
+        conn.execute(insert(table_of(Report)), [{
+            "id": rid, "task_id": tid, "unit_code": unit, "submitted_by": officer,
+            "content_sha256": hashlib.sha256(rid.encode()).hexdigest(), "body": body,
+            "progress": 50, "status_claim": "in_progress", "classification": "normal",
+            "created_at": at, "received_at": at, "complete": True,
+            "search_words": report_words.folded(body, None),
+        }])  # fmt: skip
+
+
 def specs(roots: Roots, commune_name: str) -> list[PageSpec]:
     since = (tasks.today() - dt.timedelta(days=30)).isoformat()
     search = {"q": commune_name.removeprefix("Xã ")}
+    rare = {"q": "nà khoang"}
     returned = {"state": "returned", "from": since}
     return [
         PageSpec("overview, central reviewer (whole tree)", "ld.central",
                  "/console/overview", _overview(roots.central)),
+        PageSpec("overview, central reviewer, a report arrived before each", "ld.central",
+                 "/console/overview", _overview(roots.central), a_report_arrives),
+        PageSpec("overview, central reviewer, first after a server start", "ld.central",
+                 None, _overview(roots.central, fresh=True)),
         PageSpec("overview, province reviewer", "ld.province",
                  "/console/overview", _overview(roots.province)),
         PageSpec("inbox page 1, central reviewer", "ld.central",
@@ -398,6 +456,9 @@ def specs(roots: Roots, commune_name: str) -> list[PageSpec]:
         PageSpec("inbox filtered: central, search a commune's name", "ld.central",
                  "/console/reports?" + requests.compat.urlencode(search),
                  _inbox(roots.central, search)),
+        PageSpec("inbox filtered: central, a rare phrase (1 report in 5,000)", "ld.central",
+                 "/console/reports?" + requests.compat.urlencode(rare),
+                 _inbox(roots.central, rare)),
         PageSpec("inbox filtered: province, returned in 30 days", "ld.province",
                  "/console/reports?" + requests.compat.urlencode(returned),
                  _inbox(roots.province, returned)),
@@ -410,10 +471,14 @@ def _stats(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def timed(work: Callable[[], object], runs: int) -> tuple[float, float]:
+def timed(
+    work: Callable[[], object], runs: int, before: Callable[[], None] | None = None
+) -> tuple[float, float]:
     work()  # warm the caches: a server up for days has them warm
     samples = []
     for _ in range(runs):
+        if before is not None:
+            before()
         started = time.perf_counter()
         work()
         samples.append(time.perf_counter() - started)
@@ -434,33 +499,40 @@ def sign_in(base: str, username: str) -> requests.Session:
 
 def measure(label: str, url: str, roots: Roots, runs: int) -> list[str]:
     db = open_database(url)
+    home = Path(tempfile.mkdtemp(prefix="dxdesk-bench-home-"))
     try:
         with db.read() as session:
             commune_name = Tree(session).name(roots.commune)
             reports = session.execute(text("SELECT count(*) FROM report")).scalar_one()
         pages = specs(roots, commune_name)
-        local = [timed(partial(spec.run, db), runs) for spec in pages]
+
+        def before(spec: PageSpec) -> Callable[[], None] | None:
+            return None if spec.before is None else partial(spec.before, db)
+
+        local = [timed(partial(spec.run, db), runs, before(spec)) for spec in pages]
+        server = LocalServer(home, db_url=url, serve_args=("--home", str(home), "--log-level",
+                                                           "warning"))  # fmt: skip
+        server.start(demo=False, timeout_s=120)
+        try:
+            sessions = {user: sign_in(server.url, user) for user in {p.user for p in pages}}
+
+            def fetch(spec: PageSpec) -> None:
+                answer = sessions[spec.user].get(f"{server.url}{spec.path}", timeout=120)
+                assert answer.status_code == 200, f"{spec.path}: {answer.status_code}"
+
+            remote = [
+                timed(partial(fetch, spec), runs, before(spec)) if spec.path else None
+                for spec in pages
+            ]
+        finally:
+            server.stop()
     finally:
         db.dispose()
-    home = Path(tempfile.mkdtemp(prefix="dxdesk-bench-home-"))
-    server = LocalServer(home, db_url=url, serve_args=("--home", str(home), "--log-level",
-                                                       "warning"))  # fmt: skip
-    server.start(demo=False, timeout_s=120)
-    try:
-        sessions = {user: sign_in(server.url, user) for user in {p.user for p in pages}}
-
-        def fetch(spec: PageSpec) -> None:
-            answer = sessions[spec.user].get(server.url + spec.path, timeout=120)
-            assert answer.status_code == 200, f"{spec.path}: {answer.status_code}"
-
-        remote = [timed(partial(fetch, spec), runs) for spec in pages]
-    finally:
-        server.stop()
         shutil.rmtree(home, ignore_errors=True)
     return [
         f"| {label} ({reports:,} reports) | {spec.label} | {lm:.0f} | {lp:.0f} | "
-        f"{hm:.0f} | {hp:.0f} |"
-        for spec, (lm, lp), (hm, hp) in zip(pages, local, remote, strict=True)
+        + ("– | – |" if http is None else f"{http[0]:.0f} | {http[1]:.0f} |")
+        for spec, (lm, lp), http in zip(pages, local, remote, strict=True)
     ]
 
 
@@ -472,6 +544,10 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=30, help="tasks per commune")
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10, help="timed runs per page")
+    parser.add_argument("--postgresql-national", metavar="URL",
+                        help="a PostgreSQL database for the national scale, kept between "
+                             "runs (built if empty); default: a throwaway cluster")  # fmt: skip
+    parser.add_argument("--only", choices=["demo", "national"], help="one size only")
     args = parser.parse_args()
     scale = Scale(args.provinces, args.communes, args.tasks, args.reports)
     machine = f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}"
@@ -483,7 +559,13 @@ def main() -> int:
     for backend in backends:
         opener = sqlite_database if backend == "sqlite" else postgresql_database
         for size, which in (("demo", None), ("national", scale)):
-            with opener(which) as (url, roots):
+            if args.only and size != args.only:
+                continue
+            if backend == "postgresql" and which is not None and args.postgresql_national:
+                opened = kept_postgresql(args.postgresql_national, which)
+            else:
+                opened = opener(which)
+            with opened as (url, roots):
                 for line in measure(f"{backend}, {size}", url, roots, args.runs):
                     print(line, flush=True)
     return 0

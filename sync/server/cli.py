@@ -140,6 +140,10 @@ def _serve(args: argparse.Namespace, db: Database) -> int:
     os.environ[UPLOAD_TTL_ENV] = str(expiry.total_seconds())
     os.environ[BODY_TIMEOUT_ENV] = str(body_s)
     db.dispose()
+    # uvicorn kills a worker that has not answered its health check in 5 s; on an old
+    # or busy machine a worker still importing is slow, not hung, and killing it only
+    # starts another slow one (seen at load 14: the workers never came up).
+    options["timeout_worker_healthcheck"] = 60
     uvicorn.run("sync.server.worker:app", factory=True, workers=args.workers, **options)
     return EXIT_OK
 

@@ -10,11 +10,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import select
 
+from dxdesk import signing
 from dxdesk.clock import VIETNAM_TZ, utcnow
 from dxdesk.status import Category, categorise
-from sync.server import tasks
+from sync.server import console, tasks
+from sync.server.config import ServerConfig
 from sync.server.console import overview
 from sync.server.console.tree import Tree
 from sync.server.db import Database
@@ -97,14 +100,20 @@ def _scratch(
 
 
 def _kept(
-    session: Any, root: str, today: dt.date, now: dt.datetime, days: int, weeks: Any
+    session: Any,
+    root: str,
+    today: dt.date,
+    now: dt.datetime,
+    days: int,
+    weeks: Any,
+    figures: overview.UnitFigureCache | None,
 ) -> dict[str, Any]:
     """The same figures as the overview computes them."""
     tree = Tree(session)
-    data = overview.compute(session, tree, root, today, now, days, weeks)
+    data = overview.compute(session, tree, root, today, now, days, weeks, figures)
     per_unit = {}
     for unit in tree.subtree(root):
-        own = overview.compute(session, tree, unit, today, now, days, weeks)
+        own = overview.compute(session, tree, unit, today, now, days, weeks, figures)
         if not tree.children.get(unit) and own.totals.total:
             per_unit[unit] = dict(own.totals.by_category)
     return {
@@ -129,19 +138,18 @@ def test_the_overviews_figures_equal_a_computation_from_scratch_after_every_writ
                          indicators=[HS, ND])  # fmt: skip
     other = seed_task(server_db, f"{p}-O", world.unit_b, deadline=today + dt.timedelta(9),
                       indicators=[{**HS, "target": 800}])  # fmt: skip
-    weeks = overview.WeekCounts()  # one for the whole test, as in a server process
+    # One of each for the whole test, as in a server process: every check below reads
+    # the figures kept since the last one, brought up to date by what changed.
+    weeks = overview.WeekCounts()
+    kept = overview.UnitFigureCache()
 
-    def check(when: dt.date = today) -> dict[str, Any]:
+    def check(when: dt.date = today, later: dt.timedelta = dt.timedelta()) -> dict[str, Any]:
         with server_db.read() as session:
-            now = utcnow()
+            now = utcnow() + later
             expected = _scratch(session, world.province, when, now, 14)
-            assert _kept(session, world.province, when, now, 14, weeks) == expected
-            # The whole tree's path (no list of codes) finds the same silent units.
-            tree = Tree(session)
-            with_tasks = sorted(expected["units"])
-            assert overview._silent(session, with_tasks, True, tree, now, 14) == overview._silent(
-                session, with_tasks, False, tree, now, 14
-            )
+            assert _kept(session, world.province, when, now, 14, weeks, kept) == expected
+            # Read from scratch (every unit, no list of codes to bind): the same.
+            assert _kept(session, world.province, when, now, 14, weeks, None) == expected
             return expected
 
     start = check()
@@ -199,3 +207,29 @@ def test_the_overviews_figures_equal_a_computation_from_scratch_after_every_writ
     assert ("ND", "người") not in figures["indicators"]
     assert sum(figures["units"][world.unit_a].values()) == counted - 1
     check(today + dt.timedelta(days=30))  # later: the other task is overdue then
+
+    # A move, looked at a day later (no report arrived since): both units' figures
+    # change, the unit the task left known only by the task's departure.
+    day = dt.timedelta(days=1)
+    before = check(today, day)["units"]
+    with server_db.write() as session:
+        task = session.get(Task, other)
+        assert task is not None
+        tasks.move(session, task, world.unit_a, "test")
+    after = check(today, day)["units"]
+    for unit, change in ((world.unit_a, 1), (world.unit_b, -1)):
+        assert sum(after.get(unit, {}).values()) == sum(before[unit].values()) + change
+
+
+def test_the_figures_are_read_as_the_server_starts(server_db: Database) -> None:
+    """Nationally the first read of every unit takes seconds; the console does it in the
+    background when it is created, not in a reviewer's first overview."""
+    config = ServerConfig(
+        database_url=str(server_db.engine.url),
+        server_key=X25519PrivateKey.generate(),
+        signing_key=signing.generate(),
+    )
+    app = console.create(config, server_db)
+    app.state.warming.join(timeout=120)
+    assert not app.state.warming.is_alive()
+    assert app.state.console.figures.ready

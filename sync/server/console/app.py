@@ -4,6 +4,7 @@ its own routers, HTML error pages and security headers."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from dxdesk.clock import utcnow
 from sync.protocol import KIB, MIB
 from sync.server.accounts import Principal
 from sync.server.bodies import TooLargeError
@@ -35,7 +37,7 @@ from sync.server.console.context import (
 )
 from sync.server.console.headers import HEADERS, SecurityHeaders
 from sync.server.console.live import ChangeToken
-from sync.server.console.overview import WeekCounts
+from sync.server.console.overview import UnitFigureCache, WeekCounts
 from sync.server.console.pages import STATIC, Pages
 from sync.server.db import Database
 from sync.server.errors import ApiError
@@ -50,10 +52,15 @@ def create(config: ServerConfig, db: Database) -> FastAPI:
         pages=Pages(),
         changes=ChangeToken(db),
         weeks=WeekCounts(),
+        figures=UnitFigureCache(),
         session_ttl=min(sessions.SESSION_TTL, config.token_ttl),
     )
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = console
+    app.state.warming = threading.Thread(
+        target=_warm, args=(console,), name="console-figures", daemon=True
+    )
+    app.state.warming.start()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
         web_session.router,
@@ -160,3 +167,13 @@ def refusal(console_app: FastAPI) -> Callable[[Scope, ApiError], Response]:
         return error_page(console, request, None, error.status, message, home=True)
 
     return page
+
+
+def _warm(console: Console) -> None:
+    """Every unit's overview figures, read once as the server starts (nationally 1–3 s)
+    so that no reviewer's first overview waits for them."""
+    try:
+        with console.db.read() as session:
+            console.figures.get(session, utcnow())
+    except Exception:  # the first overview reads them instead
+        log.warning("console: the overview's figures could not be read at start", exc_info=True)

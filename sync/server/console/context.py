@@ -16,7 +16,7 @@ from sync.server.accounts import Principal
 from sync.server.config import ServerConfig
 from sync.server.console import i18n, sessions
 from sync.server.console.live import ChangeToken
-from sync.server.console.overview import WeekCounts
+from sync.server.console.overview import UnitFigureCache, WeekCounts
 from sync.server.console.pages import Pages
 from sync.server.db import Database
 
@@ -44,7 +44,8 @@ class Console:
     db: Database
     pages: Pages
     changes: ChangeToken
-    weeks: WeekCounts
+    weeks: WeekCounts  # ended weeks, kept per process
+    figures: UnitFigureCache  # each unit's figures, kept per process
     session_ttl: dt.timedelta
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dxdesk.clock import VIETNAM_TZ
 from dxdesk.text import fold, search_terms
+from sync.server import words_index
 from sync.server.console.tree import Tree
 from sync.server.scope import Scope
 from sync.server.tables import Report, Task
@@ -20,6 +21,9 @@ PAGE = 50
 REVIEW_STATES = ("", "pending", "accepted", "returned")
 # A search naming more tasks than this is too broad to be useful as an IN list.
 MAX_SEARCH_TASKS = 5000
+# Past this many reports holding the words, the index is no shortcut: reading the
+# newest reports first fills a page sooner than sorting all the matches.
+MAX_WORD_HITS = 2000
 
 
 class FilterError(ValueError):
@@ -132,7 +136,15 @@ def _search(session: Session, tree: Tree, units: list[str], q: str) -> ColumnEle
     task_hits = list(session.scalars(query.limit(MAX_SEARCH_TASKS + 1)))
     if len(task_hits) > MAX_SEARCH_TASKS:
         raise FilterError("search_too_broad")
-    in_words = and_(true(), *(Report.search_words.contains(t, autoescape=True) for t in terms))
+    words = [Report.search_words.contains(t, autoescape=True) for t in terms]
+    indexed = words_index.matching_ids(session, terms, MAX_WORD_HITS)
+    if indexed is not None:  # a rare word: its few reports, not a walk over the subtree's
+        words = [Report.id.in_(indexed)] + [
+            Report.search_words.contains(t, autoescape=True)
+            for t in terms
+            if len(t) < words_index.MIN_TERM
+        ]
+    in_words = and_(true(), *words)
     return or_(Report.task_id.in_(task_hits), Report.unit_code.in_(unit_hits), in_words)
 
 

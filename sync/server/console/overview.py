@@ -4,10 +4,11 @@ against their targets, reports received per week. Judged by the server's date.""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from dxdesk.clock import VIETNAM_TZ
 from dxdesk.status import Category
+from sync.server import versions
 from sync.server.console.tree import Tree
-from sync.server.tables import Report, Task, TaskIndicator, Unit
+from sync.server.tables import Report, Task, TaskDeparture, TaskIndicator, Unit
 
 OVERDUE_SHOWN = 50
 SILENT_SHOWN = 100
@@ -141,10 +143,12 @@ def compute(
     now: dt.datetime,
     silent_days: int,
     weeks: WeekCounts | None = None,
+    figures: UnitFigureCache | None = None,
 ) -> Overview:
     units = tree.subtree(root)
     everything = len(units) == len(tree.units)
-    per_unit = _categories(session, units, everything, today)
+    kept = (figures or UnitFigureCache()).get(session, now)
+    per_unit = {u: kept[u].counts(today) for u in units if u in kept and kept[u].total}
     totals = Counts()
     for counts in per_unit.values():
         totals.add(counts)
@@ -178,7 +182,7 @@ def compute(
         )
     ]  # fmt: skip
 
-    silent, silent_count = _silent(session, sorted(per_unit), everything, tree, now, silent_days)
+    silent, silent_count = _silent(kept, sorted(per_unit), tree, now, silent_days)
     return Overview(
         today=today,
         root=root,
@@ -190,42 +194,140 @@ def compute(
         silent=silent,
         silent_count=silent_count,
         silent_days=silent_days,
-        indicators=_indicators(session, units, everything),
+        indicators=_indicators(kept[u] for u in units if u in kept),
         weeks=(weeks or WeekCounts()).get(session, units, everything, now),
     )
 
 
-def _categories(
-    session: Session, units: list[str], everything: bool, today: dt.date
-) -> dict[str, Counts]:
-    """Tasks per category per unit: one pass over an index of (unit, completed_on,
-    deadline) in unit order, no table rows. Four cheap counts, not a CASE per
-    category: done late, done, overdue, all (the others are differences), as
-    :func:`dxdesk.status.categorise` judges them."""
-    done_late = and_(Task.completed_on.is_not(None), Task.deadline.is_not(None),
-                     Task.completed_on > Task.deadline)  # fmt: skip
-    overdue = and_(Task.completed_on.is_(None), Task.deadline.is_not(None), Task.deadline < today)
-    query = (
-        select(
-            Task.unit_code,
-            func.count(case((done_late, 1))),
-            func.count(Task.completed_on),
-            func.count(case((overdue, 1))),
-            func.count(),
-        )
-        .where(_in(Task.unit_code, units, everything), Task.withdrawn_at.is_(None))
-        .group_by(Task.unit_code)
+@dataclass(frozen=True)
+class UnitFigures:
+    """One unit's own figures, from which the overview of any subtree is summed."""
+
+    done_late: int = 0
+    done: int = 0
+    total: int = 0  # not withdrawn
+    open_deadlines: tuple[dt.date, ...] = ()  # sorted: the overdue are those before today
+    last_report: dt.datetime | None = None
+    # (code, measure) -> (name, target, reached, tasks, reporting), as _indicators sums
+    indicators: tuple[tuple[str, str, str, float, float, int, int], ...] = ()
+
+    def counts(self, today: dt.date) -> Counts:
+        """:func:`dxdesk.status.categorise`'s four categories as of ``today``."""
+        overdue = bisect.bisect_left(self.open_deadlines, today)
+        return Counts({
+            Category.DONE_LATE.value: self.done_late,
+            Category.DONE_ON_TIME.value: self.done - self.done_late,
+            Category.IN_PROGRESS_OVERDUE.value: overdue,
+            Category.IN_PROGRESS_ON_TIME.value: self.total - self.done - overdue,
+        })  # fmt: skip
+
+
+class UnitFigureCache:
+    """Every unit's :class:`UnitFigures`, kept by the server process and brought up
+    to date on each request from what changed since the last one.
+
+    Read from scratch, the central overview reads every task (~100,000 nationally),
+    every indicator row (~33,000) and seeks each unit's newest report (3,321) on
+    every request. Kept, a request rereads only the units something happened to:
+    the units of tasks with a newer change version (created, edited, completed,
+    withdrawn or moved in: every task write takes one, see versions.py), the units a
+    task moved away from (their departures take one too), and the units whose
+    reports arrived since the last request (newest report, indicator values).
+    Arrivals are looked for back to :attr:`SETTLED` before the last request, as in
+    :class:`WeekCounts`, so a push still committing then is not missed."""
+
+    SETTLED = dt.timedelta(minutes=10)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._units: dict[str, UnitFigures] = {}
+        self._version: int | None = None
+        self._since: dt.datetime | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether every unit has been read once (then requests read only changes)."""
+        with self._lock:
+            return self._version is not None
+
+    def get(self, session: Session, now: dt.datetime) -> Mapping[str, UnitFigures]:
+        with self._lock:  # one refresh at a time; the others then find little to do
+            version = versions.current(session)  # first: every change up to it is visible
+            if self._version is None or self._since is None:
+                self._units = _read_units(session, None)
+            else:
+                touched = _touched(session, self._version, self._since - self.SETTLED)
+                if touched:
+                    self._units.update(_read_units(session, touched))
+            self._version, self._since = version, now
+            return dict(self._units)  # a snapshot: later refreshes change the kept one
+
+
+def _touched(session: Session, version: int, since: dt.datetime) -> set[str]:
+    units = set(session.scalars(select(Task.unit_code).where(Task.version > version)))
+    units.update(
+        session.scalars(select(TaskDeparture.unit_code).where(TaskDeparture.version > version))
     )
-    per_unit: dict[str, Counts] = {}
-    for unit_code, late, done, behind, total in session.execute(query):
-        counts = {
-            Category.DONE_LATE: late,
-            Category.DONE_ON_TIME: done - late,
-            Category.IN_PROGRESS_OVERDUE: behind,
-            Category.IN_PROGRESS_ON_TIME: total - done - behind,
-        }
-        per_unit[unit_code] = Counts({c.value: int(counts[c]) for c in Category})
-    return per_unit
+    units.update(
+        session.scalars(select(Report.unit_code).where(Report.received_at >= since).distinct())
+    )
+    return units
+
+
+def _read_units(session: Session, codes: set[str] | None) -> dict[str, UnitFigures]:
+    """The figures of ``codes`` (every unit when None: no list of 3,000 codes to bind
+    and plan, which cost PostgreSQL more than the reading), in bounded IN lists."""
+    ordered = sorted(codes or ())
+    chunks: list[list[str]] = [[]] if codes is None else [
+        ordered[i : i + 2000] for i in range(0, len(ordered), 2000)
+    ]  # fmt: skip
+    tasks: dict[str, list[tuple[dt.date | None, dt.date | None]]] = {c: [] for c in ordered}
+    last: dict[str, dt.datetime | None] = {}
+    measured: dict[str, list[tuple[str, str, str, float, float, int, int]]] = {}
+    for chunk in chunks:
+        # One pass over ix_task_unit_state: no table rows.
+        query = select(Task.unit_code, Task.completed_on, Task.deadline).where(
+            Task.withdrawn_at.is_(None)
+        )
+        for unit, done_on, deadline in session.execute(_within(query, Task.unit_code, chunk)):
+            tasks.setdefault(unit, []).append((done_on, deadline))
+        # One index seek per unit, from the unit table.
+        newest = select(Unit.code, _latest_report_at(Report.unit_code == Unit.code))
+        for unit, at in session.execute(_within(newest, Unit.code, chunk)):
+            last[unit] = _aware(at)
+        # task_indicator, kept at ingest (sync.server.indicators).
+        sums = select(
+            TaskIndicator.unit_code,
+            TaskIndicator.code,
+            TaskIndicator.measure,
+            func.min(TaskIndicator.name),
+            func.coalesce(func.sum(TaskIndicator.target), 0.0),
+            func.coalesce(func.sum(TaskIndicator.value), 0.0),
+            func.count(),
+            func.count(TaskIndicator.value),
+        ).group_by(TaskIndicator.unit_code, TaskIndicator.code, TaskIndicator.measure)
+        for unit, code, measure, name, target, reached, n, reporting in session.execute(
+            _within(sums, TaskIndicator.unit_code, chunk)
+        ):
+            row = (code, measure, name, float(target or 0), float(reached or 0), n, reporting)
+            measured.setdefault(unit, []).append(row)
+    out: dict[str, UnitFigures] = {}
+    for unit in set(tasks) | set(last) | set(measured):
+        own = tasks.get(unit, [])
+        done = [(c, d) for c, d in own if c is not None]
+        out[unit] = UnitFigures(
+            done_late=sum(1 for c, d in done if d is not None and c > d),
+            done=len(done),
+            total=len(own),
+            open_deadlines=tuple(sorted(d for c, d in own if c is None and d is not None)),
+            last_report=last.get(unit),
+            indicators=tuple(measured.get(unit, ())),
+        )
+    return out
+
+
+def _within(query: Any, column: Any, chunk: list[str]) -> Any:
+    return query.where(column.in_(chunk)) if chunk else query
 
 
 def _latest_report_at(unit_or_task: Any) -> Any:
@@ -249,51 +351,40 @@ def _unit_tasks(session: Session, unit: str, today: dt.date) -> list[TaskRow]:
 
 
 def _silent(
-    session: Session,
+    kept: Mapping[str, UnitFigures],
     units: list[str],
-    everything: bool,
     tree: Tree,
     now: dt.datetime,
     days: int,
 ) -> tuple[list[tuple[str, str, dt.datetime | None]], int]:
     """Units with tasks (``units``) whose newest report is older than ``days`` (or
-    absent): one index seek per unit, from the unit table."""
+    absent), the longest silent first."""
     since = now - dt.timedelta(days=days)
-    wanted = set(units)
-    found: list[tuple[str, str, dt.datetime | None]] = []
-    query = select(Unit.code, _latest_report_at(Report.unit_code == Unit.code))
-    # The whole tree needs no list of 3,000 codes to bind and plan (PostgreSQL).
-    chunks = [[]] if everything else [units[i : i + 2000] for i in range(0, len(units), 2000)]
-    for chunk in chunks:  # bounded IN lists
-        rows = session.execute(query.where(Unit.code.in_(chunk)) if chunk else query)
-        for code, raw in rows:
-            at = _aware(raw)
-            if code in wanted and (at is None or at < since):
-                found.append((code, tree.name(code), at))
+    found = [
+        (code, tree.name(code), kept[code].last_report)
+        for code in units
+        if kept[code].last_report is None or kept[code].last_report < since  # type: ignore[operator]
+    ]
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
     found.sort(key=lambda item: (item[2] or epoch, item[1]))
     return found[:SILENT_SHOWN], len(found)
 
 
-def _indicators(session: Session, units: list[str], everything: bool) -> list[IndicatorRow]:
-    """Each task's targets against its latest report's values, summed per indicator:
-    one aggregate over ``task_indicator`` (kept at ingest, sync.server.indicators)."""
-    query = (
-        select(
-            TaskIndicator.code,
-            TaskIndicator.measure,
-            func.min(TaskIndicator.name),
-            func.coalesce(func.sum(TaskIndicator.target), 0.0),
-            func.coalesce(func.sum(TaskIndicator.value), 0.0),
-            func.count(),
-            func.count(TaskIndicator.value),
-        )
-        .where(_in(TaskIndicator.unit_code, units, everything))
-        .group_by(TaskIndicator.code, TaskIndicator.measure)
-    )
+def _indicators(kept: Iterable[UnitFigures]) -> list[IndicatorRow]:
+    """Each task's targets against its latest report's values, summed per indicator
+    over the units' kept sums (from ``task_indicator``, kept at ingest)."""
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for figures in kept:
+        for code, measure, name, target, reached, n, reporting in figures.indicators:
+            into = sums.setdefault((code, measure), [name, 0.0, 0.0, 0, 0])
+            into[0] = min(into[0], name)
+            into[1] += target
+            into[2] += reached
+            into[3] += n
+            into[4] += reporting
     found = [
-        IndicatorRow(code, name, measure, float(target or 0), float(reached or 0), n, reporting)
-        for code, measure, name, target, reached, n, reporting in session.execute(query)
+        IndicatorRow(code, name, measure, target, reached, n, reporting)
+        for (code, measure), (name, target, reached, n, reporting) in sums.items()
     ]
     return sorted(found, key=lambda row: (row.code, row.measure))  # not the collation's order
 

@@ -45,6 +45,7 @@ def overview_page(
             utcnow(),
             silent_days or DEFAULT_SILENT_DAYS,
             console.weeks,
+            console.figures,
         )
     top = None if scope.units is None else principal.unit_code
     parent = tree.units[root].parent
