@@ -57,6 +57,12 @@ from sync.protocol.release_manifest import (
 )
 
 COMMAND = "apply-deb-update"
+# apt, unattended-upgrades and software centres hold it while they work (daily on a
+# desktop); dpkg alone would fail at once, and a failed rollback leaves a version
+# that does not start. Taken as apt takes it (fcntl, whole file) and passed to dpkg.
+FRONTEND_LOCK = Path("/var/lib/dpkg/lock-frontend")
+FRONTEND_WAIT_S = 600.0
+FRONTEND_LOCKED_ENV = "DPKG_FRONTEND_LOCKED"  # dpkg then leaves the frontend lock to us
 EXIT_REFUSED = 3
 EXIT_ROLLED_BACK = updater.DEB_ROLLED_BACK  # installed, did not start, the previous is back
 PROGRAM = Path("/opt/dxdesk/dxdesk")
@@ -99,11 +105,13 @@ def apply(
     state: Path = deb_keep.STATE,
     watch: updater.Watch | None = None,
     user: tuple[int, int] | None = None,
+    frontend_lock: Path = FRONTEND_LOCK,
 ) -> str:
     """Install ``package`` with dpkg if the pinned key signed it, and keep it if
     ``program`` then starts (as ``user``); its version. Raises RefusedError, or
     RolledBackError when ``installed`` had to be put back."""
     dpkg = run or _dpkg
+    watch = watch or updater.Watch()
     machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine(), platform.machine())
     with _one_at_a_time(state), tempfile.TemporaryDirectory(prefix="dxdesk-apply-") as folder:
         work = Path(folder)  # mode 0700
@@ -126,24 +134,65 @@ def apply(
             raise RefusedError(f"{package.name} is not the file the release key signed")
         if parse_version(signed.version) <= parse_version(installed):
             raise RefusedError(f"{signed.version} is not newer than the installed {installed}")
-        try:
-            name = deb_keep.control(package_copy)[0]
-            # Before dpkg replaces a file: the version installed now, to come back to.
-            previous = deb_keep.previous(name, installed, work, state)
-        except (deb_keep.KeepError, OSError) as exc:
-            reason = f"the installed version cannot be kept to come back to: {exc}"
-            raise RefusedError(reason) from exc
-        code = dpkg(["dpkg", "-i", str(package_copy)])
-        problem = f"dpkg -i {package.name} failed (exit code {code})" if code else ""
-        problem = problem or _self_check(program, watch or updater.Watch(), user)
-        if not problem:
-            with contextlib.suppress(OSError):  # else the next update rebuilds it
-                deb_keep.keep(package_copy, state)  # the next update's way back
-            return signed.version
-        if previous is None:
-            raise RefusedError(f"{problem}; no earlier version was installed to come back to")
-        _roll_back(dpkg, previous, name, installed)
-    raise RolledBackError(signed.version, installed, problem)
+        with _package_manager(watch, frontend_lock):
+            return _install(dpkg, package_copy, signed.version, installed, program, state,
+                            watch, user, work)  # fmt: skip
+
+
+def _install(
+    dpkg: Callable[[list[str]], int],
+    package_copy: Path,
+    version: str,
+    installed: str,
+    program: Path,
+    state: Path,
+    watch: updater.Watch,
+    user: tuple[int, int] | None,
+    work: Path,
+) -> str:
+    """Keep the installed version, install, check it starts, else put it back: all
+    under dpkg's frontend lock, so no other package manager comes in between."""
+    try:
+        name = deb_keep.control(package_copy)[0]
+        # Before dpkg replaces a file: the version installed now, to come back to.
+        previous = deb_keep.previous(name, installed, work, state)
+    except (deb_keep.KeepError, OSError) as exc:
+        reason = f"the installed version cannot be kept to come back to: {exc}"
+        raise RefusedError(reason) from exc
+    code = dpkg(["dpkg", "-i", str(package_copy)])
+    problem = f"dpkg -i {package_copy.name} failed (exit code {code})" if code else ""
+    problem = problem or _self_check(program, watch, user)
+    if not problem:
+        with contextlib.suppress(OSError):  # else the next update rebuilds it
+            deb_keep.keep(package_copy, state)  # the next update's way back
+        return version
+    if previous is None:
+        raise RefusedError(f"{problem}; no earlier version was installed to come back to")
+    _roll_back(dpkg, previous, name, installed)
+    raise RolledBackError(version, installed, problem)
+
+
+@contextlib.contextmanager
+def _package_manager(watch: updater.Watch, lock: Path) -> Iterator[None]:
+    """dpkg's frontend lock, waited for (on ``watch``'s clock) while apt or another
+    package manager holds it; dpkg is then told the frontend holds it for it."""
+    handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        deadline = watch.clock() + FRONTEND_WAIT_S
+        while True:
+            try:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if watch.clock() >= deadline:
+                    raise RefusedError(
+                        f"another package manager kept {lock} for {FRONTEND_WAIT_S:.0f} s; "
+                        "try again when it has finished"
+                    ) from None
+                watch.sleep(max(watch.poll_s, 1.0))
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def _self_check(program: Path, watch: updater.Watch, user: tuple[int, int] | None) -> str:
@@ -203,7 +252,9 @@ def _copy(source: Path, target: Path, limit: int) -> None:
 
 
 def _dpkg(command: list[str]) -> int:
-    return subprocess.run(command, check=False).returncode
+    """Run only under :func:`_package_manager`, which holds the frontend lock."""
+    env = {**os.environ, FRONTEND_LOCKED_ENV: "1"}
+    return subprocess.run(command, check=False, env=env).returncode
 
 
 def main(argv: Sequence[str]) -> int:

@@ -4,6 +4,7 @@ packages are small real ones built with dpkg-deb and installed with the real dpk
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -11,6 +12,7 @@ import pwd
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -342,3 +344,69 @@ def test_the_helper_imports_nothing_after_dpkg_replaced_its_program(
     )  # fmt: skip
     assert _installed() == ("0.2.5" if program == releases.GOOD else "0.2.0"), child.stderr
     assert json.loads(child.stdout.splitlines()[-1]) == []
+
+
+@contextlib.contextmanager
+def _another_package_manager() -> Iterator[subprocess.Popen[bytes]]:
+    """A process holding dpkg's frontend lock the way apt (unattended-upgrades) does."""
+    code = (
+        "import fcntl, os, sys, time\n"
+        "handle = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o640)\n"
+        "fcntl.lockf(handle, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "time.sleep(900)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(deb_apply.FRONTEND_LOCK)],
+                              stdout=subprocess.PIPE)  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+
+
+def test_the_helper_waits_for_another_package_manager_then_installs(
+    signed: tuple[Path, Path, str],
+) -> None:
+    """dpkg alone fails at once while apt holds its lock (and a rollback that failed
+    so would leave a version that does not start): the helper waits for the lock on
+    its clock, holds it through install, check and rollback, and then installs."""
+    manifest, deb, key = signed
+    clock = FakeClock()
+    waited: list[float] = []
+    held: list[subprocess.Popen[bytes]] = []
+
+    def sleep(seconds: float) -> None:
+        holder = held[0]
+        if holder.poll() is None:  # waiting for the lock: the fake clock moves
+            waited.append(seconds)
+            clock.advance(seconds)
+            if len(waited) == 3:
+                holder.kill()  # apt finished
+                holder.wait()
+        else:  # the self-check's polls: a real pause, the fake clock stands still
+            time.sleep(0.05)
+
+    watch = updater.Watch(clock=clock, sleep=sleep, poll_s=5)
+    with _another_package_manager() as holder:
+        held.append(holder)
+        assert _apply(manifest, deb, key, installed="0.2.0", watch=watch) == "0.2.1"
+    assert len(waited) == 3 and _installed() == "0.2.1"
+
+
+def test_the_helper_gives_up_on_a_package_manager_that_does_not_finish(
+    signed: tuple[Path, Path, str],
+) -> None:
+    manifest, deb, key = signed
+    clock = FakeClock()
+    watch = updater.Watch(clock=clock, sleep=clock.advance, poll_s=5)
+    with (
+        _another_package_manager(),
+        pytest.raises(deb_apply.RefusedError, match="another package manager kept"),
+    ):
+        _apply(manifest, deb, key, installed="0.2.0", watch=watch)
+    assert clock.now >= deb_apply.FRONTEND_WAIT_S
+    assert _installed() is None
