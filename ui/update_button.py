@@ -53,7 +53,7 @@ class UpdateButton(QPushButton):
         self._syncing = syncing
         self.install_dir: Path | None = updater.portable_app_dir()
         self.relaunch_arguments: list[str] = sys.argv[1:]  # --home, --lang: kept
-        self.state = UpdateStatus("none")
+        self.status = UpdateStatus("none")
         self.installed: str = ""  # the version installed by this run, not yet started
         self.restart_box: QMessageBox | None = None
         self.clicked.connect(self._clicked)
@@ -61,16 +61,16 @@ class UpdateButton(QPushButton):
 
     @property
     def version(self) -> str:
-        return self.installed or self.state.version
+        return self.installed or self.status.version
 
     def refresh(self) -> None:
         if not self.installed:
-            self.state = update_status.status(self._profile.paths.data)
+            self.status = update_status.status(self._profile.paths.data)
         self.retranslate()
-        self.setVisible(bool(self.installed) or self.state.kind != "none")
+        self.setVisible(bool(self.installed) or self.status.kind != "none")
 
     def retranslate(self) -> None:
-        kind, version = self.state.kind, self.version
+        kind, version = self.status.kind, self.version
         if self.installed:
             text, tip = (
                 self.tr("Restart for %1"),
@@ -87,7 +87,7 @@ class UpdateButton(QPushButton):
                 ),
             )
         elif kind == "downloading":
-            text = self.tr("Downloading %1: %2%").replace("%2", str(self.state.percent))
+            text = self.tr("Downloading %1: %2%").replace("%2", str(self.status.percent))
             tip = self.tr(
                 "dxdesk %1 is being downloaded in the background; each sync continues "
                 "where the last one stopped."
@@ -115,7 +115,7 @@ class UpdateButton(QPushButton):
     def _clicked(self) -> None:
         if self.installed:
             self.restart()
-        elif self.state.kind == "ready":
+        elif self.status.kind == "ready":
             self.install()
         else:  # nothing to do yet: say where it stands
             QMessageBox.information(self, self.tr("Update dxdesk"), self.toolTip())

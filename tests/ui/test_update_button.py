@@ -73,7 +73,7 @@ def test_the_install_runs_off_the_gui_thread_and_the_button_waits_for_it(
 ) -> None:
     runner = HeldRunner()
     button = UpdateButton(desktop.window._profile, lambda: None, lambda: False, runner)
-    button.state = UpdateStatus("ready", "0.2.0")
+    button.status = UpdateStatus("ready", "0.2.0")
     warned: list[str] = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args[2]))
