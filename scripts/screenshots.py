@@ -236,7 +236,7 @@ def shoot_updates(window: MainWindow, shot: Shot) -> None:
         window.set_language(language)
         strips = []
         for state in UPDATE_STATES:
-            button.installed, button.state = "", state
+            button.installed, button.status = "", state
             button.retranslate()
             button.show()
             strips.append(strip(window.statusBar()))
@@ -245,7 +245,7 @@ def shoot_updates(window: MainWindow, shot: Shot) -> None:
         strips.append(strip(window.statusBar()))
         # The most crowded bar: the longest connectivity words and a last sync
         # beside the longest update words (tests/ui/test_fit.py checks it fits).
-        button.installed, button.state = "", UPDATE_STATES[1]
+        button.installed, button.status = "", UPDATE_STATES[1]
         button.retranslate()
         saved = (window.connectivity_label.text(), window.last_sync_label.text())
         window.connectivity_label.setText(Message("state_server_unreachable").text(language))
@@ -262,11 +262,11 @@ def shoot_updates(window: MainWindow, shot: Shot) -> None:
         grab(box, shot, f"update-restart-{language}")
         box.done(0)
         if language == "en":
-            button.installed, button.state = "", UpdateStatus("none")
+            button.installed, button.status = "", UpdateStatus("none")
             button.hide()
             window.tabs.setCurrentWidget(window.outbox)
             grab(window, shot, "outbox-en")
-    button.installed, button.state = "", UpdateStatus("none")
+    button.installed, button.status = "", UpdateStatus("none")
     button.hide()
     window.set_language("vi")
 

@@ -303,7 +303,7 @@ def test_the_update_button_fits_a_crowded_status_bar_at_1024(
               for kind in ("available", "downloading", "ready", "failed")]  # fmt: skip
     try:
         for installed, state in [("", s) for s in states] + [("10.12.3", states[0])]:
-            button.installed, button.state = installed, state
+            button.installed, button.status = installed, state
             button.retranslate()
             button.show()
             layout = window.statusBar().layout()
@@ -319,5 +319,5 @@ def test_the_update_button_fits_a_crowded_status_bar_at_1024(
             edges = [(_rect_in(p, window).left(), _rect_in(p, window).right()) for p in parts]
             assert all(a[1] < b[0] for a, b in itertools.pairwise(edges)), button.text()
     finally:
-        button.installed, button.state = "", UpdateStatus("none")
+        button.installed, button.status = "", UpdateStatus("none")
         button.hide()
