@@ -23,6 +23,7 @@ from dxdesk import updater
 from dxdesk.settings import Settings
 from sync import deb_apply, update_install, updates
 from sync.protocol import UpdateOffer
+from tests.support.fake_clock import FakeClock
 from tests.sync import releases
 
 PACKAGE = "dxdesk-apply-test"  # not "dxdesk": nothing real on this machine is replaced
@@ -173,17 +174,6 @@ def test_a_device_or_an_unreadable_path_is_refused_without_reading_it_forever(
     with pytest.raises(deb_apply.RefusedError, match="cannot be read"):
         _apply(manifest, deb.with_name("missing.deb"), key, installed="0.2.0")
     assert _installed() is None
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def _admin_installed(tmp: Path, version: str) -> None:

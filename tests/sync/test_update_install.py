@@ -22,6 +22,7 @@ from sync.engine import SyncEngine
 from sync.protocol import ClientIn
 from sync.transport import Transport
 from tests.integration.cli_runner import run
+from tests.support.fake_clock import FakeClock
 from tests.support.profiles import new_user_profile, open_user_profile
 from tests.support.server import DEMO_PASSWORD, SERVER, RunningServer
 from tests.sync import releases
@@ -138,17 +139,6 @@ def test_a_downloaded_update_changed_on_disk_is_refused_and_deleted(
     assert not artifact.exists()
     assert updater.current_version(installed.app) is None  # still the flat 0.1.0
     _draft_survived(installed)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_a_new_version_that_never_says_it_started_is_rolled_back_at_the_timeout(

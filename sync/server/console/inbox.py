@@ -176,16 +176,14 @@ def _search(hits: _Hits, walk: bool) -> ColumnElement[bool]:
 
 
 def _conditions(
-    session: Session,
-    scope: Scope,
     tree: Tree,
-    root: str,
+    units: list[str],
     filters: Filters,
     after: tuple[dt.datetime, str] | None,
-    walk: bool = False,
-    hits: _Hits | None = None,
+    walk: bool,
+    hits: _Hits | None,
 ) -> list[ColumnElement[bool]]:
-    units = _units(scope, tree, root, filters)
+    """``units``: the subtree in the reviewer's scope; ``hits``: the search's, if any."""
     where: list[ColumnElement[bool]] = []
     if len(units) < len(tree.units):
         # ``unit_code || ''`` cannot use an index: SQLite then walks the arrival one.
@@ -201,8 +199,8 @@ def _conditions(
         where.append(Report.received_at >= _day_start(filters.date_from))
     if filters.date_to:
         where.append(Report.received_at < _day_start(filters.date_to + dt.timedelta(days=1)))
-    if filters.q:
-        where.append(_search(hits or _hits(session, tree, units, filters.q), walk))
+    if hits is not None:
+        where.append(_search(hits, walk))
     if after is not None:
         at, rid = after
         where.append(or_(Report.received_at < at, and_(Report.received_at == at, Report.id < rid)))
@@ -218,17 +216,16 @@ def page(
     after: tuple[dt.datetime, str] | None,
 ) -> Page:
     walk = _walk_newest_first(session, scope, tree, root, filters)
-    hits = (
-        _hits(session, tree, _units(scope, tree, root, filters), filters.q) if filters.q else None
-    )
-    where = _conditions(session, scope, tree, root, filters, after, walk, hits)
+    units = _units(scope, tree, root, filters)  # once: nationally 3,355 checks of scope
+    hits = _hits(session, tree, units, filters.q) if filters.q else None
+    where = _conditions(tree, units, filters, after, walk, hits)
     sqlite = session.get_bind().dialect.name == "sqlite"
     if hits is not None and not walk and sqlite and _many(session, where):
         # Thousands of matches (a name shared by dozens of communes): reading and
         # sorting them all (bodies included) costs SQLite more than walking the newest
         # reports until a page is full (nationally 164 ms against 2 + 20 to count).
         # PostgreSQL's planner weighs this itself, and walking cost it more (0.44 s).
-        where = _conditions(session, scope, tree, root, filters, after, True, hits)
+        where = _conditions(tree, units, filters, after, True, hits)
     query = (
         select(
             Report.id, Report.received_at, Report.unit_code, Task.code, Task.title,
