@@ -18,6 +18,7 @@ from sync.server.middleware import ProtocolAndBody
 from sync.server.publisher import ProgressPublisher
 from sync.server.routes import auth, blobs, bundles, releases, reviews, sync, tasks
 from sync.server.sweeper import UploadSweeper
+from sync.server.words_index import WordsIndexer
 
 # Responses under this size are not worth compressing (the gzip header alone is ~20 B).
 GZIP_MIN_BYTES = 500
@@ -26,13 +27,12 @@ GZIP_MIN_BYTES = 500
 def create_app(config: ServerConfig, db: Database) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        publisher = ProgressPublisher(db)
-        sweeper = UploadSweeper(db, config.upload_ttl)
-        publisher.start()
-        sweeper.start()
+        jobs = [ProgressPublisher(db), WordsIndexer(db), UploadSweeper(db, config.upload_ttl)]
+        for job in jobs:
+            job.start()
         yield
-        sweeper.stop()
-        publisher.stop()
+        for job in reversed(jobs):
+            job.stop()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -5,19 +5,23 @@ words are rare, on both databases, for reports stored before and after migration
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import insert, select
 
 from dxdesk.text import search_terms
 from sync.server import words_index
 from sync.server.console import inbox
 from sync.server.console.tree import Tree
-from sync.server.db import open_database
+from sync.server.db import MIGRATIONS, open_database
 from sync.server.report_words import folded
 from sync.server.scope import Scope
 from sync.server.tables import Report, Task, Unit, User, table_of
+from sync.server.words_index import WordsIndexer
 from tests.server.conftest import Backend
 from tests.server.test_migrations import database_at
 
@@ -137,3 +141,76 @@ def test_a_database_without_the_index_still_searches(backend: Backend) -> None:
         assert found == _scanned(db, "thang tin") != []
     finally:
         db.dispose()
+
+
+def _queued(db: Any) -> int:
+    with db.read() as session:
+        return int(session.scalar(sa.text(f"SELECT count(*) FROM {words_index.QUEUE}")) or 0)
+
+
+def test_new_reports_are_queued_found_at_once_and_indexed_by_the_job(tmp_path: Path) -> None:
+    """SQLite: a sync round's transaction only queues its reports (the index itself is
+    written in batches); a search finds them while queued, and the server's job moves
+    them into the index, once more as the server stops."""
+    db = open_database(f"sqlite:///{tmp_path / 'server.db'}")
+    try:
+        with db.engine.begin() as connection:
+            _units_and_tasks(connection)
+            _seed(connection, 0, 1200, sealed_every=50)
+        waiting = len([n for n in range(1200) if n % 50])  # sealed reports have no words
+        assert _queued(db) == waiting
+        before, through_index = _search(db, "thang tin")
+        assert before == _scanned(db, "thang tin") != [] and through_index is not None
+        assert WordsIndexer(db).run_once() == waiting
+        assert _queued(db) == 0 and WordsIndexer(db).run_once() == 0
+        with db.read() as session:  # now in the index itself
+            found = session.scalars(sa.text(f"SELECT report_id FROM {words_index.TABLE}"))
+            assert len(list(found)) == waiting
+        assert _search(db, "thang tin") == (before, through_index)
+        with db.engine.begin() as connection:
+            _seed(connection, 1200, 100)
+        job = WordsIndexer(db, interval_s=3600)  # no tick: only the run at stop
+        job.start()
+        job.stop()
+        assert _queued(db) == 0
+        assert _search(db, "thang tin")[0] == _scanned(db, "thang tin")
+    finally:
+        db.dispose()
+
+
+def test_an_index_filled_by_its_trigger_is_converted_and_back(tmp_path: Path) -> None:
+    """A 0019 database (its trigger writes the index directly) upgraded: every report
+    stays findable, new ones go through the queue; downgraded again, queued reports
+    are indexed first and the direct trigger is back for a 0019 server."""
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # 0019 as a 0019 server left it: no queue
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0020")
+        command.downgrade(cfg, "0019")
+        assert not words_index.has_queue(connection)
+        _units_and_tasks(connection)
+        _seed(connection, 0, 600)
+        direct = connection.scalar(sa.text(f"SELECT count(*) FROM {words_index.TABLE}"))
+        assert direct == 600
+    engine.dispose()
+    db = open_database(url)  # to the head: 0020
+    try:
+        with db.engine.begin() as connection:
+            assert words_index.has_queue(connection)
+            _seed(connection, 600, 600)
+        assert _queued(db) == 600
+        assert _search(db, "thang tin")[0] == _scanned(db, "thang tin") != []
+    finally:
+        db.dispose()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0019")
+        assert not words_index.has_queue(connection)
+        assert connection.scalar(sa.text(f"SELECT count(*) FROM {words_index.TABLE}")) == 1200
+        _seed(connection, 1200, 10)  # the direct trigger again
+        assert connection.scalar(sa.text(f"SELECT count(*) FROM {words_index.TABLE}")) == 1210
+    engine.dispose()
