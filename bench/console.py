@@ -54,6 +54,7 @@ from sync.server.console.tree import Tree
 from sync.server.db import Database, open_database
 from sync.server.tables import ChangeCounter, Report, Task, Unit, table_of
 from sync.server.versions import COUNTER
+from sync.server.words_index import WordsIndexer
 
 PASSWORD = "bench-console-1"  # noqa: S105 (throwaway benchmark accounts)
 CACHE = Path(__file__).with_name(".cache")
@@ -183,6 +184,7 @@ def build_national(db: Database, scale: Scale, seed: int = 14) -> Roots:
     _load_reports(db, rnd, scale.reports, (active, quiet), version, users)
     with loading(db) as conn:  # what the ingest keeps for reports loaded around it
         indicators.rebuild(conn)
+    WordsIndexer(db).run_once()  # as a running server would have, within a second
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return Roots("TW", "P01", communes[1][0])
@@ -296,6 +298,7 @@ def build_demo(db: Database, per_task: int = 20, seed: int = 14) -> Roots:
         conn.execute(update(table_of(ChangeCounter)).where(counter.name == COUNTER)
                      .values(value=version))  # fmt: skip
         indicators.rebuild(conn)
+    WordsIndexer(db).run_once()  # as a running server would have, within a second
     communes = [lg.unit_code for lg in logins if lg.role == "officer"]
     return Roots(root, root, communes[0])
 
