@@ -13,7 +13,6 @@ target that is a link or not an ordinary file is refused rather than replaced.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from dxdesk.untrusted_files import refuse_unsafe_target
@@ -33,7 +32,7 @@ _NAME_TRIES = 8
 
 def _create_temporary(path: Path, mode: int) -> tuple[Path, int]:
     for _ in range(_NAME_TRIES):
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
         try:
             return tmp, os.open(tmp, _CREATE, mode)
         except FileExistsError:

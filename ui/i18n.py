@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PySide6
+
+# Not ``Qt``: its namespace costs ~25 ms to build, and the lock screen needs none of it.
 from PySide6.QtCore import (
     QAbstractItemModel,
     QCoreApplication,
     QEvent,
     QLocale,
     QObject,
-    Qt,
     QTranslator,
 )
 from PySide6.QtWidgets import QWidget
@@ -175,6 +176,8 @@ def texts_changed(model: QAbstractItemModel) -> None:
     ``dataChanged``. A ``layoutChanged`` emitted on its own left a sort/filter proxy
     above the model with stale mappings, and the selection through it crashed the app.
     """
+    from PySide6.QtCore import Qt  # noqa: PLC0415 (see the imports)
+
     rows, columns = model.rowCount(), model.columnCount()
     if columns:
         model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, columns - 1)

@@ -1,8 +1,8 @@
 """One run of the app: the lock screen, one user's desktop, and back again.
 
 The lock screen comes first and alone (it needs none of the heavy core). Once it
-is painted, the keyring is looked up and the store and sync engine are imported
-on the runner. Unlocking builds that user's desktop; "Lock" and "Switch user" take
+is painted, the keyring is looked up and then the store and sync engine are
+imported on the runner. Unlocking builds that user's desktop; "Lock" and "Switch user" take
 it down completely (sync stopped, store closed, window and models dropped) before
 the lock screen shows again, so two users' data never share a window.
 """
@@ -10,7 +10,6 @@ the lock screen shows again, so two users' data never share a window.
 from __future__ import annotations
 
 import logging
-import subprocess
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
@@ -30,6 +29,8 @@ from ui.token_access import Tokens
 from ui.warmup import importing, warm_up
 
 if TYPE_CHECKING:
+    import subprocess
+
     from ui.desktop import Desktop
 
 log = logging.getLogger(__name__)
@@ -84,9 +85,12 @@ class Shell(QObject):
         from dxdesk import __version__  # noqa: PLC0415
 
         log.info("dxdesk %s: lock screen shown", __version__)
+        # The keyring first, the heavy imports after its answer: both take the import
+        # lock, and whichever got it first used to decide whether a remembered user
+        # saw "opens without a password" after ~0.1 s or, behind the imports, ~1 s
+        # of a password field inviting them to type.
         job = partial(self.unlocker.keyring_state, self.screen.known_users)
         self.runner.run(job, self._on_keyring, self._on_keyring_failed)
-        self.runner.run(warm_up, self._on_warm)
 
     @Slot(object)
     def _on_keyring(self, state: KeyringState) -> None:
@@ -94,11 +98,13 @@ class Shell(QObject):
         if self._open_remembered and self.desktop is None:
             self.screen.unlock_if_remembered()
         self._open_remembered = False
+        self.runner.run(warm_up, self._on_warm)
 
     @Slot(object)
     def _on_keyring_failed(self, error: BaseException) -> None:
         self._open_remembered = False
         log.warning("keyring lookup failed: %s", error)
+        self.runner.run(warm_up, self._on_warm)
 
     @Slot(object)
     def _on_warm(self, fresh: int) -> None:

@@ -77,3 +77,45 @@ def test_warm_up_once_done_does_not_wait_for_another_import() -> None:
         inside = returned.is_set()
     worker.join()
     assert inside
+
+
+# A slow keyring (Secret Service over D-Bus can take a moment): what has been
+# imported when its answer reaches the lock screen.
+SLOW_KEYRING_CHILD = """
+import os, sys, time
+from ui import launcher
+from ui.app import open_window
+from ui.lock.unlocking import Unlocker
+from ui.shell import Shell
+original, answer = Unlocker.keyring_state, Shell._on_keyring
+
+def keyring_state(self, known):
+    time.sleep(0.5)
+    return original(self, known)
+
+def on_keyring(self, state):
+    print("sqlalchemy" in sys.modules, flush=True)
+    os._exit(0)
+
+Unlocker.keyring_state, Shell._on_keyring = keyring_state, on_keyring
+shell = open_window(launcher.window_options(["--home", sys.argv[1]]))
+shell.app.exec()
+"""
+
+
+def test_the_keyrings_answer_does_not_wait_for_the_heavy_imports(
+    ui_paths: Paths, tmp_path: Path
+) -> None:
+    """The keyring is asked first and the store's imports start after its answer:
+    a remembered user's lock screen says "opens without a password" as soon as the
+    keyring knows, not a second later behind the imports (it did whenever the
+    imports took the shared import lock first)."""
+    enroll(ui_paths, OFFICER, OFFICER_PASSWORD)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen",
+           "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
+           "DXDESK_TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", SLOW_KEYRING_CHILD, str(ui_paths.data.parent)],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.stdout.strip() == "False", result.stderr
