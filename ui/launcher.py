@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 # ``from __feature__ import``), which the first window would pay for each of them.
 from dxdesk import logsetup, settings  # noqa: F401
 from dxdesk.messages import LANGUAGES
+from dxdesk.start_recovery import finish_interrupted_move, running_program
 from ui.display import has_display
 from ui.options import WindowOptions
 
@@ -88,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sync import deb_apply  # noqa: PLC0415
 
         return deb_apply.main(args[1:])
+    finish_interrupted_move(running_program())  # before any window or store opens
     if has_display():
         options = window_options(args)
         if options is not None:
