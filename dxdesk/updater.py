@@ -404,6 +404,11 @@ def deb_command(manifest: Path, package: Path) -> list[str]:
     return ["pkexec", APPLY_DEB_HELPER, str(manifest), str(package)]
 
 
+# Finishes an update a power cut stopped between dpkg -i and its start check
+# (sync/deb_pending.py): the same helper, asked for nothing but root's own record.
+RESOLVE_DEB_COMMAND = ("pkexec", APPLY_DEB_HELPER, "--resolve")
+
+
 def windows_command(setup: Path) -> list[str]:
     """The Inno Setup installer, per user, silently (not run here: no Windows)."""
     return [str(setup), "/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART", "/CURRENTUSER",

@@ -67,7 +67,7 @@ def keep(deb: Path, state: Path = STATE) -> Path:
     """``deb`` becomes the one kept package (root's only; written whole, flushed)."""
     folder = state / KEPT
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    state.chmod(0o700)
+    state.chmod(0o711)  # the pending record is read by the officer's dxdesk
     folder.chmod(0o700)
     target = folder / deb.name
     temporary = folder / f".{deb.name}.new"

@@ -10,6 +10,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from dxdesk import updater
+from dxdesk import start_recovery, updater
 from dxdesk.settings import Settings
-from sync import deb_apply, update_install, updates
+from sync import deb_apply, deb_keep, deb_pending, update_install, updates
 from sync.protocol import UpdateOffer
 from tests.support.fake_clock import FakeClock
 from tests.sync import releases
@@ -400,3 +401,152 @@ def test_the_helper_gives_up_on_a_package_manager_that_does_not_finish(
         _apply(manifest, deb, key, installed="0.2.0", watch=watch)
     assert clock.now >= deb_apply.FRONTEND_WAIT_S
     assert _installed() is None
+
+
+# The helper killed (as a power cut stops it) right after dpkg -i installed the new
+# version and before its self-check could end.
+KILLED_AFTER_DPKG = """
+import os, signal, sys
+from pathlib import Path
+import ui.launcher
+from sync import deb_apply
+def dpkg(command):
+    code = deb_apply._dpkg(command)
+    os.kill(os.getpid(), signal.SIGKILL)
+manifest, deb, key, program, state = sys.argv[1:6]
+deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0", dpkg, program=Path(program),
+                state=Path(state))
+"""
+
+
+def _killed_after_dpkg(tmp: Path, key: str, program: str) -> Path:
+    """0.2.0 installed by the administrator, then an update to 0.2.5 cut after dpkg -i:
+    0.2.5 is installed, never checked; the state folder."""
+    _admin_installed(tmp, "0.2.0")
+    manifest, deb = _release(tmp, "0.2.5", program)
+    state = tmp / "state"
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_DPKG, str(manifest), str(deb), key, str(PROGRAM),
+         str(state)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert _installed() == "0.2.5"
+    record = deb_pending.read(state)
+    assert record is not None and (record.version, record.previous) == ("0.2.5", "0.2.0")
+    return state
+
+
+def test_an_update_cut_after_dpkg_that_starts_is_kept_when_resolved(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.GOOD)
+    said = deb_apply.resolve(program=PROGRAM, state=state)
+    assert said == "the interrupted update of 0.2.5 starts: it is kept"
+    assert _installed() == "0.2.5" and not deb_pending.exists(state)
+    assert deb_apply.resolve(program=PROGRAM, state=state) == "no update was interrupted"
+
+
+def test_an_update_cut_after_dpkg_that_does_not_start_is_rolled_back_when_resolved(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """Before, the unchecked 0.2.5 stayed installed for good."""
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    with pytest.raises(deb_apply.RolledBackError) as rolled:
+        deb_apply.resolve(program=PROGRAM, state=state)
+    assert str(rolled.value) == (
+        "0.2.5 did not start (the new version stopped at start (exit code 127)); 0.2.0 is back"
+    )
+    _is_back("0.2.0")
+    assert not deb_pending.exists(state)
+
+
+def test_the_helpers_next_run_resolves_the_cut_update_before_anything_else(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    key = signed[2]
+    state = _killed_after_dpkg(tmp_path, key, releases.BROKEN)
+    manifest, deb = _release(tmp_path, "0.2.6", releases.GOOD)
+    with pytest.raises(deb_apply.RefusedError, match=r"^an interrupted update was finished first: "
+                       r"0\.2\.5 did not start .*0\.2\.0 is back; try again$"):  # fmt: skip
+        _apply(manifest, deb, key, installed="0.2.5")  # what the cut left running
+    _is_back("0.2.0")
+    assert not deb_pending.exists(state)
+    assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.6"  # asked again
+
+
+@pytest.mark.parametrize("spoil", ["not root's", "writable by others", "a link"])
+def test_a_record_root_did_not_write_alone_moves_nothing(
+    signed: tuple[Path, Path, str], tmp_path: Path, spoil: str
+) -> None:
+    """The record can ask for the helper's one downgrade: only root's is believed."""
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    record = deb_pending.path(state)
+    if spoil == "not root's":
+        nobody = pwd.getpwnam("nobody")
+        os.chown(record, nobody.pw_uid, nobody.pw_gid)
+    elif spoil == "writable by others":
+        record.chmod(0o666)
+    else:
+        real = record.rename(tmp_path / "elsewhere")
+        record.symlink_to(real)
+    with pytest.raises(deb_apply.RefusedError, match="pending"):
+        deb_apply.resolve(program=PROGRAM, state=state)
+    assert _installed() == "0.2.5"  # not rolled back on its word
+
+
+@pytest.mark.parametrize(
+    ("program", "answer", "code", "replaced", "installed"),
+    [
+        (releases.BROKEN, None, "update_interrupted_rolled_back", True, "0.2.0"),
+        (releases.GOOD, None, "update_interrupted_finished", False, "0.2.5"),
+        (releases.BROKEN, 126, "update_interrupted", False, "0.2.5"),  # pkexec dismissed
+    ],
+)
+def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer(
+    signed: tuple[Path, Path, str],
+    tmp_path: Path,
+    program: str,
+    answer: int | None,
+    code: str,
+    replaced: bool,
+    installed: str,
+) -> None:
+    state = _killed_after_dpkg(tmp_path, signed[2], program)
+    record = deb_pending.path(state)
+    # The officer's dxdesk is not root: it can see the record, not the kept packages.
+    assert (state.stat().st_mode & 0o777, record.stat().st_mode & 0o777) == (0o711, 0o644)
+    assert (state / deb_keep.KEPT).stat().st_mode & 0o777 == 0o700
+    assert start_recovery.deb_update_interrupted(str(PROGRAM), record, PROGRAM.parent)
+    assert not start_recovery.deb_update_interrupted(str(PROGRAM), tmp_path / "no", PROGRAM.parent)
+    assert not start_recovery.deb_update_interrupted(str(tmp_path / "x"), record, PROGRAM.parent)
+
+    def pkexec(command: list[str]) -> int:
+        # What pkexec would run as root (no polkit daemon here): the helper itself.
+        assert command == ["pkexec", "/opt/dxdesk/dxdesk-apply-update", "--resolve"]
+        if answer is not None:
+            return answer
+        return deb_apply.resolve_command(program=PROGRAM, state=state)
+
+    done = deb_pending.finish_at_start(state, pkexec)
+    assert (done.said.code, done.replaced) == (code, replaced)
+    assert "0.2.5" in done.said.text("vi") and "0.2.5" in done.said.text("en")
+    assert _installed() == installed
+    assert deb_pending.exists(state) == (answer is not None)  # still to finish
+
+
+def test_the_start_looks_for_the_record_where_the_helper_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert deb_pending.path(deb_keep.STATE) == start_recovery.DEB_PENDING
+    assert Path(updater.APPLY_DEB_HELPER).parent == start_recovery.DEB_HOME
+    assert Path(deb_apply.PROGRAM).parent == start_recovery.DEB_HOME
+    assert updater.STARTED_OK_ENV == start_recovery.STARTED_OK_ENV
+    # The helper's own start check of the new version must not ask the helper (which
+    # holds its lock and waits for that check) to finish its own record.
+    record = tmp_path / "pending"
+    record.write_text("{}", encoding="utf-8")
+    assert start_recovery.deb_update_interrupted(str(PROGRAM), record, PROGRAM.parent)
+    monkeypatch.setenv(updater.STARTED_OK_ENV, str(tmp_path / "started-ok"))
+    assert not start_recovery.deb_update_interrupted(str(PROGRAM), record, PROGRAM.parent)
