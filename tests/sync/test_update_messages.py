@@ -150,17 +150,25 @@ def test_no_room_for_the_update_is_said_and_the_running_version_stays(
 
 
 def _offered(
-    server: RunningServer, tmp: Path, version: str, padding: int
+    server: RunningServer,
+    tmp: Path,
+    version: str,
+    padding: int,
+    keys: tuple[Path, str] | None = None,
 ) -> tuple[str, Path, UpdateOffer]:
-    """A release published on the real server on a channel of its own: the pinned
-    key, the artifact and the offer a sync round would have left in the data folder."""
+    """A release published on the real server on a channel of its own, signed with
+    ``keys`` (private key file, public text; new ones by default): the pinned key, the
+    artifact and the offer a sync round would have left in the data folder."""
     channel = "msg" + version.replace(".", "")
-    public = releases.keygen(tmp / "release.key")
+    tmp.mkdir(parents=True, exist_ok=True)
+    if keys is None:
+        keys = (tmp / "release.key", releases.keygen(tmp / "release.key"))
+    key, public = keys
     artifact = releases.archive(tmp / f"build-{version}", version, padding=padding)
     manifest = tmp / f"{version}.release"
     subprocess.run(
         [str(SERVER), "release", "sign", str(artifact), "--version", version, "--channel",
-         channel, "--key", str(tmp / "release.key"), "--out", str(manifest)],
+         channel, "--key", str(key), "--out", str(manifest)],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     server.admin("release", "publish", str(artifact), "--version", version, "--channel",
@@ -244,3 +252,31 @@ def test_no_room_while_downloading_is_told_and_what_is_held_stays(
         held = (folder / f"{offer.sha256}.part").stat().st_size
         assert 0 < held < offer.size  # kept: the next try continues from it
         assert not (folder / artifact.name).exists()
+
+
+def test_a_version_that_failed_here_is_not_downloaded_again_until_a_newer_one(
+    server: RunningServer, client: Client, tmp_path: Path
+) -> None:
+    """0.2.6 was installed and rolled back (its failure noted): `dxdesk update` says so
+    and fetches nothing, every time it is asked; a newer 0.2.7 is downloaded."""
+    key, artifact, offer = _offered(server, tmp_path / "0.2.6", "0.2.6", padding=300_000)
+    with BadLink(server.port, LinkProfile(latency_s=0.005)) as link:
+        paths = _logged_in(client, link.url, key)
+        updates.remember(paths.data, offer)
+        folder = paths.data / updates.FOLDER
+        updater.note_failed(folder, "0.2.6", "the new version stopped at start (exit code 127)")
+        before = link.stats.bytes_down
+        for language, words in (("vi", "không khởi động được"), ("en", "did not start")):
+            done = run(client.home, "--lang", language, "update", "--metered-ok",
+                       "--password-stdin", stdin=client.password, env=client.env)  # fmt: skip
+            assert done.code == 0, done.err
+            assert words in done.out
+        assert link.stats.bytes_down == before  # not a byte of it fetched again
+        assert not list(folder.glob("*.part")) and not (folder / artifact.name).exists()
+        keys = (tmp_path / "0.2.6" / "release.key", key)
+        newer = _offered(server, tmp_path / "0.2.7", "0.2.7", padding=1000, keys=keys)[2]
+        updates.remember(paths.data, newer)  # what the next sync round learns
+        done = run(client.home, "update", "--metered-ok", "--password-stdin",
+                   stdin=client.password, env=client.env)  # fmt: skip
+        assert done.code == 0, done.err
+    assert (folder / newer.file_name).is_file()
