@@ -116,17 +116,21 @@ class AtStart:
     replaced: bool = False
 
 
-def finish_at_start(state: Path, run: Callable[[list[str]], int]) -> AtStart:
+def finish_at_start(state: Path, run: Callable[[list[str]], int], downloads: Path) -> AtStart:
     """The officer's dxdesk (not root) found a record at its start: the helper
     finishes the job through the same pkexec path as the update the officer asked
     for (``run`` runs the command; polkit lets the local desktop user), and the
     officer is told the outcome. The helper acts on root's record only, never on
-    anything this process hands it."""
+    anything this process hands it. A version put back is noted as failed in
+    ``downloads`` (the data folder's updates/), as after any rollback, so it is not
+    fetched and installed again."""
     version = _version_named(state)
     code = run([*updater.RESOLVE_DEB_COMMAND])
     if code == 0:
         return AtStart(Message("update_interrupted_finished", {"version": version}))
     if code == updater.DEB_ROLLED_BACK:
+        problem = "it did not pass its start check after an install a power cut stopped"
+        updater.note_failed(downloads, version, problem)
         return AtStart(Message("update_interrupted_rolled_back", {"version": version}), True)
     return AtStart(Message("update_interrupted", {"version": version, "code": code}))
 

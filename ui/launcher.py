@@ -97,13 +97,13 @@ def finish_deb_update(args: list[str]) -> None:
 
     from dxdesk.errors import SettingsError  # noqa: PLC0415
     from dxdesk.paths import Paths  # noqa: PLC0415
-    from sync import deb_keep, deb_pending  # noqa: PLC0415
+    from sync import deb_keep, deb_pending, updates  # noqa: PLC0415
 
     def run(command: list[str]) -> int:
         return subprocess.run(command, check=False).returncode
 
-    done = deb_pending.finish_at_start(deb_keep.STATE, run)
     paths = Paths.resolve()
+    done = deb_pending.finish_at_start(deb_keep.STATE, run, paths.data / updates.FOLDER)
     logsetup.configure(paths.log_file)
     logging.getLogger(__name__).warning("%s", done.said.text("en"))
     try:

@@ -529,8 +529,10 @@ def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer
             return answer
         return deb_apply.resolve_command(program=PROGRAM, state=state)
 
-    done = deb_pending.finish_at_start(state, pkexec)
+    downloads = tmp_path / "data" / updates.FOLDER
+    done = deb_pending.finish_at_start(state, pkexec, downloads)
     assert (done.said.code, done.replaced) == (code, replaced)
+    assert updater.failed_before(downloads, "0.2.5") == replaced  # not fetched again
     assert "0.2.5" in done.said.text("vi") and "0.2.5" in done.said.text("en")
     assert _installed() == installed
     assert deb_pending.exists(state) == (answer is not None)  # still to finish
