@@ -7,7 +7,8 @@ writes ``/var/lib/dxdesk/pending`` (whole, flushed, and its folder flushed) nami
 the package, the version it installs, the version installed before and the kept
 .deb of that version; it removes the record once the check passed or the rollback
 finished. Whoever finds a record finishes the job: the helper's next run, or the
-app's start through the same pkexec path (``dxdesk-apply-update --resolve``).
+app's start through the same pkexec path (``dxdesk-apply-update --resolve``,
+``sync/deb_start.py``).
 
 The record can ask for the one downgrade the helper makes, so it is believed only
 when root wrote it: a regular file, not a link, owned by root and writable by no one
@@ -21,13 +22,10 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dxdesk import updater
 from dxdesk.atomic_file import write_atomically
-from dxdesk.messages import Message
 
 NAME = "pending"
 
@@ -105,39 +103,3 @@ def _sync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-@dataclass(frozen=True)
-class AtStart:
-    """What the app's start did about a record: what to tell the officer, and
-    whether this program's files were replaced (it must start again)."""
-
-    said: Message
-    replaced: bool = False
-
-
-def finish_at_start(state: Path, run: Callable[[list[str]], int], downloads: Path) -> AtStart:
-    """The officer's dxdesk (not root) found a record at its start: the helper
-    finishes the job through the same pkexec path as the update the officer asked
-    for (``run`` runs the command; polkit lets the local desktop user), and the
-    officer is told the outcome. The helper acts on root's record only, never on
-    anything this process hands it. A version put back is noted as failed in
-    ``downloads`` (the data folder's updates/), as after any rollback, so it is not
-    fetched and installed again."""
-    version = _version_named(state)
-    code = run([*updater.RESOLVE_DEB_COMMAND])
-    if code == 0:
-        return AtStart(Message("update_interrupted_finished", {"version": version}))
-    if code == updater.DEB_ROLLED_BACK:
-        problem = "it did not pass its start check after an install a power cut stopped"
-        updater.note_failed(downloads, version, problem)
-        return AtStart(Message("update_interrupted_rolled_back", {"version": version}), True)
-    return AtStart(Message("update_interrupted", {"version": version, "code": code}))
-
-
-def _version_named(state: Path) -> str:
-    """For the officer's message only; the helper reads the record itself."""
-    try:
-        return str(json.loads(path(state).read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return "?"

@@ -14,7 +14,6 @@ same window when no subcommand is given.
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -22,8 +21,8 @@ from typing import TYPE_CHECKING
 # The first window's core modules are imported before Qt on purpose: once PySide6
 # is loaded it reads the source of every module imported after it (looking for
 # ``from __feature__ import``), which the first window would pay for each of them.
-from dxdesk import logsetup, settings
-from dxdesk.messages import DEFAULT_LANGUAGE, LANGUAGES
+from dxdesk import logsetup, settings  # noqa: F401
+from dxdesk.messages import LANGUAGES
 from dxdesk.start_recovery import (
     deb_update_interrupted,
     finish_interrupted_move,
@@ -89,30 +88,12 @@ def command_line(argv: Sequence[str] | None = None) -> int:
 
 
 def finish_deb_update(args: list[str]) -> None:
-    """Have the root helper finish the .deb update a power cut stopped, tell the
-    officer, and start again when the helper put the previous version back (this
-    program's files are that version's now)."""
-    import os  # noqa: PLC0415 (only after a power cut)
-    import subprocess  # noqa: PLC0415
+    """The .deb update a power cut stopped: finished, told, and this program started
+    again if the previous version came back (sync/deb_start.py)."""
+    from dxdesk.paths import Paths  # noqa: PLC0415 (only after a power cut)
+    from sync import deb_start  # noqa: PLC0415
 
-    from dxdesk.errors import SettingsError  # noqa: PLC0415
-    from dxdesk.paths import Paths  # noqa: PLC0415
-    from sync import deb_keep, deb_pending, updates  # noqa: PLC0415
-
-    def run(command: list[str]) -> int:
-        return subprocess.run(command, check=False).returncode
-
-    paths = Paths.resolve()
-    done = deb_pending.finish_at_start(deb_keep.STATE, run, paths.data / updates.FOLDER)
-    logsetup.configure(paths.log_file)
-    logging.getLogger(__name__).warning("%s", done.said.text("en"))
-    try:
-        language = settings.load(paths.settings_file).language
-    except SettingsError:  # the start says so itself, later
-        language = DEFAULT_LANGUAGE
-    print(done.said.text(language), file=sys.stderr)
-    if done.replaced:
-        os.execv(sys.executable, [sys.executable, *args])  # noqa: S606 (itself, again)
+    deb_start.at_start(Paths.resolve(), args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,8 +21,10 @@ from typing import Any
 import pytest
 
 from dxdesk import start_recovery, updater
+from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from sync import deb_apply, deb_keep, deb_pending, update_install, updates
+from dxdesk.settings import save as save_settings
+from sync import deb_apply, deb_keep, deb_pending, deb_start, update_install, updates
 from sync.protocol import UpdateOffer
 from tests.support.fake_clock import FakeClock
 from tests.sync import releases
@@ -497,21 +499,22 @@ def test_a_record_root_did_not_write_alone_moves_nothing(
 
 
 @pytest.mark.parametrize(
-    ("program", "answer", "code", "replaced", "installed"),
+    ("program", "answer", "code", "installed", "language"),
     [
-        (releases.BROKEN, None, "update_interrupted_rolled_back", True, "0.2.0"),
-        (releases.GOOD, None, "update_interrupted_finished", False, "0.2.5"),
-        (releases.BROKEN, 126, "update_interrupted", False, "0.2.5"),  # pkexec dismissed
+        (releases.BROKEN, None, "update_interrupted_rolled_back", "0.2.0", "vi"),
+        (releases.GOOD, None, "update_interrupted_finished", "0.2.5", "en"),
+        (releases.BROKEN, 126, "update_interrupted", "0.2.5", "vi"),  # pkexec dismissed
     ],
 )
 def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer(
     signed: tuple[Path, Path, str],
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     program: str,
     answer: int | None,
     code: str,
-    replaced: bool,
     installed: str,
+    language: str,
 ) -> None:
     state = _killed_after_dpkg(tmp_path, signed[2], program)
     record = deb_pending.path(state)
@@ -529,11 +532,21 @@ def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer
             return answer
         return deb_apply.resolve_command(program=PROGRAM, state=state)
 
-    downloads = tmp_path / "data" / updates.FOLDER
-    done = deb_pending.finish_at_start(state, pkexec, downloads)
-    assert (done.said.code, done.replaced) == (code, replaced)
-    assert updater.failed_before(downloads, "0.2.5") == replaced  # not fetched again
+    paths = Paths.under(tmp_path / "officer").ensure()
+    save_settings(Settings(language=language), paths.settings_file)
+    restarted: list[list[str]] = []
+    capsys.readouterr()
+    done = deb_start.at_start(paths, ["--user", "cb"], state=state, run=pkexec,
+                              restart=restarted.append)  # fmt: skip
+    assert done.said.code == code
+    # The officer's words, after what the helper (run in this process here) printed.
+    assert capsys.readouterr().err.splitlines()[-1] == done.said.text(language)
     assert "0.2.5" in done.said.text("vi") and "0.2.5" in done.said.text("en")
+    assert done.said.text("en") in paths.log_file.read_text(encoding="utf-8")
+    rolled_back = code == "update_interrupted_rolled_back"
+    # Its files are the previous version's now: the program starts again, as it was.
+    assert restarted == ([[sys.executable, "--user", "cb"]] if rolled_back else [])
+    assert updater.failed_before(paths.data / updates.FOLDER, "0.2.5") == rolled_back
     assert _installed() == installed
     assert deb_pending.exists(state) == (answer is not None)  # still to finish
 
