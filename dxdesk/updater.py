@@ -395,6 +395,7 @@ APPLY_DEB_HELPER = "/opt/dxdesk/dxdesk-apply-update"
 # The helper's exit code when the new version did not start and the previous one
 # was put back (sync/deb_apply.py); 3 is a refusal, pkexec's own are 126 and 127.
 DEB_ROLLED_BACK = 4
+DEB_NOTHING_PENDING = 5  # ``--resolve`` found nothing left to finish
 
 
 def deb_command(manifest: Path, package: Path) -> list[str]:

@@ -72,6 +72,7 @@ FRONTEND_WAIT_S = 600.0
 FRONTEND_LOCKED_ENV = "DPKG_FRONTEND_LOCKED"  # dpkg then leaves the frontend lock to us
 EXIT_REFUSED = 3
 EXIT_ROLLED_BACK = updater.DEB_ROLLED_BACK  # installed, did not start, the previous is back
+EXIT_NOTHING = updater.DEB_NOTHING_PENDING  # --resolve: nothing (left) to finish
 PROGRAM = Path("/opt/dxdesk/dxdesk")
 
 
@@ -200,12 +201,19 @@ def resolve(
     watch: updater.Watch | None = None,
     user: tuple[int, int] | None = None,
     frontend_lock: Path = FRONTEND_LOCK,
-) -> str:
+) -> str | None:
     """Finish the update a power cut or a kill stopped between ``dpkg -i`` and the
     end of its start check (sync/deb_pending.py): what was done, for the log and
-    the officer. Raises RolledBackError when the version it installed does not
-    start and the previous one is back, RefusedError when it cannot be finished."""
-    with _one_at_a_time(state):
+    the officer; None when nothing was left to finish. Raises RolledBackError when
+    the version it installed does not start and the previous one is back,
+    RefusedError when it cannot be finished.
+
+    It does not wait for another run of the helper: that one is installing, and
+    the record is its own (a second dxdesk started meanwhile must not be told of
+    an interruption, nor wait a minute for the check)."""
+    with _one_at_a_time(state, wait=False) as free:
+        if not free:
+            return None
         return _resolve(run or _dpkg, program, state, watch or updater.Watch(), user,
                         frontend_lock)  # fmt: skip
 
@@ -217,7 +225,7 @@ def _resolve(
     watch: updater.Watch,
     user: tuple[int, int] | None,
     frontend_lock: Path,
-) -> str:
+) -> str | None:
     """Under the helper's own lock. What dpkg says is installed decides, so that a
     stale record never moves anything:
 
@@ -235,12 +243,12 @@ def _resolve(
     except deb_pending.UntrustedRecordError as exc:
         raise RefusedError(str(exc)) from exc
     if record is None:
-        return "no update was interrupted"
+        return None
     with _package_manager(watch, frontend_lock):
         now = deb_keep.installed_version(record.package)
         if now is not None and now != record.version:
-            deb_pending.clear(state)
-            return f"the interrupted update of {record.version} had not replaced {now}"
+            deb_pending.clear(state)  # stale: nothing is left to finish
+            return None
         problem = (
             _self_check(program, watch, user)
             if now == record.version
@@ -313,15 +321,20 @@ def _roll_back(dpkg: Callable[[list[str]], int], previous: Path, name: str, inst
 
 
 @contextlib.contextmanager
-def _one_at_a_time(state: Path) -> Iterator[None]:
-    """Two helpers at once would each keep the other's package."""
+def _one_at_a_time(state: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Two helpers at once would each keep the other's package. Yields False at
+    once, without the lock, when ``wait`` is off and another run holds it."""
     # Others may look in (not list) it: the pending record is for the officer's dxdesk
     # to see (sync/deb_pending.py); the kept packages are in a folder of root's alone.
     state.mkdir(parents=True, exist_ok=True, mode=0o711)
     state.chmod(0o711)  # made 0700 by earlier versions
     with (state / "lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
 
 
 def _copy(source: Path, target: Path, limit: int) -> None:
@@ -369,13 +382,16 @@ def resolve_command(**options: Any) -> int:
     """``… --resolve`` (``options`` as for :func:`resolve`): it takes nothing the
     user chooses, only the record root wrote is acted on."""
     try:
-        print(f"dxdesk-apply-update: {resolve(**options)}")
+        done = resolve(**options)
     except RolledBackError as exc:
         print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
         return EXIT_ROLLED_BACK
     except RefusedError as exc:
         print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    if done is None:
+        return EXIT_NOTHING
+    print(f"dxdesk-apply-update: {done}")
     return 0
 
 

@@ -34,10 +34,11 @@ Restart = Callable[[list[str]], None]
 
 @dataclass(frozen=True)
 class AtStart:
-    """What the app's start did about a record: what to tell the officer, and
-    whether this program's files were replaced (it must start again)."""
+    """What the app's start did about a record: what to tell the officer (None:
+    nothing, the record was another helper run's or stale), and whether this
+    program's files were replaced (it must start again)."""
 
-    said: Message
+    said: Message | None
     replaced: bool = False
 
 
@@ -51,6 +52,8 @@ def finish_at_start(state: Path, run: Callable[[list[str]], int], downloads: Pat
     fetched and installed again."""
     version = _version_named(state)
     code = run([*updater.RESOLVE_DEB_COMMAND])
+    if code == updater.DEB_NOTHING_PENDING:
+        return AtStart(None)
     if code == 0:
         return AtStart(Message("update_interrupted_finished", {"version": version}))
     if code == updater.DEB_ROLLED_BACK:
@@ -80,6 +83,8 @@ def at_start(
     (in English); ``restart`` starts this program again with ``args`` when the
     previous version came back."""
     done = finish_at_start(state, run or _pkexec, paths.data / updates.FOLDER)
+    if done.said is None:
+        return done
     logsetup.configure(paths.log_file)
     log.warning("%s", done.said.text("en"))
     try:

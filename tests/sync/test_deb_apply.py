@@ -447,7 +447,7 @@ def test_an_update_cut_after_dpkg_that_starts_is_kept_when_resolved(
     said = deb_apply.resolve(program=PROGRAM, state=state)
     assert said == "the interrupted update of 0.2.5 starts: it is kept"
     assert _installed() == "0.2.5" and not deb_pending.exists(state)
-    assert deb_apply.resolve(program=PROGRAM, state=state) == "no update was interrupted"
+    assert deb_apply.resolve(program=PROGRAM, state=state) is None  # nothing left
 
 
 def test_an_update_cut_after_dpkg_that_does_not_start_is_rolled_back_when_resolved(
@@ -538,7 +538,7 @@ def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer
     capsys.readouterr()
     done = deb_start.at_start(paths, ["--user", "cb"], state=state, run=pkexec,
                               restart=restarted.append)  # fmt: skip
-    assert done.said.code == code
+    assert done.said is not None and done.said.code == code
     # The officer's words, after what the helper (run in this process here) printed.
     assert capsys.readouterr().err.splitlines()[-1] == done.said.text(language)
     assert "0.2.5" in done.said.text("vi") and "0.2.5" in done.said.text("en")
@@ -565,3 +565,24 @@ def test_the_start_looks_for_the_record_where_the_helper_writes_it(
     assert start_recovery.deb_update_interrupted(str(PROGRAM), record, PROGRAM.parent)
     monkeypatch.setenv(updater.STARTED_OK_ENV, str(tmp_path / "started-ok"))
     assert not start_recovery.deb_update_interrupted(str(PROGRAM), record, PROGRAM.parent)
+
+
+def test_a_start_while_the_helper_is_installing_says_nothing_and_does_not_wait(
+    signed: tuple[Path, Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record is also there while an update runs (it is that run's): a second
+    dxdesk started then is neither told of an interruption nor kept waiting."""
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    paths = Paths.under(tmp_path / "officer").ensure()
+
+    def pkexec(_command: list[str]) -> int:
+        return deb_apply.resolve_command(program=PROGRAM, state=state)
+
+    with deb_apply._one_at_a_time(state):  # the installing run of the helper
+        assert deb_apply.resolve_command(program=PROGRAM, state=state) == deb_apply.EXIT_NOTHING
+        capsys.readouterr()
+        restarted: list[list[str]] = []
+        done = deb_start.at_start(paths, [], state=state, run=pkexec, restart=restarted.append)
+    assert done.said is None and not done.replaced and not restarted
+    assert capsys.readouterr().err == ""
+    assert _installed() == "0.2.5" and deb_pending.exists(state)  # left to that run
