@@ -174,7 +174,10 @@ def _install(
     except (deb_keep.KeepError, OSError) as exc:
         reason = f"the installed version cannot be kept to come back to: {exc}"
         raise RefusedError(reason) from exc
-    deb_pending.write(state, deb_pending.Pending(name, version, installed, previous))
+    try:  # no dpkg -i that a power cut could leave unchecked without a trace
+        deb_pending.write(state, deb_pending.Pending(name, version, installed, previous))
+    except OSError as exc:
+        raise RefusedError(f"the update cannot be recorded before it is installed: {exc}") from exc
     code = dpkg(["dpkg", "-i", str(package_copy)])
     problem = f"dpkg -i {package_copy.name} failed (exit code {code})" if code else ""
     problem = problem or _self_check(program, watch, user)

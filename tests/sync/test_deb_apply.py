@@ -586,3 +586,28 @@ def test_a_start_while_the_helper_is_installing_says_nothing_and_does_not_wait(
     assert done.said is None and not done.replaced and not restarted
     assert capsys.readouterr().err == ""
     assert _installed() == "0.2.5" and deb_pending.exists(state)  # left to that run
+
+
+def test_no_room_for_the_pending_record_refuses_before_dpkg(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """The helper's folder on a full disk (a real tmpfs, filled): the update is
+    refused with the reason, dpkg never runs, what is installed stays."""
+    manifest, deb, key = signed  # 0.2.1
+    _admin_installed(tmp_path, "0.2.0")
+    state = tmp_path / "state"
+    state.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0711", "tmpfs", str(state)],
+                      capture_output=True, check=False).returncode:  # fmt: skip
+        pytest.skip("cannot mount a small filesystem here")
+    try:
+        kept = deb_keep.keep(_deb(tmp_path / "kept", "0.2.0"), state)  # the way back is there
+        assert deb_keep.control(kept) == (PACKAGE, "0.2.0")
+        with (state / "filler").open("wb", buffering=0) as filler, contextlib.suppress(OSError):
+            while True:  # ENOSPC ends it
+                filler.write(bytes(4096))
+        with pytest.raises(deb_apply.RefusedError, match="cannot be recorded before it is"):
+            _apply(manifest, deb, key, installed="0.2.0", state=state)
+        assert _installed() == "0.2.0" and not deb_pending.exists(state)
+    finally:
+        subprocess.run(["umount", str(state)], check=True)
