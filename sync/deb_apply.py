@@ -234,8 +234,8 @@ def _resolve(
 
     - the previous version (dpkg -i never ran or failed, or the rollback ended):
       nothing to do;
-    - another version (the administrator installed one by hand since): nothing
-      either, the record is stale;
+    - another version (the administrator installed one by hand since), or none
+      (removed since): nothing either, the record is stale;
     - the new version: its self-check again; kept if it starts, else the kept
       package of the previous version is installed again;
     - neither fully installed (dpkg -i was cut mid-way): the previous version again,
@@ -249,7 +249,8 @@ def _resolve(
         return None
     with _package_manager(watch, frontend_lock):
         now = deb_keep.installed_version(record.package)
-        if now is not None and now != record.version:
+        removed = now is None and not deb_keep.wanted_installed(record.package)
+        if removed or (now is not None and now != record.version):
             deb_pending.clear(state)  # stale: nothing is left to finish
             return None
         problem = (

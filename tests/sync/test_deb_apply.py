@@ -478,6 +478,22 @@ def test_the_helpers_next_run_resolves_the_cut_update_before_anything_else(
     assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.6"  # asked again
 
 
+@pytest.mark.parametrize("since", ["removed", "0.3.0 installed by hand"])
+def test_a_record_made_stale_by_the_administrator_moves_nothing(
+    signed: tuple[Path, Path, str], tmp_path: Path, since: str
+) -> None:
+    """After the cut, the administrator removed the package or installed another
+    version: the record is dropped, nothing is (re)installed."""
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    if since == "removed":
+        subprocess.run(["dpkg", "--remove", PACKAGE], check=True, capture_output=True)
+    else:
+        _admin_installed(tmp_path, "0.3.0")
+    assert deb_apply.resolve(program=PROGRAM, state=state) is None
+    assert _installed() == (None if since == "removed" else "0.3.0")
+    assert not deb_pending.exists(state)
+
+
 @pytest.mark.parametrize("spoil", ["not root's", "writable by others", "a link"])
 def test_a_record_root_did_not_write_alone_moves_nothing(
     signed: tuple[Path, Path, str], tmp_path: Path, spoil: str
