@@ -37,9 +37,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _deb(folder: Path, version: str, program: str = releases.GOOD) -> Path:
+def _deb(
+    folder: Path, version: str, program: str = releases.GOOD, postinst: str | None = None
+) -> Path:
     root = folder / f"root-{version}"
     (root / "DEBIAN").mkdir(parents=True)
+    if postinst is not None:
+        (root / "DEBIAN" / "postinst").write_text(postinst, encoding="utf-8")
+        (root / "DEBIAN" / "postinst").chmod(0o755)
     doc = root / "usr" / "share" / "doc" / PACKAGE
     doc.mkdir(parents=True)
     (doc / "README").write_text(f"{PACKAGE} {version}\n", encoding="utf-8")
@@ -186,9 +191,11 @@ def _admin_installed(tmp: Path, version: str) -> None:
     assert _installed() == version
 
 
-def _release(tmp: Path, version: str, program: str) -> tuple[Path, Path]:
+def _release(
+    tmp: Path, version: str, program: str, postinst: str | None = None
+) -> tuple[Path, Path]:
     """A release signed with the key the ``signed`` fixture pins."""
-    deb = _deb(tmp / f"release-{version}", version, program)
+    deb = _deb(tmp / f"release-{version}", version, program, postinst)
     manifest = releases.sign([deb], version, tmp / "release.key", tmp / f"{version}.release")
     return manifest, deb
 
@@ -421,11 +428,13 @@ deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0", dpkg, program=Path(prog
 """
 
 
-def _killed_after_dpkg(tmp: Path, key: str, program: str) -> Path:
+def _killed_after_dpkg(
+    tmp: Path, key: str, program: str, postinst: str | None = None, installed: str | None = "0.2.5"
+) -> Path:
     """0.2.0 installed by the administrator, then an update to 0.2.5 cut after dpkg -i:
-    0.2.5 is installed, never checked; the state folder."""
+    0.2.5 is ``installed`` (None: not wholly), never checked; the state folder."""
     _admin_installed(tmp, "0.2.0")
-    manifest, deb = _release(tmp, "0.2.5", program)
+    manifest, deb = _release(tmp, "0.2.5", program, postinst)
     state = tmp / "state"
     child = subprocess.run(
         [sys.executable, "-c", KILLED_AFTER_DPKG, str(manifest), str(deb), key, str(PROGRAM),
@@ -434,7 +443,7 @@ def _killed_after_dpkg(tmp: Path, key: str, program: str) -> Path:
         check=False,
     )  # fmt: skip
     assert child.returncode == -signal.SIGKILL, child.stderr
-    assert _installed() == "0.2.5"
+    assert _installed() == installed
     record = deb_pending.read(state)
     assert record is not None and (record.version, record.previous) == ("0.2.5", "0.2.0")
     return state
@@ -476,6 +485,22 @@ def test_the_helpers_next_run_resolves_the_cut_update_before_anything_else(
     _is_back("0.2.0")
     assert not deb_pending.exists(state)
     assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.6"  # asked again
+
+
+def test_a_dpkg_cut_half_way_is_rolled_back_when_resolved(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """The power cut stops dpkg itself while it configures 0.2.5 (its postinst kills
+    it): dpkg's database says half-done; the previous version comes back."""
+    dies = "#!/bin/sh\nkill -9 $PPID\nsleep 5\n"  # the parent is dpkg
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.GOOD, dies, installed=None)
+    status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", PACKAGE], capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert status.startswith("install ") and not status.endswith(" installed"), status
+    with pytest.raises(deb_apply.RolledBackError, match=r"dpkg -i of 0\.2\.5 was cut"):
+        deb_apply.resolve(program=PROGRAM, state=state)
+    _is_back("0.2.0")
+    assert not deb_pending.exists(state)
 
 
 @pytest.mark.parametrize("since", ["removed", "0.3.0 installed by hand"])
