@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dxdesk import logsetup, settings, updater
@@ -40,6 +40,7 @@ class AtStart:
 
     said: Message | None
     replaced: bool = False
+    told: str | None = None  # ``said`` in the officer's language, once said
 
 
 def finish_at_start(state: Path, run: Callable[[list[str]], int], downloads: Path) -> AtStart:
@@ -91,10 +92,11 @@ def at_start(
         language = settings.load(paths.settings_file).language
     except SettingsError:  # the start says so itself, later
         language = DEFAULT_LANGUAGE
-    print(done.said.text(language), file=sys.stderr)
+    told = done.said.text(language)
+    print(told, file=sys.stderr)
     if done.replaced:
         (restart or _exec)([sys.executable, *args])
-    return done
+    return replace(done, told=told)
 
 
 def _pkexec(command: list[str]) -> int:

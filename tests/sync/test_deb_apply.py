@@ -581,7 +581,7 @@ def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer
                               restart=restarted.append)  # fmt: skip
     assert done.said is not None and done.said.code == code
     # The officer's words, after what the helper (run in this process here) printed.
-    assert capsys.readouterr().err.splitlines()[-1] == done.said.text(language)
+    assert capsys.readouterr().err.splitlines()[-1] == done.said.text(language) == done.told
     assert "0.2.5" in done.said.text("vi") and "0.2.5" in done.said.text("en")
     assert done.said.text("en") in paths.log_file.read_text(encoding="utf-8")
     rolled_back = code == "update_interrupted_rolled_back"
@@ -624,7 +624,7 @@ def test_a_start_while_the_helper_is_installing_says_nothing_and_does_not_wait(
         capsys.readouterr()
         restarted: list[list[str]] = []
         done = deb_start.at_start(paths, [], state=state, run=pkexec, restart=restarted.append)
-    assert done.said is None and not done.replaced and not restarted
+    assert done.said is None and done.told is None and not done.replaced and not restarted
     assert capsys.readouterr().err == ""
     assert _installed() == "0.2.5" and deb_pending.exists(state)  # left to that run
 
