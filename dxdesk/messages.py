@@ -662,6 +662,29 @@ CATALOG: dict[str, tuple[str, str]] = {
         "không bị ảnh hưởng.",
         "dxdesk {version} could not be run, so version {previous} is back. No data was touched.",
     ),
+    "update_interrupted_finished": (
+        "Lần cài bản cập nhật dxdesk {version} bị ngắt (mất điện) trước khi kiểm tra xong; "
+        "nay đã kiểm tra lại: bản {version} khởi động tốt và được giữ. Dữ liệu không bị ảnh "
+        "hưởng.",
+        "Installing dxdesk {version} was cut (a power cut) before its start check ended; it "
+        "was checked now: {version} starts and is kept. No data was touched.",
+    ),
+    "update_interrupted_rolled_back": (
+        "Lần cài bản cập nhật dxdesk {version} bị ngắt (mất điện) trước khi kiểm tra xong; "
+        "nay kiểm tra lại thì bản {version} không khởi động được, nên phiên bản trước đã được "
+        "dùng lại. Dữ liệu không bị ảnh hưởng.",
+        "Installing dxdesk {version} was cut (a power cut) before its start check ended; "
+        "checked now, {version} does not start, so the previous version is back. No data "
+        "was touched.",
+    ),
+    "update_interrupted": (
+        "Lần cài bản cập nhật dxdesk {version} bị ngắt (mất điện) trước khi kiểm tra xong và "
+        "chưa hoàn tất được lúc này (mã {code}). Hãy nhờ quản trị viên chạy: sudo "
+        "/opt/dxdesk/dxdesk-apply-update --resolve. Dữ liệu không bị ảnh hưởng.",
+        "Installing dxdesk {version} was cut (a power cut) before its start check ended and "
+        "could not be finished now (code {code}). Ask the administrator to run: sudo "
+        "/opt/dxdesk/dxdesk-apply-update --resolve. No data was touched.",
+    ),
     "package_other_unit": (
         "Gói nhiệm vụ này dành cho đơn vị {unit}, không phải đơn vị của bạn ({own_unit}). "
         "Không thay đổi gì.",

@@ -18,15 +18,17 @@ A journal (``APP/.update/versioning.json``, written whole and flushed before the
 first link) names the version and the flat entries, so the next start or the next
 update finishes what a crash interrupted: after the commit it removes the flat
 leftovers, before it it removes the half-made copy. ``dxdesk-data`` is never
-touched by either.
+touched by either. The move and its recovery hold ``APP/.update/lock``, so a second
+dxdesk started while one is moving never undoes the move under its feet.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dxdesk.atomic_file import write_atomically
@@ -39,6 +41,7 @@ CURRENT = "current"
 PORTABLE_MARKER = "portable"
 WORK = ".update"  # the updater's own folder in APP
 JOURNAL = "versioning.json"
+LOCK = "lock"
 # Ours in APP: never part of the program's files, never moved nor removed.
 RESERVED = frozenset({DATA, VERSIONS, CURRENT, WORK})
 
@@ -75,6 +78,11 @@ def symlink(target: str, link: Path) -> None:
 def make_versioned(app: Path, running_version: str, crash: CrashPoint = _no_crash) -> str:
     """The version ``current`` points at, after turning a flat install into
     ``versions/<running_version>`` if it still is one."""
+    with moving(app, wait=True):
+        return _make_versioned(app, running_version, crash)
+
+
+def _make_versioned(app: Path, running_version: str, crash: CrashPoint) -> str:
     recover(app)
     version = current_version(app)
     if version is not None:
@@ -94,22 +102,46 @@ def make_versioned(app: Path, running_version: str, crash: CrashPoint = _no_cras
     return running_version
 
 
-def recover(app: Path) -> None:
-    """Finish a move a crash interrupted (see the module's note); nothing to do
-    without a journal."""
+@contextlib.contextmanager
+def moving(app: Path, *, wait: bool) -> Iterator[bool]:
+    """Yields True holding the move's lock (the kernel's: a crash leaves none); False
+    without waiting when ``wait`` is off and another process is moving. Taken by the
+    caller of :func:`recover`. No lock on Windows, where installs are not portable."""
+    if os.name != "posix":
+        yield True
+        return
+    import fcntl  # noqa: PLC0415 (POSIX only)
+
+    (app / WORK).mkdir(exist_ok=True)
+    fd = os.open(app / WORK / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def recover(app: Path) -> str | None:
+    """Finish a move a crash interrupted (see the module's note): "finished" when it
+    had been committed, "undone" when not, None without a journal. The caller holds
+    :func:`moving`."""
     journal = app / WORK / JOURNAL
     try:
         plan = json.loads(journal.read_text(encoding="utf-8"))
         version, entries = str(plan["version"]), [str(e) for e in plan["entries"]]
     except FileNotFoundError:
-        return
+        return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise LayoutError(f"the update journal {journal} cannot be read: {exc}") from exc
     if any(e in RESERVED or "/" in e or e in ("", ".", "..") for e in entries):
         raise LayoutError(f"the update journal {journal} names files that are not the program's")
     if (app / PROGRAM).is_symlink():
         _finish(app, version, entries, _no_crash)  # committed: only the tidying is left
-        return
+        return "finished"
     # Not committed: the flat install is whole; take back the half-made copy.
     if current_version(app) is not None:
         (app / CURRENT).unlink()
@@ -120,6 +152,7 @@ def recover(app: Path) -> None:
     _sync_dir(app)
     journal.unlink()
     _sync_dir(journal.parent)
+    return "undone"
 
 
 def _finish(app: Path, version: str, entries: list[str], crash: CrashPoint) -> None:

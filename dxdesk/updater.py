@@ -395,6 +395,7 @@ APPLY_DEB_HELPER = "/opt/dxdesk/dxdesk-apply-update"
 # The helper's exit code when the new version did not start and the previous one
 # was put back (sync/deb_apply.py); 3 is a refusal, pkexec's own are 126 and 127.
 DEB_ROLLED_BACK = 4
+DEB_NOTHING_PENDING = 5  # ``--resolve`` found nothing left to finish
 
 
 def deb_command(manifest: Path, package: Path) -> list[str]:
@@ -402,6 +403,11 @@ def deb_command(manifest: Path, package: Path) -> list[str]:
     polkit allows the local desktop user without a password and which installs only
     a package the pinned release key signed (sync/deb_apply.py)."""
     return ["pkexec", APPLY_DEB_HELPER, str(manifest), str(package)]
+
+
+# Finishes an update a power cut stopped between dpkg -i and its start check
+# (sync/deb_pending.py): the same helper, asked for nothing but root's own record.
+RESOLVE_DEB_COMMAND = ("pkexec", APPLY_DEB_HELPER, "--resolve")
 
 
 def windows_command(setup: Path) -> list[str]:

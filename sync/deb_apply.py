@@ -22,6 +22,11 @@ the user hands it can ask for it: the package comes from root's own folder and m
 name the version dpkg had installed when this run began, which is also the version
 every signed package must be newer than. Asking the helper again with an older
 signed release is refused as before.
+
+A power cut between ``dpkg -i`` and the end of the check leaves a pending record
+(``sync/deb_pending.py``) that the helper's next run, or ``--resolve`` (which the
+app's start asks for), finishes by the same rule: the previous version comes back
+only if it is the one root's record says this run replaced.
 """
 
 from __future__ import annotations
@@ -43,10 +48,11 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from dxdesk import __version__, provisioning, updater
 from dxdesk.errors import SettingsError
-from sync import deb_keep
+from sync import deb_keep, deb_pending
 from sync.protocol.release_manifest import (
     MAX_ARTIFACT_BYTES,
     MAX_MANIFEST_BYTES,
@@ -57,6 +63,7 @@ from sync.protocol.release_manifest import (
 )
 
 COMMAND = "apply-deb-update"
+RESOLVE = "--resolve"  # finish an update a power cut stopped (sync/deb_pending.py)
 # apt, unattended-upgrades and software centres hold it while they work (daily on a
 # desktop); dpkg alone would fail at once, and a failed rollback leaves a version
 # that does not start. Taken as apt takes it (fcntl, whole file) and passed to dpkg.
@@ -65,6 +72,7 @@ FRONTEND_WAIT_S = 600.0
 FRONTEND_LOCKED_ENV = "DPKG_FRONTEND_LOCKED"  # dpkg then leaves the frontend lock to us
 EXIT_REFUSED = 3
 EXIT_ROLLED_BACK = updater.DEB_ROLLED_BACK  # installed, did not start, the previous is back
+EXIT_NOTHING = updater.DEB_NOTHING_PENDING  # --resolve: nothing (left) to finish
 PROGRAM = Path("/opt/dxdesk/dxdesk")
 
 
@@ -114,6 +122,13 @@ def apply(
     watch = watch or updater.Watch()
     machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine(), platform.machine())
     with _one_at_a_time(state), tempfile.TemporaryDirectory(prefix="dxdesk-apply-") as folder:
+        if deb_pending.exists(state):  # an update a power cut stopped: finished first
+            try:
+                _resolve(dpkg, program, state, watch, user, frontend_lock)
+            except RolledBackError as exc:
+                # This program was just replaced by the previous version's: ask again.
+                raise RefusedError(f"an interrupted update was finished first: {exc}; "
+                                   "try again") from exc  # fmt: skip
         work = Path(folder)  # mode 0700
         manifest_copy, package_copy = work / "release", work / package.name
         _copy(manifest, manifest_copy, MAX_MANIFEST_BYTES)
@@ -159,17 +174,99 @@ def _install(
     except (deb_keep.KeepError, OSError) as exc:
         reason = f"the installed version cannot be kept to come back to: {exc}"
         raise RefusedError(reason) from exc
+    try:  # no dpkg -i that a power cut could leave unchecked without a trace
+        deb_pending.write(state, deb_pending.Pending(name, version, installed, previous))
+    except OSError as exc:
+        raise RefusedError(f"the update cannot be recorded before it is installed: {exc}") from exc
     code = dpkg(["dpkg", "-i", str(package_copy)])
     problem = f"dpkg -i {package_copy.name} failed (exit code {code})" if code else ""
     problem = problem or _self_check(program, watch, user)
     if not problem:
+        # Cleared before the new package is kept: a cut in between leaves the kept
+        # package of the previous version, which the next update rebuilds anyway.
+        deb_pending.clear(state)
         with contextlib.suppress(OSError):  # else the next update rebuilds it
             deb_keep.keep(package_copy, state)  # the next update's way back
         return version
     if previous is None:
+        deb_pending.clear(state)
         raise RefusedError(f"{problem}; no earlier version was installed to come back to")
     _roll_back(dpkg, previous, name, installed)
+    deb_pending.clear(state)
     raise RolledBackError(version, installed, problem)
+
+
+def resolve(
+    run: Callable[[list[str]], int] | None = None,
+    *,
+    program: Path = PROGRAM,
+    state: Path = deb_keep.STATE,
+    watch: updater.Watch | None = None,
+    user: tuple[int, int] | None = None,
+    frontend_lock: Path = FRONTEND_LOCK,
+) -> str | None:
+    """Finish the update a power cut or a kill stopped between ``dpkg -i`` and the
+    end of its start check (sync/deb_pending.py): what was done, for the log and
+    the officer; None when nothing was left to finish. Raises RolledBackError when
+    the version it installed does not start and the previous one is back,
+    RefusedError when it cannot be finished.
+
+    It does not wait for another run of the helper: that one is installing, and
+    the record is its own (a second dxdesk started meanwhile must not be told of
+    an interruption, nor wait a minute for the check)."""
+    with _one_at_a_time(state, wait=False) as free:
+        if not free:
+            return None
+        return _resolve(run or _dpkg, program, state, watch or updater.Watch(), user,
+                        frontend_lock)  # fmt: skip
+
+
+def _resolve(
+    dpkg: Callable[[list[str]], int],
+    program: Path,
+    state: Path,
+    watch: updater.Watch,
+    user: tuple[int, int] | None,
+    frontend_lock: Path,
+) -> str | None:
+    """Under the helper's own lock. What dpkg says is installed decides, so that a
+    stale record never moves anything:
+
+    - the previous version (dpkg -i never ran or failed, or the rollback ended):
+      nothing to do;
+    - another version (the administrator installed one by hand since), or none
+      (removed since): nothing either, the record is stale;
+    - the new version: its self-check again; kept if it starts, else the kept
+      package of the previous version is installed again;
+    - neither fully installed (dpkg -i was cut mid-way): the previous version again,
+      as for a failed check.
+    """
+    try:
+        record = deb_pending.read(state)
+    except deb_pending.UntrustedRecordError as exc:
+        raise RefusedError(str(exc)) from exc
+    if record is None:
+        return None
+    with _package_manager(watch, frontend_lock):
+        now = deb_keep.installed_version(record.package)
+        removed = now is None and not deb_keep.wanted_installed(record.package)
+        if removed or (now is not None and now != record.version):
+            deb_pending.clear(state)  # stale: nothing is left to finish
+            return None
+        problem = (
+            _self_check(program, watch, user)
+            if now == record.version
+            else f"dpkg -i of {record.version} was cut before it ended"
+        )
+        if not problem:
+            deb_pending.clear(state)
+            return f"the interrupted update of {record.version} starts: it is kept"
+        if record.kept is None:
+            deb_pending.clear(state)
+            raise RefusedError(f"{record.version}: {problem}; no earlier version to come back to")
+        _roll_back(dpkg, record.kept, record.package, record.previous)
+        deb_pending.clear(state)
+        raise RolledBackError(record.version, record.previous, problem)
 
 
 @contextlib.contextmanager
@@ -228,12 +325,20 @@ def _roll_back(dpkg: Callable[[list[str]], int], previous: Path, name: str, inst
 
 
 @contextlib.contextmanager
-def _one_at_a_time(state: Path) -> Iterator[None]:
-    """Two helpers at once would each keep the other's package."""
-    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+def _one_at_a_time(state: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Two helpers at once would each keep the other's package. Yields False at
+    once, without the lock, when ``wait`` is off and another run holds it."""
+    # Others may look in (not list) it: the pending record is for the officer's dxdesk
+    # to see (sync/deb_pending.py); the kept packages are in a folder of root's alone.
+    state.mkdir(parents=True, exist_ok=True, mode=0o711)
+    state.chmod(0o711)  # made 0700 by earlier versions
     with (state / "lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
 
 
 def _copy(source: Path, target: Path, limit: int) -> None:
@@ -258,9 +363,12 @@ def _dpkg(command: list[str]) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``dxdesk apply-deb-update MANIFEST PACKAGE``, run as root by pkexec."""
+    """``dxdesk apply-deb-update MANIFEST PACKAGE`` or ``… --resolve``, run as root
+    by pkexec."""
+    if list(argv) == [RESOLVE]:
+        return resolve_command(user=_invoker())
     if len(argv) != 2:
-        print(f"usage: dxdesk {COMMAND} MANIFEST PACKAGE.deb", file=sys.stderr)
+        print(f"usage: dxdesk {COMMAND} MANIFEST PACKAGE.deb | {RESOLVE}", file=sys.stderr)
         return 2
     try:
         version = apply(Path(argv[0]), Path(argv[1]), pinned_key(), user=_invoker())
@@ -271,6 +379,23 @@ def main(argv: Sequence[str]) -> int:
         print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     print(f"dxdesk {version} installed")
+    return 0
+
+
+def resolve_command(**options: Any) -> int:
+    """``… --resolve`` (``options`` as for :func:`resolve`): it takes nothing the
+    user chooses, only the record root wrote is acted on."""
+    try:
+        done = resolve(**options)
+    except RolledBackError as exc:
+        print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
+        return EXIT_ROLLED_BACK
+    except RefusedError as exc:
+        print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    if done is None:
+        return EXIT_NOTHING
+    print(f"dxdesk-apply-update: {done}")
     return 0
 
 

@@ -43,12 +43,23 @@ def control(deb: Path) -> tuple[str, str]:
 
 def installed_version(package: str) -> str | None:
     """What dpkg says is installed of ``package`` (fully configured), or None."""
+    status, version = _status_and_version(package)
+    return version if status == "install ok installed" else None
+
+
+def wanted_installed(package: str) -> bool:
+    """Whether dpkg's selection for ``package`` is "install" (also when an install
+    was cut half-way), not removed or purged, nor unknown."""
+    return _status_and_version(package)[0].split(" ")[0] == "install"
+
+
+def _status_and_version(package: str) -> tuple[str, str]:
     result = subprocess.run(
         ["dpkg-query", "--show", "--showformat=${Status}\t${Version}", package],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     status, _, version = result.stdout.partition("\t")
-    return version if result.returncode == 0 and status == "install ok installed" else None
+    return (status, version) if result.returncode == 0 else ("", "")
 
 
 def previous(package: str, version: str, work: Path, state: Path = STATE) -> Path | None:
@@ -67,7 +78,7 @@ def keep(deb: Path, state: Path = STATE) -> Path:
     """``deb`` becomes the one kept package (root's only; written whole, flushed)."""
     folder = state / KEPT
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    state.chmod(0o700)
+    state.chmod(0o711)  # the pending record is read by the officer's dxdesk
     folder.chmod(0o700)
     target = folder / deb.name
     temporary = folder / f".{deb.name}.new"

@@ -94,8 +94,8 @@ def cmd_update(args: argparse.Namespace, paths: Paths, console: Console) -> int:
 
 def _download(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     settings = load_settings(paths)
-    offer = updates.remembered(paths.data)
-    if offer is None or not updates.newer_than(offer, __version__):
+    offer = updates.to_fetch(paths.data, __version__)
+    if offer is None:  # none, or one that did not start here: said as --check says it
         _say_state(console, _state(paths.data))
         return EXIT_OK
     if not args.metered_ok and not settings.updates_on_metered and metered.is_metered():

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dxdesk import disk, updater
+from dxdesk import __version__, disk, updater
 from dxdesk.atomic_file import write_atomically
 from dxdesk.errors import DxdeskError
 from dxdesk.messages import Message
@@ -84,6 +84,17 @@ def remembered(data_dir: Path) -> UpdateOffer | None:
         return UpdateOffer.model_validate(json.loads(text))
     except (OSError, ValueError, ValidationError):
         return None
+
+
+def to_fetch(data_dir: Path, running: str) -> UpdateOffer | None:
+    """The remembered offer, when it is newer than ``running`` and did not fail its
+    start check here before: a version that was rolled back is not fetched again
+    (nor retried) until a newer one is published, which is then offered instead.
+    The one rule for the sync rounds' downloads and ``dxdesk update``."""
+    offer = remembered(data_dir)
+    if offer is None or not newer_than(offer, running):
+        return None
+    return None if updater.failed_before(data_dir / FOLDER, offer.version) else offer
 
 
 def newer_than(offer: UpdateOffer, version: str) -> bool:
@@ -284,13 +295,14 @@ def fetch_if_allowed(
     *,
     on_metered: bool,
     metered: Callable[[], bool | None] = is_metered,
+    running: str = __version__,
 ) -> Downloaded | None:
     """After a round: download the remembered offer, unless there is none, this
     installation pins no release key, or the link is metered and the officer did not
     agree. A cut leaves the part file for the next round; a refused release is
     deleted and forgotten (its refusal logged) so it is not fetched again."""
-    offer = remembered(data_dir)
-    if offer is None or not pinned_key or updater.failed_before(data_dir / FOLDER, offer.version):
+    offer = to_fetch(data_dir, running)
+    if offer is None or not pinned_key:
         return None
     if not on_metered and metered() is True:
         log.info("update %s waits for a link that is not metered", offer.version)

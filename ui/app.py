@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 
 from dxdesk import logsetup
 from dxdesk import settings as settings_module
@@ -29,6 +29,8 @@ from ui.stop_signals import quit_on_signals
 from ui.token_access import Tokens
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from ui.lock.unlocking import UserSession
 
 # application: the tests take it from here too.
@@ -65,7 +67,19 @@ def open_window(options: WindowOptions, opened: UserSession | None = None) -> Sh
                   translations=translations, crash=crash)  # fmt: skip
     shell.start(options.user, opened)
     crash.tell_native()  # after the first window, so it shows above it
+    if options.notice:
+        _tell(options.notice, shell.screen)
     return shell
+
+
+def _tell(text: str, window: QWidget) -> None:
+    """Said beside the first window, without stopping the start (not modal); the
+    window owns it."""
+    from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 (only when there is one)
+
+    box = QMessageBox(QMessageBox.Icon.Information, "dxdesk", text, parent=window)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
 
 
 def run(options: WindowOptions, opened: UserSession | None = None) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 # The first window's core modules are imported before Qt on purpose: once PySide6
@@ -23,6 +24,11 @@ from typing import TYPE_CHECKING
 # ``from __feature__ import``), which the first window would pay for each of them.
 from dxdesk import logsetup, settings  # noqa: F401
 from dxdesk.messages import LANGUAGES
+from dxdesk.start_recovery import (
+    deb_update_interrupted,
+    finish_interrupted_move,
+    running_program,
+)
 from ui.display import has_display
 from ui.options import WindowOptions
 
@@ -82,18 +88,30 @@ def command_line(argv: Sequence[str] | None = None) -> int:
     return cli.main(argv, extensions=extensions, gui=gui)
 
 
+def finish_deb_update(args: list[str]) -> str | None:
+    """The .deb update a power cut stopped: finished, told (what the officer is
+    told: the window says it too), and this program started again if the previous
+    version came back (sync/deb_start.py)."""
+    from dxdesk.paths import Paths  # noqa: PLC0415 (only after a power cut)
+    from sync import deb_start  # noqa: PLC0415
+
+    return deb_start.at_start(Paths.resolve(), args).told
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["apply-deb-update"]:  # the .deb's root helper: no settings, no data
         from sync import deb_apply  # noqa: PLC0415
 
         return deb_apply.main(args[1:])
+    finish_interrupted_move(running_program())  # before any window or store opens
+    notice = finish_deb_update(args) if deb_update_interrupted(running_program()) else None
     if has_display():
         options = window_options(args)
         if options is not None:
             from ui.app import run  # noqa: PLC0415
 
-            return run(options)
+            return run(replace(options, notice=notice) if notice else options)
     return command_line(args)
 
 

@@ -12,3 +12,4 @@ class WindowOptions:
     language: str | None = None  # this run only; the saved setting is not changed
     verbose: bool = False
     user: str | None = None  # preselected on the lock screen
+    notice: str | None = None  # said beside the first window (what the start finished)

@@ -10,6 +10,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,9 +20,11 @@ from typing import Any
 
 import pytest
 
-from dxdesk import updater
+from dxdesk import start_recovery, updater
+from dxdesk.paths import Paths
 from dxdesk.settings import Settings
-from sync import deb_apply, update_install, updates
+from dxdesk.settings import save as save_settings
+from sync import deb_apply, deb_keep, deb_pending, deb_start, update_install, updates
 from sync.protocol import UpdateOffer
 from tests.support.fake_clock import FakeClock
 from tests.sync import releases
@@ -34,9 +37,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _deb(folder: Path, version: str, program: str = releases.GOOD) -> Path:
+def _deb(
+    folder: Path, version: str, program: str = releases.GOOD, postinst: str | None = None
+) -> Path:
     root = folder / f"root-{version}"
     (root / "DEBIAN").mkdir(parents=True)
+    if postinst is not None:
+        (root / "DEBIAN" / "postinst").write_text(postinst, encoding="utf-8")
+        (root / "DEBIAN" / "postinst").chmod(0o755)
     doc = root / "usr" / "share" / "doc" / PACKAGE
     doc.mkdir(parents=True)
     (doc / "README").write_text(f"{PACKAGE} {version}\n", encoding="utf-8")
@@ -183,9 +191,11 @@ def _admin_installed(tmp: Path, version: str) -> None:
     assert _installed() == version
 
 
-def _release(tmp: Path, version: str, program: str) -> tuple[Path, Path]:
+def _release(
+    tmp: Path, version: str, program: str, postinst: str | None = None
+) -> tuple[Path, Path]:
     """A release signed with the key the ``signed`` fixture pins."""
-    deb = _deb(tmp / f"release-{version}", version, program)
+    deb = _deb(tmp / f"release-{version}", version, program, postinst)
     manifest = releases.sign([deb], version, tmp / "release.key", tmp / f"{version}.release")
     return manifest, deb
 
@@ -400,3 +410,245 @@ def test_the_helper_gives_up_on_a_package_manager_that_does_not_finish(
         _apply(manifest, deb, key, installed="0.2.0", watch=watch)
     assert clock.now >= deb_apply.FRONTEND_WAIT_S
     assert _installed() is None
+
+
+# The helper killed (as a power cut stops it) right after dpkg -i installed the new
+# version and before its self-check could end.
+KILLED_AFTER_DPKG = """
+import os, signal, sys
+from pathlib import Path
+import ui.launcher
+from sync import deb_apply
+def dpkg(command):
+    code = deb_apply._dpkg(command)
+    os.kill(os.getpid(), signal.SIGKILL)
+manifest, deb, key, program, state = sys.argv[1:6]
+deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0", dpkg, program=Path(program),
+                state=Path(state))
+"""
+
+
+def _killed_after_dpkg(
+    tmp: Path, key: str, program: str, postinst: str | None = None, installed: str | None = "0.2.5"
+) -> Path:
+    """0.2.0 installed by the administrator, then an update to 0.2.5 cut after dpkg -i:
+    0.2.5 is ``installed`` (None: not wholly), never checked; the state folder."""
+    _admin_installed(tmp, "0.2.0")
+    manifest, deb = _release(tmp, "0.2.5", program, postinst)
+    state = tmp / "state"
+    child = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_DPKG, str(manifest), str(deb), key, str(PROGRAM),
+         str(state)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert _installed() == installed
+    record = deb_pending.read(state)
+    assert record is not None and (record.version, record.previous) == ("0.2.5", "0.2.0")
+    return state
+
+
+def test_an_update_cut_after_dpkg_that_starts_is_kept_when_resolved(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.GOOD)
+    said = deb_apply.resolve(program=PROGRAM, state=state)
+    assert said == "the interrupted update of 0.2.5 starts: it is kept"
+    assert _installed() == "0.2.5" and not deb_pending.exists(state)
+    assert deb_apply.resolve(program=PROGRAM, state=state) is None  # nothing left
+
+
+def test_an_update_cut_after_dpkg_that_does_not_start_is_rolled_back_when_resolved(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """Before, the unchecked 0.2.5 stayed installed for good."""
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    with pytest.raises(deb_apply.RolledBackError) as rolled:
+        deb_apply.resolve(program=PROGRAM, state=state)
+    assert str(rolled.value) == (
+        "0.2.5 did not start (the new version stopped at start (exit code 127)); 0.2.0 is back"
+    )
+    _is_back("0.2.0")
+    assert not deb_pending.exists(state)
+
+
+def test_the_helpers_next_run_resolves_the_cut_update_before_anything_else(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    key = signed[2]
+    state = _killed_after_dpkg(tmp_path, key, releases.BROKEN)
+    manifest, deb = _release(tmp_path, "0.2.6", releases.GOOD)
+    with pytest.raises(deb_apply.RefusedError, match=r"^an interrupted update was finished first: "
+                       r"0\.2\.5 did not start .*0\.2\.0 is back; try again$"):  # fmt: skip
+        _apply(manifest, deb, key, installed="0.2.5")  # what the cut left running
+    _is_back("0.2.0")
+    assert not deb_pending.exists(state)
+    assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.6"  # asked again
+
+
+def test_a_dpkg_cut_half_way_is_rolled_back_when_resolved(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """The power cut stops dpkg itself while it configures 0.2.5 (its postinst kills
+    it): dpkg's database says half-done; the previous version comes back."""
+    dies = "#!/bin/sh\nkill -9 $PPID\nsleep 5\n"  # the parent is dpkg
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.GOOD, dies, installed=None)
+    status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", PACKAGE], capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert status.startswith("install ") and not status.endswith(" installed"), status
+    with pytest.raises(deb_apply.RolledBackError, match=r"dpkg -i of 0\.2\.5 was cut"):
+        deb_apply.resolve(program=PROGRAM, state=state)
+    _is_back("0.2.0")
+    assert not deb_pending.exists(state)
+
+
+@pytest.mark.parametrize("since", ["removed", "0.3.0 installed by hand"])
+def test_a_record_made_stale_by_the_administrator_moves_nothing(
+    signed: tuple[Path, Path, str], tmp_path: Path, since: str
+) -> None:
+    """After the cut, the administrator removed the package or installed another
+    version: the record is dropped, nothing is (re)installed."""
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    if since == "removed":
+        subprocess.run(["dpkg", "--remove", PACKAGE], check=True, capture_output=True)
+    else:
+        _admin_installed(tmp_path, "0.3.0")
+    assert deb_apply.resolve(program=PROGRAM, state=state) is None
+    assert _installed() == (None if since == "removed" else "0.3.0")
+    assert not deb_pending.exists(state)
+
+
+@pytest.mark.parametrize("spoil", ["not root's", "writable by others", "a link"])
+def test_a_record_root_did_not_write_alone_moves_nothing(
+    signed: tuple[Path, Path, str], tmp_path: Path, spoil: str
+) -> None:
+    """The record can ask for the helper's one downgrade: only root's is believed."""
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    record = deb_pending.path(state)
+    if spoil == "not root's":
+        nobody = pwd.getpwnam("nobody")
+        os.chown(record, nobody.pw_uid, nobody.pw_gid)
+    elif spoil == "writable by others":
+        record.chmod(0o666)
+    else:
+        real = record.rename(tmp_path / "elsewhere")
+        record.symlink_to(real)
+    with pytest.raises(deb_apply.RefusedError, match="pending"):
+        deb_apply.resolve(program=PROGRAM, state=state)
+    assert _installed() == "0.2.5"  # not rolled back on its word
+
+
+@pytest.mark.parametrize(
+    ("program", "answer", "code", "installed", "language"),
+    [
+        (releases.BROKEN, None, "update_interrupted_rolled_back", "0.2.0", "vi"),
+        (releases.GOOD, None, "update_interrupted_finished", "0.2.5", "en"),
+        (releases.BROKEN, 126, "update_interrupted", "0.2.5", "vi"),  # pkexec dismissed
+    ],
+)
+def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer(
+    signed: tuple[Path, Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    program: str,
+    answer: int | None,
+    code: str,
+    installed: str,
+    language: str,
+) -> None:
+    state = _killed_after_dpkg(tmp_path, signed[2], program)
+    record = deb_pending.path(state)
+    # The officer's dxdesk is not root: it can see the record, not the kept packages.
+    assert (state.stat().st_mode & 0o777, record.stat().st_mode & 0o777) == (0o711, 0o644)
+    assert (state / deb_keep.KEPT).stat().st_mode & 0o777 == 0o700
+    assert start_recovery.deb_update_interrupted(str(PROGRAM), record, PROGRAM.parent)
+    assert not start_recovery.deb_update_interrupted(str(PROGRAM), tmp_path / "no", PROGRAM.parent)
+    assert not start_recovery.deb_update_interrupted(str(tmp_path / "x"), record, PROGRAM.parent)
+
+    def pkexec(command: list[str]) -> int:
+        # What pkexec would run as root (no polkit daemon here): the helper itself.
+        assert command == ["pkexec", "/opt/dxdesk/dxdesk-apply-update", "--resolve"]
+        if answer is not None:
+            return answer
+        return deb_apply.resolve_command(program=PROGRAM, state=state)
+
+    paths = Paths.under(tmp_path / "officer").ensure()
+    save_settings(Settings(language=language), paths.settings_file)
+    restarted: list[list[str]] = []
+    capsys.readouterr()
+    done = deb_start.at_start(paths, ["--user", "cb"], state=state, run=pkexec,
+                              restart=restarted.append)  # fmt: skip
+    assert done.said is not None and done.said.code == code
+    # The officer's words, after what the helper (run in this process here) printed.
+    assert capsys.readouterr().err.splitlines()[-1] == done.said.text(language) == done.told
+    assert "0.2.5" in done.said.text("vi") and "0.2.5" in done.said.text("en")
+    assert done.said.text("en") in paths.log_file.read_text(encoding="utf-8")
+    rolled_back = code == "update_interrupted_rolled_back"
+    # Its files are the previous version's now: the program starts again, as it was.
+    assert restarted == ([[sys.executable, "--user", "cb"]] if rolled_back else [])
+    assert updater.failed_before(paths.data / updates.FOLDER, "0.2.5") == rolled_back
+    assert _installed() == installed
+    assert deb_pending.exists(state) == (answer is not None)  # still to finish
+
+
+def test_the_start_looks_for_the_record_where_the_helper_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert deb_pending.path(deb_keep.STATE) == start_recovery.DEB_PENDING
+    assert Path(updater.APPLY_DEB_HELPER).parent == start_recovery.DEB_HOME
+    assert Path(deb_apply.PROGRAM).parent == start_recovery.DEB_HOME
+    assert updater.STARTED_OK_ENV == start_recovery.STARTED_OK_ENV
+    # The helper's own start check of the new version must not ask the helper (which
+    # holds its lock and waits for that check) to finish its own record.
+    record = tmp_path / "pending"
+    record.write_text("{}", encoding="utf-8")
+    assert start_recovery.deb_update_interrupted(str(PROGRAM), record, PROGRAM.parent)
+    monkeypatch.setenv(updater.STARTED_OK_ENV, str(tmp_path / "started-ok"))
+    assert not start_recovery.deb_update_interrupted(str(PROGRAM), record, PROGRAM.parent)
+
+
+def test_a_start_while_the_helper_is_installing_says_nothing_and_does_not_wait(
+    signed: tuple[Path, Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record is also there while an update runs (it is that run's): a second
+    dxdesk started then is neither told of an interruption nor kept waiting."""
+    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    paths = Paths.under(tmp_path / "officer").ensure()
+
+    def pkexec(_command: list[str]) -> int:
+        return deb_apply.resolve_command(program=PROGRAM, state=state)
+
+    with deb_apply._one_at_a_time(state):  # the installing run of the helper
+        assert deb_apply.resolve_command(program=PROGRAM, state=state) == deb_apply.EXIT_NOTHING
+        capsys.readouterr()
+        restarted: list[list[str]] = []
+        done = deb_start.at_start(paths, [], state=state, run=pkexec, restart=restarted.append)
+    assert done.said is None and done.told is None and not done.replaced and not restarted
+    assert capsys.readouterr().err == ""
+    assert _installed() == "0.2.5" and deb_pending.exists(state)  # left to that run
+
+
+def test_no_room_for_the_pending_record_refuses_before_dpkg(
+    signed: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """The helper's folder on a full disk (a real tmpfs, filled): the update is
+    refused with the reason, dpkg never runs, what is installed stays."""
+    manifest, deb, key = signed  # 0.2.1
+    _admin_installed(tmp_path, "0.2.0")
+    state = tmp_path / "state"
+    state.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0711", "tmpfs", str(state)],
+                      capture_output=True, check=False).returncode:  # fmt: skip
+        pytest.skip("cannot mount a small filesystem here")
+    try:
+        kept = deb_keep.keep(_deb(tmp_path / "kept", "0.2.0"), state)  # the way back is there
+        assert deb_keep.control(kept) == (PACKAGE, "0.2.0")
+        with (state / "filler").open("wb", buffering=0) as filler, contextlib.suppress(OSError):
+            while True:  # ENOSPC ends it
+                filler.write(bytes(4096))
+        with pytest.raises(deb_apply.RefusedError, match="cannot be recorded before it is"):
+            _apply(manifest, deb, key, installed="0.2.0", state=state)
+        assert _installed() == "0.2.0" and not deb_pending.exists(state)
+    finally:
+        subprocess.run(["umount", str(state)], check=True)

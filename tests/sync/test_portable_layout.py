@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dxdesk import portable_layout, updater
+from dxdesk import __version__, portable_layout, updater
 from dxdesk.paths import portable_home
 from tests.sync import releases
 
@@ -45,9 +45,9 @@ class StoppedError(Exception):
     pass
 
 
-def _flat(tmp: Path, name: str) -> Path:
+def _flat(tmp: Path, name: str, program: str = NEEDS_ITS_FILES) -> Path:
     """0.1.0 unpacked flat, with the officer's data beside it."""
-    archive = releases.archive(tmp / "build-0.1.0", "0.1.0", NEEDS_ITS_FILES, extra=EXTRA)
+    archive = releases.archive(tmp / f"build-{name}", "0.1.0", program, extra=EXTRA)
     app = releases.unpacked(archive, tmp / name)
     data = app / "dxdesk-data"
     (data / "users" / "cb").mkdir(parents=True)
@@ -159,6 +159,75 @@ def test_a_move_killed_at_any_step_is_recovered_by_the_next_update(
     _next_update_installs(app, tmp_path, complete)
     assert not (app / ".update" / portable_layout.JOURNAL).exists()
     assert _snapshot(app / "dxdesk-data") == data, steps[stop]
+
+
+# The real launcher (ui/launcher.py, this checkout) as the frozen program runs it:
+# sys.executable is the program's own real path, as PyInstaller's bootloader sets it.
+FROZEN = (
+    "import sys; sys.frozen = True; sys.executable = sys.argv.pop(1); "
+    "from ui.launcher import main; sys.exit(main())"
+)
+LAUNCHES = (
+    "#!/bin/sh\n"
+    'here=$(dirname "$(readlink -f "$0")")\n'
+    '[ -f "$here/_internal/VERSION" ] && [ -f "$here/_internal/lib/libQt.so" ] '
+    '&& [ -f "$here/portable" ] || exit 127\n'
+    f'PYTHONPATH="{REPO}" exec "{sys.executable}" -c "{FROZEN}" "$here/dxdesk" "$@"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("step", "done"),
+    [("link _internal", "undone"), ("commit", "undone"), ("remove _internal", "finished")],
+)
+def test_a_move_killed_midway_is_finished_by_the_next_start_of_the_program(
+    tmp_path: Path, step: str, done: str
+) -> None:
+    """Before, the journal stayed until the next update: the start now finishes (after
+    the commit) or undoes (before it) the move, logs which, and starts as usual."""
+    stop = _steps(tmp_path).index(step)
+    app = _flat(tmp_path, "usb", LAUNCHES)
+    complete, data = _files(app), _snapshot(app / "dxdesk-data")
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(app), str(stop)],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert (app / ".update" / portable_layout.JOURNAL).exists()
+    unset = ("DXDESK_HOME", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    started = subprocess.run([str(app / "dxdesk"), "--version"], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip().endswith(__version__)
+    _tidy(app)
+    assert _files((app / "dxdesk").resolve().parent) == complete
+    assert (updater.current_version(app) is None) == (done == "undone")
+    log = (app / "dxdesk-data" / "logs" / "dxdesk.log").read_text(encoding="utf-8")
+    assert f"the interrupted move of {app} into versions/ was {done}" in log
+    after = _snapshot(app / "dxdesk-data")
+    assert {name: after[name] for name in data} == data
+
+
+def test_a_start_while_another_dxdesk_is_moving_leaves_the_move_to_it(tmp_path: Path) -> None:
+    app = _flat(tmp_path, "usb", LAUNCHES)
+    stop = _steps(tmp_path).index("rename")
+    child = subprocess.run([sys.executable, "-c", CHILD, str(app), str(stop)],
+                           cwd=REPO, capture_output=True, timeout=60, check=False)  # fmt: skip
+    assert child.returncode == -signal.SIGKILL
+    unset = ("DXDESK_HOME", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    journal = app / ".update" / portable_layout.JOURNAL
+    with portable_layout.moving(app, wait=False) as free:  # as the other dxdesk does
+        assert free
+        subprocess.run([str(app / "dxdesk"), "--version"], env=env, capture_output=True,
+                       timeout=60, check=True)  # fmt: skip
+        assert journal.exists() and (app / "versions" / ".0.1.0.moving").is_dir()
+    log = app / "dxdesk-data" / "logs" / "dxdesk.log"
+    assert "was left to the dxdesk moving it" in log.read_text(encoding="utf-8")
+    subprocess.run([str(app / "dxdesk"), "--version"], env=env, capture_output=True,
+                   timeout=60, check=True)  # fmt: skip
+    _tidy(app)
 
 
 # The new version writes its pid (so the test can end it) and never says it started;

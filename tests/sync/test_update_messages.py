@@ -1,12 +1,17 @@
 """What the officer reads when an update is refused or fails: the message catalogue's
 words in their language (``dxdesk update`` here; the window in tests/ui), never the
-English detail meant for the log."""
+English detail meant for the log. A download cut and a full disk while downloading
+are real: a real server behind the bad-link proxy, and a small tmpfs mounted (root)."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import re
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +21,15 @@ from dxdesk import signing, sync_lock, updater
 from dxdesk.messages import CATALOG
 from dxdesk.paths import Paths
 from dxdesk.settings import Settings
+from dxdesk.settings import load as load_settings
 from dxdesk.settings import save as save_settings
 from sync import updates
+from sync.protocol import UpdateOffer
 from tests.integration.cli_runner import run
+from tests.support.badlink import BadLink, LinkProfile
+from tests.support.server import SERVER, RunningServer
 from tests.sync import releases
+from tests.sync.conftest import Client
 from tests.sync.releases import BROKEN
 
 # Words of the English texts (and of the log's details) that must not reach a
@@ -137,3 +147,136 @@ def test_no_room_for_the_update_is_said_and_the_running_version_stays(
         assert updater.current_version(app) == "0.1.0"  # the running version stays
         assert not (app / "versions" / "0.2.0").exists()
     assert (paths.data / updates.FOLDER / archive.name).is_file()  # kept: try again later
+
+
+def _offered(
+    server: RunningServer,
+    tmp: Path,
+    version: str,
+    padding: int,
+    keys: tuple[Path, str] | None = None,
+) -> tuple[str, Path, UpdateOffer]:
+    """A release published on the real server on a channel of its own, signed with
+    ``keys`` (private key file, public text; new ones by default): the pinned key, the
+    artifact and the offer a sync round would have left in the data folder."""
+    channel = "msg" + version.replace(".", "")
+    tmp.mkdir(parents=True, exist_ok=True)
+    if keys is None:
+        keys = (tmp / "release.key", releases.keygen(tmp / "release.key"))
+    key, public = keys
+    artifact = releases.archive(tmp / f"build-{version}", version, padding=padding)
+    manifest = tmp / f"{version}.release"
+    subprocess.run(
+        [str(SERVER), "release", "sign", str(artifact), "--version", version, "--channel",
+         channel, "--key", str(key), "--out", str(manifest)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    server.admin("release", "publish", str(artifact), "--version", version, "--channel",
+                 channel, "--manifest", str(manifest))  # fmt: skip
+    data = artifact.read_bytes()
+    offer = UpdateOffer(version=version, platform=releases.PLATFORM, file_name=artifact.name,
+                        size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                        manifest=manifest.read_text(encoding="utf-8"))  # fmt: skip
+    return public, artifact, offer
+
+
+def _logged_in(client: Client, url: str, key: str) -> Paths:
+    """The officer's dxdesk, logged in through ``url``, pinning the release key."""
+    assert client.login(url, "cb.halong").code == 0
+    paths = Paths.under(client.home)
+    current = load_settings(paths.settings_file)
+    save_settings(dataclasses.replace(current, release_public_key=key), paths.settings_file)
+    return paths
+
+
+def _download(client: Client, language: str) -> tuple[int, str]:
+    done = run(client.home, "--lang", language, "update", "--metered-ok", "--password-stdin",
+               stdin=client.password, env=client.env, timeout=120)  # fmt: skip
+    return done.code, done.err.strip().splitlines()[0].removeprefix("dxdesk: ") if done.err else ""
+
+
+def test_a_download_cut_midway_is_told_in_the_officers_language_and_resumes(
+    server: RunningServer, client: Client, tmp_path: Path
+) -> None:
+    """Through the bad-link proxy, cut twice: each time `dxdesk update` says how much
+    is held (in Vietnamese, then in English), and the next try continues from it."""
+    key, artifact, offer = _offered(server, tmp_path, "0.2.3", padding=900_000)
+    with BadLink(server.port, LinkProfile(latency_s=0.005, down_bps=3_000_000)) as link:
+        paths = _logged_in(client, link.url, key)
+        updates.remember(paths.data, offer)
+        part = paths.data / updates.FOLDER / f"{offer.sha256}.part"
+        for language, share in (("vi", 1), ("en", 2)):
+            start, stop = link.stats.bytes_down, threading.Event()
+
+            def cut(start: int = start, share: int = share, stop: threading.Event = stop) -> None:
+                held = part.stat().st_size if part.exists() else 0
+                while not stop.is_set() and link.stats.bytes_down - start < (
+                    share * offer.size // 3 - held
+                ):
+                    time.sleep(0.001)
+                if not stop.is_set():
+                    link.cut_all()
+
+            cutter = threading.Thread(target=cut, daemon=True)
+            cutter.start()
+            code, err = _download(client, language)
+            stop.set()
+            cutter.join(timeout=10)
+            assert code != 0, err
+            held = part.stat().st_size
+            assert 0 < held < offer.size
+            assert err == said("update_download_cut", language, version="0.2.3", held=held,
+                               size=offer.size)  # fmt: skip
+            assert bool(english_words(err)) == (language == "en")
+        code, err = _download(client, "en")
+        assert code == 0, err
+    assert link.stats.cuts == 2
+    assert (paths.data / updates.FOLDER / artifact.name).read_bytes() == artifact.read_bytes()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_no_room_while_downloading_is_told_and_what_is_held_stays(
+    server: RunningServer, client: Client, tmp_path: Path, language: str
+) -> None:
+    """The data folder's updates/ on a real 256 KiB filesystem (tmpfs, mounted as
+    root): the 900 KB release does not fit."""
+    version = "0.2.4" if language == "vi" else "0.2.5"
+    key, artifact, offer = _offered(server, tmp_path, version, padding=900_000)
+    paths = _logged_in(client, server.url, key)
+    with tiny_disk(paths.data / updates.FOLDER, "256k") as folder:
+        updates.remember(paths.data, offer)
+        code, err = _download(client, language)
+        assert code == 1
+        assert err == said("update_no_space", language, path=str(folder))
+        assert bool(english_words(err.replace(str(folder), ""))) == (language == "en")
+        held = (folder / f"{offer.sha256}.part").stat().st_size
+        assert 0 < held < offer.size  # kept: the next try continues from it
+        assert not (folder / artifact.name).exists()
+
+
+def test_a_version_that_failed_here_is_not_downloaded_again_until_a_newer_one(
+    server: RunningServer, client: Client, tmp_path: Path
+) -> None:
+    """0.2.6 was installed and rolled back (its failure noted): `dxdesk update` says so
+    and fetches nothing, every time it is asked; a newer 0.2.7 is downloaded."""
+    key, artifact, offer = _offered(server, tmp_path / "0.2.6", "0.2.6", padding=300_000)
+    with BadLink(server.port, LinkProfile(latency_s=0.005)) as link:
+        paths = _logged_in(client, link.url, key)
+        updates.remember(paths.data, offer)
+        folder = paths.data / updates.FOLDER
+        updater.note_failed(folder, "0.2.6", "the new version stopped at start (exit code 127)")
+        before = link.stats.bytes_down
+        for language, words in (("vi", "không khởi động được"), ("en", "did not start")):
+            done = run(client.home, "--lang", language, "update", "--metered-ok",
+                       "--password-stdin", stdin=client.password, env=client.env)  # fmt: skip
+            assert done.code == 0, done.err
+            assert words in done.out
+        assert link.stats.bytes_down == before  # not a byte of it fetched again
+        assert not list(folder.glob("*.part")) and not (folder / artifact.name).exists()
+        keys = (tmp_path / "0.2.6" / "release.key", key)
+        newer = _offered(server, tmp_path / "0.2.7", "0.2.7", padding=1000, keys=keys)[2]
+        updates.remember(paths.data, newer)  # what the next sync round learns
+        done = run(client.home, "update", "--metered-ok", "--password-stdin",
+                   stdin=client.password, env=client.env)  # fmt: skip
+        assert done.code == 0, done.err
+    assert (folder / newer.file_name).is_file()

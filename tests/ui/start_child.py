@@ -16,7 +16,8 @@ from ui.options import WindowOptions
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home, mode = sys.argv[1], sys.argv[2]
-    shell = open_window(WindowOptions(home=home))
+    notice = sys.argv[3] if len(sys.argv) > 3 else None
+    shell = open_window(WindowOptions(home=home, notice=notice))
     QApplication.processEvents()
     if mode == "crash":
         faulthandler._sigsegv()  # type: ignore[attr-defined]  # as a fault in Qt would
