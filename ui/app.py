@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication
 
 from dxdesk import logsetup
 from dxdesk import settings as settings_module
@@ -75,6 +75,7 @@ def open_window(options: WindowOptions, opened: UserSession | None = None) -> Sh
 def _tell(text: str, window: QWidget) -> None:
     """Said beside the first window, without stopping the start (not modal); the
     window owns it."""
+    from PySide6.QtCore import Qt  # noqa: PLC0415 (its namespace: ~25 ms, see ui.i18n)
     from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 (only when there is one)
 
     box = QMessageBox(QMessageBox.Icon.Information, "dxdesk", text, parent=window)
