@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from enum import IntEnum
+from functools import cache
 from typing import TypeVar
 
 _SPACES = re.compile(r"\s+")
@@ -65,11 +66,34 @@ def json_for_terminal(document: str) -> str:
     return CONTROLS.sub(lambda found: f"\\u{ord(found.group()):04x}", document)
 
 
-def fold(value: str) -> str:
-    """Search key: lower case, no diacritics, đ→d, whitespace collapsed."""
+def _fold_slowly(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value.translate(_STROKES))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", bare.casefold().translate(_STROKES)).strip()
+    return bare.casefold().translate(_STROKES)
+
+
+# Every step of the fold works character by character (a precomposed letter's
+# decomposition, dropping its marks, casefold), so for the Latin letters, Vietnamese
+# included, it is one table lookup each: the server folds every report's words as
+# it arrives, and the per-character loop above cost ~55 µs a report (~4 % of
+# ingest). Text with anything else (other scripts, loose combining marks) folds
+# the slow way.
+_LATIN = "\u0000-\u024f\u1e00-\u1eff"
+
+
+@cache  # built at the first fold (~6 ms), not by every import
+def _fold_table() -> dict[int, str]:
+    return {code: _fold_slowly(chr(code)) for code in (*range(0x250), *range(0x1E00, 0x1F00))}
+
+
+_NOT_LATIN = re.compile(f"[^{_LATIN}]")
+
+
+def fold(value: str) -> str:
+    """Search key: lower case, no diacritics, đ→d, whitespace collapsed."""
+    latin = not _NOT_LATIN.search(value)
+    folded = value.translate(_fold_table()) if latin else _fold_slowly(value)
+    return _SPACES.sub(" ", folded).strip()
 
 
 def search_terms(query: str) -> list[str]:

@@ -1,10 +1,13 @@
 import json
+import random
 import unicodedata
 
 import pytest
 
-from dxdesk.text import (
+from dxdesk.text import (  # the fold before the table
+    _SPACES,
     Match,
+    _fold_slowly,
     best_levels,
     best_only,
     clean,
@@ -121,3 +124,30 @@ def test_ranking_many_keys_at_once_agrees_with_ranking_each(query: str) -> None:
     at_once = {i: level for level, rows in levels.items() for i in rows}
     assert at_once == expected
     assert all(rows == sorted(rows) for rows in levels.values())  # the given order kept
+
+
+def test_the_fold_by_table_equals_the_fold_by_decomposition() -> None:
+    """``fold`` looks Latin letters up in a table; it must give what decomposing,
+    dropping the marks and casefolding gives, on any text (other scripts and loose
+    combining marks take the long way)."""
+
+    def reference(value: str) -> str:  # the fold before the table
+        return _SPACES.sub(" ", _fold_slowly(value)).strip()
+
+    rng = random.Random(17)
+    alphabet = (
+        [chr(c) for c in range(0x20, 0x250)] + [chr(c) for c in range(0x1E00, 0x1F00)]
+        + list(" \t\nĐđßİſﬁ") + ["\u0301", "\u0323", "\u0303"]  # loose marks
+        + list("Ωσς日本ㄱ가")  # other scripts
+    )  # fmt: skip
+    samples = [
+        "Đã số hoá 480/1.200 hồ sơ",
+        "SỐ HOÁ  Hồ Sơ\t",
+        unicodedata.normalize("NFD", "Quá hạn"),
+    ]
+    samples += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)
+    ]
+    samples += [chr(c) for c in range(0x250)] + [chr(c) for c in range(0x1E00, 0x1F00)]
+    for value in samples:
+        assert fold(value) == reference(value), repr(value)
