@@ -31,8 +31,9 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from dxdesk.atomic_file import write_atomically
+from dxdesk.atomic_file import sync_directory, write_atomically
 from dxdesk.errors import DxdeskError
+from dxdesk.file_lock import flocked
 
 PROGRAM = "dxdesk"
 DATA = "dxdesk-data"
@@ -72,7 +73,7 @@ def symlink(target: str, link: Path) -> None:
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(target)
     os.replace(temporary, link)
-    _sync_dir(link.parent)
+    sync_directory(link.parent)
 
 
 def make_versioned(app: Path, running_version: str, crash: CrashPoint = _no_crash) -> str:
@@ -96,8 +97,8 @@ def _make_versioned(app: Path, running_version: str, crash: CrashPoint) -> str:
     journal = app / WORK / JOURNAL
     plan = {"version": running_version, "entries": entries}
     write_atomically(journal, json.dumps(plan).encode())
-    _sync_dir(journal.parent)
-    _sync_dir(app)
+    sync_directory(journal.parent)
+    sync_directory(app)
     _finish(app, running_version, entries, crash)
     return running_version
 
@@ -107,22 +108,9 @@ def moving(app: Path, *, wait: bool) -> Iterator[bool]:
     """Yields True holding the move's lock (the kernel's: a crash leaves none); False
     without waiting when ``wait`` is off and another process is moving. Taken by the
     caller of :func:`recover`. No lock on Windows, where installs are not portable."""
-    if os.name != "posix":
-        yield True
-        return
-    import fcntl  # noqa: PLC0415 (POSIX only)
-
     (app / WORK).mkdir(exist_ok=True)
-    fd = os.open(app / WORK / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # closing releases the lock
+    with flocked(app / WORK / LOCK, wait=wait) as held:
+        yield held
 
 
 def recover(app: Path) -> str | None:
@@ -149,9 +137,9 @@ def recover(app: Path) -> str | None:
         shutil.rmtree(app / VERSIONS / name, ignore_errors=True)
     if (app / VERSIONS).is_dir() and not any((app / VERSIONS).iterdir()):
         (app / VERSIONS).rmdir()
-    _sync_dir(app)
+    sync_directory(app)
     journal.unlink()
-    _sync_dir(journal.parent)
+    sync_directory(journal.parent)
     return "undone"
 
 
@@ -172,7 +160,7 @@ def _finish(app: Path, version: str, entries: list[str], crash: CrashPoint) -> N
         sync_tree(staging)
         crash("rename")
         os.rename(staging, target)
-        _sync_dir(versions)
+        sync_directory(versions)
         crash("current")
         symlink(f"{VERSIONS}/{version}", app / CURRENT)
         crash("commit")
@@ -188,7 +176,7 @@ def _finish(app: Path, version: str, entries: list[str], crash: CrashPoint) -> N
             gone.unlink(missing_ok=True)
     crash("done")
     (app / WORK / JOURNAL).unlink(missing_ok=True)
-    _sync_dir(app / WORK)
+    sync_directory(app / WORK)
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -220,12 +208,4 @@ def sync_tree(root: Path) -> None:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
-        _sync_dir(Path(folder))
-
-
-def _sync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        sync_directory(Path(folder))

@@ -10,9 +10,10 @@ Windows, where ``flock`` does not exist, it is not taken (documented in docs/cli
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from dxdesk.file_lock import flocked
 
 LOCK_NAME = "sync.lock"
 
@@ -21,22 +22,6 @@ LOCK_NAME = "sync.lock"
 def held(data_dir: Path, *, wait: bool = True) -> Iterator[bool]:
     """Yields True with the lock held; False (without waiting) when ``wait`` is off
     and another process holds it."""
-    if os.name != "posix":
-        yield True
-        return
-    import fcntl  # noqa: PLC0415 (POSIX only)
-
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    with flocked(data_dir / LOCK_NAME, wait=wait) as held:
+        yield held

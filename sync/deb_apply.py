@@ -52,6 +52,7 @@ from typing import Any
 
 from dxdesk import __version__, provisioning, updater
 from dxdesk.errors import SettingsError
+from dxdesk.file_lock import flocked
 from sync import deb_keep, deb_pending
 from sync.protocol.release_manifest import (
     MAX_ARTIFACT_BYTES,
@@ -332,13 +333,8 @@ def _one_at_a_time(state: Path, *, wait: bool = True) -> Iterator[bool]:
     # to see (sync/deb_pending.py); the kept packages are in a folder of root's alone.
     state.mkdir(parents=True, exist_ok=True, mode=0o711)
     state.chmod(0o711)  # made 0700 by earlier versions
-    with (state / "lock").open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
+    with flocked(state / "lock", wait=wait) as held:
+        yield held
 
 
 def _copy(source: Path, target: Path, limit: int) -> None:

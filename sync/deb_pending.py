@@ -25,7 +25,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from dxdesk.atomic_file import write_atomically
+from dxdesk.atomic_file import sync_directory, write_atomically
 
 NAME = "pending"
 
@@ -55,12 +55,12 @@ def path(state: Path) -> Path:
 def write(state: Path, record: Pending) -> None:
     """On the disk before ``dpkg -i`` runs: a power cut right after it finds it."""
     write_atomically(path(state), record.to_json(), mode=0o644)
-    _sync_dir(state)
+    sync_directory(state)
 
 
 def clear(state: Path) -> None:
     path(state).unlink(missing_ok=True)
-    _sync_dir(state)
+    sync_directory(state)
 
 
 def exists(state: Path) -> bool:
@@ -95,11 +95,3 @@ def read(state: Path) -> Pending | None:
     if found.kept is not None and found.kept.parent.parent != state:
         raise UntrustedRecordError(f"{record} names a package outside {state}")
     return found
-
-
-def _sync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
