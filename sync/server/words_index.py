@@ -67,12 +67,22 @@ _SQLITE = [  # the tables' names written out: DDL takes no bound names
     " SELECT search_words, id FROM report WHERE search_words IS NOT NULL",
 ]
 _MATCH = text("SELECT report_id FROM report_words WHERE report_words MATCH :q LIMIT :n")
+# The oldest ``:n`` queued ids (by id: any fixed order will do), moved in one
+# transaction: both statements see the same rows, nothing else writes meanwhile.
 _FLUSH = [
-    "INSERT INTO report_words(words, report_id) SELECT r.search_words, r.id"
-    " FROM report_words_queue AS q JOIN report AS r ON r.id = q.report_id"
-    " WHERE r.search_words IS NOT NULL",
-    "DELETE FROM report_words_queue",
+    text(
+        "INSERT INTO report_words(words, report_id) SELECT r.search_words, r.id"
+        " FROM report AS r WHERE r.search_words IS NOT NULL AND r.id IN"
+        " (SELECT report_id FROM report_words_queue ORDER BY report_id LIMIT :n)"
+    ),
+    text(
+        "DELETE FROM report_words_queue WHERE report_id IN"
+        " (SELECT report_id FROM report_words_queue ORDER BY report_id LIMIT :n)"
+    ),
 ]
+# Per write transaction: a queue that grew while no server ran (an admin's import)
+# is indexed in steps that sync rounds can write between, not in one long lock.
+FLUSH_BATCH = 5_000
 _QUEUE = table(QUEUE, column("report_id"))
 _ANY_QUEUED = select(_QUEUE.c.report_id).limit(1)
 
@@ -125,14 +135,14 @@ def queue_inserts(connection: Connection) -> None:
         connection.exec_driver_sql(trigger)
 
 
-def flush(connection: Connection) -> int:
-    """Move the queued reports into the index, in the caller's write transaction;
-    returns how many were queued."""
+def flush(connection: Connection, limit: int = -1) -> int:
+    """Move up to ``limit`` queued reports (all: -1) into the index, in the caller's
+    write transaction; returns how many were queued and moved."""
     queued = connection.execute(select(func.count()).select_from(_QUEUE)).scalar_one()
     if queued:
         for statement in _FLUSH:
-            connection.exec_driver_sql(statement)
-    return int(queued)
+            connection.execute(statement, {"n": limit})
+    return int(queued) if limit < 0 else min(int(queued), limit)
 
 
 def is_ours(name: str | None) -> bool:
@@ -183,16 +193,23 @@ class WordsIndexer(PeriodicJob):
     name = "words-indexer"
     run_at_stop = True
 
-    def __init__(self, db: Database, interval_s: float = 1.0) -> None:
+    def __init__(self, db: Database, interval_s: float = 1.0, batch: int = FLUSH_BATCH) -> None:
         super().__init__(interval_s)
         self.db = db
+        self.batch = batch
 
     def run_once(self) -> int:
+        """Empty the queue, a batch per write transaction; how many were indexed."""
         if self.db.dialect != "sqlite":
             return 0
         with self.db.read() as session:  # the common case takes no write lock at all
             connection = session.connection()
             if not has_queue(connection) or not connection.execute(_ANY_QUEUED).first():
                 return 0
-        with self.db.write() as session:
-            return flush(session.connection())
+        indexed = 0
+        while True:
+            with self.db.write() as session:
+                moved = flush(session.connection(), self.batch)
+            indexed += moved
+            if moved < self.batch:
+                return indexed

@@ -151,7 +151,8 @@ def _queued(db: Any) -> int:
 def test_new_reports_are_queued_found_at_once_and_indexed_by_the_job(tmp_path: Path) -> None:
     """SQLite: a sync round's transaction only queues its reports (the index itself is
     written in batches); a search finds them while queued, and the server's job moves
-    them into the index, once more as the server stops."""
+    them into the index, a bounded batch per write transaction (a long queue must not
+    hold the write lock for long), and once more as the server stops."""
     db = open_database(f"sqlite:///{tmp_path / 'server.db'}")
     try:
         with db.engine.begin() as connection:
@@ -161,7 +162,10 @@ def test_new_reports_are_queued_found_at_once_and_indexed_by_the_job(tmp_path: P
         assert _queued(db) == waiting
         before, through_index = _search(db, "thang tin")
         assert before == _scanned(db, "thang tin") != [] and through_index is not None
-        assert WordsIndexer(db).run_once() == waiting
+        with db.write() as session:  # a batch at a time: 100 of them, not all
+            assert words_index.flush(session.connection(), 100) == 100
+        assert _queued(db) == waiting - 100
+        assert WordsIndexer(db, batch=100).run_once() == waiting - 100  # batch by batch
         assert _queued(db) == 0 and WordsIndexer(db).run_once() == 0
         with db.read() as session:  # now in the index itself
             found = session.scalars(sa.text(f"SELECT report_id FROM {words_index.TABLE}"))
