@@ -99,6 +99,21 @@ def _tidy(app: Path) -> None:
         assert sorted(p.name for p in (app / "versions").iterdir()) == ["0.1.0"]
 
 
+def _kill_move_at(app: Path, stop: int) -> None:
+    """A real first move of ``app``, SIGKILLed by itself at step ``stop``."""
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(app), str(stop)],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr
+
+
+def _program_env() -> dict[str, str]:
+    """The environment of a program started from its icon: no test home, no display."""
+    unset = ("DXDESK_HOME", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    return {k: v for k, v in os.environ.items() if k not in unset}
+
+
 def _steps(tmp: Path) -> list[str]:
     seen: list[str] = []
     app = _flat(tmp, "probe")
@@ -150,11 +165,7 @@ def test_a_move_killed_at_any_step_is_recovered_by_the_next_update(
     steps = _steps(tmp_path)
     app = _flat(tmp_path, "usb")
     complete, data = _files(app), _snapshot(app / "dxdesk-data")
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(app), str(stop)],
-        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert child.returncode == -signal.SIGKILL, child.stderr
+    _kill_move_at(app, stop)
     _starts(app, complete)
     _next_update_installs(app, tmp_path, complete)
     assert not (app / ".update" / portable_layout.JOURNAL).exists()
@@ -188,14 +199,9 @@ def test_a_move_killed_midway_is_finished_by_the_next_start_of_the_program(
     stop = _steps(tmp_path).index(step)
     app = _flat(tmp_path, "usb", LAUNCHES)
     complete, data = _files(app), _snapshot(app / "dxdesk-data")
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(app), str(stop)],
-        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert child.returncode == -signal.SIGKILL, child.stderr
+    _kill_move_at(app, stop)
     assert (app / ".update" / portable_layout.JOURNAL).exists()
-    unset = ("DXDESK_HOME", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
-    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env = _program_env()
     started = subprocess.run([str(app / "dxdesk"), "--version"], env=env, cwd=tmp_path,
                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert started.returncode == 0, started.stderr
@@ -212,11 +218,8 @@ def test_a_move_killed_midway_is_finished_by_the_next_start_of_the_program(
 def test_a_start_while_another_dxdesk_is_moving_leaves_the_move_to_it(tmp_path: Path) -> None:
     app = _flat(tmp_path, "usb", LAUNCHES)
     stop = _steps(tmp_path).index("rename")
-    child = subprocess.run([sys.executable, "-c", CHILD, str(app), str(stop)],
-                           cwd=REPO, capture_output=True, timeout=60, check=False)  # fmt: skip
-    assert child.returncode == -signal.SIGKILL
-    unset = ("DXDESK_HOME", "DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
-    env = {k: v for k, v in os.environ.items() if k not in unset}
+    _kill_move_at(app, stop)
+    env = _program_env()
     journal = app / ".update" / portable_layout.JOURNAL
     with portable_layout.moving(app, wait=False) as free:  # as the other dxdesk does
         assert free
