@@ -167,12 +167,41 @@ class Result:
     seconds: float
     latencies: list[float]
     first_rounds: list[float]  # each device's untimed first round, on a fresh server
+    server_cpu: float = 0.0  # CPU seconds of the server's processes over all rounds
+    all_reports: int = 0  # the untimed first rounds' too
 
     def line(self) -> str:
         rate = self.reports / self.seconds
+        cpu = self.server_cpu / max(1, self.all_reports) * 1e6
         return (f"| {self.backend} | {self.devices} | {self.batch} | {self.reports} | "
                 f"{rate:,.0f} | {_ms(self.latencies, 0.5)} | {_ms(self.latencies, 0.99)} | "
-                f"{_ms(self.first_rounds, 0.99)} |")  # fmt: skip
+                f"{_ms(self.first_rounds, 0.99)} | {cpu:,.0f} |")  # fmt: skip
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and its live descendants (Linux /proc).
+
+    Unlike reports/s this hardly moves when other work shares the machine, so two
+    versions can be compared on a busy host."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, total = {pid}, 0
+    for candidate in sorted(parents):  # a child's pid is usually larger than its parent's
+        if parents[candidate] in tree:
+            tree.add(candidate)
+    for member in tree:
+        total += used.get(member, 0)
+    return total / ticks
 
 
 def _ms(latencies: list[float], quantile: float) -> str:
@@ -257,6 +286,7 @@ def _generator(sender: Connection, load: Load, devices: list[Device]) -> None:
 
 def run(
     base: str,
+    server_pid: int,
     backend: str,
     devices: list[Device],
     batch: int,
@@ -283,6 +313,7 @@ def run(
     }  # fmt: skip
     fork = multiprocessing.get_context("fork")
     load = Load(base, payloads, batch, pace, fork.Barrier(len(devices)))
+    cpu_before = server_cpu_seconds(server_pid)
     spawned = []
     for n in range(min(generators, len(devices))):
         receiver, sender = fork.Pipe(duplex=False)
@@ -299,6 +330,7 @@ def run(
         total_measured.errors += measured.errors
         total_measured.started = min(total_measured.started, measured.started)
         total_measured.ended = max(total_measured.ended, measured.ended)
+    server_cpu = server_cpu_seconds(server_pid) - cpu_before
     if total_measured.errors:
         errors = total_measured.errors
         raise RuntimeError(f"{len(errors)} failed rounds, e.g. {errors[0]}")
@@ -310,6 +342,8 @@ def run(
         total_measured.ended - total_measured.started,
         total_measured.latencies,
         total_measured.first_rounds,
+        server_cpu,
+        (rounds + 1) * batch * len(devices),
     )
 
 
@@ -350,7 +384,9 @@ def bench_backend(
                 d.token = answer.json()["token"]
             results = []
             for count in counts:
-                result = run(base, backend, devices[:count], batch, total, pace, generators)
+                result = run(
+                    base, proc.pid, backend, devices[:count], batch, total, pace, generators
+                )
                 print(result.line(), flush=True)
                 results.append(result)
             return results
@@ -385,9 +421,9 @@ def main() -> int:
     )
     print(
         "| database | devices | reports/round | reports | reports/s | p50 ms | p99 ms "
-        "| first round p99 ms |"
+        "| first round p99 ms | server CPU µs/report |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
         bench_backend(

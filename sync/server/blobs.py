@@ -169,7 +169,8 @@ def _count_reports(session: Session, user_id: int, sha256: str) -> None:
         report.complete = True
     session.flush()
     progress.apply(
-        session, [progress.Counted(r.id, r.task_id, r.created_at, r.progress) for r in done]
+        session,
+        [progress.Counted(r.id, r.task_id, r.received_at, r.created_at, r.progress) for r in done],
     )
 
 

@@ -101,6 +101,8 @@ class Checked:
     items: list[ReportIn | UnparsedReport]
     acks: list[Ack | None]  # a rejection, or None for a report that passed
     signed_on: frozenset[str]  # device ids whose signatures verified
+    # Each passed report's canonical body, made for its hash and kept for storing.
+    bodies: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,11 +155,13 @@ def check(
     keys = devices.keys_for(session, principal.user_id, named)
     acks: list[Ack | None] = []
     signed_on: set[str] = set()
-    for item in items:
+    bodies: dict[int, dict[str, Any]] = {}
+    for index, item in enumerate(items):
         if isinstance(item, UnparsedReport):
             acks.append(_invalid(item))
             continue
-        expected = content_hash(item.canonical_body())
+        bodies[index] = item.canonical_body()
+        expected = content_hash(bodies[index])
         # The signature is checked against the hash of what arrived, not the hash the
         # sender claims: whatever was changed, the answer is bad_signature.
         problem = devices.check(item, expected, keys)
@@ -167,7 +171,7 @@ def check(
         assert item.device_id is not None  # it verified
         signed_on.add(item.device_id)
         acks.append(_content_problem(item, expected, server_key))
-    return Checked(items, acks, frozenset(signed_on))
+    return Checked(items, acks, frozenset(signed_on), bodies)
 
 
 def _judge(batch: _Batch, index: int, report: ReportIn) -> Ack | None:
@@ -257,7 +261,7 @@ def _declare_blobs(session: Session, shas: set[str]) -> None:
 
 
 def _store(
-    batch: _Batch, held: dict[str, int], report: ReportIn, unit_code: str
+    batch: _Batch, held: dict[str, int], report: ReportIn, unit_code: str, body: dict[str, Any]
 ) -> tuple[Ack, progress.Counted | None]:
     """Queue ``report``'s rows for insertion; the Counted when it is complete.
 
@@ -274,8 +278,9 @@ def _store(
                 "attachments",
             ), None
     missing = sorted({a.sha256 for a in report.attachments if a.sha256 not in held})
-    body, sealed, sealed_by = seals.to_store(report, batch.server_key)
+    body, sealed, sealed_by = seals.to_store(report, batch.server_key, body)
     created_at = dt.datetime.fromisoformat(report.created_at).astimezone(dt.UTC)
+    received_at = utcnow()
     batch.rows.append(
         {
             "id": report.id,
@@ -288,7 +293,7 @@ def _store(
             "status_claim": report.status_claim,
             "classification": report.classification,
             "created_at": created_at,
-            "received_at": utcnow(),
+            "received_at": received_at,
             "complete": not missing,
             "signature": report.signature,
             "device_id": report.device_id,
@@ -311,7 +316,7 @@ def _store(
     if missing:
         message = "Stored; waiting for the attachments to be uploaded."
         return Ack(id=report.id, status="incomplete", message=message, missing_blobs=missing), None
-    counted = progress.Counted(report.id, report.task_id, created_at, report.progress)
+    counted = progress.Counted(report.id, report.task_id, received_at, created_at, report.progress)
     return Ack(id=report.id, status="accepted"), counted
 
 
@@ -365,7 +370,7 @@ def store(
     held = blobs.held(session, principal.user_id, shas)
     counted: list[progress.Counted] = []
     for index, report, unit_code in batch.candidates:
-        ack, done = _store(batch, held, report, unit_code)
+        ack, done = _store(batch, held, report, unit_code, checked.bodies[index])
         batch.acks[index] = ack
         if done is not None:
             counted.append(done)

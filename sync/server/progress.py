@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sync.server import tasks
-from sync.server.tables import Report, Task, table_of
+from sync.server.tables import Task, table_of
 
 
 class Counted(NamedTuple):
@@ -29,15 +29,13 @@ class Counted(NamedTuple):
 
     id: str
     task_id: str
+    received_at: dt.datetime  # as stored: the caller holds it, so it is not read back
     created_at: dt.datetime  # the device's claim: breaks ties in receipt time only
     progress: int
 
 
 _TASK = table_of(Task)
 # Built once: every sync round that brings complete reports runs these.
-_RECEIVED = select(Report.id, Report.received_at).where(
-    Report.id.in_(bindparam("ids", expanding=True))
-)
 _CURRENT = (
     select(Task.id, Task.progress, Task.progress_at, Task.completed_on)
     .where(Task.id.in_(bindparam("ids", expanding=True)))
@@ -57,23 +55,21 @@ _MOVE = (
 
 
 def apply(session: Session, counted: list[Counted]) -> None:
-    """Update the tasks of newly counted reports (stored already: their receipt
-    time is read back); changed ones await ``publish``."""
+    """Update the tasks of newly counted reports; changed ones await ``publish``."""
     if not counted:
         return
     connection = session.connection()
-    received = dict(connection.execute(_RECEIVED, {"ids": sorted({r.id for r in counted})}).all())
     newest: dict[str, Counted] = {}
     for report in counted:
         best = newest.get(report.task_id)
-        order = (received[report.id], report.created_at, report.id)
-        if best is None or order > (received[best.id], best.created_at, best.id):
+        order = (report.received_at, report.created_at, report.id)
+        if best is None or order > (best.received_at, best.created_at, best.id):
             newest[report.task_id] = report
     found = connection.execute(_CURRENT, {"ids": sorted(newest)})
     changes = []
     for task_id, old_progress, progress_at, completed_on in found:
         report = newest[task_id]
-        at = received[report.id]
+        at = report.received_at
         stale = progress_at is None or at > progress_at
         if completed_on is not None or not stale:
             continue  # a reviewer's "done" wins over any report

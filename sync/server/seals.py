@@ -116,9 +116,9 @@ def _originals_problem(report: ReportIn, content: SealedContent) -> Problem | No
 Stored = tuple[dict[str, Any], str | None, str | None]  # body, sealed, sealed_by
 
 
-def to_store(report: ReportIn, key: X25519PrivateKey) -> Stored:
-    """What to keep of a report that passed the checks."""
-    body = report.canonical_body()
+def to_store(report: ReportIn, key: X25519PrivateKey, body: dict[str, Any]) -> Stored:
+    """What to keep of a report that passed the checks; ``body`` is its canonical
+    body (made once, for the hash; changed here)."""
     if report.sealed is not None:
         body.pop("sealed")  # kept once, in its own column
         return body, report.sealed, "device"
