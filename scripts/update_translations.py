@@ -18,19 +18,34 @@ ROOT = Path(__file__).resolve().parents[1]
 TS = ROOT / "resources" / "translations" / "dxdesk_vi.ts"
 
 
-def main() -> int:
+def sources(root: Path = ROOT) -> list[str]:
+    """Every module of the UI, its sub-packages too: lupdate runs with
+    ``-no-obsolete``, so a file left out would lose its translations."""
+    return sorted(
+        str(path.relative_to(root))
+        for path in (root / "ui").rglob("*.py")
+        if "__pycache__" not in path.parts
+    )
+
+
+def refresh(ts: Path = TS) -> list[str]:
+    """Update ``ts`` from the source; the source texts still untranslated."""
     lupdate = Path(PySide6.__file__).with_name("lupdate")
-    sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "ui").glob("*.py"))
     subprocess.run(
         [str(lupdate), "-no-obsolete", "-locations", "none", "-source-language", "en",
-         "-target-language", "vi", *sources, "-ts", str(TS.relative_to(ROOT))],
-        cwd=ROOT, check=True,
+         "-target-language", "vi", *sources(), "-ts", str(ts)],
+        cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     missing = []
-    for message in ET.parse(TS).getroot().iter("message"):  # noqa: S314 (our own file)
+    for message in ET.parse(ts).getroot().iter("message"):  # noqa: S314 (our own file)
         translation = message.find("translation")
         if translation is None or translation.get("type") == "unfinished":
             missing.append(message.findtext("source", ""))
+    return missing
+
+
+def main() -> int:
+    missing = refresh()
     for text in missing:
         print("untranslated:", text)
     return 1 if missing else 0

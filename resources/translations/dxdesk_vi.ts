@@ -738,6 +738,77 @@
     </message>
 </context>
 <context>
+    <name>UpdateButton</name>
+    <message>
+        <source>Install update %1</source>
+        <translation>Cài bản mới %1</translation>
+    </message>
+    <message>
+        <source>Update dxdesk</source>
+        <translation>Cập nhật dxdesk</translation>
+    </message>
+    <message>
+        <source>Install dxdesk %1 now? Your draft is saved first; nothing you typed is lost.</source>
+        <translation>Cài dxdesk %1 ngay bây giờ? Bản nháp được lưu trước; không mất gì bạn đã nhập.</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 is installed. Close dxdesk and start it again to use it.</source>
+        <translation>Đã cài dxdesk %1. Hãy đóng dxdesk và mở lại để dùng bản mới.</translation>
+    </message>
+    <message>
+        <source>Restart for %1</source>
+        <translation>Khởi động lại (%1)</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 is installed. Restart dxdesk to use it; your draft is saved first.</source>
+        <translation>Đã cài dxdesk %1. Hãy khởi động lại dxdesk để dùng bản mới; bản nháp được lưu trước.</translation>
+    </message>
+    <message>
+        <source>Update %1: not downloaded</source>
+        <translation>Bản mới %1: chưa tải</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 is available. It downloads in the background when you sync (on mobile data only if Settings allow it).</source>
+        <translation>Đã có dxdesk %1. Bản này được tải ngầm khi đồng bộ (qua dữ liệu di động chỉ khi Cài đặt cho phép).</translation>
+    </message>
+    <message>
+        <source>Downloading %1: %2%</source>
+        <translation>Đang tải %1: %2%</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 is being downloaded in the background; each sync continues where the last one stopped.</source>
+        <translation>Đang tải ngầm dxdesk %1; mỗi lần đồng bộ tải tiếp từ chỗ lần trước dừng.</translation>
+    </message>
+    <message>
+        <source>Update %1 failed</source>
+        <translation>Bản %1 lỗi khởi động</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 was installed but did not start, so the version you use came back. No data was touched, and this version is not downloaded again.</source>
+        <translation>dxdesk %1 đã được cài nhưng không khởi động được, nên phiên bản đang dùng đã được dùng lại. Dữ liệu không bị ảnh hưởng, và bản này sẽ không được tải lại.</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 is downloaded and verified. Install it now; your draft is saved first.</source>
+        <translation>Đã tải và kiểm tra xong dxdesk %1. Hãy cài ngay; bản nháp được lưu trước.</translation>
+    </message>
+    <message>
+        <source>dxdesk %1 is installed. Restart now to use it? Your draft is saved first.</source>
+        <translation>Đã cài dxdesk %1. Khởi động lại ngay để dùng bản mới? Bản nháp được lưu trước.</translation>
+    </message>
+    <message>
+        <source>Restart now</source>
+        <translation>Khởi động lại ngay</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>Để sau</translation>
+    </message>
+    <message>
+        <source>A sync is running: restart when it ends.</source>
+        <translation>Đang đồng bộ: hãy khởi động lại khi đồng bộ xong.</translation>
+    </message>
+</context>
+<context>
     <name>crash</name>
     <message>
         <source>Something went wrong. Your drafts are saved; you can keep working.</source>
@@ -833,88 +904,13 @@
         <source>Secret</source>
         <translation>Mật</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <source>%n day(s) overdue</source>
-        <translation>
-            <numerusform>quá %n ngày</numerusform>
-        </translation>
+        <translation>quá %n ngày</translation>
     </message>
-    <message numerus="yes">
+    <message>
         <source>%n day(s) left</source>
-        <translation>
-            <numerusform>còn %n ngày</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>UpdateButton</name>
-    <message>
-        <source>Install update %1</source>
-        <translation>Cài bản mới %1</translation>
-    </message>
-    <message>
-        <source>Update dxdesk</source>
-        <translation>Cập nhật dxdesk</translation>
-    </message>
-    <message>
-        <source>Install dxdesk %1 now? Your draft is saved first; nothing you typed is lost.</source>
-        <translation>Cài dxdesk %1 ngay bây giờ? Bản nháp được lưu trước; không mất gì bạn đã nhập.</translation>
-    </message>
-    <message>
-        <source>dxdesk %1 is installed. Close dxdesk and start it again to use it.</source>
-        <translation>Đã cài dxdesk %1. Hãy đóng dxdesk và mở lại để dùng bản mới.</translation>
-    </message>
-    <message>
-        <source>Restart for %1</source>
-        <translation>Khởi động lại (%1)</translation>
-    </message>
-    <message>
-        <source>dxdesk %1 is installed. Restart dxdesk to use it; your draft is saved first.</source>
-        <translation>Đã cài dxdesk %1. Hãy khởi động lại dxdesk để dùng bản mới; bản nháp được lưu trước.</translation>
-    </message>
-    <message>
-        <source>Update %1: not downloaded</source>
-        <translation>Bản mới %1: chưa tải</translation>
-    </message>
-    <message>
-        <source>dxdesk %1 is available. It downloads in the background when you sync (on mobile data only if Settings allow it).</source>
-        <translation>Đã có dxdesk %1. Bản này được tải ngầm khi đồng bộ (qua dữ liệu di động chỉ khi Cài đặt cho phép).</translation>
-    </message>
-    <message>
-        <source>Downloading %1: %2%</source>
-        <translation>Đang tải %1: %2%</translation>
-    </message>
-    <message>
-        <source>dxdesk %1 is being downloaded in the background; each sync continues where the last one stopped.</source>
-        <translation>Đang tải ngầm dxdesk %1; mỗi lần đồng bộ tải tiếp từ chỗ lần trước dừng.</translation>
-    </message>
-    <message>
-        <source>Update %1 failed</source>
-        <translation>Bản %1 lỗi khởi động</translation>
-    </message>
-    <message>
-        <source>dxdesk %1 was installed but did not start, so the version you use came back. No data was touched, and this version is not downloaded again.</source>
-        <translation>dxdesk %1 đã được cài nhưng không khởi động được, nên phiên bản đang dùng đã được dùng lại. Dữ liệu không bị ảnh hưởng, và bản này sẽ không được tải lại.</translation>
-    </message>
-    <message>
-        <source>dxdesk %1 is downloaded and verified. Install it now; your draft is saved first.</source>
-        <translation>Đã tải và kiểm tra xong dxdesk %1. Hãy cài ngay; bản nháp được lưu trước.</translation>
-    </message>
-    <message>
-        <source>dxdesk %1 is installed. Restart now to use it? Your draft is saved first.</source>
-        <translation>Đã cài dxdesk %1. Khởi động lại ngay để dùng bản mới? Bản nháp được lưu trước.</translation>
-    </message>
-    <message>
-        <source>Restart now</source>
-        <translation>Khởi động lại ngay</translation>
-    </message>
-    <message>
-        <source>Later</source>
-        <translation>Để sau</translation>
-    </message>
-    <message>
-        <source>A sync is running: restart when it ends.</source>
-        <translation>Đang đồng bộ: hãy khởi động lại khi đồng bộ xong.</translation>
+        <translation>còn %n ngày</translation>
     </message>
 </context>
 </TS>
