@@ -208,8 +208,9 @@ class OutboxView(QWidget):
         problems = sum(
             1 for i in items if i.report.state in (ReportState.REJECTED, ReportState.RETURNED)
         )
+        # "Label: number" needs no plural, in English ("1 drafts") or elsewhere.
         self.summary.setText(
-            self.tr("%1 waiting to send · %2 drafts · %3 need attention")
+            self.tr("Waiting to send: %1 · Drafts: %2 · Need attention: %3")
             .replace("%1", count(waiting))
             .replace("%2", count(drafts))
             .replace("%3", count(problems))

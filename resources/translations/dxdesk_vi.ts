@@ -357,8 +357,8 @@
         <translation>Viết tiếp bản nháp, hoặc lập báo cáo sửa cho báo cáo bị từ chối hay bị trả lại</translation>
     </message>
     <message>
-        <source>%1 waiting to send · %2 drafts · %3 need attention</source>
-        <translation>%1 chờ gửi · %2 bản nháp · %3 cần xử lý</translation>
+        <source>Waiting to send: %1 · Drafts: %2 · Need attention: %3</source>
+        <translation>Chờ gửi: %1 · Bản nháp: %2 · Cần xử lý: %3</translation>
     </message>
 </context>
 <context>

@@ -13,7 +13,7 @@ from dxdesk.status import Category
 from dxdesk.store.models import TaskRemoval
 from dxdesk.text import best_only, match_rank, search_terms
 from ui.dashboard import progress_buckets
-from ui.outbox_view import OutboxModel
+from ui.outbox_view import OutboxModel, OutboxView
 from ui.tasks_model import (
     SORT_ROLE,
     Column,
@@ -50,6 +50,18 @@ def test_outbox_model_passes_the_model_tester(qtmodeltester: Any, ui_profile: Pr
     model.set_items(items)
     assert model.rowCount() == 1
     qtmodeltester.check(model)
+
+
+def test_the_outbox_summary_needs_no_plural(qtbot: QtBot, ui_profile: Profile) -> None:
+    """One draft is not "1 drafts": each count follows its label."""
+    with ui_profile.db.session() as session:
+        task = reports.find_task(session, "NV-2026-003")
+        reports.create_draft(session, task, reports.ReportContent(progress=5, results="x"))
+        items = reports.outbox(session)
+    view = OutboxView()
+    qtbot.addWidget(view)
+    view.set_items(items)
+    assert view.summary.text() == "Waiting to send: 0 · Drafts: 1 · Need attention: 0"
 
 
 def test_a_withdrawn_task_leaves_the_list_and_its_reports_name_it_with_the_reason(
