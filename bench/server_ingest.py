@@ -41,14 +41,17 @@ import reference
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+# Last, for tests.support only: a tree on PYTHONPATH (another commit) stays first.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+
 from dxdesk import signing
 from dxdesk.canonical import content_hash
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
 from sync.server import accounts, tasks
 from sync.server.db import open_database
+from tests.support.postgres import pg_bin
 
 PASSWORD = "bench-password-1"  # noqa: S105 (throwaway benchmark accounts)
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def free_port() -> int:
@@ -70,6 +73,9 @@ def sqlite_url() -> Iterator[str]:
 @contextmanager
 def postgresql_url() -> Iterator[str]:
     """A throwaway cluster with production-like durability (fsync on)."""
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        raise SystemExit("PostgreSQL is not installed (initdb not found): ./dx test installs it")
     root = Path(tempfile.mkdtemp(prefix="dxdesk-bench-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root
@@ -81,12 +87,12 @@ def postgresql_url() -> Iterator[str]:
     port = free_port()
     data = root / "data"
     subprocess.run(
-        [*prefix, str(PG_BIN / "initdb"), "-D", str(data), "-U", "dxdesk", "-A", "trust",
+        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "dxdesk", "-A", "trust",
          "-E", "UTF8", "--locale=C"], check=True, capture_output=True,
     )  # fmt: skip
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
     subprocess.run(
-        [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
+        [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
          "-o", options, "start"], check=True, capture_output=True,
     )  # fmt: skip
     try:
@@ -97,7 +103,7 @@ def postgresql_url() -> Iterator[str]:
         yield f"postgresql+psycopg://dxdesk@127.0.0.1:{port}/bench"
     finally:
         subprocess.run(
-            [*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
             check=False, capture_output=True,
         )  # fmt: skip
         shutil.rmtree(root, ignore_errors=True)

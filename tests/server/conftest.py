@@ -25,6 +25,7 @@ from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, TaskIn
 from sync.server import accounts, tasks
 from sync.server.db import Database, open_database
 from tests.support.device import TestDevice
+from tests.support.postgres import pg_bin
 from tests.support.server import START_TIMEOUT_S, ZygoteServer
 from tests.support.zygote import ZYGOTES
 
@@ -33,20 +34,6 @@ _counter = itertools.count()
 
 
 # ---------------------------------------------------------------- PostgreSQL
-
-
-def _pg_bin(root: Path = Path("/usr/lib/postgresql")) -> Path | None:
-    """The newest PostgreSQL installed the Debian way, else initdb on the PATH."""
-    candidates = sorted(
-        root.glob("*/bin"),
-        key=lambda folder: int(folder.parent.name) if folder.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    for folder in candidates:
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
-            return folder
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
 
 
 def _install_postgresql() -> str | None:
@@ -85,10 +72,10 @@ class PgCluster:
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
-    bin_dir = _pg_bin()
+    bin_dir = pg_bin()
     if bin_dir is None:
         reason = _install_postgresql()
-        bin_dir = _pg_bin()
+        bin_dir = pg_bin()
         if bin_dir is None:
             pytest.skip(f"PostgreSQL unavailable: {reason}")
     root = Path(tempfile.mkdtemp(prefix="dxdesk-pg-"))

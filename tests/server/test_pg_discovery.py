@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.server.conftest import _pg_bin
+from tests.support.postgres import pg_bin
 
 
 def installed(root: Path, *versions: str) -> None:
@@ -18,15 +18,15 @@ def installed(root: Path, *versions: str) -> None:
 
 def test_ubuntus_postgresql_16_is_found(tmp_path: Path) -> None:
     installed(tmp_path, "16")
-    assert _pg_bin(tmp_path) == tmp_path / "16" / "bin"
+    assert pg_bin(tmp_path) == tmp_path / "16" / "bin"
 
 
 def test_the_newest_by_number_is_taken(tmp_path: Path) -> None:
     installed(tmp_path, "9.6", "15", "16")
-    assert _pg_bin(tmp_path) == tmp_path / "16" / "bin"
+    assert pg_bin(tmp_path) == tmp_path / "16" / "bin"
 
 
 def test_a_folder_without_initdb_and_pg_ctl_is_passed_over(tmp_path: Path) -> None:
     installed(tmp_path, "15")
     (tmp_path / "17" / "bin").mkdir(parents=True)  # only the client package
-    assert _pg_bin(tmp_path) == tmp_path / "15" / "bin"
+    assert pg_bin(tmp_path) == tmp_path / "15" / "bin"
