@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from dxdesk import signing, updater
 from dxdesk.messages import Message
-from sync import updates
+from sync import deb_pending, deb_start, updates
 from sync.update_status import UpdateStatus
 from tests.sync import releases
 from tests.sync.test_update_messages import english_words
@@ -143,3 +143,38 @@ def test_the_status_bar_says_where_the_update_stands(desktop: Desktop, tmp_path:
     updates.remember(profile.paths.data, None)  # up to date
     button.refresh()
     assert button.isHidden()
+
+
+def test_after_a_deb_update_rolled_back_at_start_the_status_bar_says_it_failed(
+    desktop: Desktop, tmp_path: Path
+) -> None:
+    """A power cut stopped a .deb update before its start check; at the next start the
+    helper put the previous version back (sync/deb_start.py). The offer a sync
+    remembered still names that version: the status bar says it failed, in
+    Vietnamese, instead of offering it to install again."""
+    profile = desktop.window._profile
+    key = signing.generate()
+    profile.settings.release_public_key = signing.public_key_text(key)
+    archive = releases.archive(tmp_path / "build-0.2.0", "0.2.0", padding=40_000)
+    releases.downloaded(profile.paths.data, archive, "0.2.0", key)
+    button = desktop.window.update_button
+    button.refresh()
+    assert button.text() == "Cài bản mới 0.2.0"
+
+    state = tmp_path / "var-lib-dxdesk"
+    state.mkdir()
+    deb_pending.write(state, deb_pending.Pending("dxdesk", "0.2.0", "0.1.0", None))
+    commands: list[list[str]] = []
+
+    def helper_rolled_back(command: list[str]) -> int:
+        commands.append(command)
+        return updater.DEB_ROLLED_BACK
+
+    downloads = profile.paths.data / updates.FOLDER
+    done = deb_start.finish_at_start(state, helper_rolled_back, downloads)
+    assert commands == [list(updater.RESOLVE_DEB_COMMAND)]
+    assert done.replaced and done.said is not None
+    assert done.said.code == "update_interrupted_rolled_back"
+    button.refresh()
+    assert button.text() == "Bản 0.2.0 lỗi khởi động"
+    assert "không được tải lại" in button.toolTip()
