@@ -226,7 +226,8 @@ class Report(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"), index=True)
+    # Indexed by ix_report_task_received (task_id first), which serves the foreign key too.
+    task_id: Mapped[str] = mapped_column(String(64), ForeignKey("task.id"))
     # the task's unit when received: what authorisation checks
     unit_code: Mapped[str] = mapped_column(String(64), ForeignKey("unit.code"))
     submitted_by: Mapped[int] = mapped_column(Integer, ForeignKey("user_account.id"))

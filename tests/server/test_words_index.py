@@ -200,7 +200,7 @@ def test_an_index_filled_by_its_trigger_is_converted_and_back(tmp_path: Path) ->
         direct = connection.scalar(sa.text(f"SELECT count(*) FROM {words_index.TABLE}"))
         assert direct == 600
     engine.dispose()
-    db = open_database(url)  # to the head: 0020
+    db = open_database(url)  # to the head
     try:
         with db.engine.begin() as connection:
             assert words_index.has_queue(connection)
