@@ -41,26 +41,25 @@ def test_task_model_and_proxy_pass_the_model_tester(
     qtmodeltester.check(proxy)
 
 
-def test_outbox_model_passes_the_model_tester(qtmodeltester: Any, ui_profile: Profile) -> None:
-    with ui_profile.db.session() as session:
+def _outbox_with_one_draft(profile: Profile) -> list[reports.OutboxItem]:
+    with profile.db.session() as session:
         task = reports.find_task(session, "NV-2026-003")
         reports.create_draft(session, task, reports.ReportContent(progress=5, results="x"))
-        items = reports.outbox(session)
+        return reports.outbox(session)
+
+
+def test_outbox_model_passes_the_model_tester(qtmodeltester: Any, ui_profile: Profile) -> None:
     model = OutboxModel()
-    model.set_items(items)
+    model.set_items(_outbox_with_one_draft(ui_profile))
     assert model.rowCount() == 1
     qtmodeltester.check(model)
 
 
 def test_the_outbox_summary_needs_no_plural(qtbot: QtBot, ui_profile: Profile) -> None:
     """One draft is not "1 drafts": each count follows its label."""
-    with ui_profile.db.session() as session:
-        task = reports.find_task(session, "NV-2026-003")
-        reports.create_draft(session, task, reports.ReportContent(progress=5, results="x"))
-        items = reports.outbox(session)
     view = OutboxView()
     qtbot.addWidget(view)
-    view.set_items(items)
+    view.set_items(_outbox_with_one_draft(ui_profile))
     assert view.summary.text() == "Waiting to send: 0 · Drafts: 1 · Need attention: 0"
 
 
