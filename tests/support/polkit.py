@@ -81,6 +81,10 @@ def unavailable() -> str | None:
         return f"polkit's {ACTIONS} is missing"
     if not os.stat(shutil.which("pkexec") or "pkexec").st_mode & stat.S_ISUID:
         return "pkexec is not setuid here"
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    if probe.returncode != 0:  # a container without CAP_SYS_ADMIN
+        return f"cannot make a mount namespace here: {probe.stderr.strip()}"
     return None
 
 
