@@ -100,6 +100,27 @@ POLKIT_POLICY = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def write_apply_helper(root: Path) -> Path:
+    """The root helper, where the package puts it under ``root`` (tests/sync/
+    test_deb_polkit.py installs it with this too, and runs it through pkexec)."""
+    helper = root / "opt" / "dxdesk" / APPLY_HELPER
+    helper.parent.mkdir(parents=True, exist_ok=True)
+    helper.write_text(APPLY_SCRIPT, encoding="utf-8")
+    helper.chmod(0o755)
+    return helper
+
+
+def write_polkit_action(root: Path) -> Path:
+    """The polkit action file, where the package puts it under ``root`` (the polkit
+    test hands this very file to a real polkitd)."""
+    actions = root / "usr" / "share" / "polkit-1" / "actions"
+    actions.mkdir(parents=True, exist_ok=True)
+    policy = actions / f"{POLKIT_ACTION}.policy"
+    policy.write_text(POLKIT_POLICY, encoding="utf-8")
+    policy.chmod(0o644)
+    return policy
+
+
 def version() -> str:
     """The one the package declares (pyproject reads it from there too)."""
     source = (REPO / "dxdesk" / "__init__.py").read_text(encoding="utf-8")
@@ -173,12 +194,8 @@ def build_deb(bundle: Path, dist: Path, fast: bool = False) -> Path:
     icons = root / "usr" / "share" / "icons" / "hicolor" / "scalable" / "apps"
     icons.mkdir(parents=True)
     shutil.copy(REPO / "resources" / "icons" / "dxdesk.svg", icons / "dxdesk.svg")
-    helper = root / "opt" / "dxdesk" / APPLY_HELPER
-    helper.write_text(APPLY_SCRIPT, encoding="utf-8")
-    helper.chmod(0o755)
-    actions = root / "usr" / "share" / "polkit-1" / "actions"
-    actions.mkdir(parents=True)
-    (actions / f"{POLKIT_ACTION}.policy").write_text(POLKIT_POLICY, encoding="utf-8")
+    write_apply_helper(root)
+    write_polkit_action(root)
     (root / "DEBIAN").mkdir()
     (root / "DEBIAN" / "postrm").write_text(POSTRM, encoding="utf-8")
     (root / "DEBIAN" / "postrm").chmod(0o755)

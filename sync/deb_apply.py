@@ -358,16 +358,19 @@ def _dpkg(command: list[str]) -> int:
     return subprocess.run(command, check=False, env=env).returncode
 
 
-def main(argv: Sequence[str]) -> int:
+def main(argv: Sequence[str], key: str | None = None, **options: Any) -> int:
     """``dxdesk apply-deb-update MANIFEST PACKAGE`` or ``… --resolve``, run as root
-    by pkexec."""
+    by pkexec. ``key`` (else the installed build's pinned one) and ``options`` (as
+    for :func:`resolve`: the program and state folder) are for a test's stand-in
+    of the frozen program, which has none of the installed build's."""
     if list(argv) == [RESOLVE]:
-        return resolve_command(user=_invoker())
+        return resolve_command(user=_invoker(), **options)
     if len(argv) != 2:
         print(f"usage: dxdesk {COMMAND} MANIFEST PACKAGE.deb | {RESOLVE}", file=sys.stderr)
         return 2
     try:
-        version = apply(Path(argv[0]), Path(argv[1]), pinned_key(), user=_invoker())
+        version = apply(Path(argv[0]), Path(argv[1]), key or pinned_key(), user=_invoker(),
+                        **options)  # fmt: skip
     except RolledBackError as exc:
         print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
         return EXIT_ROLLED_BACK

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import polkit
+
 ROOT = Path(__file__).parents[2]
 LOCK_ERROR = (
     "E: Could not get lock /var/lib/dpkg/lock-frontend. "
@@ -105,6 +107,18 @@ def test_packages_are_chosen_by_what_the_distribution_has(tmp_path: Path) -> Non
     present = run_dx('ensure_apt "cmd:bash:bash" "file:/:root"', bin_dir)
     assert present.returncode == 0
     assert log.read_text().splitlines() == calls
+
+
+def test_the_test_command_installs_what_the_pkexec_test_runs(tmp_path: Path) -> None:
+    """pkexec, polkitd and dbus-daemon (tests/sync/test_deb_polkit.py), each looked
+    for where that test looks for it, so that ./dx test installs it only when absent."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    done = run_dx('printf "%s\\n" "${TEST_TOOLS[@]}"', bin_dir)
+    assert done.returncode == 0, done.stderr
+    tools = done.stdout.split()
+    assert "cmd:pkexec:pkexec" in tools and "cmd:dbus-daemon:dbus-daemon" in tools
+    assert f"file:{polkit.POLKITD_CANDIDATES[0]}:polkitd" in tools
 
 
 def chromium_apt(tmp_path: Path, snap_stub: bool) -> tuple[Path, Path]:

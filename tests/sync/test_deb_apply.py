@@ -1,16 +1,15 @@
-"""The .deb install's root helper (sync/deb_apply.py), run here directly as root:
-no polkit daemon runs on this machine, so pkexec itself is not exercised. The
-packages are small real ones built with dpkg-deb and installed with the real dpkg."""
+"""The .deb install's root helper (sync/deb_apply.py), run here directly as root
+(through pkexec and a real polkitd, as an unprivileged user: test_deb_polkit.py).
+The packages are small real ones built with dpkg-deb and installed with the real
+dpkg (tests/support/debs.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,43 +24,17 @@ from dxdesk.paths import Paths
 from dxdesk.settings import Settings
 from dxdesk.settings import save as save_settings
 from sync import deb_apply, deb_keep, deb_pending, deb_start, update_install, updates
-from sync.protocol import UpdateOffer
+from tests.support import debs
 from tests.support.fake_clock import FakeClock
 from tests.sync import releases
 
 PACKAGE = "dxdesk-apply-test"  # not "dxdesk": nothing real on this machine is replaced
-PROGRAM = Path(f"/opt/{PACKAGE}/dxdesk")
+PKG = debs.Package(PACKAGE)
+PROGRAM = PKG.program
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("dpkg-deb") is None, reason="needs root and dpkg"
 )
-
-
-def _deb(
-    folder: Path, version: str, program: str = releases.GOOD, postinst: str | None = None
-) -> Path:
-    root = folder / f"root-{version}"
-    (root / "DEBIAN").mkdir(parents=True)
-    if postinst is not None:
-        (root / "DEBIAN" / "postinst").write_text(postinst, encoding="utf-8")
-        (root / "DEBIAN" / "postinst").chmod(0o755)
-    doc = root / "usr" / "share" / "doc" / PACKAGE
-    doc.mkdir(parents=True)
-    (doc / "README").write_text(f"{PACKAGE} {version}\n", encoding="utf-8")
-    opt = root / PROGRAM.parent.relative_to("/")
-    opt.mkdir(parents=True)
-    (opt / PROGRAM.name).write_text(program, encoding="utf-8")
-    (opt / PROGRAM.name).chmod(0o755)
-    (root / "DEBIAN" / "control").write_text(
-        f"Package: {PACKAGE}\nVersion: {version}\nArchitecture: all\n"
-        "Maintainer: dxdesk tests <t@localhost>\nDescription: helper test\n"
-        " A second line, as real descriptions have.\n",
-        encoding="utf-8",
-    )
-    out = folder / f"dxdesk_{version}_amd64.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(root), str(out)],
-                   check=True, capture_output=True)  # fmt: skip
-    return out
 
 
 def _apply(manifest: Path, deb: Path, key: str, installed: str, **options: Any) -> str:
@@ -71,25 +44,19 @@ def _apply(manifest: Path, deb: Path, key: str, installed: str, **options: Any) 
     return deb_apply.apply(manifest, deb, key, installed, program=PROGRAM, state=state, **options)
 
 
-def _installed() -> str | None:
-    result = subprocess.run(["dpkg-query", "-W", "-f=${Status} ${Version}", PACKAGE],
-                            capture_output=True, text=True, check=False)  # fmt: skip
-    return result.stdout.split()[-1] if "install ok installed" in result.stdout else None
-
-
 @pytest.fixture
 def signed(tmp_path: Path) -> Iterator[tuple[Path, Path, str]]:
     key = releases.keygen(tmp_path / "release.key")
-    deb = _deb(tmp_path / "build", "0.2.1")
+    deb = PKG.deb(tmp_path / "build", "0.2.1")
     manifest = releases.sign([deb], "0.2.1", tmp_path / "release.key", tmp_path / "0.2.1.release")
     yield manifest, deb, key
-    subprocess.run(["dpkg", "--purge", PACKAGE], capture_output=True, check=False)
+    PKG.purge()
 
 
 def test_a_package_the_pinned_key_signed_is_installed(signed: tuple[Path, Path, str]) -> None:
     manifest, deb, key = signed
     assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.1"
-    assert _installed() == "0.2.1"
+    assert PKG.installed() == "0.2.1"
 
 
 def test_a_tampered_package_is_refused(signed: tuple[Path, Path, str]) -> None:
@@ -99,7 +66,7 @@ def test_a_tampered_package_is_refused(signed: tuple[Path, Path, str]) -> None:
     deb.write_bytes(bytes(data))
     with pytest.raises(deb_apply.RefusedError, match="not the file the release key signed"):
         _apply(manifest, deb, key, installed="0.2.0")
-    assert _installed() is None
+    assert PKG.installed() is None
 
 
 def test_a_package_signed_by_another_key_or_not_newer_is_refused(
@@ -111,7 +78,7 @@ def test_a_package_signed_by_another_key_or_not_newer_is_refused(
         _apply(manifest, deb, other, installed="0.2.0")
     with pytest.raises(deb_apply.RefusedError, match="not newer"):
         _apply(manifest, deb, signed[2], installed="0.2.1")
-    assert _installed() is None
+    assert PKG.installed() is None
 
 
 def test_the_key_comes_from_the_installed_profile_only(tmp_path: Path) -> None:
@@ -123,25 +90,11 @@ def test_the_key_comes_from_the_installed_profile_only(tmp_path: Path) -> None:
         deb_apply.pinned_key()  # a development checkout has no baked profile
 
 
-def _downloaded(data: Path, manifest: Path, deb: Path, version: str) -> Path:
-    """What a finished background download of ``deb`` leaves in the data folder."""
-    folder = data / updates.FOLDER
-    folder.mkdir(parents=True)
-    shutil.copy(deb, folder / deb.name)
-    shutil.copy(manifest, folder / f"{deb.name}.release")
-    updates.remember(data, UpdateOffer(
-        version=version, platform="linux-x86_64-deb", file_name=deb.name,
-        size=deb.stat().st_size, sha256=hashlib.sha256(deb.read_bytes()).hexdigest(),
-        manifest=manifest.read_text(encoding="utf-8"),
-    ))  # fmt: skip
-    return data
-
-
 def test_update_install_on_a_deb_runs_the_helper_through_pkexec(
     signed: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
     manifest, deb, key = signed
-    data = _downloaded(tmp_path / "data", manifest, deb, "0.2.1")
+    data = debs.downloaded(tmp_path / "data", manifest, deb, "0.2.1")
     folder = data / updates.FOLDER
 
     def pkexec(command: list[str]) -> int:
@@ -157,7 +110,7 @@ def test_update_install_on_a_deb_runs_the_helper_through_pkexec(
     outcome = update_install.install(data, Settings(release_public_key=key), None,
                                      running="0.2.0", run=pkexec)  # fmt: skip
     assert outcome.installed and outcome.version == "0.2.1"
-    assert _installed() == "0.2.1"
+    assert PKG.installed() == "0.2.1"
     assert not (folder / deb.name).exists() and updates.remembered(data) is None
 
 
@@ -170,7 +123,7 @@ def test_the_helper_command_refuses_clearly_without_a_pinned_key(
                             capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
     assert result.returncode == deb_apply.EXIT_REFUSED
     assert "no site profile" in result.stderr
-    assert _installed() is None
+    assert PKG.installed() is None
 
 
 def test_a_device_or_an_unreadable_path_is_refused_without_reading_it_forever(
@@ -181,45 +134,20 @@ def test_a_device_or_an_unreadable_path_is_refused_without_reading_it_forever(
         _apply(Path("/dev/zero"), deb, key, installed="0.2.0")
     with pytest.raises(deb_apply.RefusedError, match="cannot be read"):
         _apply(manifest, deb.with_name("missing.deb"), key, installed="0.2.0")
-    assert _installed() is None
-
-
-def _admin_installed(tmp: Path, version: str) -> None:
-    """What the administrator installed by hand: dpkg keeps no copy of it."""
-    deb = _deb(tmp / f"admin-{version}", version)
-    subprocess.run(["dpkg", "-i", str(deb)], check=True, capture_output=True)
-    assert _installed() == version
-
-
-def _release(
-    tmp: Path, version: str, program: str, postinst: str | None = None
-) -> tuple[Path, Path]:
-    """A release signed with the key the ``signed`` fixture pins."""
-    deb = _deb(tmp / f"release-{version}", version, program, postinst)
-    manifest = releases.sign([deb], version, tmp / "release.key", tmp / f"{version}.release")
-    return manifest, deb
-
-
-def _is_back(version: str) -> None:
-    """dpkg's database and the files on the disk both say ``version``."""
-    assert _installed() == version
-    readme = Path("/usr/share/doc") / PACKAGE / "README"
-    assert readme.read_text(encoding="utf-8") == f"{PACKAGE} {version}\n"
-    assert PROGRAM.read_text(encoding="utf-8") == releases.GOOD
-    assert os.access(PROGRAM, os.X_OK)
+    assert PKG.installed() is None
 
 
 def test_a_new_version_that_does_not_start_brings_back_the_admin_installed_one(
     signed: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
     key = signed[2]
-    _admin_installed(tmp_path, "0.2.0")
-    manifest, deb = _release(tmp_path, "0.2.5", releases.BROKEN)
+    PKG.admin_installed(tmp_path, "0.2.0")
+    manifest, deb = PKG.release(tmp_path, "0.2.5", releases.BROKEN)
     with pytest.raises(deb_apply.RolledBackError) as refused:
         _apply(manifest, deb, key, installed="0.2.0")
     assert refused.value.problem == "the new version stopped at start (exit code 127)"
     assert str(refused.value).endswith("0.2.0 is back")
-    _is_back("0.2.0")  # rebuilt from dpkg's database, as it was installed
+    PKG.is_back("0.2.0")  # rebuilt from dpkg's database, as it was installed
     kept = list((tmp_path / "state" / "installed").iterdir())
     assert [p.name for p in kept] == [f"{PACKAGE}_0.2.0_all.deb"]
     description = subprocess.run(["dpkg-query", "-W", "-f=${Description}", PACKAGE],
@@ -227,25 +155,25 @@ def test_a_new_version_that_does_not_start_brings_back_the_admin_installed_one(
     assert description == "helper test\n A second line, as real descriptions have."
     # Rolling back is not something a caller can ask for: an older signed release,
     # or the same version again, is refused as any downgrade is.
-    old_manifest, old_deb = _release(tmp_path, "0.1.9", releases.GOOD)
+    old_manifest, old_deb = PKG.release(tmp_path, "0.1.9", releases.GOOD)
     with pytest.raises(deb_apply.RefusedError, match=r"0\.1\.9 is not newer than the installed"):
         _apply(old_manifest, old_deb, key, installed="0.2.0")
-    _is_back("0.2.0")
+    PKG.is_back("0.2.0")
 
 
 def test_after_a_good_update_a_bad_one_comes_back_to_it_from_the_kept_package(
     signed: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
     manifest, deb, key = signed  # 0.2.1, starts
-    _admin_installed(tmp_path, "0.2.0")
+    PKG.admin_installed(tmp_path, "0.2.0")
     assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.1"
     kept = tmp_path / "state" / "installed" / deb.name
     assert [p.name for p in kept.parent.iterdir()] == [deb.name]
     assert kept.read_bytes() == deb.read_bytes()  # the verified package itself, kept
-    bad_manifest, bad_deb = _release(tmp_path, "0.2.2", releases.BROKEN)
+    bad_manifest, bad_deb = PKG.release(tmp_path, "0.2.2", releases.BROKEN)
     with pytest.raises(deb_apply.RolledBackError, match=r"0\.2\.2 did not start"):
         _apply(bad_manifest, bad_deb, key, installed="0.2.1")
-    _is_back("0.2.1")
+    PKG.is_back("0.2.1")
     assert kept.read_bytes() == deb.read_bytes()
 
 
@@ -254,15 +182,15 @@ def test_a_new_version_that_hangs_is_rolled_back_on_the_injected_clock(
 ) -> None:
     """No real waiting: the watch's clock moves only when the helper sleeps."""
     key = signed[2]
-    _admin_installed(tmp_path, "0.2.0")
-    manifest, deb = _release(tmp_path, "0.3.0", releases.HANGS)
+    PKG.admin_installed(tmp_path, "0.2.0")
+    manifest, deb = PKG.release(tmp_path, "0.3.0", releases.HANGS)
     clock = FakeClock()
     watch = updater.Watch(timeout_s=45, clock=clock, sleep=clock.advance, poll_s=5)
     with pytest.raises(deb_apply.RolledBackError) as refused:
         _apply(manifest, deb, key, installed="0.2.0", watch=watch)
     assert refused.value.problem == "the new version did not start within 45 s"
     assert clock.now >= 45
-    _is_back("0.2.0")
+    PKG.is_back("0.2.0")
 
 
 def test_the_self_check_runs_as_the_officer_not_as_root(
@@ -273,10 +201,10 @@ def test_the_self_check_runs_as_the_officer_not_as_root(
     only_nobody = releases.GOOD.replace(
         "#!/bin/sh\n", f'#!/bin/sh\n[ "$(id -u)" = {nobody.pw_uid} ] || exit 9\n'
     )
-    manifest, deb = _release(tmp_path, "0.2.1", only_nobody)
+    manifest, deb = PKG.release(tmp_path, "0.2.1", only_nobody)
     officer = (nobody.pw_uid, nobody.pw_gid)
     assert _apply(manifest, deb, key, installed="0.2.0", user=officer) == "0.2.1"
-    _admin_installed(tmp_path, "0.2.0")
+    PKG.admin_installed(tmp_path, "0.2.0")
     with pytest.raises(deb_apply.RolledBackError, match=r"exit code 9\)"):
         _apply(manifest, deb, key, installed="0.2.0")  # as root: refuses to say ok
 
@@ -285,9 +213,9 @@ def test_update_install_reports_a_rolled_back_deb_like_a_portable_one(
     tmp_path: Path, signed: tuple[Path, Path, str]
 ) -> None:
     key = signed[2]
-    _admin_installed(tmp_path, "0.2.0")
-    manifest, deb = _release(tmp_path, "0.2.5", releases.BROKEN)
-    data = _downloaded(tmp_path / "data", manifest, deb, "0.2.5")
+    PKG.admin_installed(tmp_path, "0.2.0")
+    manifest, deb = PKG.release(tmp_path, "0.2.5", releases.BROKEN)
+    data = debs.downloaded(tmp_path / "data", manifest, deb, "0.2.5")
 
     def pkexec(command: list[str]) -> int:
         try:
@@ -302,7 +230,7 @@ def test_update_install_reports_a_rolled_back_deb_like_a_portable_one(
     assert not outcome.installed and outcome.previous == "0.2.0"
     assert updater.failed_before(data / updates.FOLDER, "0.2.5")
     assert update_install.ready(data, "0.2.0") is None  # not offered again
-    _is_back("0.2.0")
+    PKG.is_back("0.2.0")
 
 
 # What the frozen helper does, in a fresh interpreter: the frozen program reads each
@@ -334,15 +262,15 @@ def test_the_helper_imports_nothing_after_dpkg_replaced_its_program(
     signed: tuple[Path, Path, str], tmp_path: Path, program: str
 ) -> None:
     key = signed[2]
-    _admin_installed(tmp_path, "0.2.0")
-    manifest, deb = _release(tmp_path, "0.2.5", program)
+    PKG.admin_installed(tmp_path, "0.2.0")
+    manifest, deb = PKG.release(tmp_path, "0.2.5", program)
     child = subprocess.run(
         [sys.executable, "-c", FRESH_HELPER, str(manifest), str(deb), key, str(PROGRAM),
          str(tmp_path / "state")],
         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
         check=True,
     )  # fmt: skip
-    assert _installed() == ("0.2.5" if program == releases.GOOD else "0.2.0"), child.stderr
+    assert PKG.installed() == ("0.2.5" if program == releases.GOOD else "0.2.0"), child.stderr
     assert json.loads(child.stdout.splitlines()[-1]) == []
 
 
@@ -394,7 +322,7 @@ def test_the_helper_waits_for_another_package_manager_then_installs(
     with _another_package_manager() as holder:
         held.append(holder)
         assert _apply(manifest, deb, key, installed="0.2.0", watch=watch) == "0.2.1"
-    assert len(waited) == 3 and _installed() == "0.2.1"
+    assert len(waited) == 3 and PKG.installed() == "0.2.1"
 
 
 def test_the_helper_gives_up_on_a_package_manager_that_does_not_finish(
@@ -409,53 +337,16 @@ def test_the_helper_gives_up_on_a_package_manager_that_does_not_finish(
     ):
         _apply(manifest, deb, key, installed="0.2.0", watch=watch)
     assert clock.now >= deb_apply.FRONTEND_WAIT_S
-    assert _installed() is None
-
-
-# The helper killed (as a power cut stops it) right after dpkg -i installed the new
-# version and before its self-check could end.
-KILLED_AFTER_DPKG = """
-import os, signal, sys
-from pathlib import Path
-import ui.launcher
-from sync import deb_apply
-def dpkg(command):
-    code = deb_apply._dpkg(command)
-    os.kill(os.getpid(), signal.SIGKILL)
-manifest, deb, key, program, state = sys.argv[1:6]
-deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0", dpkg, program=Path(program),
-                state=Path(state))
-"""
-
-
-def _killed_after_dpkg(
-    tmp: Path, key: str, program: str, postinst: str | None = None, installed: str | None = "0.2.5"
-) -> Path:
-    """0.2.0 installed by the administrator, then an update to 0.2.5 cut after dpkg -i:
-    0.2.5 is ``installed`` (None: not wholly), never checked; the state folder."""
-    _admin_installed(tmp, "0.2.0")
-    manifest, deb = _release(tmp, "0.2.5", program, postinst)
-    state = tmp / "state"
-    child = subprocess.run(
-        [sys.executable, "-c", KILLED_AFTER_DPKG, str(manifest), str(deb), key, str(PROGRAM),
-         str(state)],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
-    assert child.returncode == -signal.SIGKILL, child.stderr
-    assert _installed() == installed
-    record = deb_pending.read(state)
-    assert record is not None and (record.version, record.previous) == ("0.2.5", "0.2.0")
-    return state
+    assert PKG.installed() is None
 
 
 def test_an_update_cut_after_dpkg_that_starts_is_kept_when_resolved(
     signed: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
-    state = _killed_after_dpkg(tmp_path, signed[2], releases.GOOD)
+    state = PKG.killed_after_dpkg(tmp_path, signed[2], releases.GOOD)
     said = deb_apply.resolve(program=PROGRAM, state=state)
     assert said == "the interrupted update of 0.2.5 starts: it is kept"
-    assert _installed() == "0.2.5" and not deb_pending.exists(state)
+    assert PKG.installed() == "0.2.5" and not deb_pending.exists(state)
     assert deb_apply.resolve(program=PROGRAM, state=state) is None  # nothing left
 
 
@@ -463,13 +354,13 @@ def test_an_update_cut_after_dpkg_that_does_not_start_is_rolled_back_when_resolv
     signed: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
     """Before, the unchecked 0.2.5 stayed installed for good."""
-    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    state = PKG.killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
     with pytest.raises(deb_apply.RolledBackError) as rolled:
         deb_apply.resolve(program=PROGRAM, state=state)
     assert str(rolled.value) == (
         "0.2.5 did not start (the new version stopped at start (exit code 127)); 0.2.0 is back"
     )
-    _is_back("0.2.0")
+    PKG.is_back("0.2.0")
     assert not deb_pending.exists(state)
 
 
@@ -477,12 +368,12 @@ def test_the_helpers_next_run_resolves_the_cut_update_before_anything_else(
     signed: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
     key = signed[2]
-    state = _killed_after_dpkg(tmp_path, key, releases.BROKEN)
-    manifest, deb = _release(tmp_path, "0.2.6", releases.GOOD)
+    state = PKG.killed_after_dpkg(tmp_path, key, releases.BROKEN)
+    manifest, deb = PKG.release(tmp_path, "0.2.6", releases.GOOD)
     with pytest.raises(deb_apply.RefusedError, match=r"^an interrupted update was finished first: "
                        r"0\.2\.5 did not start .*0\.2\.0 is back; try again$"):  # fmt: skip
         _apply(manifest, deb, key, installed="0.2.5")  # what the cut left running
-    _is_back("0.2.0")
+    PKG.is_back("0.2.0")
     assert not deb_pending.exists(state)
     assert _apply(manifest, deb, key, installed="0.2.0") == "0.2.6"  # asked again
 
@@ -493,13 +384,13 @@ def test_a_dpkg_cut_half_way_is_rolled_back_when_resolved(
     """The power cut stops dpkg itself while it configures 0.2.5 (its postinst kills
     it): dpkg's database says half-done; the previous version comes back."""
     dies = "#!/bin/sh\nkill -9 $PPID\nsleep 5\n"  # the parent is dpkg
-    state = _killed_after_dpkg(tmp_path, signed[2], releases.GOOD, dies, installed=None)
+    state = PKG.killed_after_dpkg(tmp_path, signed[2], releases.GOOD, dies, installed=None)
     status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", PACKAGE], capture_output=True,
                             text=True, check=True).stdout  # fmt: skip
     assert status.startswith("install ") and not status.endswith(" installed"), status
     with pytest.raises(deb_apply.RolledBackError, match=r"dpkg -i of 0\.2\.5 was cut"):
         deb_apply.resolve(program=PROGRAM, state=state)
-    _is_back("0.2.0")
+    PKG.is_back("0.2.0")
     assert not deb_pending.exists(state)
 
 
@@ -509,13 +400,13 @@ def test_a_record_made_stale_by_the_administrator_moves_nothing(
 ) -> None:
     """After the cut, the administrator removed the package or installed another
     version: the record is dropped, nothing is (re)installed."""
-    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    state = PKG.killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
     if since == "removed":
-        subprocess.run(["dpkg", "--remove", PACKAGE], check=True, capture_output=True)
+        debs.dpkg("--remove", PACKAGE)
     else:
-        _admin_installed(tmp_path, "0.3.0")
+        PKG.admin_installed(tmp_path, "0.3.0")
     assert deb_apply.resolve(program=PROGRAM, state=state) is None
-    assert _installed() == (None if since == "removed" else "0.3.0")
+    assert PKG.installed() == (None if since == "removed" else "0.3.0")
     assert not deb_pending.exists(state)
 
 
@@ -524,7 +415,7 @@ def test_a_record_root_did_not_write_alone_moves_nothing(
     signed: tuple[Path, Path, str], tmp_path: Path, spoil: str
 ) -> None:
     """The record can ask for the helper's one downgrade: only root's is believed."""
-    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    state = PKG.killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
     record = deb_pending.path(state)
     if spoil == "not root's":
         nobody = pwd.getpwnam("nobody")
@@ -536,7 +427,7 @@ def test_a_record_root_did_not_write_alone_moves_nothing(
         record.symlink_to(real)
     with pytest.raises(deb_apply.RefusedError, match="pending"):
         deb_apply.resolve(program=PROGRAM, state=state)
-    assert _installed() == "0.2.5"  # not rolled back on its word
+    assert PKG.installed() == "0.2.5"  # not rolled back on its word
 
 
 @pytest.mark.parametrize(
@@ -557,7 +448,7 @@ def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer
     installed: str,
     language: str,
 ) -> None:
-    state = _killed_after_dpkg(tmp_path, signed[2], program)
+    state = PKG.killed_after_dpkg(tmp_path, signed[2], program)
     record = deb_pending.path(state)
     # The officer's dxdesk is not root: it can see the record, not the kept packages.
     assert (state.stat().st_mode & 0o777, record.stat().st_mode & 0o777) == (0o711, 0o644)
@@ -567,7 +458,7 @@ def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer
     assert not start_recovery.deb_update_interrupted(str(tmp_path / "x"), record, PROGRAM.parent)
 
     def pkexec(command: list[str]) -> int:
-        # What pkexec would run as root (no polkit daemon here): the helper itself.
+        # What pkexec would run as root: the helper itself (pkexec: test_deb_polkit.py).
         assert command == ["pkexec", "/opt/dxdesk/dxdesk-apply-update", "--resolve"]
         if answer is not None:
             return answer
@@ -588,7 +479,7 @@ def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer
     # Its files are the previous version's now: the program starts again, as it was.
     assert restarted == ([[sys.executable, "--user", "cb"]] if rolled_back else [])
     assert updater.failed_before(paths.data / updates.FOLDER, "0.2.5") == rolled_back
-    assert _installed() == installed
+    assert PKG.installed() == installed
     assert deb_pending.exists(state) == (answer is not None)  # still to finish
 
 
@@ -613,7 +504,7 @@ def test_a_start_while_the_helper_is_installing_says_nothing_and_does_not_wait(
 ) -> None:
     """A record is also there while an update runs (it is that run's): a second
     dxdesk started then is neither told of an interruption nor kept waiting."""
-    state = _killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
+    state = PKG.killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
     paths = Paths.under(tmp_path / "officer").ensure()
 
     def pkexec(_command: list[str]) -> int:
@@ -626,7 +517,7 @@ def test_a_start_while_the_helper_is_installing_says_nothing_and_does_not_wait(
         done = deb_start.at_start(paths, [], state=state, run=pkexec, restart=restarted.append)
     assert done.said is None and done.told is None and not done.replaced and not restarted
     assert capsys.readouterr().err == ""
-    assert _installed() == "0.2.5" and deb_pending.exists(state)  # left to that run
+    assert PKG.installed() == "0.2.5" and deb_pending.exists(state)  # left to that run
 
 
 def test_no_room_for_the_pending_record_refuses_before_dpkg(
@@ -635,20 +526,20 @@ def test_no_room_for_the_pending_record_refuses_before_dpkg(
     """The helper's folder on a full disk (a real tmpfs, filled): the update is
     refused with the reason, dpkg never runs, what is installed stays."""
     manifest, deb, key = signed  # 0.2.1
-    _admin_installed(tmp_path, "0.2.0")
+    PKG.admin_installed(tmp_path, "0.2.0")
     state = tmp_path / "state"
     state.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0711", "tmpfs", str(state)],
                       capture_output=True, check=False).returncode:  # fmt: skip
         pytest.skip("cannot mount a small filesystem here")
     try:
-        kept = deb_keep.keep(_deb(tmp_path / "kept", "0.2.0"), state)  # the way back is there
+        kept = deb_keep.keep(PKG.deb(tmp_path / "kept", "0.2.0"), state)  # the way back is there
         assert deb_keep.control(kept) == (PACKAGE, "0.2.0")
         with (state / "filler").open("wb", buffering=0) as filler, contextlib.suppress(OSError):
             while True:  # ENOSPC ends it
                 filler.write(bytes(4096))
         with pytest.raises(deb_apply.RefusedError, match="cannot be recorded before it is"):
             _apply(manifest, deb, key, installed="0.2.0", state=state)
-        assert _installed() == "0.2.0" and not deb_pending.exists(state)
+        assert PKG.installed() == "0.2.0" and not deb_pending.exists(state)
     finally:
         subprocess.run(["umount", str(state)], check=True)
