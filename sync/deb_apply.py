@@ -47,8 +47,8 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from dxdesk import __version__, provisioning, updater
 from dxdesk.errors import SettingsError
@@ -75,6 +75,23 @@ EXIT_REFUSED = 3
 EXIT_ROLLED_BACK = updater.DEB_ROLLED_BACK  # installed, did not start, the previous is back
 EXIT_NOTHING = updater.DEB_NOTHING_PENDING  # --resolve: nothing (left) to finish
 PROGRAM = Path("/opt/dxdesk/dxdesk")
+
+
+@dataclass(frozen=True)
+class Host:
+    """Where the helper acts and how: the installed build's program, state folder,
+    dpkg and clock when pkexec runs it; a test's stand-ins otherwise. ``user`` is
+    the officer pkexec ran it for (the start check runs as them)."""
+
+    program: Path = PROGRAM
+    state: Path = deb_keep.STATE
+    dpkg: Callable[[list[str]], int] | None = None  # None: dpkg itself
+    watch: updater.Watch = field(default_factory=updater.Watch)
+    user: tuple[int, int] | None = None
+    frontend_lock: Path = FRONTEND_LOCK
+
+    def run_dpkg(self, command: list[str]) -> int:
+        return (self.dpkg or _dpkg)(command)
 
 
 class RefusedError(Exception):
@@ -104,28 +121,20 @@ def pinned_key(profile: Path | None = None) -> str:
 
 
 def apply(
-    manifest: Path,
-    package: Path,
-    key: str,
-    installed: str = __version__,
-    run: Callable[[list[str]], int] | None = None,
-    *,
-    program: Path = PROGRAM,
-    state: Path = deb_keep.STATE,
-    watch: updater.Watch | None = None,
-    user: tuple[int, int] | None = None,
-    frontend_lock: Path = FRONTEND_LOCK,
+    manifest: Path, package: Path, key: str, installed: str = __version__, host: Host | None = None
 ) -> str:
-    """Install ``package`` with dpkg if the pinned key signed it, and keep it if
-    ``program`` then starts (as ``user``); its version. Raises RefusedError, or
+    """Install ``package`` with dpkg if the pinned key signed it, and keep it if the
+    host's program then starts (as its user); its version. Raises RefusedError, or
     RolledBackError when ``installed`` had to be put back."""
-    dpkg = run or _dpkg
-    watch = watch or updater.Watch()
+    host = host or Host()
     machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(platform.machine(), platform.machine())
-    with _one_at_a_time(state), tempfile.TemporaryDirectory(prefix="dxdesk-apply-") as folder:
-        if deb_pending.exists(state):  # an update a power cut stopped: finished first
+    with (
+        _one_at_a_time(host.state),
+        tempfile.TemporaryDirectory(prefix="dxdesk-apply-") as folder,
+    ):
+        if deb_pending.exists(host.state):  # an update a power cut stopped: finished first
             try:
-                _resolve(dpkg, program, state, watch, user, frontend_lock)
+                _resolve(host)
             except RolledBackError as exc:
                 # This program was just replaced by the previous version's: ask again.
                 raise RefusedError(f"an interrupted update was finished first: {exc}; "
@@ -150,62 +159,43 @@ def apply(
             raise RefusedError(f"{package.name} is not the file the release key signed")
         if parse_version(signed.version) <= parse_version(installed):
             raise RefusedError(f"{signed.version} is not newer than the installed {installed}")
-        with _package_manager(watch, frontend_lock):
-            return _install(dpkg, package_copy, signed.version, installed, program, state,
-                            watch, user, work)  # fmt: skip
+        with _package_manager(host.watch, host.frontend_lock):
+            return _install(host, package_copy, signed.version, installed, work)
 
 
-def _install(
-    dpkg: Callable[[list[str]], int],
-    package_copy: Path,
-    version: str,
-    installed: str,
-    program: Path,
-    state: Path,
-    watch: updater.Watch,
-    user: tuple[int, int] | None,
-    work: Path,
-) -> str:
+def _install(host: Host, package_copy: Path, version: str, installed: str, work: Path) -> str:
     """Keep the installed version, install, check it starts, else put it back: all
     under dpkg's frontend lock, so no other package manager comes in between."""
     try:
         name = deb_keep.control(package_copy)[0]
         # Before dpkg replaces a file: the version installed now, to come back to.
-        previous = deb_keep.previous(name, installed, work, state)
+        previous = deb_keep.previous(name, installed, work, host.state)
     except (deb_keep.KeepError, OSError) as exc:
         reason = f"the installed version cannot be kept to come back to: {exc}"
         raise RefusedError(reason) from exc
     try:  # no dpkg -i that a power cut could leave unchecked without a trace
-        deb_pending.write(state, deb_pending.Pending(name, version, installed, previous))
+        deb_pending.write(host.state, deb_pending.Pending(name, version, installed, previous))
     except OSError as exc:
         raise RefusedError(f"the update cannot be recorded before it is installed: {exc}") from exc
-    code = dpkg(["dpkg", "-i", str(package_copy)])
+    code = host.run_dpkg(["dpkg", "-i", str(package_copy)])
     problem = f"dpkg -i {package_copy.name} failed (exit code {code})" if code else ""
-    problem = problem or _self_check(program, watch, user)
+    problem = problem or _self_check(host)
     if not problem:
         # Cleared before the new package is kept: a cut in between leaves the kept
         # package of the previous version, which the next update rebuilds anyway.
-        deb_pending.clear(state)
+        deb_pending.clear(host.state)
         with contextlib.suppress(OSError):  # else the next update rebuilds it
-            deb_keep.keep(package_copy, state)  # the next update's way back
+            deb_keep.keep(package_copy, host.state)  # the next update's way back
         return version
     if previous is None:
-        deb_pending.clear(state)
+        deb_pending.clear(host.state)
         raise RefusedError(f"{problem}; no earlier version was installed to come back to")
-    _roll_back(dpkg, previous, name, installed)
-    deb_pending.clear(state)
+    _roll_back(host, previous, name, installed)
+    deb_pending.clear(host.state)
     raise RolledBackError(version, installed, problem)
 
 
-def resolve(
-    run: Callable[[list[str]], int] | None = None,
-    *,
-    program: Path = PROGRAM,
-    state: Path = deb_keep.STATE,
-    watch: updater.Watch | None = None,
-    user: tuple[int, int] | None = None,
-    frontend_lock: Path = FRONTEND_LOCK,
-) -> str | None:
+def resolve(host: Host | None = None) -> str | None:
     """Finish the update a power cut or a kill stopped between ``dpkg -i`` and the
     end of its start check (sync/deb_pending.py): what was done, for the log and
     the officer; None when nothing was left to finish. Raises RolledBackError when
@@ -215,21 +205,14 @@ def resolve(
     It does not wait for another run of the helper: that one is installing, and
     the record is its own (a second dxdesk started meanwhile must not be told of
     an interruption, nor wait a minute for the check)."""
-    with _one_at_a_time(state, wait=False) as free:
+    host = host or Host()
+    with _one_at_a_time(host.state, wait=False) as free:
         if not free:
             return None
-        return _resolve(run or _dpkg, program, state, watch or updater.Watch(), user,
-                        frontend_lock)  # fmt: skip
+        return _resolve(host)
 
 
-def _resolve(
-    dpkg: Callable[[list[str]], int],
-    program: Path,
-    state: Path,
-    watch: updater.Watch,
-    user: tuple[int, int] | None,
-    frontend_lock: Path,
-) -> str | None:
+def _resolve(host: Host) -> str | None:
     """Under the helper's own lock. What dpkg says is installed decides, so that a
     stale record never moves anything:
 
@@ -243,30 +226,30 @@ def _resolve(
       as for a failed check.
     """
     try:
-        record = deb_pending.read(state)
+        record = deb_pending.read(host.state)
     except deb_pending.UntrustedRecordError as exc:
         raise RefusedError(str(exc)) from exc
     if record is None:
         return None
-    with _package_manager(watch, frontend_lock):
+    with _package_manager(host.watch, host.frontend_lock):
         now = deb_keep.installed_version(record.package)
         removed = now is None and not deb_keep.wanted_installed(record.package)
         if removed or (now is not None and now != record.version):
-            deb_pending.clear(state)  # stale: nothing is left to finish
+            deb_pending.clear(host.state)  # stale: nothing is left to finish
             return None
         problem = (
-            _self_check(program, watch, user)
+            _self_check(host)
             if now == record.version
             else f"dpkg -i of {record.version} was cut before it ended"
         )
         if not problem:
-            deb_pending.clear(state)
+            deb_pending.clear(host.state)
             return f"the interrupted update of {record.version} starts: it is kept"
         if record.kept is None:
-            deb_pending.clear(state)
+            deb_pending.clear(host.state)
             raise RefusedError(f"{record.version}: {problem}; no earlier version to come back to")
-        _roll_back(dpkg, record.kept, record.package, record.previous)
-        deb_pending.clear(state)
+        _roll_back(host, record.kept, record.package, record.previous)
+        deb_pending.clear(host.state)
         raise RolledBackError(record.version, record.previous, problem)
 
 
@@ -293,9 +276,10 @@ def _package_manager(watch: updater.Watch, lock: Path) -> Iterator[None]:
         os.close(handle)  # closing releases the lock
 
 
-def _self_check(program: Path, watch: updater.Watch, user: tuple[int, int] | None) -> str:
-    """'' when the installed program says it started; run as the officer (``user``)
-    with their home, the marker in a folder only they and root can write."""
+def _self_check(host: Host) -> str:
+    """'' when the installed program says it started; run as the officer (the host's
+    ``user``) with their home, the marker in a folder only they and root can write."""
+    program, watch, user = host.program, host.watch, host.user
     folder = Path(tempfile.mkdtemp(prefix="dxdesk-started-"))
     env: dict[str, str] = {}
     try:
@@ -313,11 +297,11 @@ def _self_check(program: Path, watch: updater.Watch, user: tuple[int, int] | Non
         folder.rmdir()
 
 
-def _roll_back(dpkg: Callable[[list[str]], int], previous: Path, name: str, installed: str) -> None:
+def _roll_back(host: Host, previous: Path, name: str, installed: str) -> None:
     """The one downgrade: the kept package of the version this run found installed."""
     if deb_keep.control(previous) != (name, installed):
         raise RefusedError(f"the kept {previous.name} is not {name} {installed}")
-    code = dpkg(["dpkg", "-i", str(previous)])
+    code = host.run_dpkg(["dpkg", "-i", str(previous)])
     if code != 0 or deb_keep.installed_version(name) != installed:
         raise RefusedError(
             f"the new version did not start and {installed} could not be put back "
@@ -358,19 +342,19 @@ def _dpkg(command: list[str]) -> int:
     return subprocess.run(command, check=False, env=env).returncode
 
 
-def main(argv: Sequence[str], key: str | None = None, **options: Any) -> int:
+def main(argv: Sequence[str], key: str | None = None, host: Host | None = None) -> int:
     """``dxdesk apply-deb-update MANIFEST PACKAGE`` or ``… --resolve``, run as root
-    by pkexec. ``key`` (else the installed build's pinned one) and ``options`` (as
-    for :func:`resolve`: the program and state folder) are for a test's stand-in
-    of the frozen program, which has none of the installed build's."""
+    by pkexec. ``key`` (else the installed build's pinned one) and ``host`` (else the
+    installed build's) are for a test's stand-in of the frozen program, which has
+    none of the installed build's."""
+    host = replace(host or Host(), user=_invoker())
     if list(argv) == [RESOLVE]:
-        return resolve_command(user=_invoker(), **options)
+        return resolve_command(host)
     if len(argv) != 2:
         print(f"usage: dxdesk {COMMAND} MANIFEST PACKAGE.deb | {RESOLVE}", file=sys.stderr)
         return 2
     try:
-        version = apply(Path(argv[0]), Path(argv[1]), key or pinned_key(), user=_invoker(),
-                        **options)  # fmt: skip
+        version = apply(Path(argv[0]), Path(argv[1]), key or pinned_key(), host=host)
     except RolledBackError as exc:
         print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
         return EXIT_ROLLED_BACK
@@ -381,11 +365,11 @@ def main(argv: Sequence[str], key: str | None = None, **options: Any) -> int:
     return 0
 
 
-def resolve_command(**options: Any) -> int:
-    """``… --resolve`` (``options`` as for :func:`resolve`): it takes nothing the
-    user chooses, only the record root wrote is acted on."""
+def resolve_command(host: Host | None = None) -> int:
+    """``… --resolve``: it takes nothing the user chooses, only the record root
+    wrote is acted on."""
     try:
-        done = resolve(**options)
+        done = resolve(host)
     except RolledBackError as exc:
         print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
         return EXIT_ROLLED_BACK

@@ -55,8 +55,8 @@ def dpkg(command):
     code = deb_apply._dpkg(command)
     os.kill(os.getpid(), signal.SIGKILL)
 manifest, deb, key, program, state = sys.argv[1:6]
-deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0", dpkg, program=Path(program),
-                state=Path(state))
+deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0",
+                deb_apply.Host(Path(program), Path(state), dpkg))
 """
 
 

@@ -41,7 +41,8 @@ def _apply(manifest: Path, deb: Path, key: str, installed: str, **options: Any) 
     """The helper as pkexec runs it, with the test package's program and a state
     folder of its own instead of /var/lib/dxdesk."""
     state = options.pop("state", deb.parent.parent / "state")
-    return deb_apply.apply(manifest, deb, key, installed, program=PROGRAM, state=state, **options)
+    host = deb_apply.Host(program=PROGRAM, state=state, **options)
+    return deb_apply.apply(manifest, deb, key, installed, host)
 
 
 @pytest.fixture
@@ -248,8 +249,8 @@ def dpkg(command):
     return code
 manifest, deb, key, program, state = sys.argv[1:6]
 try:
-    deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0", dpkg, program=Path(program),
-                    state=Path(state))
+    deb_apply.apply(Path(manifest), Path(deb), key, "0.2.0",
+                    deb_apply.Host(Path(program), Path(state), dpkg))
     print("dxdesk installed")
 except deb_apply.RefusedError as exc:
     print(f"dxdesk-apply-update: {exc}", file=sys.stderr)
@@ -344,10 +345,10 @@ def test_an_update_cut_after_dpkg_that_starts_is_kept_when_resolved(
     signed: tuple[Path, Path, str], tmp_path: Path
 ) -> None:
     state = PKG.killed_after_dpkg(tmp_path, signed[2], releases.GOOD)
-    said = deb_apply.resolve(program=PROGRAM, state=state)
+    said = deb_apply.resolve(deb_apply.Host(PROGRAM, state))
     assert said == "the interrupted update of 0.2.5 starts: it is kept"
     assert PKG.installed() == "0.2.5" and not deb_pending.exists(state)
-    assert deb_apply.resolve(program=PROGRAM, state=state) is None  # nothing left
+    assert deb_apply.resolve(deb_apply.Host(PROGRAM, state)) is None  # nothing left
 
 
 def test_an_update_cut_after_dpkg_that_does_not_start_is_rolled_back_when_resolved(
@@ -356,7 +357,7 @@ def test_an_update_cut_after_dpkg_that_does_not_start_is_rolled_back_when_resolv
     """Before, the unchecked 0.2.5 stayed installed for good."""
     state = PKG.killed_after_dpkg(tmp_path, signed[2], releases.BROKEN)
     with pytest.raises(deb_apply.RolledBackError) as rolled:
-        deb_apply.resolve(program=PROGRAM, state=state)
+        deb_apply.resolve(deb_apply.Host(PROGRAM, state))
     assert str(rolled.value) == (
         "0.2.5 did not start (the new version stopped at start (exit code 127)); 0.2.0 is back"
     )
@@ -389,7 +390,7 @@ def test_a_dpkg_cut_half_way_is_rolled_back_when_resolved(
                             text=True, check=True).stdout  # fmt: skip
     assert status.startswith("install ") and not status.endswith(" installed"), status
     with pytest.raises(deb_apply.RolledBackError, match=r"dpkg -i of 0\.2\.5 was cut"):
-        deb_apply.resolve(program=PROGRAM, state=state)
+        deb_apply.resolve(deb_apply.Host(PROGRAM, state))
     PKG.is_back("0.2.0")
     assert not deb_pending.exists(state)
 
@@ -405,7 +406,7 @@ def test_a_record_made_stale_by_the_administrator_moves_nothing(
         debs.dpkg("--remove", PACKAGE)
     else:
         PKG.admin_installed(tmp_path, "0.3.0")
-    assert deb_apply.resolve(program=PROGRAM, state=state) is None
+    assert deb_apply.resolve(deb_apply.Host(PROGRAM, state)) is None
     assert PKG.installed() == (None if since == "removed" else "0.3.0")
     assert not deb_pending.exists(state)
 
@@ -426,7 +427,7 @@ def test_a_record_root_did_not_write_alone_moves_nothing(
         real = record.rename(tmp_path / "elsewhere")
         record.symlink_to(real)
     with pytest.raises(deb_apply.RefusedError, match="pending"):
-        deb_apply.resolve(program=PROGRAM, state=state)
+        deb_apply.resolve(deb_apply.Host(PROGRAM, state))
     assert PKG.installed() == "0.2.5"  # not rolled back on its word
 
 
@@ -462,7 +463,7 @@ def test_the_apps_start_has_the_helper_finish_a_cut_update_and_tells_the_officer
         assert command == ["pkexec", "/opt/dxdesk/dxdesk-apply-update", "--resolve"]
         if answer is not None:
             return answer
-        return deb_apply.resolve_command(program=PROGRAM, state=state)
+        return deb_apply.resolve_command(deb_apply.Host(PROGRAM, state))
 
     paths = Paths.under(tmp_path / "officer").ensure()
     save_settings(Settings(language=language), paths.settings_file)
@@ -508,10 +509,10 @@ def test_a_start_while_the_helper_is_installing_says_nothing_and_does_not_wait(
     paths = Paths.under(tmp_path / "officer").ensure()
 
     def pkexec(_command: list[str]) -> int:
-        return deb_apply.resolve_command(program=PROGRAM, state=state)
+        return deb_apply.resolve_command(deb_apply.Host(PROGRAM, state))
 
     with deb_apply._one_at_a_time(state):  # the installing run of the helper
-        assert deb_apply.resolve_command(program=PROGRAM, state=state) == deb_apply.EXIT_NOTHING
+        assert deb_apply.resolve_command(deb_apply.Host(PROGRAM, state)) == deb_apply.EXIT_NOTHING
         capsys.readouterr()
         restarted: list[list[str]] = []
         done = deb_start.at_start(paths, [], state=state, run=pkexec, restart=restarted.append)

@@ -73,7 +73,7 @@ STAND_IN_CODE = """import sys
 sys.path.insert(0, "{repo}")
 from pathlib import Path
 from sync import deb_apply
-sys.exit(deb_apply.main(sys.argv[1:], "{key}", program=Path("{program}"), state=Path("{state}")))
+sys.exit(deb_apply.main(sys.argv[1:], "{key}", deb_apply.Host(Path("{program}"), Path("{state}"))))
 """
 
 # The officer's dxdesk installing the downloaded update, with the app's own pkexec run.
