@@ -31,18 +31,6 @@ def test_costly_files_come_first_and_each_file_keeps_its_order() -> None:
     ]  # fmt: skip
 
 
-def test_the_suite_collects_so() -> None:
-    """The hook is on: a costly file named last is collected first."""
-    costly = max(load_costs().items(), key=lambda item: item[1])[0]
-    listed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "tests/devtools/test_file_order.py", costly],
-        capture_output=True, text=True, check=True, cwd=REPO, timeout=120,
-    ).stdout.splitlines()  # fmt: skip
-    files = list(dict.fromkeys(line.split("::")[0] for line in listed if "::" in line))
-    assert files == [costly, "tests/devtools/test_file_order.py"]
-
-
 def test_the_recorded_files_exist_and_a_bad_line_is_named(tmp_path: Path) -> None:
     costs = load_costs()
     assert costs, COSTS_FILE
@@ -53,9 +41,11 @@ def test_the_recorded_files_exist_and_a_bad_line_is_named(tmp_path: Path) -> Non
         load_costs(bad)
 
 
-def test_xdist_hands_the_files_out_in_that_order() -> None:
-    """xdist's --dist loadfile sorts files by their number of tests unless told not
-    to: a costly file of one test would wait behind a cheap file of two."""
+def test_the_suite_collects_so_and_xdist_hands_the_files_out_in_that_order() -> None:
+    """The hook is on (a costly file named last is collected first) and xdist keeps
+    that order: its --dist loadfile sorts files by their number of tests unless
+    told not to, so a costly file of one test would wait behind a cheap file of
+    two. One run checks both (each pytest start here costs ~7 s of CPU)."""
     costly = "tests/installer/test_bundle.py"
     assert costly in load_costs()
     cheap = [  # a file without a recorded cost, with two tests
