@@ -16,7 +16,7 @@ from dxdesk import tasks
 from dxdesk.paths import Paths
 from dxdesk.profile import Profile, open_profile
 from dxdesk.settings import Settings
-from tests.support.file_order import costliest_first, load_costs
+from tests.support.file_order import costliest_first, keep_collection_order, load_costs
 from tests.support.zygote import ZYGOTES
 
 TODAY = dt.date(2026, 11, 24)
@@ -35,6 +35,10 @@ os.environ.setdefault("DXDESK_PROFILE_ARGON2", "2,19,1")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The long files first, so xdist's two workers (--dist loadfile) end together.
     items[:] = costliest_first(items, load_costs())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    keep_collection_order(config)
 
 
 @pytest.fixture(scope="session", autouse=True)

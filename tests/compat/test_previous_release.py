@@ -51,6 +51,10 @@ class Release:
         """Its own command line, with a keyring kept in a file beside the home (as
         the OS keyring would keep the profile's key), without this checkout's code."""
         env = {**os.environ, "PYTHONPATH": str(self.shim)}
+        # Its environment has no bytecode (uv sync does not compile it): with
+        # PYTHONDONTWRITEBYTECODE set (as here and on CI) every command compiled its
+        # imports from source again (~2 s of CPU each). The first writes them.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHON_KEYRING_BACKEND"] = "file_keyring.FileKeyring"
         env[file_keyring.FILE_ENV] = str(home.parent / f"{home.name}-keyring.json")
         proc = subprocess.run(

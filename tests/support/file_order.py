@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+import pytest
+
 COSTS_FILE = Path(__file__).resolve().parents[1] / "file_costs.txt"
 
 
@@ -55,6 +57,16 @@ def costliest_first(items: Sequence[Item], costs: dict[str, float]) -> list[Item
         return (-costs.get(name, 0.0), first_seen[name])
 
     return sorted(items, key=rank)  # stable: a file's items stay in their order
+
+
+def keep_collection_order(config: pytest.Config) -> None:
+    """Have xdist hand out the files in collection order (the order above).
+
+    By default (``--loadscope-reorder``) ``--dist loadfile`` sorts the files by their
+    number of tests, most first, which undid the order: the one-test chaos file
+    (four minutes) was handed out among the last and the run ended on it alone."""
+    if hasattr(config.option, "loadscopereorder"):  # only with xdist
+        config.option.loadscopereorder = False
 
 
 def _file(item: HasNodeId) -> str:

@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync import updates
 from sync.protocol import UpdateOffer, release_manifest
-from tests.support.server import SERVER, RunningServer
+from tests.support.server import RunningServer
+from tests.support.zygote import ZYGOTES
 
 PLATFORM = "linux-x86_64-portable"
 GOOD = '#!/bin/sh\n[ -n "$DXDESK_STARTED_OK" ] && printf ok > "$DXDESK_STARTED_OK"\nexit 0\n'
@@ -57,20 +58,24 @@ def archive(
     return path
 
 
+def release_command(*args: str) -> subprocess.CompletedProcess[str]:
+    """``dxdesk-server release ARGS`` to its end, raising CalledProcessError as
+    ``check=True`` would. Started from the zygote (tests/support/zygote.py): a plain
+    start spends ~2.4 s of CPU on imports, and the update tests sign dozens of
+    releases (two such commands per test of tests/sync/test_deb_apply.py)."""
+    done = ZYGOTES.run("dxdesk-server", ["release", *args], timeout=60)
+    if done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, done.args, done.stdout, done.stderr)
+    return done
+
+
 def keygen(path: Path) -> str:
-    out = subprocess.run(
-        [str(SERVER), "release", "keygen", str(path)],
-        capture_output=True, text=True, check=True, timeout=60,
-    ).stdout  # fmt: skip
-    return out.split('"')[1]
+    return release_command("keygen", str(path)).stdout.split('"')[1]
 
 
 def sign(files: list[Path], version: str, key: Path, out: Path) -> Path:
-    subprocess.run(
-        [str(SERVER), "release", "sign", *map(str, files), "--version", version,
-         "--key", str(key), "--out", str(out)],
-        capture_output=True, text=True, check=True, timeout=60,
-    )  # fmt: skip
+    release_command("sign", *map(str, files), "--version", version, "--key", str(key),
+                    "--out", str(out))  # fmt: skip
     return out
 
 

@@ -8,6 +8,7 @@ import os
 import random
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,10 @@ KILLS = 30
 KILL_AFTER_S = (0.0, 1.5)
 KILL_PHASE_S = 900  # the kill rounds, all together, on a loaded machine
 FINAL_SYNC_TIMEOUT_S = 300
-# Slow enough that the whole job (~1.9 MB up: 32 s) outlasts the kill phase's ~22 s
-# on the wire: every kill lands mid-flight.
+# Slow enough (60 kbit/s up: 7.5 kB/s) that the whole job (~1.9 MB up) outlasts the
+# kill phase's ~25 s on the wire: every kill lands mid-flight.
 SLOW = LinkProfile(latency_s=0.05, up_bps=60_000, down_bps=1_000_000)
+FINISH = replace(SLOW, up_bps=2_000_000)
 
 
 def photo(folder: Path, n: int, size: int) -> Path:
@@ -74,6 +76,10 @@ def test_sigkill_at_random_loses_and_duplicates_nothing(
                 break
         assert kills >= KILLS, "every round should have been killed mid-flight"
 
+        # The last sync finishes what the kills left (the photos, ~1.6 MB): at 60 kbit/s
+        # that was ~230 s of waiting. At 2 Mbit/s it still sends each photo in
+        # several chunks, resumed from where the server stands.
+        link.set_profile(FINISH)
         final = client("sync", "--json", timeout=FINAL_SYNC_TIMEOUT_S)
         assert final.code == 0, final.err
         assert final.json()["still_queued"] == 0

@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import os
-import subprocess
 import tarfile
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from sync.engine import SyncEngine
 from sync.protocol import ClientIn
 from sync.transport import Transport
 from tests.support.profiles import new_user_profile
-from tests.support.server import DEMO_PASSWORD, SERVER, RunningServer
+from tests.support.server import DEMO_PASSWORD, RunningServer
 from tests.sync import releases
 from tests.sync.releases import PLATFORM
 
@@ -40,10 +39,9 @@ def _sign_and_publish(
 ) -> list[Path]:  # fmt: skip
     manifest = tmp / f"{version}-{channel}.release"
     delta = ["--delta-from", str(delta_from)] if delta_from else []
-    subprocess.run(
-        [str(SERVER), "release", "sign", str(artifact), *delta, "--version", version,
-         "--channel", channel, "--key", str(key), "--out", str(manifest)],
-        check=True, capture_output=True, timeout=60,
+    releases.release_command(
+        "sign", str(artifact), *delta, "--version", version, "--channel", channel,
+        "--key", str(key), "--out", str(manifest),
     )  # fmt: skip
     files = [artifact, *artifact.parent.glob("*.from-*.tar.gz")]
     server.admin("release", "publish", *map(str, files), "--version", version,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from sync.transport import Transport
 from tests.integration.cli_runner import run
 from tests.support.fake_clock import FakeClock
 from tests.support.profiles import new_user_profile, open_user_profile
-from tests.support.server import DEMO_PASSWORD, SERVER, RunningServer
+from tests.support.server import DEMO_PASSWORD, RunningServer
 from tests.sync import releases
 from tests.sync.releases import BROKEN, GOOD, HANGS, PLATFORM
 
@@ -46,11 +45,8 @@ def _downloaded(server: RunningServer, tmp: Path, version: str, program: str) ->
     artifact = releases.archive(tmp / f"build-{version}", version, program=program)
     channel = f"c{version.replace('.', '-')}"
     manifest = tmp / "m.release"
-    subprocess.run(
-        [str(SERVER), "release", "sign", str(artifact), "--version", version, "--channel",
-         channel, "--key", str(key_file), "--out", str(manifest)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    releases.release_command("sign", str(artifact), "--version", version, "--channel",
+                             channel, "--key", str(key_file), "--out", str(manifest))  # fmt: skip
     server.admin("release", "publish", str(artifact), "--version", version, "--channel", channel,
                  "--manifest", str(manifest))  # fmt: skip
     app = releases.portable_010(tmp)

@@ -27,7 +27,7 @@ from sync import updates
 from sync.protocol import UpdateOffer
 from tests.integration.cli_runner import run
 from tests.support.badlink import BadLink, LinkProfile
-from tests.support.server import SERVER, RunningServer
+from tests.support.server import RunningServer
 from tests.sync import releases
 from tests.sync.conftest import Client
 from tests.sync.releases import BROKEN
@@ -166,11 +166,8 @@ def _offered(
     key, public = keys
     artifact = releases.archive(tmp / f"build-{version}", version, padding=padding)
     manifest = tmp / f"{version}.release"
-    subprocess.run(
-        [str(SERVER), "release", "sign", str(artifact), "--version", version, "--channel",
-         channel, "--key", str(key), "--out", str(manifest)],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    releases.release_command("sign", str(artifact), "--version", version, "--channel",
+                             channel, "--key", str(key), "--out", str(manifest))  # fmt: skip
     server.admin("release", "publish", str(artifact), "--version", version, "--channel",
                  channel, "--manifest", str(manifest))  # fmt: skip
     data = artifact.read_bytes()

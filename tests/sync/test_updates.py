@@ -20,7 +20,7 @@ from sync.transport import Transport, TransportError
 from sync.uploads import ChunkSizer
 from tests.support.badlink import BadLink, LinkProfile
 from tests.support.profiles import new_user_profile
-from tests.support.server import DEMO_PASSWORD, SERVER, RunningServer
+from tests.support.server import DEMO_PASSWORD, RunningServer
 from tests.sync import releases
 from tests.sync.releases import PLATFORM
 
@@ -48,10 +48,9 @@ def _published(
 ) -> Path:
     artifact = releases.archive(tmp / f"build-{version}", version, padding=padding)
     manifest = tmp / f"dxdesk-{version}-{channel}.release"
-    subprocess.run(
-        [str(SERVER), "release", "sign", str(artifact), "--version", version, "--channel",
-         channel, "--key", str(keys.key_file), "--out", str(manifest)],
-        check=True, capture_output=True, timeout=60,
+    releases.release_command(
+        "sign", str(artifact), "--version", version, "--channel", channel,
+        "--key", str(keys.key_file), "--out", str(manifest),
     )  # fmt: skip
     server.admin("release", "publish", str(artifact), "--version", version, "--channel", channel,
                  "--manifest", str(manifest))  # fmt: skip
@@ -88,11 +87,10 @@ def test_publish_refuses_a_file_that_is_not_the_one_signed(
     with pytest.raises(subprocess.CalledProcessError) as refused:
         releases.publish(server, [artifact], "0.9.0", manifest)
     assert "is not the file the manifest was signed for" in refused.value.stderr
-    wrong_version = subprocess.run(
-        [str(SERVER), "release", "publish", str(artifact), "--version", "0.9.1",
-         "--manifest", str(manifest), "--db", server.db_url],
-        check=False, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    with pytest.raises(subprocess.CalledProcessError) as wrong:
+        releases.release_command("publish", str(artifact), "--version", "0.9.1",
+                                 "--manifest", str(manifest), "--db", server.db_url)  # fmt: skip
+    wrong_version = wrong.value
     assert wrong_version.returncode == 1
     assert "not 0.9.1" in wrong_version.stderr
     listed = server.admin("release", "list").stdout
