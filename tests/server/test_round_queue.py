@@ -138,6 +138,14 @@ def _login(base: str, username: str, device: TestDevice) -> str:
     return str(answer.json()["token"])
 
 
+def _sync(base: str, token: str, reports: list[dict[str, object]]) -> requests.Response:
+    """One sync round from the first cursor, as a device sends it."""
+    headers = {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+    return requests.post(
+        f"{base}/sync", json={"cursor": None, "reports": reports}, headers=headers, timeout=60
+    )
+
+
 def _rounds_at_once(tmp_path: Path, concurrent_rounds: int) -> int:
     db = WatchedDatabase(f"sqlite:///{tmp_path / 'server.sqlite3'}")
     with _serving(db, concurrent_rounds) as base:
@@ -151,14 +159,8 @@ def _rounds_at_once(tmp_path: Path, concurrent_rounds: int) -> int:
 
         def device_round(token: str, device: TestDevice, task_id: str) -> None:
             reports = [device.sign(report_body(task_id, progress=p)) for p in (30, 60)]
-            headers = {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
             start.wait()
-            answer = requests.post(
-                f"{base}/sync",
-                json={"cursor": None, "reports": reports},
-                headers=headers,
-                timeout=60,
-            )
+            answer = _sync(base, token, reports)
             assert answer.status_code == 200, answer.text
             statuses.append([ack["status"] for ack in answer.json()["acks"]])
 
@@ -194,23 +196,16 @@ def test_a_round_looks_its_token_up_once(tmp_path: Path) -> None:
         username, task_id = _seed(db)[0]
         device = TestDevice()
         token = _login(base, username, device)
-        headers = {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
         event.listen(db.engine, "before_cursor_execute", count)
         for reports in ([device.sign(report_body(task_id, progress=40))], []):  # push, pull only
             lookups.clear()
-            answer = requests.post(
-                f"{base}/sync",
-                json={"cursor": None, "reports": reports},
-                headers=headers,
-                timeout=60,
-            )
+            answer = _sync(base, token, reports)
             assert answer.status_code == 200, answer.text
             assert [a["status"] for a in answer.json()["acks"]] == ["accepted"] * len(reports)
             assert len(lookups) == 1, lookups
         # A token revoked before the round is still refused, by the body layer.
-        requests.post(f"{base}/auth/logout", headers=headers, timeout=30).raise_for_status()
-        refused = requests.post(
-            f"{base}/sync", json={"cursor": None, "reports": []}, headers=headers, timeout=60
-        )
+        bearer = {"Authorization": f"Bearer {token}"}
+        requests.post(f"{base}/auth/logout", headers=bearer, timeout=30).raise_for_status()
+        refused = _sync(base, token, [])
         assert refused.status_code == 401
         assert refused.json()["error"]["code"] == "token_invalid"
