@@ -187,7 +187,10 @@ def renamespace(session: Session) -> None:
 
 
 def stamp(session: Session, changed: list[Task]) -> None:
-    """Give changed tasks new versions, so they flow down; the last step of a write."""
+    """Give changed tasks new versions, so they flow down; the last step of a write.
+
+    ``progress.publish`` stamps its pending tasks with plain statements (no objects
+    loaded): what a stamp writes (version, updated_at) is set there too."""
     if not changed:
         return
     redefined = indicators.redefined(changed)

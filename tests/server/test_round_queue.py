@@ -115,10 +115,9 @@ def _serving(db: Database, concurrent_rounds: int = 4) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
+        deadline = time.monotonic() + 60  # generous: a busy machine starts it slowly
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)  # uvicorn says it is up only through this flag
         assert server.started
         yield f"http://127.0.0.1:{port}/api/v1"
     finally:
