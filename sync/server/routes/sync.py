@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from dxdesk.clock import utcnow
@@ -37,7 +37,7 @@ async def sync_round(
     cfg: ConfigDep,
     slots: RoundSlotsDep,
     protocol: ProtocolDep,
-) -> JSONResponse:
+) -> Response:
     """A few rounds run at once; the rest wait their turn here (see ServerConfig)."""
     async with slots:
         out = await run_in_threadpool(_round, body, caller, db, cfg, protocol)
@@ -46,7 +46,8 @@ async def sync_round(
     omit = {"removed", "update"} if protocol < 2 else set()
     if out.update is None:
         omit.add("update")
-    return JSONResponse(out.model_dump(mode="json", exclude=omit))
+    # Serialised by pydantic's own encoder: a dict through json.dumps cost 4× as much.
+    return Response(out.model_dump_json(exclude=omit), media_type="application/json")
 
 
 def _round(
