@@ -117,6 +117,14 @@ def _not_utf8() -> ApiError:
     return ApiError(400, "invalid_json", "The request body is not valid JSON: it is not UTF-8.")
 
 
+def _nul_byte() -> ApiError:
+    return ApiError(
+        400,
+        "invalid_json",
+        "The request body is not valid JSON: it holds a NUL byte (send UTF-8, not UTF-16).",
+    )
+
+
 class BodySpool:
     """One request body, fed piece by piece; :meth:`finish` checks its end."""
 
@@ -171,6 +179,11 @@ class BodySpool:
                 self._utf8.decode(data)
             except UnicodeDecodeError as exc:
                 raise _not_utf8() from exc
+            # Never in JSON (escaped inside strings, not allowed outside), and the
+            # mark of UTF-16, which is valid UTF-8 byte by byte when it is ASCII and
+            # which the framework's parser would read, past the depth guard.
+            if b"\x00" in data:
+                raise _nul_byte()
         self._file.write(data)
 
     def pieces(self) -> Iterator[bytes]:

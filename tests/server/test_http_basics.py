@@ -143,7 +143,17 @@ def test_validation_errors_name_the_field(world: World, anon: Api) -> None:
 def test_json_that_is_not_utf8_is_invalid_json(world: World) -> None:
     api = world.officer_a
     latin1 = '{"cursor": "Bình Liêu", "reports": []}'.encode("latin-1")
-    for body, extra in ((latin1, {}), (gzip.compress(latin1), {"Content-Encoding": "gzip"})):
+    # UTF-16 without a byte-order mark is valid UTF-8 byte by byte (ASCII and NULs),
+    # and Python's JSON parser would read it as UTF-16: past the depth bound, too.
+    utf16 = ('{"cursor": null, "reports": [], "x": ' + "[" * 40 + "]" * 40 + "}").encode(
+        "utf-16-le"
+    )
+    for body, extra in (
+        (latin1, {}),
+        (gzip.compress(latin1), {"Content-Encoding": "gzip"}),
+        (utf16, {}),
+        (gzip.compress(utf16), {"Content-Encoding": "gzip"}),
+    ):
         response = api.http.post(
             api.url("/sync"),
             data=body,
