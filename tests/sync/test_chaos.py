@@ -29,8 +29,14 @@ KILL_AFTER_S = (0.0, 1.5)
 KILL_PHASE_S = 900  # the kill rounds, all together, on a loaded machine
 FINAL_SYNC_TIMEOUT_S = 300
 # Slow enough (60 kbit/s up: 7.5 kB/s) that the whole job (~1.9 MB up) outlasts the
-# kill phase's ~25 s on the wire: every kill lands mid-flight.
+# kill phase's ~25 s on the wire: every kill lands mid-flight. At this speed the
+# round of 200 reports (~40 kB) outlasts most kill delays, so the first half of the
+# kills lands in the report push (and, where a round got through, between the
+# server's commit and the client's record of its acks).
 SLOW = LinkProfile(latency_s=0.05, up_bps=60_000, down_bps=1_000_000)
+# The second half runs at 800 kbit/s: the reports' round gets through, and the kills
+# land in the photos' chunks (64 KB first, ~0.6 s here), cut and resumed.
+PHOTOS = replace(SLOW, up_bps=800_000)
 FINISH = replace(SLOW, up_bps=2_000_000)
 
 
@@ -57,6 +63,8 @@ def test_sigkill_at_random_loses_and_duplicates_nothing(
         kills = 0
         deadline = time.monotonic() + KILL_PHASE_S
         for _ in range(KILLS * 2):
+            if kills == KILLS // 2:
+                link.set_profile(PHOTOS)
             # Forked from the zygote (imports done): each round costs less CPU.
             sent_before = link.stats.bytes_up
             proc = ZYGOTES.start(
@@ -75,6 +83,9 @@ def test_sigkill_at_random_loses_and_duplicates_nothing(
             if kills >= KILLS:
                 break
         assert kills >= KILLS, "every round should have been killed mid-flight"
+        received = [_received(server, path) for path in photos]
+        assert any(received), "no kill landed while a photo was going up"
+        assert received != [p.stat().st_size for p in photos], "the kills left no photo to finish"
 
         # The last sync finishes what the kills left (the photos, ~1.6 MB): at 60 kbit/s
         # that was ~230 s of waiting. At 2 Mbit/s it still sends each photo in
@@ -94,17 +105,24 @@ def test_sigkill_at_random_loses_and_duplicates_nothing(
     bache = [r for r in server.reports() if r["unit_code"] == "QN-BACHE"]
     assert len(bache) == REPORTS, "no report may be stored twice under another id"
 
+    for path in photos:
+        assert _received(server, path) == path.stat().st_size
+
+
+def _received(server: RunningServer, path: Path) -> int:
+    """Bytes of ``path`` the server holds (straight, not through the link); all of
+    them only when the upload is complete."""
     token = requests.post(
         server.url + "/api/v1/auth/login",
         json={"username": "cb.bache", "password": DEMO_PASSWORD},
         timeout=10,
     ).json()["token"]
-    for path in photos:
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        status = requests.get(
-            f"{server.url}/api/v1/blobs/{sha}",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        ).json()
-        assert status["complete"] is True
-        assert status["received"] == path.stat().st_size
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    status = requests.get(
+        f"{server.url}/api/v1/blobs/{sha}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()
+    received: int = status["received"]
+    assert status["complete"] is (received == path.stat().st_size)
+    return received
