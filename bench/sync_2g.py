@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -299,6 +300,7 @@ def main() -> None:
         cut = cut_mid_attachment(server, base, 5_000_000)
     finally:
         server.stop()
+        shutil.rmtree(base, ignore_errors=True)
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
     print(json.dumps(cut))

@@ -139,10 +139,12 @@ class Package:
         self.admin_installed(tmp, "0.2.0")
         manifest, deb = self.release(tmp, "0.2.5", program, postinst)
         state = state or tmp / "state"
+        # The killed helper's work folder stays, as after a real power cut: in ``tmp``.
         child = subprocess.run(
             [sys.executable, "-c", KILLED_AFTER_DPKG, str(manifest), str(deb), key,
              str(self.program), str(state)],
             cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+            env={**os.environ, "TMPDIR": str(tmp)},
         )  # fmt: skip
         assert child.returncode == -signal.SIGKILL, child.stderr
         assert self.installed() == installed
