@@ -26,6 +26,7 @@ from ui.i18n import Translations, language
 from ui.lock.unlock_screen import UnlockScreen
 from ui.lock.unlocking import KeyringState, Unlocker, UserSession
 from ui.token_access import Tokens
+from ui.warmup import done as warmup_done
 from ui.warmup import importing, warm_up
 
 if TYPE_CHECKING:
@@ -109,6 +110,8 @@ class Shell(QObject):
     @Slot(object)
     def _on_warm(self, fresh: int) -> None:
         log.debug("warmed up %d modules behind the lock screen", fresh)
+        if self.screen.busy and self.desktop is None:  # an unlock waited for the core
+            self._import_desktop()
 
     # -- a user's desktop -------------------------------------------------------------
 
@@ -116,7 +119,15 @@ class Shell(QObject):
     def _import_desktop(self) -> None:
         """The main window's modules, while the store opens on the runner (a quarter
         of a second that otherwise follows the unlock). Here, not in the warm-up:
-        they define Qt classes, which belong to the GUI thread."""
+        they define Qt classes, which belong to the GUI thread.
+
+        Only once the heavy core is in (then ``_on_warm`` calls this again): before,
+        this import would load the core on the GUI thread, and the lock screen
+        would freeze, "Unlocking…" not yet painted, for all of it. A remembered
+        user's unlock starts before the warm-up: ~0.4 s here, seconds on an old
+        PC's first start of the day."""
+        if not warmup_done():
+            return
         with importing():
             import ui.desktop  # noqa: F401, PLC0415
 

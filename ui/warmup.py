@@ -39,6 +39,11 @@ def importing() -> Iterator[None]:
         yield
 
 
+def done() -> bool:
+    """Every one of :data:`HEAVY` is imported: what still needs importing is light."""
+    return _done.is_set()
+
+
 def warm_up() -> int:
     """Import :data:`HEAVY` (at once if it is done); returns how many were new.
 

@@ -41,3 +41,8 @@ class FileKeyring(KeyringBackend):
         data = self._load()
         data.pop(f"{service}\x00{username}", None)
         self._path().write_text(json.dumps(data), encoding="utf-8")
+
+
+def file_keyring() -> FileKeyring:
+    """One, made where an untyped call is allowed (keyring's constructor is untyped)."""
+    return FileKeyring()
