@@ -1,6 +1,8 @@
 """Refresh ``resources/translations/dxdesk_vi.ts`` from the source with
-``pyside6-lupdate`` (existing translations are kept), then report what is still
-untranslated. Translate in Qt Linguist (``pyside6-linguist``) or in the XML.
+``pyside6-lupdate`` (existing translations are kept), and ``dxdesk_en.ts``, which
+holds only the English plural forms of the ``%n`` strings ("1 day left", "3 days
+left": the source says "%n day(s) left"); then report what is still untranslated.
+Translate in Qt Linguist (``pyside6-linguist``) or in the XML.
 
     uv run python scripts/update_translations.py
 """
@@ -16,6 +18,7 @@ import PySide6
 
 ROOT = Path(__file__).resolve().parents[1]
 TS = ROOT / "resources" / "translations" / "dxdesk_vi.ts"
+ENGLISH_PLURALS = ROOT / "resources" / "translations" / "dxdesk_en.ts"
 
 
 def sources(root: Path = ROOT) -> list[str]:
@@ -28,12 +31,14 @@ def sources(root: Path = ROOT) -> list[str]:
     )
 
 
-def refresh(ts: Path = TS) -> list[str]:
-    """Update ``ts`` from the source; the source texts still untranslated."""
+def refresh(ts: Path = TS, language: str = "vi") -> list[str]:
+    """Update ``ts`` from the source; the source texts still untranslated. For
+    English only the plural forms are kept (the rest is the source itself)."""
     lupdate = Path(PySide6.__file__).with_name("lupdate")
+    plurals = ["-pluralonly"] if language == "en" else []
     subprocess.run(
-        [str(lupdate), "-no-obsolete", "-locations", "none", "-source-language", "en",
-         "-target-language", "vi", *sources(), "-ts", str(ts)],
+        [str(lupdate), "-no-obsolete", "-locations", "none", *plurals, "-source-language",
+         "en", "-target-language", language, *sources(), "-ts", str(ts)],
         cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
     missing = []
@@ -45,9 +50,10 @@ def refresh(ts: Path = TS) -> list[str]:
 
 
 def main() -> int:
-    missing = refresh()
-    for text in missing:
-        print("untranslated:", text)
+    missing = [("vi", text) for text in refresh()]
+    missing += [("en", text) for text in refresh(ENGLISH_PLURALS, "en")]
+    for language, text in missing:
+        print(f"untranslated ({language}):", text)
     return 1 if missing else 0
 
 

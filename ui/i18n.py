@@ -1,4 +1,5 @@
-"""Qt translations: English source strings, Vietnamese from ``dxdesk_vi.ts``.
+"""Qt translations: English source strings, Vietnamese from ``dxdesk_vi.ts``, and
+the English plurals of the ``%n`` strings from ``dxdesk_en.ts`` ("1 day left").
 
 The ``.ts`` files are committed; the compiled ``.qm`` are not. On first start (and
 whenever a ``.ts`` is newer) ``pyside6-lrelease`` compiles them into the profile's
@@ -109,14 +110,14 @@ class Translations:
         set_language_property(self._app, language)
         # Widgets made from now on (spin boxes, Qt's file dialog) write numbers so.
         QLocale.setDefault(qt_locale(language))
-        if language == "en":  # the source strings
-            return True
         if language == "vi":  # Qt ships no qtbase_vi.qm: the file dialog, buttons, menus
             self._qt_translator = QtVietnamese(self._app)
             self._app.installTranslator(self._qt_translator)
         qm = compiled(language, self._cache)
         translator = QTranslator(self._app)
         if qm is None or not translator.load(str(qm)):
+            if language == "en":  # the source strings, with "day(s)" for plurals
+                return True
             log.warning("no %s translation; showing English", language)
             return False
         self._app.installTranslator(translator)

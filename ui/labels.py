@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 from PySide6.QtGui import QColor, QFont
 
 from dxdesk.status import Category, TaskStatus
@@ -64,14 +64,29 @@ def classification(value: Classification) -> str:
     return names[value]
 
 
+class Days(QObject):
+    """The context of the day counts. lupdate marks a string as a plural only in a
+    ``tr`` call (not in ``translate``), and only then can the English catalogue
+    (``dxdesk_en.ts``) say "1 day left" and "3 days left". ``Days.tr`` is called on
+    the class (the context is its name), which PySide6's stubs do not know."""
+
+
+def day_counts(count: int) -> tuple[str, str]:
+    """``count`` days overdue, and ``count`` days left. Counts are plain names:
+    lupdate skips a ``tr`` whose count is dotted or negated."""
+    overdue = Days.tr("%n day(s) overdue", "", count)  # type: ignore[arg-type]
+    left = Days.tr("%n day(s) left", "", count)  # type: ignore[arg-type]
+    return overdue, left
+
+
 def days(value: TaskStatus) -> str:
     if value.days_left is None or value.category.is_done:
         return ""
-    # The count is a plain name: lupdate skips a translate() whose count is dotted.
     count = value.days_left
     if count < 0:
-        return QCoreApplication.translate("labels", "%n day(s) overdue", None, -count)
-    return QCoreApplication.translate("labels", "%n day(s) left", None, count)
+        overdue = -count
+        return Days.tr("%n day(s) overdue", "", overdue)  # type: ignore[arg-type]
+    return Days.tr("%n day(s) left", "", count)  # type: ignore[arg-type]
 
 
 # Background colours readable with black text; the same hue family as the

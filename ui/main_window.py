@@ -474,8 +474,10 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(drafts > 0)
         self.banner_text.setText(
             self.tr(
-                "You have %1 unfinished draft(s). They are saved; open them to continue."
-            ).replace("%1", count(drafts))
+                "You have %n unfinished draft(s). They are saved; open them to continue.",
+                "",
+                drafts,
+            )
         )
 
     @Slot()

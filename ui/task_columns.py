@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from dxdesk.status import Category
@@ -31,10 +31,7 @@ FIXED = {
 
 def _days_texts() -> tuple[str, ...]:
     # The plural forms differ by language: measure both, at three digits.
-    return tuple(
-        QCoreApplication.translate("labels", text, None, 999)
-        for text in ("%n day(s) overdue", "%n day(s) left")
-    )
+    return labels.day_counts(999)
 
 
 def _status_texts() -> tuple[str, ...]:

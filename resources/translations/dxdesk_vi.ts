@@ -67,6 +67,21 @@
     </message>
 </context>
 <context>
+    <name>Days</name>
+    <message numerus="yes">
+        <source>%n day(s) overdue</source>
+        <translation>
+            <numerusform>quá %n ngày</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) left</source>
+        <translation>
+            <numerusform>còn %n ngày</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>DetailPane</name>
     <message>
         <source>Reading…</source>
@@ -258,9 +273,11 @@
         <source>%1 waiting to send</source>
         <translation>%1 báo cáo chờ gửi</translation>
     </message>
-    <message>
-        <source>You have %1 unfinished draft(s). They are saved; open them to continue.</source>
-        <translation>Bạn có %1 bản nháp chưa hoàn thành. Bản nháp đã được lưu; mở để viết tiếp.</translation>
+    <message numerus="yes">
+        <source>You have %n unfinished draft(s). They are saved; open them to continue.</source>
+        <translation>
+            <numerusform>Bạn có %n bản nháp chưa hoàn thành. Bản nháp đã được lưu; mở để viết tiếp.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Select a task first.</source>
@@ -903,14 +920,6 @@
     <message>
         <source>Secret</source>
         <translation>Mật</translation>
-    </message>
-    <message>
-        <source>%n day(s) overdue</source>
-        <translation>quá %n ngày</translation>
-    </message>
-    <message>
-        <source>%n day(s) left</source>
-        <translation>còn %n ngày</translation>
     </message>
 </context>
 </TS>

@@ -46,3 +46,16 @@ def test_refreshing_the_translations_loses_none(tmp_path: Path) -> None:
     assert after == before
     # The sub-packages' strings are among them (the lock screen's "Mở khoá" button).
     assert any(name.startswith("ui/lock/") for name in script.sources())
+
+
+def test_refreshing_the_english_plurals_loses_none(tmp_path: Path) -> None:
+    """lupdate marks as plural only ``tr`` calls; the English file holds those alone
+    (``-pluralonly``), and a refresh keeps every form."""
+    script = _script()
+    committed = ROOT / "resources" / "translations" / "dxdesk_en.ts"
+    copy = tmp_path / "dxdesk_en.ts"
+    shutil.copyfile(committed, copy)
+    assert script.refresh(copy, "en") == []
+    before, after = _translated(committed), _translated(copy)
+    assert "%n day(s) left" in before
+    assert after == before

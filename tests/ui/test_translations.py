@@ -1,4 +1,5 @@
-"""Every source string has a Vietnamese translation, with the same placeholders."""
+"""Every source string has a Vietnamese translation, with the same placeholders;
+every plural has English forms ("1 day left", "3 days left")."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
 
-from ui import i18n
+from ui import i18n, labels
 
 PLACEHOLDER = re.compile(r"%(?:\d+|n)")
 UI = Path(__file__).resolve().parents[2] / "ui"
@@ -53,7 +56,59 @@ def test_ts_is_up_to_date_with_the_source(tmp_path: Path) -> None:
     assert sources - committed == set()
 
 
-@pytest.mark.parametrize("language", ["vi"])
-def test_compiles_with_lrelease(tmp_path: Path, language: str) -> None:
+@pytest.mark.parametrize(("language", "least"), [("vi", 1000), ("en", 200)])
+def test_compiles_with_lrelease(tmp_path: Path, language: str, least: int) -> None:
     qm = i18n.compiled(language, tmp_path)
-    assert qm is not None and qm.stat().st_size > 1000
+    assert qm is not None and qm.stat().st_size > least
+
+
+def _plurals(language: str) -> dict[tuple[str, str], ET.Element]:
+    root = ET.parse(i18n.ts_file(language)).getroot()
+    return {
+        (context.findtext("name", ""), message.findtext("source", "")): message
+        for context in root.iter("context")
+        for message in context.iter("message")
+        if message.get("numerus") == "yes"
+    }
+
+
+def test_every_plural_has_its_english_forms() -> None:
+    """The English catalogue holds the plurals and nothing else: a %n string added
+    without its English forms would say "1 day(s)" (scripts/update_translations.py
+    lists it as untranslated)."""
+    vietnamese, english = _plurals("vi"), _plurals("en")
+    assert len(vietnamese) >= 5
+    assert set(english) == set(vietnamese)
+    everything = list(ET.parse(i18n.ts_file("en")).getroot().iter("message"))
+    assert len(everything) == len(english)
+    for (_context, source), message in english.items():
+        node = message.find("translation")
+        assert node is not None and node.get("type") is None, source
+        one, many = translations(message)
+        assert one != many, source
+        for text in (one, many):
+            assert "(s)" not in text, text
+            assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(source))
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "three"),
+    [
+        ("en", ("1 day overdue", "1 day left"), ("3 days overdue", "3 days left")),
+        ("vi", ("quá 1 ngày", "còn 1 ngày"), ("quá 3 ngày", "còn 3 ngày")),
+    ],
+)
+def test_day_counts_in_each_language(
+    qapp: QApplication, tmp_path: Path, language: str, one: tuple[str, str],
+    three: tuple[str, str],
+) -> None:  # fmt: skip
+    translations = i18n.Translations(qapp, tmp_path)
+    translations.use(language)
+    try:
+        assert labels.day_counts(1) == one
+        assert labels.day_counts(3) == three
+        banner = "You have %n unfinished draft(s). They are saved; open them to continue."
+        single = QCoreApplication.translate("MainWindow", banner, "", 1)
+        assert ("draft(s)" in single, "1" in single) == (False, True)
+    finally:
+        translations.uninstall()
