@@ -16,14 +16,18 @@ import logging
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import requests
 from pydantic import BaseModel, ValidationError
 
 from dxdesk import __version__
 from sync import protocol
+
+# requests (with urllib3, idna, charset_normalizer: ~50 ms) loads with the first
+# Transport, on the runner, not on the way to a remembered user's task list.
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +125,8 @@ class Transport:
         self.token: str | None = None
         self.traffic = Traffic()
         self.clock_offset_s: float | None = None
+        import requests  # noqa: PLC0415 (see the imports)
+
         self.session = requests.Session()
         # The newest version both ends speak; lowered once if the server is older.
         self.protocol_version = protocol.PROTOCOL_VERSION
@@ -230,6 +236,8 @@ class Transport:
         headers: dict[str, str],
         params: dict[str, Any] | None,
     ) -> requests.Response:
+        import requests  # noqa: PLC0415 (loaded by __init__ already)
+
         try:
             response = self.session.request(
                 method,

@@ -24,7 +24,7 @@ HEAVY = (
     "dxdesk.reports",
     "dxdesk.tasks",
     "dxdesk.audit",
-    "sync.session",  # the server client: requests, pydantic schemas
+    "sync.session",  # the server client: its pydantic schemas (requests comes with a Transport)
     "sync.engine",
     "sync.scheduler",
 )

@@ -249,3 +249,22 @@ def test_the_first_window_needs_none_of_the_heavy_core(ui_paths: Paths) -> None:
         timeout=120, check=True,
     )  # fmt: skip
     assert result.stdout.strip() == "[] True"
+
+
+def test_the_desktop_needs_no_http_library_until_the_first_sync() -> None:
+    """requests and its kin (~50 ms) load with the first Transport, on the runner,
+    not on the way to a remembered user's task list."""
+    code = (
+        "import sys\n"
+        "import ui.desktop\n"
+        "before = [m for m in ('requests', 'urllib3') if m in sys.modules]\n"
+        "from sync.transport import Transport\n"
+        "Transport('https://dx.example.gov.vn')\n"
+        "print(before, 'requests' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env,
+        timeout=120, check=True,
+    )  # fmt: skip
+    assert result.stdout.strip() == "[] True", result.stderr
