@@ -76,6 +76,5 @@ def check(text: str | bytes, max_depth: int = MAX_DEPTH) -> None:
 def loads(data: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
     """``json.loads`` that refuses nesting deeper than ``max_depth`` with
     :class:`TooDeepError`; UnicodeDecodeError and JSONDecodeError as ``json.loads``."""
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    check(text, max_depth)
-    return json.loads(text)
+    check(data, max_depth)  # on the bytes as they came: no copy re-encoded
+    return json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)

@@ -71,22 +71,25 @@ class Days(QObject):
     the class (the context is its name), which PySide6's stubs do not know."""
 
 
+def _overdue(count: int) -> str:
+    return Days.tr("%n day(s) overdue", "", count)  # type: ignore[arg-type]
+
+
+def _left(count: int) -> str:
+    return Days.tr("%n day(s) left", "", count)  # type: ignore[arg-type]
+
+
 def day_counts(count: int) -> tuple[str, str]:
-    """``count`` days overdue, and ``count`` days left. Counts are plain names:
-    lupdate skips a ``tr`` whose count is dotted or negated."""
-    overdue = Days.tr("%n day(s) overdue", "", count)  # type: ignore[arg-type]
-    left = Days.tr("%n day(s) left", "", count)  # type: ignore[arg-type]
-    return overdue, left
+    """``count`` days overdue, and ``count`` days left. In the ``tr`` calls the count
+    is a plain name: lupdate skips one whose count is dotted or negated."""
+    return _overdue(count), _left(count)
 
 
 def days(value: TaskStatus) -> str:
     if value.days_left is None or value.category.is_done:
         return ""
     count = value.days_left
-    if count < 0:
-        overdue = -count
-        return Days.tr("%n day(s) overdue", "", overdue)  # type: ignore[arg-type]
-    return Days.tr("%n day(s) left", "", count)  # type: ignore[arg-type]
+    return _overdue(-count) if count < 0 else _left(count)
 
 
 # Background colours readable with black text; the same hue family as the
